@@ -1,0 +1,44 @@
+"""Shared helpers of the command line: quantities with units, JSON output, clean errors."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import typer
+
+from ..errors import AdexmfError
+from ..units import parse_quantity
+
+
+def quantity(text: str, unit: str, name: str) -> float:
+    """Parse a command-line quantity (``"5Hz"``, ``"1.5s"``, ``"0.1 ms"``) into SI.
+
+    A bare number is read in the option's natural human unit: Hz for rates, ms for times.
+    """
+    try:
+        return parse_quantity(text, unit, name=name)
+    except AdexmfError:
+        # A bare number for a time option: read it in ms, the field's human unit.
+        try:
+            value = float(text)
+        except ValueError:
+            raise
+        if unit == "s":
+            return value * 1e-3
+        raise
+
+
+def emit_json(payload: dict[str, Any]) -> None:
+    """Print one JSON object (SI units); NaN/inf are refused rather than printed."""
+    for key, value in payload.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise AdexmfError(f"internal error: {key} = {value} is not finite")
+    typer.echo(json.dumps(payload, allow_nan=False))
+
+
+def fail(exc: Exception) -> None:
+    """Report a user error on stderr and exit with status 2 (no traceback)."""
+    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)

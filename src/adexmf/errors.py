@@ -1,0 +1,68 @@
+"""Exception classes of adexmf.
+
+Every error raised on purpose by the toolkit derives from :class:`AdexmfError`, so that a
+caller (and the command line) can tell a user mistake from a bug. Messages name the
+offending parameter, its value and what is allowed.
+"""
+
+from __future__ import annotations
+
+
+class AdexmfError(Exception):
+    """Base class of every deliberate adexmf error."""
+
+
+class ParameterError(AdexmfError, ValueError):
+    """A parameter is missing, unknown, of the wrong unit or out of its allowed range."""
+
+
+class UnitError(ParameterError):
+    """A quantity could not be parsed or carries a unit of the wrong dimension."""
+
+
+class InputRangeError(AdexmfError, ValueError):
+    """A numerical input (rate, current, time step...) lies outside its admissible domain."""
+
+
+def check_range(
+    name: str,
+    value: float,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    unit: str = "",
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+    error: type[AdexmfError] = ParameterError,
+) -> float:
+    """Return ``value`` as a float if it is finite and within [low, high], else raise.
+
+    Parameters
+    ----------
+    name : str
+        Name of the parameter, used in the message.
+    value : float
+        Value to check (SI units).
+    low, high : float or None
+        Bounds (SI units); ``None`` means unbounded.
+    unit : str
+        SI unit symbol shown in the message.
+    low_inclusive, high_inclusive : bool
+        Whether the bounds are allowed values.
+    error : type
+        Exception class to raise.
+    """
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise error(f"{name} must be a number, got {value!r}") from None
+    lo_ok = low is None or (v >= low if low_inclusive else v > low)
+    hi_ok = high is None or (v <= high if high_inclusive else v < high)
+    if v != v or v in (float("inf"), float("-inf")) or not (lo_ok and hi_ok):
+        lo = "-inf" if low is None else f"{low:g}"
+        hi = "inf" if high is None else f"{high:g}"
+        lb = "[" if low_inclusive and low is not None else "("
+        hb = "]" if high_inclusive and high is not None else ")"
+        u = f" {unit}" if unit else ""
+        raise error(f"{name} = {v:g}{u} is out of range; allowed: {lb}{lo}, {hi}{hb}{u}")
+    return v

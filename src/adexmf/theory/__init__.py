@@ -1,0 +1,1 @@
+"""Analytic theory: shot-noise membrane statistics and the transfer-function template."""

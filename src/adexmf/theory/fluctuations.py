@@ -1,0 +1,243 @@
+"""Membrane-potential fluctuations under Poisson conductance input (SPEC 3; Kuhn 2004).
+
+For stationary Poisson input at per-synapse rates nu_e, nu_i (total event rates
+f_s = K_s nu_s) the conductances have means mu_Gs = Q_s tau_s f_s and standard deviations
+sigma_Gs = Q_s sqrt(tau_s f_s / 2). Freezing the driving force at E_s - mu_V gives the mean,
+standard deviation and autocorrelation time of V. The equations live once, in
+:func:`membrane_moments`, written with second-order dual numbers so that compiled kernels get
+exact derivatives; :func:`shot_noise_statistics` is its vectorised NumPy front end.
+
+Packed parameter vector (float64, see :func:`pack_fluctuation_params`)::
+
+    0 g_L  1 C_m  2 E_L  3 Q_e  4 tau_e  5 E_e  6 Q_i  7 tau_i  8 E_i  9 K_e  10 K_i  11 slip
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from ..errors import InputRangeError
+from ..params import INHIBITORY_TERMS, Cell, Network, Synapses
+from . import dual as d
+
+N_FLUCTUATION_PARAMS = 12
+#: Largest admissible presynaptic rate per synapse (Hz): far above any cortical rate, and
+#: below the range where conductances make the theory meaningless.
+MAX_RATE = 1.0e4
+#: Largest admissible |W| (A).
+MAX_ADAPTATION_CURRENT = 1.0e-8
+
+
+def pack_fluctuation_params(
+    cell: Cell, synapses: Synapses, network: Network, inhibitory_term: str = "paper"
+) -> np.ndarray:
+    """Pack the constants of the shot-noise theory into a float64 vector (SI units).
+
+    Parameters
+    ----------
+    cell : Cell
+        The postsynaptic cell (g_L, C_m, E_L are used).
+    synapses : Synapses
+        Quantal increments (S), time constants (s), reversal potentials (V).
+    network : Network
+        Gives the in-degrees K_e and K_i.
+    inhibitory_term : {"paper", "slip"}
+        ``"paper"``: (U_i tau_i)^2 as the paper states; ``"slip"``: the authors' code,
+        (Q_i U_i)^2 (SPEC 3.2), which removes the inhibitory fluctuations.
+    """
+    if inhibitory_term not in INHIBITORY_TERMS:
+        raise InputRangeError(
+            f"inhibitory_term = {inhibitory_term!r}; allowed: {', '.join(INHIBITORY_TERMS)}"
+        )
+    s = synapses
+    return np.array(
+        [
+            cell.g_L, cell.C_m, cell.E_L,
+            s.Q_e, s.tau_e, s.E_e, s.Q_i, s.tau_i, s.E_i,
+            network.K_e, network.K_i,
+            1.0 if inhibitory_term == "slip" else 0.0,
+        ],
+        dtype=np.float64,
+    )  # fmt: skip
+
+
+@njit(cache=True, inline="always")
+def _fluctuation_terms(p, fe, fi, mu_V, mu_G, tau_m):
+    """Spectral weights f_s (U_s tau_s)^2 and their 1/(tau_m + tau_s) filters (dual)."""
+    Q_e, tau_e, E_e, Q_i, tau_i, E_i = p[3], p[4], p[5], p[6], p[7], p[8]
+    inv_mu_G = d.reciprocal(mu_G)
+    U_e = d.scale(d.mul(d.affine(mu_V, -1.0, E_e), inv_mu_G), Q_e)  # U_e = Q_e (E_e - mu_V)/mu_G
+    U_i = d.scale(d.mul(d.affine(mu_V, -1.0, E_i), inv_mu_G), Q_i)
+    term_e = d.mul(fe, d.square(d.scale(U_e, tau_e)))  # f_e (U_e tau_e)^2
+    # SPEC 3.2: the authors' code squares Q_i U_i instead of U_i tau_i in the inhibitory term.
+    inh_factor = Q_i if p[11] != 0.0 else tau_i
+    term_i = d.mul(fi, d.square(d.scale(U_i, inh_factor)))
+    filt_e = d.reciprocal(d.affine(tau_m, 1.0, tau_e))  # 1 / (tau_m + tau_e)
+    filt_i = d.reciprocal(d.affine(tau_m, 1.0, tau_i))
+    return term_e, term_i, filt_e, filt_i
+
+
+@njit(cache=True)
+def membrane_moments(p, nu_e, nu_i, W):
+    """Shot-noise statistics of V as dual numbers in (nu_e, nu_i, W).
+
+    Parameters
+    ----------
+    p : ndarray
+        Packed parameters (:func:`pack_fluctuation_params`, or a longer vector starting so).
+    nu_e, nu_i : float
+        Per-synapse presynaptic rates (Hz), >= 0.
+    W : float
+        Mean adaptation current (A), entering mu_V (SPEC 3.1).
+
+    Returns
+    -------
+    mu_G, mu_V, sigma_V, tau_V : dual
+        Total mean conductance (S), mean (V), std (V) and autocorrelation time (s) of V.
+        Where the input vanishes (sigma_V = 0) sigma_V is the exact constant 0 and tau_V is
+        the limit along nu_e = nu_i, so that nothing is NaN.
+    """
+    g_L, C_m, E_L = p[0], p[1], p[2]
+    x_e, x_i, x_w = d.variables(nu_e, nu_i, W)
+    fe = d.scale(x_e, p[9])  # f_e = K_e nu_e
+    fi = d.scale(x_i, p[10])
+    mu_Ge = d.scale(fe, p[3] * p[4])  # mu_Ge = Q_e tau_e f_e
+    mu_Gi = d.scale(fi, p[6] * p[7])
+    mu_G = d.affine(d.add(mu_Ge, mu_Gi), 1.0, g_L)
+    # mu_V = (mu_Ge E_e + mu_Gi E_i + g_L E_L - W) / mu_G
+    numerator = d.sub(d.lincomb(mu_Ge, p[5], mu_Gi, p[8], g_L * E_L), x_w)
+    mu_V = d.div(numerator, mu_G)
+    tau_m = d.scale(d.reciprocal(mu_G), C_m)  # tau_m = C_m / mu_G
+    term_e, term_i, filt_e, filt_i = _fluctuation_terms(p, fe, fi, mu_V, mu_G, tau_m)
+    weighted = d.add(d.mul(term_e, filt_e), d.mul(term_i, filt_i))
+    total = d.add(term_e, term_i)
+    if weighted[0] > 0.0:
+        sigma_V = d.sqrt(d.scale(weighted, 0.5))  # sigma_V^2 = sum f (U tau)^2 / 2(tau_m+tau)
+        tau_V = d.div(total, weighted)
+        return mu_G, mu_V, sigma_V, tau_V
+    # No input fluctuations: use the limit of tau_V along nu_e = nu_i (a unit rate on both).
+    one_e = d.const(p[9])
+    one_i = d.const(p[10])
+    te, ti, fle, fli = _fluctuation_terms(p, one_e, one_i, mu_V, mu_G, tau_m)
+    w = d.add(d.mul(te, fle), d.mul(ti, fli))
+    tau_V = d.const(d.add(te, ti)[0] / w[0]) if w[0] > 0.0 else d.const(tau_m[0] + p[4])
+    return mu_G, mu_V, d.const(0.0), tau_V
+
+
+@njit(cache=True)
+def _moments_loop(p, nu_e, nu_i, W, out):
+    for k in range(nu_e.size):
+        mu_G, mu_V, sigma_V, tau_V = membrane_moments(p, nu_e[k], nu_i[k], W[k])
+        out[0, k] = mu_G[0]
+        out[1, k] = mu_V[0]
+        out[2, k] = sigma_V[0]
+        out[3, k] = tau_V[0]
+
+
+def check_inputs(nu_e, nu_i, W=0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple]:
+    """Validate and broadcast input rates (Hz) and adaptation current (A).
+
+    Raises
+    ------
+    InputRangeError
+        If a rate is negative, above :data:`MAX_RATE` or not finite, or if W is not finite
+        or larger in magnitude than :data:`MAX_ADAPTATION_CURRENT`.
+    """
+    try:
+        e, i, w = np.broadcast_arrays(
+            np.asarray(nu_e, dtype=np.float64),
+            np.asarray(nu_i, dtype=np.float64),
+            np.asarray(W, dtype=np.float64),
+        )
+    except ValueError as exc:
+        raise InputRangeError(f"nu_e, nu_i and W cannot be broadcast together: {exc}") from None
+    except TypeError:
+        raise InputRangeError("nu_e, nu_i and W must be numbers or arrays of numbers") from None
+    for name, arr, lo, hi, unit in (
+        ("nu_e", e, 0.0, MAX_RATE, "Hz"),
+        ("nu_i", i, 0.0, MAX_RATE, "Hz"),
+        ("W", w, -MAX_ADAPTATION_CURRENT, MAX_ADAPTATION_CURRENT, "A"),
+    ):
+        bad = ~(np.isfinite(arr) & (arr >= lo) & (arr <= hi))
+        if bad.any():
+            first = arr[bad].flat[0]
+            raise InputRangeError(
+                f"{name} = {first:g} {unit} is not admissible; allowed: finite values in "
+                f"[{lo:g}, {hi:g}] {unit} ({int(bad.sum())} offending value(s))"
+            )
+    shape = e.shape
+    return e.ravel().copy(), i.ravel().copy(), w.ravel().copy(), shape
+
+
+@dataclass(frozen=True)
+class ShotNoiseStatistics:
+    """Stationary statistics of conductances and V under Poisson input (SI units).
+
+    Attributes
+    ----------
+    mu_Ge, mu_Gi, sigma_Ge, sigma_Gi : ndarray
+        Conductance means and standard deviations (S).
+    mu_G : ndarray
+        Total mean conductance g_L + mu_Ge + mu_Gi (S).
+    mu_V, sigma_V : ndarray
+        Mean and standard deviation of V (V).
+    tau_V : ndarray
+        Autocorrelation time of V (s).
+    tau_V_N : ndarray
+        tau_V normalised by the leak time constant, tau_V g_L / C_m.
+    """
+
+    mu_Ge: np.ndarray
+    mu_Gi: np.ndarray
+    sigma_Ge: np.ndarray
+    sigma_Gi: np.ndarray
+    mu_G: np.ndarray
+    mu_V: np.ndarray
+    sigma_V: np.ndarray
+    tau_V: np.ndarray
+    tau_V_N: np.ndarray
+
+
+def shot_noise_statistics(
+    nu_e,
+    nu_i,
+    cell: Cell,
+    synapses: Synapses,
+    network: Network,
+    W=0.0,
+    inhibitory_term: str = "paper",
+) -> ShotNoiseStatistics:
+    """Shot-noise statistics (SPEC 3.1), vectorised over broadcastable inputs.
+
+    Parameters
+    ----------
+    nu_e, nu_i : array_like
+        Per-synapse presynaptic rates (Hz), >= 0; the cell receives K_e nu_e and K_i nu_i
+        events per second.
+    cell, synapses, network : parameter sets
+    W : array_like
+        Mean adaptation current (A).
+    inhibitory_term : {"paper", "slip"}
+        Formula variant of SPEC 3.2.
+    """
+    p = pack_fluctuation_params(cell, synapses, network, inhibitory_term)
+    e, i, w, shape = check_inputs(nu_e, nu_i, W)
+    out = np.empty((4, e.size))
+    _moments_loop(p, e, i, w, out)
+    fe, fi = network.K_e * e, network.K_i * i
+    s = synapses
+    r = [a.reshape(shape) for a in out]
+    return ShotNoiseStatistics(
+        mu_Ge=(s.Q_e * s.tau_e * fe).reshape(shape),
+        mu_Gi=(s.Q_i * s.tau_i * fi).reshape(shape),
+        sigma_Ge=(s.Q_e * np.sqrt(s.tau_e * fe / 2.0)).reshape(shape),
+        sigma_Gi=(s.Q_i * np.sqrt(s.tau_i * fi / 2.0)).reshape(shape),
+        mu_G=r[0],
+        mu_V=r[1],
+        sigma_V=r[2],
+        tau_V=r[3],
+        tau_V_N=r[3] * cell.g_L / cell.C_m,
+    )

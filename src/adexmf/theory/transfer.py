@@ -1,0 +1,225 @@
+"""Transfer function: the erfc template with a phenomenological threshold (SPEC 4.1).
+
+    nu_out = erfc((V_thr - mu_V) / (sqrt(2) sigma_V)) / (2 tau_V)
+
+with V_thr a quadratic polynomial in the normalised mu_V, sigma_V and tau_V^N (and, in the
+authors' 11-coefficient layout, P4 ln(mu_G / g_L)). :func:`transfer_dual` is the single
+compiled implementation: it returns the output rate as a second-order dual number, i.e. its
+value with exact first and second derivatives with respect to nu_e, nu_i and W. Kernels
+(mean field, ring) call it directly with the packed vector of :meth:`TransferFunction.packed`;
+:class:`TransferFunction` is the NumPy front end.
+
+Packed parameter vector: the 12 entries of
+:func:`~adexmf.theory.fluctuations.pack_fluctuation_params`, then::
+
+    12 mu_V0  13 d_mu_V0  14 sigma_V0  15 d_sigma_V0  16 tau_V0  17 d_tau_V0  18..28 P0..P10
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from ..params import Cell, Network, Preset, Synapses, TransferParams
+from . import dual as d
+from .fluctuations import (
+    N_FLUCTUATION_PARAMS,
+    ShotNoiseStatistics,
+    check_inputs,
+    membrane_moments,
+    pack_fluctuation_params,
+    shot_noise_statistics,
+)
+
+N_PACKED = N_FLUCTUATION_PARAMS + 6 + 11
+_SQRT2 = math.sqrt(2.0)
+
+
+@njit(cache=True)
+def threshold_dual(p, mu_G, mu_V, sigma_V, tau_V):
+    """Effective threshold V_thr (V) as a dual number (SPEC 4.1)."""
+    x = d.affine(mu_V, 1.0 / p[13], -p[12] / p[13])  # (mu_V - mu_V0) / d_mu_V0
+    y = d.affine(sigma_V, 1.0 / p[15], -p[14] / p[15])
+    tau_N = p[0] / p[1]  # tau_V^N = tau_V g_L / C_m
+    z = d.affine(tau_V, tau_N / p[17], -p[16] / p[17])
+    P = p[18:29]
+    v = d.lincomb(x, P[1], y, P[2], P[0])
+    v = d.lincomb(v, 1.0, z, P[3], 0.0)
+    if P[4] != 0.0:
+        v = d.lincomb(v, 1.0, d.log(d.scale(mu_G, 1.0 / p[0])), P[4], 0.0)
+    v = d.lincomb(v, 1.0, d.square(x), P[5], 0.0)
+    v = d.lincomb(v, 1.0, d.square(y), P[6], 0.0)
+    v = d.lincomb(v, 1.0, d.square(z), P[7], 0.0)
+    v = d.lincomb(v, 1.0, d.mul(x, y), P[8], 0.0)
+    v = d.lincomb(v, 1.0, d.mul(x, z), P[9], 0.0)
+    v = d.lincomb(v, 1.0, d.mul(y, z), P[10], 0.0)
+    return v
+
+
+@njit(cache=True)
+def transfer_dual(p, nu_e, nu_i, W):
+    """Output rate (Hz) of the transfer function as a dual number in (nu_e, nu_i, W).
+
+    Parameters
+    ----------
+    p : ndarray
+        Packed parameters (:meth:`TransferFunction.packed`).
+    nu_e, nu_i : float
+        Per-synapse input rates (Hz). Negative values (an integrator overshooting zero) are
+        evaluated at 0, the edge of the admissible domain.
+    W : float
+        Mean adaptation current (A).
+
+    Returns
+    -------
+    tuple of 10 floats
+        (rate, d/dnu_e, d/dnu_i, d/dW, then the Hessian entries ee, ei, eW, ii, iW, WW).
+    """
+    mu_G, mu_V, sigma_V, tau_V = membrane_moments(p, max(nu_e, 0.0), max(nu_i, 0.0), W)
+    if sigma_V[0] <= 0.0:
+        # No fluctuations: deterministic sub/suprathreshold limit of the template, flat.
+        V_thr = threshold_dual(p, mu_G, mu_V, sigma_V, tau_V)
+        return d.const(0.0) if V_thr[0] > mu_V[0] else d.const(1.0 / tau_V[0])
+    V_thr = threshold_dual(p, mu_G, mu_V, sigma_V, tau_V)
+    arg = d.div(d.sub(V_thr, mu_V), d.scale(sigma_V, _SQRT2))
+    return d.div(d.erfc(arg), d.scale(tau_V, 2.0))
+
+
+@njit(cache=True)
+def _transfer_loop(p, nu_e, nu_i, W, rate, extra):
+    for k in range(nu_e.size):
+        r = transfer_dual(p, nu_e[k], nu_i[k], W[k])
+        for j in range(d.SIZE):
+            rate[j, k] = r[j]
+        mu_G, mu_V, sigma_V, tau_V = membrane_moments(p, nu_e[k], nu_i[k], W[k])
+        extra[0, k] = threshold_dual(p, mu_G, mu_V, sigma_V, tau_V)[0]
+
+
+@dataclass(frozen=True)
+class TransferEvaluation:
+    """Value and exact derivatives of a transfer function, with the membrane statistics.
+
+    Attributes
+    ----------
+    rate : ndarray
+        Output rate (Hz).
+    gradient : ndarray, shape (3, ...)
+        d rate / d(nu_e, nu_i) (dimensionless: Hz per Hz) and d rate / dW (Hz/A).
+    hessian : ndarray, shape (3, 3, ...)
+        Second derivatives, same variable order (units Hz/Hz^2, Hz/(Hz A), Hz/A^2).
+    V_thr : ndarray
+        Effective threshold (V).
+    stats : ShotNoiseStatistics
+        mu_V, sigma_V, tau_V, tau_V^N and conductance statistics at the same inputs.
+    """
+
+    rate: np.ndarray
+    gradient: np.ndarray
+    hessian: np.ndarray
+    V_thr: np.ndarray
+    stats: ShotNoiseStatistics
+
+
+class TransferFunction:
+    """Transfer function of one cell type: output rate as a function of input rates.
+
+    Parameters
+    ----------
+    cell : Cell
+        The cell whose output rate is modelled (g_L, C_m and E_L enter the theory).
+    synapses : Synapses
+    network : Network
+        Gives the in-degrees K_e, K_i: inputs are rates per presynaptic neuron.
+    params : TransferParams
+        Coefficients, layout and inhibitory-term formula.
+
+    Examples
+    --------
+    >>> from adexmf import load_preset, TransferFunction
+    >>> tf = TransferFunction.from_preset(load_preset("zerlaut2018"), "RS")
+    >>> round(float(tf(5.0, 5.0)), 4)
+    6.3319
+    """
+
+    def __init__(
+        self, cell: Cell, synapses: Synapses, network: Network, params: TransferParams
+    ) -> None:
+        self.cell = cell
+        self.synapses = synapses
+        self.network = network
+        self.params = params
+        packed = np.empty(N_PACKED)
+        packed[:N_FLUCTUATION_PARAMS] = pack_fluctuation_params(
+            cell, synapses, network, params.inhibitory_term
+        )
+        packed[N_FLUCTUATION_PARAMS : N_FLUCTUATION_PARAMS + 6] = (
+            params.mu_V0, params.d_mu_V0, params.sigma_V0,
+            params.d_sigma_V0, params.tau_V0, params.d_tau_V0,
+        )  # fmt: skip
+        packed[N_FLUCTUATION_PARAMS + 6 :] = params.full_coefficients
+        packed.flags.writeable = False
+        self._packed = packed
+
+    @classmethod
+    def from_preset(cls, preset: Preset, cell: str) -> TransferFunction:
+        """The transfer function of ``cell`` (e.g. ``"RS"``) in ``preset``."""
+        return cls(
+            preset.cells[cell] if cell in preset.cells else preset.cells[cell],
+            preset.synapses,
+            preset.network,
+            preset.transfer_params(cell),
+        )
+
+    @property
+    def packed(self) -> np.ndarray:
+        """Read-only packed float64 parameter vector for compiled kernels."""
+        return self._packed
+
+    def __call__(self, nu_e, nu_i, W=0.0) -> np.ndarray:
+        """Output rate (Hz) for per-synapse input rates nu_e, nu_i (Hz) and current W (A)."""
+        return self.evaluate(nu_e, nu_i, W).rate
+
+    def evaluate(self, nu_e, nu_i, W=0.0) -> TransferEvaluation:
+        """Value, exact gradient and Hessian, and membrane statistics.
+
+        Parameters
+        ----------
+        nu_e, nu_i : array_like
+            Per-synapse input rates (Hz), finite and >= 0.
+        W : array_like
+            Mean adaptation current (A).
+
+        Raises
+        ------
+        InputRangeError
+            For negative, non-finite or absurdly large inputs.
+        """
+        e, i, w, shape = check_inputs(nu_e, nu_i, W)
+        out = np.empty((d.SIZE, e.size))
+        extra = np.empty((1, e.size))
+        _transfer_loop(self._packed, e, i, w, out, extra)
+        grad = out[1:4].reshape((3, *shape))
+        hess = np.empty((3, 3, e.size))
+        for j in range(3):
+            for k in range(3):
+                hess[j, k] = out[d.HESSIAN_INDEX[j][k]]
+        stats = shot_noise_statistics(
+            e.reshape(shape), i.reshape(shape), self.cell, self.synapses, self.network,
+            w.reshape(shape), self.params.inhibitory_term,
+        )  # fmt: skip
+        return TransferEvaluation(
+            rate=out[0].reshape(shape),
+            gradient=grad,
+            hessian=hess.reshape((3, 3, *shape)),
+            V_thr=extra[0].reshape(shape),
+            stats=stats,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"TransferFunction(cell={self.cell.name!r}, layout={self.params.layout!r}, "
+            f"inhibitory_term={self.params.inhibitory_term!r})"
+        )
