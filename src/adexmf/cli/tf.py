@@ -68,9 +68,10 @@ def evaluate(
         f"  tau_V        {s.tau_V * 1e3:10.4f} ms   (tau_V^N = {s.tau_V_N:.5f})",
         f"  V_thr        {ev.V_thr * 1e3:10.4f} mV",
         f"  rate         {ev.rate:10.6f} Hz",
-        f"  d rate/d nu_e      {ev.gradient[0]:12.6g}      d rate/d nu_i      {ev.gradient[1]:12.6g}",
-        f"  d2 rate/d nu_e2    {ev.hessian[0, 0]:12.6g} 1/Hz "
-        f"d2 rate/d nu_e nu_i {ev.hessian[0, 1]:12.6g} 1/Hz "
-        f"d2 rate/d nu_i2 {ev.hessian[1, 1]:12.6g} 1/Hz",
+        f"  d rate/d nu_e      {ev.gradient[0]:12.6g}",
+        f"  d rate/d nu_i      {ev.gradient[1]:12.6g}",
+        f"  d2 rate/d nu_e2    {ev.hessian[0, 0]:12.6g} 1/Hz",
+        f"  d2 rate/d nu_e nu_i{ev.hessian[0, 1]:12.6g} 1/Hz",
+        f"  d2 rate/d nu_i2    {ev.hessian[1, 1]:12.6g} 1/Hz",
     ]
     typer.echo("\n".join(lines))
