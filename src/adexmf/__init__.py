@@ -8,6 +8,7 @@ The main entry points::
     tf(5.0, 5.0)            # output rate (Hz) for 5 Hz per excitatory and inhibitory synapse
 """
 
+from . import _numba_cache  # noqa: F401  (must precede every compiled kernel)
 from .errors import AdexmfError, InputRangeError, ParameterError, UnitError
 from .params import (
     CELL_PRESETS,

@@ -145,11 +145,12 @@ def format_quantity(value: float, base: str, unit: str | None = None, digits: in
     unit = HUMAN_UNITS[base] if unit is None else unit
     factor = split_unit(unit)[0] if unit else 1.0
     v = float(value) / factor
-    text = f"{v:.{digits}g}"
+    # Fallback: the SI base unit, where repr round-trips exactly.
+    text, shown = repr(float(value)), base
     # Prefer the shortest text that parses back to exactly the same SI value.
     for d in range(1, digits + 1):
-        candidate = f"{v:.{d}g}"
-        if float(candidate) * factor == float(value):
-            text = candidate
+        candidate = float(f"{v:.{d}g}")
+        if candidate * factor == float(value):
+            text, shown = repr(candidate).removesuffix(".0"), unit
             break
-    return f"{text} {unit}".strip()
+    return f"{text} {shown}".strip()

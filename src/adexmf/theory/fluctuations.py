@@ -29,6 +29,8 @@ N_FLUCTUATION_PARAMS = 12
 MAX_RATE = 1.0e4
 #: Largest admissible |W| (A).
 MAX_ADAPTATION_CURRENT = 1.0e-8
+#: Smallest sigma_V (V) treated as fluctuating; below it sigma_V is set to exactly 0.
+MIN_SIGMA_V = 1.0e-12
 
 
 def pack_fluctuation_params(
@@ -114,7 +116,9 @@ def membrane_moments(p, nu_e, nu_i, W):
     term_e, term_i, filt_e, filt_i = _fluctuation_terms(p, fe, fi, mu_V, mu_G, tau_m)
     weighted = d.add(d.mul(term_e, filt_e), d.mul(term_i, filt_i))
     total = d.add(term_e, term_i)
-    if weighted[0] > 0.0:
+    # Below 1 pV of fluctuations (rates ~1e-20 Hz) the theory is numerically degenerate
+    # (underflowing squares) and physically silent: treat it as no input fluctuations.
+    if weighted[0] > 2.0 * MIN_SIGMA_V**2:
         sigma_V = d.sqrt(d.scale(weighted, 0.5))  # sigma_V^2 = sum f (U tau)^2 / 2(tau_m+tau)
         tau_V = d.div(total, weighted)
         return mu_G, mu_V, sigma_V, tau_V
