@@ -450,6 +450,12 @@ class Preset:
     transfer: dict[str, TransferParams]
 
     def __post_init__(self) -> None:
+        for cell in self.transfer:
+            if cell not in self.cells:
+                raise ParameterError(
+                    f"preset {self.name!r}: [transfer.{cell}] has no matching [cells.{cell}] "
+                    f"section; available: {', '.join(self.cells)}"
+                )
         for role in ("excitatory_cell", "inhibitory_cell"):
             cell = getattr(self.network, role)
             if cell not in self.cells:

@@ -17,17 +17,12 @@ def quantity(text: str, unit: str, name: str) -> float:
 
     A bare number is read in the option's natural human unit: Hz for rates, ms for times.
     """
-    try:
-        return parse_quantity(text, unit, name=name)
-    except AdexmfError:
-        # A bare number for a time option: read it in ms, the field's human unit.
-        try:
-            value = float(text)
+    if unit == "s":
+        try:  # a bare number for a time option is read in ms, the field's human unit
+            return float(text) * 1e-3
         except ValueError:
-            raise
-        if unit == "s":
-            return value * 1e-3
-        raise
+            pass
+    return parse_quantity(text, unit, name=name)
 
 
 def emit_json(payload: dict[str, Any]) -> None:

@@ -166,12 +166,8 @@ class TransferFunction:
     @classmethod
     def from_preset(cls, preset: Preset, cell: str) -> TransferFunction:
         """The transfer function of ``cell`` (e.g. ``"RS"``) in ``preset``."""
-        return cls(
-            preset.cells[cell] if cell in preset.cells else preset.cells[cell],
-            preset.synapses,
-            preset.network,
-            preset.transfer_params(cell),
-        )
+        params = preset.transfer_params(cell)  # a clear error if the preset has none
+        return cls(preset.cells[cell], preset.synapses, preset.network, params)
 
     @property
     def packed(self) -> np.ndarray:
