@@ -1,0 +1,439 @@
+"""Transfer-function characterisation of a single cell: grid design, batch runs, aggregation.
+
+SPEC 4.2. The (nu_e, nu_i) plane is sampled so that output rates cover 0.1-30 Hz densely:
+for each inhibitory level (and optionally each clamped adaptation current) an adaptive pilot
+finds the excitatory rates giving a list of target output rates, then every grid point is
+simulated with several independent seeds, all at once as independent cells
+(:func:`~adexmf.singlecell.simulate.simulate_cells`). The result is an xarray Dataset with
+the rate of every seed, their mean and standard error.
+
+Pilot (per level, all levels in one batch):
+
+1. *bracket*: a geometric ladder of nu_e, short runs; the bracket ends at the first rate
+   above the highest target (times a margin) and starts at the last silent rung below it;
+2. *refine*: a fine linear ladder inside the bracket, a few short seeds each; the rates are
+   made monotone (running maximum) and inverted at the targets by linear interpolation;
+   targets below the resolution of the pilot are reached by extrapolating ``log(rate)``
+   linearly in nu_e from the lowest resolved rates (the rate falls off exponentially below
+   threshold).
+
+Work is split into chunks (one per level), each stored on disk as soon as it finishes when a
+``cache_dir`` is given, so an interrupted characterisation resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from ..errors import ParameterError, check_range
+from ..params import DEFAULT_NETWORK, DEFAULT_SYNAPSES, Cell, Network, Synapses, to_mapping
+from ..store import provenance
+from .simulate import derive_seeds, simulate_cells
+
+#: Version of the simulation/design algorithm, part of every cache key.
+ALGORITHM_VERSION = "1"
+
+_DEFAULT_TARGETS = (
+    0.02, 0.1, 0.2, 0.4, 0.7, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.5, 8.0,
+    10.0, 12.0, 14.5, 17.0, 20.0, 23.0, 26.5, 30.0, 33.0,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class GridDesign:
+    """How the (nu_e, nu_i[, W]) plane is sampled (rates in Hz, currents in A).
+
+    Attributes
+    ----------
+    nu_i_levels : tuple of float
+        Inhibitory rates per synapse (Hz).
+    target_rates : tuple of float
+        Output rates (Hz) the adaptive walk aims at for every level; one grid point each.
+    adaptation_levels : tuple of float
+        Clamped adaptation currents W (A); empty: w evolves freely (the protocol of SPEC 4.2).
+    nu_e_max : float
+        Highest excitatory rate the pilot tries (Hz).
+    bracket_points : int
+        Rungs of the geometric bracketing ladder (0.1 Hz to ``nu_e_max``).
+    bracket_duration : float
+        Duration of each bracketing run (s).
+    refine_points : int
+        Rungs of the refining ladder.
+    refine_duration : float
+        Duration of each refining run (s).
+    refine_seeds : int
+        Seeds per refining rung.
+    """
+
+    nu_i_levels: tuple[float, ...] = tuple(np.linspace(0.0, 20.0, 8).tolist())
+    target_rates: tuple[float, ...] = _DEFAULT_TARGETS
+    adaptation_levels: tuple[float, ...] = ()
+    nu_e_max: float = 200.0
+    bracket_points: int = 24
+    bracket_duration: float = 1.0
+    refine_points: int = 40
+    refine_duration: float = 2.0
+    refine_seeds: int = 4
+
+    def __post_init__(self) -> None:
+        for k, v in enumerate(self.nu_i_levels):
+            check_range(f"GridDesign.nu_i_levels[{k}]", v, 0.0, 1e3, unit="Hz")
+        for k, v in enumerate(self.target_rates):
+            check_range(f"GridDesign.target_rates[{k}]", v, 0.0, 500.0, unit="Hz",
+                        low_inclusive=False)  # fmt: skip
+        for k, v in enumerate(self.adaptation_levels):
+            check_range(f"GridDesign.adaptation_levels[{k}]", v, -1e-9, 1e-9, unit="A")
+        if not self.nu_i_levels or not self.target_rates:
+            raise ParameterError("GridDesign needs at least one nu_i level and one target rate")
+        check_range("GridDesign.nu_e_max", self.nu_e_max, 1.0, 1e3, unit="Hz")
+        for name in ("bracket_points", "refine_points"):
+            check_range(f"GridDesign.{name}", getattr(self, name), 4, 1000)
+        check_range("GridDesign.refine_seeds", self.refine_seeds, 1, 100)
+        for name in ("bracket_duration", "refine_duration"):
+            check_range(f"GridDesign.{name}", getattr(self, name), 0.0, 100.0, unit="s",
+                        low_inclusive=False)  # fmt: skip
+
+    @property
+    def levels(self) -> list[tuple[float, float]]:
+        """The (nu_i, W) pairs walked by the design; W is NaN when w is free."""
+        ws = self.adaptation_levels or (float("nan"),)
+        return [(ni, w) for w in ws for ni in self.nu_i_levels]
+
+    @property
+    def n_points(self) -> int:
+        """Number of grid points of the design."""
+        return len(self.levels) * len(self.target_rates)
+
+
+@dataclass(frozen=True)
+class CharacterizationConfig:
+    """Protocol of the characterisation (SI units).
+
+    Attributes
+    ----------
+    duration : float
+        Simulated time per seed and grid point (s); SPEC 4.2: 10 s.
+    dt : float
+        Time step (s); SPEC 4.2: 0.05 ms.
+    n_seeds : int
+        Independent seeds per grid point (SPEC 4.2: 4).
+    seed : int
+        User seed from which every cell's stream is derived.
+    discard : float
+        Initial transient excluded from the counts (s); 0 follows SPEC 4.2 (count / duration).
+    design : GridDesign
+    """
+
+    duration: float = 10.0
+    dt: float = 5e-5
+    n_seeds: int = 4
+    seed: int = 0
+    discard: float = 0.0
+    design: GridDesign = field(default_factory=GridDesign)
+
+    def __post_init__(self) -> None:
+        check_range("CharacterizationConfig.duration", self.duration, 0.0, 1e4, unit="s",
+                    low_inclusive=False)  # fmt: skip
+        check_range("CharacterizationConfig.dt", self.dt, 1e-7, 1e-3, unit="s")
+        check_range("CharacterizationConfig.n_seeds", self.n_seeds, 2, 1000)
+        check_range("CharacterizationConfig.seed", self.seed, 0, 2**63 - 1)
+        check_range("CharacterizationConfig.discard", self.discard, 0.0, self.duration,
+                    unit="s", high_inclusive=False)  # fmt: skip
+
+
+def _cache_key(cell: Cell, synapses: Synapses, network: Network, config) -> str:
+    """Hash of everything that determines a characterisation's numbers."""
+    payload = {
+        "algorithm": ALGORITHM_VERSION,
+        "cell": to_mapping(cell),
+        "synapses": to_mapping(synapses),
+        "K": [network.K_e, network.K_i],
+        "config": dataclasses.asdict(config),
+    }
+    text = json.dumps(payload, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class _ChunkStore:
+    """Finished chunks of work as small ``.npz`` files, written atomically."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def get(self, name: str) -> dict[str, np.ndarray] | None:
+        if self.folder is None or not (self.folder / f"{name}.npz").exists():
+            return None
+        with np.load(self.folder / f"{name}.npz") as f:
+            return {k: f[k] for k in f.files}
+
+    def put(self, name: str, **arrays: np.ndarray) -> None:
+        if self.folder is None:
+            return
+        tmp = self.folder / f".{name}.{os.getpid()}.tmp.npz"
+        np.savez(tmp, **arrays)
+        os.replace(tmp, self.folder / f"{name}.npz")
+
+
+def _isotonic(y: np.ndarray) -> np.ndarray:
+    """Least-squares non-decreasing fit of ``y`` (pool-adjacent-violators)."""
+    values: list[float] = []
+    weights: list[int] = []
+    for v in y:
+        values.append(float(v))
+        weights.append(1)
+        while len(values) > 1 and values[-2] > values[-1]:
+            w = weights[-2] + weights[-1]
+            values[-2] = (values[-2] * weights[-2] + values[-1] * weights[-1]) / w
+            weights[-2] = w
+            values.pop()
+            weights.pop()
+    return np.repeat(values, weights)
+
+
+def _invert_rates(nu_e: np.ndarray, rates: np.ndarray, targets: np.ndarray, resolution: float):
+    """Excitatory rates at which a measured, increasing rate curve reaches ``targets``.
+
+    Parameters
+    ----------
+    nu_e, rates : ndarray
+        Pilot ladder (Hz) and measured rates (Hz), ``nu_e`` increasing.
+    targets : ndarray
+        Wanted output rates (Hz).
+    resolution : float
+        Smallest non-zero rate the pilot can measure (Hz, one spike over its duration).
+    """
+    mono = _isotonic(rates)
+    out = np.empty(targets.size)
+    resolved = mono >= 4.0 * resolution  # at least ~4 spikes: usable for interpolation
+    # log-linear tail below the resolved part, from the lowest measurably non-zero rates
+    low = (rates > 0.0) & (rates <= max(8.0 * resolution, 3.0))
+    slope = intercept = None
+    if low.sum() >= 2 and np.ptp(nu_e[low]) > 0:
+        slope, intercept = np.polyfit(nu_e[low], np.log(rates[low]), 1)
+        if slope <= 0:
+            slope = None
+    first = np.argmax(resolved) if resolved.any() else nu_e.size - 1
+    for k, target in enumerate(targets):
+        if resolved.any() and target >= mono[first]:
+            # strictly increasing subsequence for interpolation
+            keep = np.concatenate([[True], np.diff(mono) > 0]) & resolved
+            out[k] = np.interp(target, mono[keep], nu_e[keep])
+        elif slope is not None:
+            out[k] = (np.log(target) - intercept) / slope
+        else:
+            out[k] = nu_e[first] * target / max(mono[first], resolution)
+    return np.clip(out, 0.0, None)
+
+
+def design_grid(
+    cell: Cell,
+    synapses: Synapses = DEFAULT_SYNAPSES,
+    network: Network = DEFAULT_NETWORK,
+    config: CharacterizationConfig | None = None,
+    store: _ChunkStore | None = None,
+) -> dict[str, np.ndarray]:
+    """Adaptive pilot: the (nu_e, nu_i, W) grid points reaching the design's target rates.
+
+    Returns
+    -------
+    dict
+        ``nu_e``, ``nu_i`` (Hz), ``W`` (A, NaN where w is free), ``target_rate`` (Hz) and
+        ``level`` (index of the (nu_i, W) level), one entry per grid point.
+    """
+    config = config or CharacterizationConfig()
+    store = store or _ChunkStore(None)
+    cached = store.get("design")
+    if cached is not None:
+        return cached
+    g = config.design
+    levels = g.levels
+    n_lev = len(levels)
+    nu_i_lv = np.array([lv[0] for lv in levels])
+    w_lv = np.array([lv[1] for lv in levels])
+    top = 1.2 * max(g.target_rates)
+
+    # 1. bracket
+    ladder = np.geomspace(0.1, g.nu_e_max, g.bracket_points)
+    E = np.tile(ladder, n_lev)
+    I_ = np.repeat(nu_i_lv, ladder.size)
+    W = np.repeat(w_lv, ladder.size)
+    keys = np.stack([np.zeros(E.size, int), np.arange(E.size)], 1)
+    res = simulate_cells(
+        cell, synapses, E, I_, network=network, duration=g.bracket_duration, dt=config.dt,
+        seeds=derive_seeds(config.seed, keys), adaptation_clamp=W,
+    )  # fmt: skip
+    rates = res.rate.reshape(n_lev, ladder.size)
+    lo = np.zeros(n_lev)
+    hi = np.full(n_lev, g.nu_e_max)
+    for k in range(n_lev):
+        above = np.nonzero(rates[k] >= top)[0]
+        j_hi = above[0] if above.size else ladder.size - 1
+        hi[k] = ladder[j_hi]
+        silent = np.nonzero(rates[k, :j_hi] == 0.0)[0]
+        lo[k] = ladder[silent[-1]] if silent.size else 0.0
+
+    # 2. refine
+    frac = np.linspace(0.0, 1.0, g.refine_points)
+    fine = lo[:, None] + (hi - lo)[:, None] * frac[None, :]  # (level, rung)
+    reps = g.refine_seeds
+    E = np.repeat(fine.ravel(), reps)
+    I_ = np.repeat(np.repeat(nu_i_lv, g.refine_points), reps)
+    W = np.repeat(np.repeat(w_lv, g.refine_points), reps)
+    keys = np.stack([np.ones(E.size, int), np.arange(E.size)], 1)
+    res = simulate_cells(
+        cell, synapses, E, I_, network=network, duration=g.refine_duration, dt=config.dt,
+        seeds=derive_seeds(config.seed, keys), adaptation_clamp=W,
+    )  # fmt: skip
+    rates = res.rate.reshape(n_lev, g.refine_points, reps).mean(axis=2)
+    resolution = 1.0 / (g.refine_duration * reps)
+    targets = np.asarray(g.target_rates, dtype=float)
+    nu_e_pts = np.stack([_invert_rates(fine[k], rates[k], targets, resolution)
+                         for k in range(n_lev)])  # fmt: skip
+    out = {
+        "nu_e": nu_e_pts.ravel(),
+        "nu_i": np.repeat(nu_i_lv, targets.size),
+        "W": np.repeat(w_lv, targets.size),
+        "target_rate": np.tile(targets, n_lev),
+        "level": np.repeat(np.arange(n_lev), targets.size),
+    }
+    store.put("design", **out)
+    return out
+
+
+def characterize(
+    cell: Cell,
+    synapses: Synapses = DEFAULT_SYNAPSES,
+    network: Network = DEFAULT_NETWORK,
+    config: CharacterizationConfig | None = None,
+    *,
+    cache_dir: str | Path | None = None,
+    progress: bool | Callable[[int, int], None] = False,
+) -> xr.Dataset:
+    """Measure the transfer function of ``cell`` on an adaptive grid (SPEC 4.2).
+
+    Parameters
+    ----------
+    cell : Cell
+        The cell (simulated with its adaptation unless the design clamps W).
+    synapses : Synapses
+    network : Network
+        In-degrees K_e, K_i: rates are per presynaptic neuron.
+    config : CharacterizationConfig, optional
+        Protocol (10 s x 4 seeds at dt = 0.05 ms and the default design if omitted).
+    cache_dir : str or Path, optional
+        Folder for finished chunks; a rerun with the same inputs resumes from them.
+    progress : bool or callable
+        True: a tqdm progress bar over grid points; a callable receives (done, total).
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``point`` and ``seed``. Variables: ``nu_e``, ``nu_i`` (Hz), ``W`` (A, NaN where
+        w is free), ``target_rate`` (Hz), ``level``, ``rate`` (point, seed; Hz),
+        ``rate_mean``, ``rate_sem`` (standard error of the mean), ``rate_std`` (Hz).
+        Attributes record the cell, synapses, in-degrees, protocol and provenance.
+    """
+    config = config or CharacterizationConfig()
+    key = _cache_key(cell, synapses, network, config)
+    store = _ChunkStore(Path(cache_dir) / key if cache_dir is not None else None)
+    grid = design_grid(cell, synapses, network, config, store)
+    n_points = grid["nu_e"].size
+    levels = grid["level"]
+    n_lev = int(levels.max()) + 1
+    rate = np.empty((n_points, config.n_seeds))
+    bar = None
+    if progress is True:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n_points, desc=f"characterise {cell.name}", unit="point")
+    done = 0
+    for lev in range(n_lev):
+        idx = np.nonzero(levels == lev)[0]
+        name = f"level{lev:03d}"
+        chunk = store.get(name)
+        if chunk is None:
+            reps = config.n_seeds
+            pts = np.repeat(idx, reps)
+            keys = np.stack([np.full(pts.size, 2), pts, np.tile(np.arange(reps), idx.size)], 1)
+            res = simulate_cells(
+                cell, synapses, grid["nu_e"][pts], grid["nu_i"][pts], network=network,
+                duration=config.duration, dt=config.dt, seeds=derive_seeds(config.seed, keys),
+                adaptation_clamp=grid["W"][pts], stats_start=config.discard,
+            )  # fmt: skip
+            chunk = {"rate": res.rate.reshape(idx.size, reps)}
+            store.put(name, **chunk)
+        rate[idx] = chunk["rate"]
+        done += idx.size
+        if bar is not None:
+            bar.update(idx.size)
+        elif callable(progress):
+            progress(done, n_points)
+    if bar is not None:
+        bar.close()
+    return _to_dataset(cell, synapses, network, config, grid, rate, key)
+
+
+def _to_dataset(cell, synapses, network, config, grid, rate, key) -> xr.Dataset:
+    n_seeds = rate.shape[1]
+    std = rate.std(axis=1, ddof=1)
+    pt = ("point",)
+    ds = xr.Dataset(
+        {
+            "nu_e": (pt, grid["nu_e"], {"units": "Hz", "long_name": "excitatory rate per synapse"}),
+            "nu_i": (pt, grid["nu_i"], {"units": "Hz", "long_name": "inhibitory rate per synapse"}),
+            "W": (pt, grid["W"], {"units": "A", "long_name": "clamped adaptation current (NaN: free)"}),
+            "target_rate": (pt, grid["target_rate"], {"units": "Hz"}),
+            "level": (pt, grid["level"].astype(np.int64)),
+            "rate": (("point", "seed"), rate, {"units": "Hz", "long_name": "output rate per seed"}),
+            "rate_mean": (pt, rate.mean(axis=1), {"units": "Hz"}),
+            "rate_std": (pt, std, {"units": "Hz", "long_name": "standard deviation over seeds"}),
+            "rate_sem": (pt, std / np.sqrt(n_seeds), {"units": "Hz", "long_name": "standard error of the mean"}),
+        },
+        coords={"point": np.arange(rate.shape[0]), "seed": np.arange(n_seeds)},
+        attrs={
+            **provenance(),
+            "title": f"transfer-function characterisation of cell {cell.name}",
+            "cell_name": cell.name,
+            "cell": json.dumps(to_mapping(cell)),
+            "synapses": json.dumps(to_mapping(synapses)),
+            "K_e": float(network.K_e),
+            "K_i": float(network.K_i),
+            "network": json.dumps(to_mapping(network)),
+            "duration_s": float(config.duration),
+            "dt_s": float(config.dt),
+            "discard_s": float(config.discard),
+            "n_seeds": int(config.n_seeds),
+            "seed": int(config.seed),
+            "design": json.dumps(dataclasses.asdict(config.design)),
+            "cache_key": key,
+            "protocol": "SPEC 4.2: independent Poisson E and I trains per cell, start at "
+            "V = E_L, G = w = 0, rate = spike count / counted duration",
+        },
+    )  # fmt: skip
+    return ds
+
+
+def dataset_parameters(ds: xr.Dataset) -> tuple[Cell, Synapses, Network]:
+    """Rebuild the cell, synapses and network recorded in a characterisation Dataset."""
+    from ..params import from_mapping
+
+    for key in ("cell", "synapses", "network"):
+        if key not in ds.attrs:
+            raise ParameterError(
+                f"dataset has no {key!r} attribute: not a characterisation made by adexmf"
+            )
+    cell = from_mapping(Cell, json.loads(ds.attrs["cell"]), "dataset.cell")
+    synapses = from_mapping(Synapses, json.loads(ds.attrs["synapses"]), "dataset.synapses")
+    network = from_mapping(Network, json.loads(ds.attrs["network"]), "dataset.network")
+    return cell, synapses, network

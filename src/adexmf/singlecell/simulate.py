@@ -1,0 +1,431 @@
+"""Compiled AdEx simulator for many independent cells at once (SPEC 2.1 and 4.2).
+
+Every simulated cell is independent: one grid point times one seed is one cell. Each cell
+receives its own excitatory and inhibitory Poisson trains (independent streams per cell and
+per synapse type), as conductance shot noise with exact exponential decay; the number of
+presynaptic events in each time step is drawn from the Poisson law of mean ``K_s nu_s dt``.
+
+The membrane equation and the adaptation current are integrated by forward Euler, in the same
+order as Brian2's runtime schedule, so that a Brian2 ``NeuronGroup`` with the same equations
+is a statistically equivalent second route (see :mod:`adexmf.singlecell.brian2_reference`
+in the tests and the benchmark). One time step from t_n to t_n+1:
+
+1. V (unless refractory) and w take an Euler step with the conductances and current at t_n;
+2. the conductances decay exactly, ``G <- G exp(-dt / tau)``, and jump by ``Q`` times the
+   number of events of the step;
+3. if the cell is not refractory and ``V > V_T + 5 delta_T``: spike, ``V <- V_reset``,
+   ``w <- w + b``; V is then held (not integrated, threshold not tested) for ``t_ref``
+   while w keeps evolving.
+
+Randomness: each cell is seeded with its own 32-bit seed, derived deterministically from a
+user seed and the cell's key by :func:`derive_seeds` (NumPy ``SeedSequence``), so a cell's
+result depends only on its seed, not on how cells are batched or on the thread count.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, prange
+
+from ..errors import InputRangeError, ParameterError, check_range
+from ..params import DEFAULT_NETWORK, Cell, Network, Synapses
+
+#: Largest admissible presynaptic rate per synapse (Hz).
+MAX_INPUT_RATE = 1.0e4
+#: Largest admissible injected current (A).
+MAX_CURRENT = 1.0e-8
+
+# Positions in the packed cell/synapse vector passed to the kernel.
+_N_CELL_PARAMS = 16
+
+
+def pack_cell_params(cell: Cell, synapses: Synapses, spiking: bool = True) -> np.ndarray:
+    """Pack a cell and its synapses into the float64 vector read by the kernel (SI units).
+
+    Parameters
+    ----------
+    cell : Cell
+    synapses : Synapses
+    spiking : bool
+        If False, the exponential term and the spike threshold are removed (passive
+        membrane with conductance input; adaptation still follows ``a`` unless clamped).
+    """
+    delta_T = cell.delta_T if spiking else 0.0
+    threshold = cell.spike_threshold if spiking else math.inf
+    s = synapses
+    return np.array(
+        [
+            cell.g_L, cell.C_m, cell.E_L, cell.V_T, delta_T, threshold, cell.V_reset,
+            cell.a, cell.b, cell.tau_w if cell.tau_w is not None else 0.0,
+            s.Q_e, s.tau_e, s.E_e, s.Q_i, s.tau_i, s.E_i,
+        ],
+        dtype=np.float64,
+    )  # fmt: skip
+
+
+@njit(cache=True, inline="always")
+def _poisson_count(expected, exp_minus_expected):
+    """Poisson-distributed count of mean ``expected`` by inversion (one uniform draw)."""
+    u = np.random.random()
+    k = 0
+    prob = exp_minus_expected
+    cumulative = prob
+    while u > cumulative and prob > 0.0:
+        k += 1
+        prob *= expected / k
+        cumulative += prob
+    return k
+
+
+@njit(cache=True, parallel=True)
+def _simulate_kernel(
+    p,
+    lam_e,
+    lam_i,
+    current,
+    w_clamp,
+    step_on,
+    step_off,
+    step_amp,
+    seeds,
+    n_steps,
+    dt,
+    refractory_steps,
+    stats_start,
+    record_row,
+    trace_V,
+    trace_w,
+    trace_spike,
+    counts,
+    V_sum,
+    V_sumsq,
+):
+    """Simulate independent AdEx cells (see the module docstring for the step order).
+
+    All arrays are per cell (length n) except ``p`` (packed parameters), the current-step
+    arrays (``step_on``/``step_off``: step indices, length m; ``step_amp``: (m, n) in A) and
+    the traces ((n_recorded, n_steps + 1)). Spikes and V moments are accumulated from step
+    ``stats_start`` on.
+    """
+    g_L, C_m, E_L, V_T, delta_T, V_spike, V_reset = p[0], p[1], p[2], p[3], p[4], p[5], p[6]
+    a, b, tau_w = p[7], p[8], p[9]
+    Q_e, tau_e, E_e, Q_i, tau_i, E_i = p[10], p[11], p[12], p[13], p[14], p[15]
+    decay_e = math.exp(-dt / tau_e)
+    decay_i = math.exp(-dt / tau_i)
+    has_exp = delta_T > 0.0
+    has_w = tau_w > 0.0
+    n_cells = lam_e.size
+    n_current_steps = step_on.size
+    for c in prange(n_cells):
+        np.random.seed(seeds[c])
+        le = lam_e[c]
+        li = lam_i[c]
+        exp_le = math.exp(-le)
+        exp_li = math.exp(-li)
+        clamped = not math.isnan(w_clamp[c])
+        V = E_L
+        w = w_clamp[c] if clamped else 0.0
+        Ge = 0.0
+        Gi = 0.0
+        free_from = 0  # first step at which V is integrated again (end of refractoriness)
+        row = record_row[c]
+        n_spikes = 0
+        s1 = 0.0
+        s2 = 0.0
+        for n in range(n_steps):
+            if row >= 0:
+                trace_V[row, n] = V
+                trace_w[row, n] = w
+            if n >= stats_start:
+                s1 += V
+                s2 += V * V
+            I_ext = current[c]
+            for k in range(n_current_steps):
+                if step_on[k] <= n < step_off[k]:
+                    I_ext += step_amp[k, c]
+            active = n >= free_from
+            # 1. Euler step of V (unless refractory) and w, from the state at t_n.
+            dV = g_L * (E_L - V) + Ge * (E_e - V) + Gi * (E_i - V) - w + I_ext
+            if has_exp:
+                dV += g_L * delta_T * math.exp((V - V_T) / delta_T)
+            if not clamped and has_w:
+                w += dt * (a * (V - E_L) - w) / tau_w
+            if active:
+                V += dt * dV / C_m
+            # 2. Exact decay of the conductances and this step's presynaptic events.
+            Ge *= decay_e
+            Gi *= decay_i
+            if le > 0.0:
+                Ge += Q_e * _poisson_count(le, exp_le)
+            if li > 0.0:
+                Gi += Q_i * _poisson_count(li, exp_li)
+            # 3. Threshold, reset, refractoriness.
+            if active and V > V_spike:
+                V = V_reset
+                if not clamped:
+                    w += b
+                # Refractory like Brian2: integrated again t_ref after the spike time t_n.
+                free_from = n + refractory_steps
+                if n >= stats_start:
+                    n_spikes += 1
+                if row >= 0:
+                    trace_spike[row, n + 1] = 1
+        if row >= 0:
+            trace_V[row, n_steps] = V
+            trace_w[row, n_steps] = w
+        counts[c] = n_spikes
+        V_sum[c] = s1
+        V_sumsq[c] = s2
+
+
+@dataclass(frozen=True)
+class CurrentStep:
+    """A rectangular current pulse injected from ``onset`` to ``offset`` (s), in A."""
+
+    onset: float
+    offset: float
+    amplitude: float | np.ndarray
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Output of :func:`simulate_cells` (SI units).
+
+    Attributes
+    ----------
+    spike_counts : ndarray of int, shape (n,)
+        Spikes counted from ``stats_start`` to the end.
+    rate : ndarray, shape (n,)
+        Output rates (Hz): spike count / counted duration.
+    V_mean, V_std : ndarray, shape (n,)
+        Mean and standard deviation of V over the counted window (V); during refractory
+        periods V is V_reset and counted as such.
+    counted_duration : float
+        Duration of the counting window (s).
+    time : ndarray
+        Times of the trace samples (s), shape (n_steps + 1,); empty if nothing recorded.
+    V, w : ndarray
+        Traces of V (V) and w (A) of the recorded cells, shape (n_recorded, n_steps + 1).
+    spikes : ndarray of bool
+        Spike markers of the recorded cells (True at the sample just after a spike).
+    seeds : ndarray of uint32
+        The per-cell seeds used.
+    """
+
+    spike_counts: np.ndarray
+    rate: np.ndarray
+    V_mean: np.ndarray
+    V_std: np.ndarray
+    counted_duration: float
+    time: np.ndarray
+    V: np.ndarray
+    w: np.ndarray
+    spikes: np.ndarray
+    seeds: np.ndarray
+
+
+def derive_seeds(seed: int, keys: np.ndarray | Sequence[Sequence[int]]) -> np.ndarray:
+    """Per-cell 32-bit seeds derived from a user seed and integer keys (one row per cell).
+
+    ``SeedSequence(seed, spawn_key=key)`` gives independent, reproducible streams: a cell's
+    seed depends only on ``seed`` and its key (e.g. ``(stage, point, repetition)``), never on
+    batching.
+
+    Parameters
+    ----------
+    seed : int
+        Non-negative user seed.
+    keys : array_like of int, shape (n, k)
+        Non-negative integer key of each cell.
+
+    Returns
+    -------
+    ndarray of uint32, shape (n,)
+    """
+    if int(seed) < 0:
+        raise ParameterError(f"seed = {seed} must be a non-negative integer")
+    keys = np.asarray(keys, dtype=np.int64)
+    if keys.ndim == 1:
+        keys = keys[:, None]
+    if keys.size and keys.min() < 0:
+        raise ParameterError("seed keys must be non-negative integers")
+    out = np.empty(len(keys), dtype=np.uint32)
+    for j, key in enumerate(keys):
+        ss = np.random.SeedSequence(int(seed), spawn_key=tuple(int(k) for k in key))
+        out[j] = ss.generate_state(1, dtype=np.uint32)[0]
+    return out
+
+
+def _per_cell(name: str, value, n: int, low: float, high: float, unit: str) -> np.ndarray:
+    """Broadcast ``value`` to n cells and check it lies in [low, high]."""
+    try:
+        arr = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,)).copy()
+    except ValueError:
+        raise InputRangeError(
+            f"{name} has shape {np.shape(value)}; give a scalar or one value per cell ({n})"
+        ) from None
+    bad = ~(np.isfinite(arr) & (arr >= low) & (arr <= high))
+    if bad.any():
+        raise InputRangeError(
+            f"{name} = {arr[bad][0]:g} {unit} is not admissible; allowed: [{low:g}, {high:g}] "
+            f"{unit} ({int(bad.sum())} offending value(s))"
+        )
+    return arr
+
+
+def simulate_cells(
+    cell: Cell,
+    synapses: Synapses,
+    nu_e,
+    nu_i,
+    *,
+    duration: float,
+    dt: float = 5e-5,
+    network: Network = DEFAULT_NETWORK,
+    seed: int = 0,
+    seeds: np.ndarray | None = None,
+    current=0.0,
+    current_steps: Sequence[CurrentStep] = (),
+    adaptation_clamp=None,
+    spiking: bool = True,
+    stats_start: float = 0.0,
+    record: Sequence[int] | np.ndarray = (),
+) -> SimulationResult:
+    """Simulate many independent AdEx cells under Poisson conductance input.
+
+    Every cell starts at V = E_L, G_e = G_i = 0, w = 0 (SPEC 4.2).
+
+    Parameters
+    ----------
+    cell : Cell
+        Cell model, shared by all simulated cells.
+    synapses : Synapses
+        Quantal increments, time constants and reversal potentials.
+    nu_e, nu_i : array_like
+        Per-synapse presynaptic rates (Hz), broadcast together; the number of cells is their
+        common size. Cell k receives ``K_e nu_e[k]`` excitatory and ``K_i nu_i[k]``
+        inhibitory events per second.
+    duration : float
+        Simulated time (s).
+    dt : float
+        Time step (s).
+    network : Network
+        Provides the in-degrees K_e and K_i.
+    seed : int
+        User seed; cell k gets the seed derived from key ``k`` (:func:`derive_seeds`).
+    seeds : ndarray of uint32, optional
+        Explicit per-cell seeds, overriding ``seed``.
+    current : float or array_like
+        Constant injected current (A), scalar or one per cell.
+    current_steps : sequence of CurrentStep
+        Current pulses added to ``current``.
+    adaptation_clamp : float or array_like, optional
+        If given, w is held at this value (A) in every cell (NaN entries leave that cell's w
+        free); spike-triggered increments are then ignored.
+    spiking : bool
+        If False: no exponential term and no threshold (passive membrane).
+    stats_start : float
+        Start of the window over which spikes and V moments are counted (s).
+    record : sequence of int
+        Indices of cells whose V, w and spikes are recorded at every step.
+
+    Returns
+    -------
+    SimulationResult
+    """
+    check_range("dt", dt, 1e-7, 1e-3, unit="s", low_inclusive=True, error=InputRangeError)
+    check_range("duration", duration, 0.0, 1e4, unit="s", low_inclusive=False,
+                error=InputRangeError)  # fmt: skip
+    check_range("stats_start", stats_start, 0.0, duration, unit="s", high_inclusive=False,
+                error=InputRangeError)  # fmt: skip
+    try:
+        e, i = np.broadcast_arrays(np.asarray(nu_e, float), np.asarray(nu_i, float))
+    except ValueError as exc:
+        raise InputRangeError(f"nu_e and nu_i cannot be broadcast together: {exc}") from None
+    n = e.size
+    if n == 0:
+        raise InputRangeError("no cell to simulate: nu_e and nu_i are empty")
+    e = _per_cell("nu_e", e.ravel(), n, 0.0, MAX_INPUT_RATE, "Hz")
+    i = _per_cell("nu_i", i.ravel(), n, 0.0, MAX_INPUT_RATE, "Hz")
+    I0 = _per_cell("current", current, n, -MAX_CURRENT, MAX_CURRENT, "A")
+    if adaptation_clamp is None:
+        w_clamp = np.full(n, np.nan)
+    else:
+        w_clamp = np.broadcast_to(np.asarray(adaptation_clamp, float), (n,)).copy()
+        free = np.isnan(w_clamp)
+        w_clamp[~free] = _per_cell(
+            "adaptation_clamp", w_clamp[~free], int((~free).sum()), -MAX_CURRENT, MAX_CURRENT,
+            "A",
+        )  # fmt: skip
+    n_steps = int(round(duration / dt))
+    on = np.array([int(round(s.onset / dt)) for s in current_steps], dtype=np.int64)
+    off = np.array([int(round(s.offset / dt)) for s in current_steps], dtype=np.int64)
+    amp = np.zeros((len(current_steps), n))
+    for k, s in enumerate(current_steps):
+        if not 0.0 <= s.onset <= s.offset:
+            raise InputRangeError(
+                f"current_steps[{k}]: onset = {s.onset:g} s and offset = {s.offset:g} s must "
+                "satisfy 0 <= onset <= offset"
+            )
+        amp[k] = _per_cell(f"current_steps[{k}].amplitude", s.amplitude, n,
+                           -MAX_CURRENT, MAX_CURRENT, "A")  # fmt: skip
+    if seeds is None:
+        seeds = derive_seeds(seed, np.arange(n))
+    seeds = np.asarray(seeds, dtype=np.int64)
+    if seeds.shape != (n,) or seeds.min() < 0 or seeds.max() >= 2**32:
+        raise InputRangeError(f"seeds must be {n} integers in [0, 2**32)")
+    record = np.asarray(record, dtype=np.int64).ravel()
+    if record.size and (record.min() < 0 or record.max() >= n):
+        raise InputRangeError(f"record indices must lie in [0, {n - 1}]")
+    record_row = np.full(n, -1, dtype=np.int64)
+    record_row[record] = np.arange(record.size)
+    n_rec = record.size
+    trace_V = np.zeros((n_rec, n_steps + 1))
+    trace_w = np.zeros((n_rec, n_steps + 1))
+    trace_spike = np.zeros((n_rec, n_steps + 1), dtype=np.uint8)
+    counts = np.zeros(n, dtype=np.int64)
+    V_sum = np.zeros(n)
+    V_sumsq = np.zeros(n)
+    start = int(round(stats_start / dt))
+    _simulate_kernel(
+        pack_cell_params(cell, synapses, spiking),
+        network.K_e * e * dt,
+        network.K_i * i * dt,
+        I0,
+        w_clamp,
+        on,
+        off,
+        amp,
+        seeds,
+        n_steps,
+        float(dt),
+        int(round(cell.t_ref / dt)),
+        start,
+        record_row,
+        trace_V,
+        trace_w,
+        trace_spike,
+        counts,
+        V_sum,
+        V_sumsq,
+    )
+    n_counted = n_steps - start
+    counted = n_counted * dt
+    V_mean = V_sum / n_counted
+    V_var = np.maximum(V_sumsq / n_counted - V_mean**2, 0.0)
+    return SimulationResult(
+        spike_counts=counts,
+        rate=counts / counted,
+        V_mean=V_mean,
+        V_std=np.sqrt(V_var),
+        counted_duration=counted,
+        time=np.arange(n_steps + 1) * dt if n_rec else np.empty(0),
+        V=trace_V,
+        w=trace_w,
+        spikes=trace_spike.astype(bool),
+        seeds=seeds.astype(np.uint32),
+    )
