@@ -387,18 +387,23 @@ def characterize(
 def _to_dataset(cell, synapses, network, config, grid, rate, key) -> xr.Dataset:
     n_seeds = rate.shape[1]
     std = rate.std(axis=1, ddof=1)
+
+    def var(dims, values, units, long_name=""):
+        attrs = {"units": units, "long_name": long_name} if long_name else {"units": units}
+        return (dims, values, attrs)
+
     pt = ("point",)
     ds = xr.Dataset(
         {
-            "nu_e": (pt, grid["nu_e"], {"units": "Hz", "long_name": "excitatory rate per synapse"}),
-            "nu_i": (pt, grid["nu_i"], {"units": "Hz", "long_name": "inhibitory rate per synapse"}),
-            "W": (pt, grid["W"], {"units": "A", "long_name": "clamped adaptation current (NaN: free)"}),
-            "target_rate": (pt, grid["target_rate"], {"units": "Hz"}),
+            "nu_e": var(pt, grid["nu_e"], "Hz", "excitatory rate per synapse"),
+            "nu_i": var(pt, grid["nu_i"], "Hz", "inhibitory rate per synapse"),
+            "W": var(pt, grid["W"], "A", "clamped adaptation current (NaN: free)"),
+            "target_rate": var(pt, grid["target_rate"], "Hz", "design target"),
             "level": (pt, grid["level"].astype(np.int64)),
-            "rate": (("point", "seed"), rate, {"units": "Hz", "long_name": "output rate per seed"}),
-            "rate_mean": (pt, rate.mean(axis=1), {"units": "Hz"}),
-            "rate_std": (pt, std, {"units": "Hz", "long_name": "standard deviation over seeds"}),
-            "rate_sem": (pt, std / np.sqrt(n_seeds), {"units": "Hz", "long_name": "standard error of the mean"}),
+            "rate": var(("point", "seed"), rate, "Hz", "output rate per seed"),
+            "rate_mean": var(pt, rate.mean(axis=1), "Hz", "mean over seeds"),
+            "rate_std": var(pt, std, "Hz", "standard deviation over seeds"),
+            "rate_sem": var(pt, std / np.sqrt(n_seeds), "Hz", "standard error of the mean"),
         },
         coords={"point": np.arange(rate.shape[0]), "seed": np.arange(n_seeds)},
         attrs={

@@ -70,7 +70,7 @@ def pack_cell_params(cell: Cell, synapses: Synapses, spiking: bool = True) -> np
 @njit(cache=True, inline="always")
 def _poisson_count(expected, exp_minus_expected):
     """Poisson-distributed count of mean ``expected`` by inversion (one uniform draw)."""
-    u = np.random.random()
+    u = np.random.random()  # noqa: NPY002 (Numba's per-thread generator, seeded per cell)
     k = 0
     prob = exp_minus_expected
     cumulative = prob
@@ -121,7 +121,7 @@ def _simulate_kernel(
     n_cells = lam_e.size
     n_current_steps = step_on.size
     for c in prange(n_cells):
-        np.random.seed(seeds[c])
+        np.random.seed(seeds[c])  # noqa: NPY002 (seeds this thread's Numba generator)
         le = lam_e[c]
         li = lam_i[c]
         exp_le = math.exp(-le)
