@@ -1,0 +1,332 @@
+"""Two-step fit of the transfer-function template to single-cell data (SPEC 4.3).
+
+1. Points with a non-zero rate: invert the template,
+   ``V_eff = mu_V + sqrt(2) sigma_V erfcinv(2 tau_V nu_out)``, and fit the threshold
+   polynomial to ``V_eff`` by linear least squares (the polynomial is linear in P0..P10).
+2. From there, minimise the mean squared error between measured and template rates over all
+   points, silent ones included (Levenberg-Marquardt on the rate residuals).
+
+All theory goes through :mod:`adexmf.theory`: mu_V, sigma_V, tau_V come from
+:meth:`TransferFunction.evaluate`, the design matrix of step 1 is the effective threshold
+evaluated with unit coefficient vectors (V_thr is linear in the coefficients), and the rates
+of step 2 come from the compiled :func:`~adexmf.theory.transfer.transfer_dual`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+from numba import njit
+from scipy.optimize import least_squares
+from scipy.special import erfcinv
+
+from ..errors import InputRangeError, ParameterError
+from ..params import (
+    INHIBITORY_TERMS,
+    LAYOUT_SIZES,
+    Cell,
+    Network,
+    Preset,
+    Synapses,
+    TransferParams,
+)
+from ..theory.transfer import N_PACKED, TransferFunction, transfer_dual
+from .characterize import dataset_parameters
+
+#: Index of P0 in the packed transfer-function vector.
+_COEFF_OFFSET = N_PACKED - 11
+#: Positions of a layout's coefficients among P0..P10.
+_LAYOUT_SLOTS = {"with_log": list(range(11)), "without_log": [0, 1, 2, 3, 5, 6, 7, 8, 9, 10]}
+
+
+@njit(cache=True)
+def _template_rates(packed, nu_e, nu_i, W, out):
+    """Template rates (Hz) at many inputs for one packed parameter vector."""
+    for k in range(nu_e.size):
+        out[k] = transfer_dual(packed, nu_e[k], nu_i[k], W[k])[0]
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """A fitted transfer function and its error on the data (rates in Hz).
+
+    Attributes
+    ----------
+    params : TransferParams
+        Fitted coefficients (V), layout and inhibitory-term formula.
+    cell : Cell
+    synapses : Synapses
+    network : Network
+    nu_e, nu_i, W : ndarray
+        Inputs of the data points (Hz, Hz, A).
+    rate, rate_sem : ndarray
+        Measured mean rates and their standard errors (Hz).
+    model : ndarray
+        Fitted template rates at the data points (Hz).
+    step1_rmse : float
+        RMS rate error (Hz) after step 1 (linear fit of the inverted threshold).
+    """
+
+    params: TransferParams
+    cell: Cell
+    synapses: Synapses
+    network: Network
+    nu_e: np.ndarray
+    nu_i: np.ndarray
+    W: np.ndarray
+    rate: np.ndarray
+    rate_sem: np.ndarray
+    model: np.ndarray
+    step1_rmse: float
+
+    @property
+    def residuals(self) -> np.ndarray:
+        """Template minus measured rate at every point (Hz): the error map."""
+        return self.model - self.rate
+
+    @property
+    def rmse(self) -> float:
+        """Root-mean-square error over all points (Hz)."""
+        return float(np.sqrt(np.mean(self.residuals**2)))
+
+    @property
+    def max_error(self) -> float:
+        """Largest absolute error (Hz)."""
+        return float(np.max(np.abs(self.residuals)))
+
+    @property
+    def n_points(self) -> int:
+        """Number of data points."""
+        return int(self.rate.size)
+
+    @property
+    def transfer_function(self) -> TransferFunction:
+        """The fitted transfer function."""
+        return TransferFunction(self.cell, self.synapses, self.network, self.params)
+
+    def summary(self) -> dict:
+        """JSON-friendly summary: coefficients (V), errors (Hz), settings."""
+        within = np.abs(self.residuals) <= 3.0 * np.maximum(self.rate_sem, 1e-12)
+        return {
+            "cell": self.cell.name,
+            "layout": self.params.layout,
+            "inhibitory_term": self.params.inhibitory_term,
+            "coefficients": list(self.params.coefficients),
+            "rmse_Hz": self.rmse,
+            "max_error_Hz": self.max_error,
+            "step1_rmse_Hz": self.step1_rmse,
+            "n_points": self.n_points,
+            "fraction_within_3_sem": float(np.mean(within)),
+        }
+
+    def error_map(self) -> xr.Dataset:
+        """Per-point errors as a Dataset (dim ``point``): inputs, data, model, residual."""
+        pt = ("point",)
+        return xr.Dataset(
+            {
+                "nu_e": (pt, self.nu_e, {"units": "Hz"}),
+                "nu_i": (pt, self.nu_i, {"units": "Hz"}),
+                "W": (pt, self.W, {"units": "A"}),
+                "rate": (pt, self.rate, {"units": "Hz"}),
+                "rate_sem": (pt, self.rate_sem, {"units": "Hz"}),
+                "model": (pt, self.model, {"units": "Hz"}),
+                "residual": (pt, self.residuals, {"units": "Hz"}),
+            },
+            attrs={k: v for k, v in self.summary().items() if k != "coefficients"},
+        )
+
+
+def _check_options(layout: str, inhibitory_term: str) -> None:
+    if layout not in LAYOUT_SIZES:
+        raise ParameterError(f"layout = {layout!r}; allowed: {', '.join(LAYOUT_SIZES)}")
+    if inhibitory_term not in INHIBITORY_TERMS:
+        raise ParameterError(
+            f"inhibitory_term = {inhibitory_term!r}; allowed: {', '.join(INHIBITORY_TERMS)}"
+        )
+
+
+def _transfer(cell, synapses, network, layout, term, coefficients) -> TransferFunction:
+    params = TransferParams(coefficients=tuple(coefficients), layout=layout, inhibitory_term=term)
+    return TransferFunction(cell, synapses, network, params)
+
+
+def fit_transfer_function(
+    nu_e,
+    nu_i,
+    rate,
+    cell: Cell,
+    synapses: Synapses,
+    network: Network,
+    *,
+    W=0.0,
+    rate_sem=None,
+    layout: str = "with_log",
+    inhibitory_term: str = "paper",
+    note: str = "",
+) -> FitResult:
+    """Fit the transfer-function template to measured rates (SPEC 4.3, two steps).
+
+    Parameters
+    ----------
+    nu_e, nu_i : array_like
+        Per-synapse input rates of the data points (Hz).
+    rate : array_like
+        Measured mean output rates (Hz).
+    cell, synapses, network : parameter sets
+        Those of the simulations (they define mu_V, sigma_V, tau_V).
+    W : array_like
+        Adaptation current at which each point is evaluated (A); 0 for data with free
+        adaptation (the adaptation is then absorbed by the fitted threshold).
+    rate_sem : array_like, optional
+        Standard errors of the rates (Hz), kept for the report.
+    layout : {"with_log", "without_log"}
+        11 coefficients with the ``P4 ln(mu_G/g_L)`` term, or 10 without.
+    inhibitory_term : {"paper", "slip"}
+        Shot-noise formula used for sigma_V and tau_V (SPEC 3.2).
+    note : str
+        Provenance written into the returned parameters.
+
+    Returns
+    -------
+    FitResult
+    """
+    _check_options(layout, inhibitory_term)
+    try:
+        e, i, r, w = (np.asarray(a, dtype=float).ravel() for a in np.broadcast_arrays(
+            nu_e, nu_i, rate, W))  # fmt: skip
+    except ValueError as exc:
+        raise InputRangeError(f"nu_e, nu_i, rate and W do not match in shape: {exc}") from None
+    if not np.all(np.isfinite(r)) or np.any(r < 0):
+        raise InputRangeError("rate must be finite and >= 0 Hz at every point")
+    sem = np.zeros_like(r) if rate_sem is None else np.broadcast_to(rate_sem, r.shape).ravel()
+    slots = _LAYOUT_SLOTS[layout]
+    n_coef = len(slots)
+    # theory at the data points (coefficients do not enter the membrane statistics)
+    zero = np.zeros(n_coef)
+    stats = _transfer(cell, synapses, network, layout, inhibitory_term, zero).evaluate(e, i, w)
+    mu_V, sigma_V, tau_V = stats.stats.mu_V, stats.stats.sigma_V, stats.stats.tau_V
+    # design matrix: V_thr is linear in the coefficients; column k = V_thr with P = e_k
+    design = np.empty((e.size, n_coef))
+    for k in range(n_coef):
+        unit = np.zeros(n_coef)
+        unit[k] = 1.0
+        tf_k = _transfer(cell, synapses, network, layout, inhibitory_term, unit)
+        design[:, k] = tf_k.evaluate(e, i, w).V_thr
+    # step 1: invert the template where the cell fires
+    arg = 2.0 * tau_V * r
+    usable = (r > 0) & (sigma_V > 0) & (arg < 2.0)
+    if usable.sum() < n_coef:
+        raise InputRangeError(
+            f"only {int(usable.sum())} points with a non-zero rate; the {layout!r} layout "
+            f"needs at least {n_coef}"
+        )
+    V_eff = mu_V[usable] + math.sqrt(2.0) * sigma_V[usable] * erfcinv(arg[usable])
+    p1, *_ = np.linalg.lstsq(design[usable], V_eff, rcond=None)
+
+    # step 2: least squares on the rates themselves, coefficients in mV for conditioning
+    packed = _transfer(cell, synapses, network, layout, inhibitory_term, p1).packed.copy()
+    model = np.empty_like(r)
+
+    def rates_for(p_volts):
+        packed[_COEFF_OFFSET + np.asarray(slots)] = p_volts
+        _template_rates(packed, e, i, w, model)
+        return model
+
+    step1_rmse = float(np.sqrt(np.mean((rates_for(p1) - r) ** 2)))
+    sol = least_squares(lambda x: rates_for(x * 1e-3) - r, p1 * 1e3, method="lm", xtol=1e-12)
+    best = sol.x * 1e-3
+    if np.sqrt(np.mean((rates_for(best) - r) ** 2)) > step1_rmse:
+        best = p1  # never worse than the starting point
+    final = rates_for(best).copy()
+    params = TransferParams(
+        coefficients=tuple(float(c) for c in best),
+        layout=layout,
+        inhibitory_term=inhibitory_term,
+        note=note,
+    )
+    return FitResult(
+        params=params,
+        cell=cell,
+        synapses=synapses,
+        network=network,
+        nu_e=e,
+        nu_i=i,
+        W=w,
+        rate=r,
+        rate_sem=np.asarray(sem, dtype=float),
+        model=final,
+        step1_rmse=step1_rmse,
+    )
+
+
+def fit_dataset(
+    ds: xr.Dataset, *, layout: str = "with_log", inhibitory_term: str = "paper", note: str = ""
+) -> FitResult:
+    """Fit a characterisation Dataset (:func:`~adexmf.singlecell.characterize.characterize`).
+
+    Points with free adaptation are evaluated at W = 0; clamped points at their W.
+    """
+    for var in ("nu_e", "nu_i", "rate_mean"):
+        if var not in ds:
+            raise ParameterError(f"dataset has no variable {var!r}: not an adexmf characterisation")
+    cell, synapses, network = dataset_parameters(ds)
+    W = np.nan_to_num(ds["W"].values, nan=0.0) if "W" in ds else 0.0
+    sem = ds["rate_sem"].values if "rate_sem" in ds else None
+    return fit_transfer_function(
+        ds["nu_e"].values, ds["nu_i"].values, ds["rate_mean"].values, cell, synapses, network,
+        W=W, rate_sem=sem, layout=layout, inhibitory_term=inhibitory_term, note=note,
+    )  # fmt: skip
+
+
+def preset_with_fits(
+    base: Preset, fits: list[FitResult], *, name: str | None = None, description: str | None = None
+) -> Preset:
+    """A copy of ``base`` whose transfer functions (and cells) are replaced by ``fits``.
+
+    Raises
+    ------
+    ParameterError
+        If a fit was made with other synapses or in-degrees than the preset's.
+    """
+    cells = dict(base.cells)
+    transfer = dict(base.transfer)
+    for fit in fits:
+        if fit.synapses != base.synapses:
+            raise ParameterError(
+                f"fit of {fit.cell.name}: its synapses differ from those of preset {base.name!r}"
+            )
+        if (fit.network.K_e, fit.network.K_i) != (base.network.K_e, base.network.K_i):
+            raise ParameterError(
+                f"fit of {fit.cell.name}: in-degrees K_e, K_i = {fit.network.K_e:g}, "
+                f"{fit.network.K_i:g} differ from preset {base.name!r}"
+            )
+        cells[fit.cell.name] = fit.cell
+        transfer[fit.cell.name] = fit.params
+    return base.replace(
+        name=name or base.name,
+        description=base.description if description is None else description,
+        cells=cells,
+        transfer=transfer,
+    )
+
+
+def plot_error_map(result: FitResult, ax=None):
+    """Scatter of the fit error (Hz) in the (nu_e, nu_i) plane; returns the Axes."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 3.5))
+    err = result.residuals
+    lim = max(float(np.max(np.abs(err))), 1e-6)
+    sc = ax.scatter(result.nu_e, result.nu_i, c=err, cmap="RdBu_r", vmin=-lim, vmax=lim, s=18)
+    ax.figure.colorbar(sc, ax=ax, label="template - data (Hz)")
+    ax.set_xlabel(r"$\nu_e$ (Hz)")
+    ax.set_ylabel(r"$\nu_i$ (Hz)")
+    ax.set_title(
+        f"{result.cell.name}: RMS {result.rmse:.2f} Hz, max {result.max_error:.2f} Hz",
+        fontsize=9,
+    )
+    return ax
