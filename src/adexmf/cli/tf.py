@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from ..errors import AdexmfError
@@ -75,3 +77,150 @@ def evaluate(
         f"  d2 rate/d nu_i2    {ev.hessian[1, 1]:12.6g} 1/Hz",
     ]
     typer.echo("\n".join(lines))
+
+
+def _cell_of(preset_name: str, cell: str):
+    """The cell ``cell`` of a preset, or a cell preset of SPEC 2.2 (LIF, EIF, AdEx...)."""
+    from ..params import cell_preset
+
+    p = load_preset(preset_name)
+    return p, (p.cells[cell] if cell in p.cells else cell_preset(cell))
+
+
+def _config(seeds: int, duration: str, dt: str, seed: int, discard: str):
+    from ..singlecell.characterize import CharacterizationConfig
+
+    return CharacterizationConfig(
+        duration=quantity(duration, "s", "--duration"),
+        dt=quantity(dt, "s", "--dt"),
+        n_seeds=seeds,
+        seed=seed,
+        discard=quantity(discard, "s", "--discard"),
+    )
+
+
+@app.command("characterize")
+def characterize_cmd(
+    cell: str = typer.Option("RS", help="Cell of the preset (RS, FS) or a cell preset (LIF...)."),
+    out: Path = typer.Option(Path("adexmf-results"), help="Folder of the result tf_<cell>.nc."),
+    preset: str = typer.Option("corrected", help="Preset giving cells, synapses, in-degrees."),
+    seeds: int = typer.Option(8, help="Independent seeds per grid point (SPEC: >= 4)."),
+    duration: str = typer.Option("10s", help="Simulated time per seed and point, e.g. 10s."),
+    dt: str = typer.Option("0.05ms", help="Time step, e.g. 0.05ms."),
+    seed: int = typer.Option(0, help="User seed; every cell's stream derives from it."),
+    discard: str = typer.Option("0s", help="Initial transient left out of the counts."),
+    force: bool = typer.Option(False, help="Recompute even if an up-to-date file exists."),
+) -> None:
+    """Measure a cell's transfer function by simulation (SPEC 4.2).
+
+    An adaptive grid (>= 150 points: output rates 0.1-30 Hz for 8 inhibitory levels 0-20 Hz)
+    is simulated with independent Poisson inputs, all points and seeds at once. Writes
+    OUT/tf_<cell>.nc (mean, standard error and every seed). Interrupted runs resume from
+    OUT/.tf-cache; an up-to-date file is reused.
+    """
+    from ..singlecell.characterize import characterize_to_file
+
+    try:
+        p, c = _cell_of(preset, cell)
+        cfg = _config(seeds, duration, dt, seed, discard)
+        path = characterize_to_file(c, out, p.synapses, p.network, cfg, progress=True, force=force)
+    except AdexmfError as exc:
+        fail(exc)
+    typer.echo(str(path))
+
+
+@app.command("fit")
+def fit_cmd(
+    file: Path = typer.Argument(..., help="A characterisation file (tf characterize)."),
+    layout: str = typer.Option("with_log", help="with_log (11 coefficients) or without_log."),
+    inhibitory_term: str = typer.Option("paper", help="paper, or slip (the authors' code)."),
+    base_preset: str = typer.Option(
+        "corrected", help="Preset whose transfer function of this cell is replaced."
+    ),
+    preset_out: Path | None = typer.Option(
+        None, help="Preset TOML written (default: FILE with suffix _fit.toml)."
+    ),
+    error_map: Path | None = typer.Option(None, help="Write the error map (PNG/SVG) here."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (SI units)."),
+) -> None:
+    """Fit the transfer-function template to a characterisation (SPEC 4.3, two steps).
+
+    Prints RMS and maximum error (Hz) and writes a preset TOML that --preset accepts.
+    """
+    import xarray as xr
+
+    from ..params import save_preset
+    from ..singlecell.fit import fit_dataset, plot_error_map, preset_with_fits
+
+    try:
+        if not file.is_file():
+            raise AdexmfError(f"characterisation file {str(file)!r} does not exist")
+        with xr.open_dataset(file, engine="h5netcdf") as ds:
+            ds = ds.load()
+        note = (
+            f"fitted by adexmf tf fit on {file.name} ({ds.sizes['point']} points x "
+            f"{ds.sizes['seed']} seeds, {ds.attrs.get('duration_s', float('nan')):g} s each)"
+        )
+        result = fit_dataset(ds, layout=layout, inhibitory_term=inhibitory_term, note=note)
+        base = load_preset(base_preset)
+        preset = preset_with_fits(
+            base, [result], name=f"{base.name}-fit",
+            description=f"{base.description}; {result.cell.name} refitted ({note})",
+        )  # fmt: skip
+        path = preset_out or file.with_name(f"{file.stem}_fit.toml")
+        save_preset(preset, path)
+    except (AdexmfError, OSError, ValueError) as exc:
+        fail(exc)
+    if error_map is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        ax = plot_error_map(result)
+        ax.figure.savefig(error_map, dpi=150, bbox_inches="tight")
+    summary = {**result.summary(), "preset_file": str(path)}
+    if as_json:
+        emit_json(summary)
+        return
+    coeffs = ", ".join(f"{c * 1e3:.4f}" for c in result.params.coefficients)
+    typer.echo(
+        "\n".join(
+            [
+                f"Fit of {result.cell.name} ({layout}, inhibitory term '{inhibitory_term}') "
+                f"on {result.n_points} points",
+                f"  RMS error   {result.rmse:.3f} Hz (after step 1: {result.step1_rmse:.3f} Hz)",
+                f"  max error   {result.max_error:.3f} Hz",
+                f"  within 3 standard errors: {summary['fraction_within_3_sem']:.0%} of points",
+                f"  coefficients (mV): {coeffs}",
+                f"  preset written to {path}",
+            ]
+        )
+    )
+
+
+@app.command("figure2")
+def figure2_cmd(
+    out: Path = typer.Option(Path("adexmf-results"), help="Folder for figure2.png/.svg, data."),
+    preset: str = typer.Option("corrected", help="Preset giving the cells (and curves)."),
+    refit: bool = typer.Option(
+        True, help="Draw a fresh fit of the data (--no-refit: the preset's curves)."
+    ),
+    layout: str = typer.Option("with_log", help="Layout of the fit."),
+    inhibitory_term: str = typer.Option("paper", help="Formula of the fit: paper or slip."),
+    seeds: int = typer.Option(8, help="Seeds per grid point."),
+    duration: str = typer.Option("10s", help="Simulated time per seed and point."),
+) -> None:
+    """Reproduce Fig. 2: RS and FS responses to a 200 pA step and their transfer functions.
+
+    Characterisations are cached in OUT (tf_RS.nc, tf_FS.nc) and reused by later runs.
+    """
+    from ..experiments.figure2 import run_figure2
+
+    try:
+        cfg = _config(seeds, duration, "0.05ms", 0, "0s")
+        written = run_figure2(
+            out, preset=preset, refit=refit, layout=layout, inhibitory_term=inhibitory_term,
+            config=cfg, progress=True,
+        )  # fmt: skip
+    except AdexmfError as exc:
+        fail(exc)
+    typer.echo(f"{written['png']}\n{written['svg']}")

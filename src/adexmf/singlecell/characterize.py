@@ -445,3 +445,41 @@ def dataset_parameters(ds: xr.Dataset) -> tuple[Cell, Synapses, Network]:
     synapses = from_mapping(Synapses, json.loads(ds.attrs["synapses"]), "dataset.synapses")
     network = from_mapping(Network, json.loads(ds.attrs["network"]), "dataset.network")
     return cell, synapses, network
+
+
+def characterize_to_file(
+    cell: Cell,
+    out: str | Path,
+    synapses: Synapses = DEFAULT_SYNAPSES,
+    network: Network = DEFAULT_NETWORK,
+    config: CharacterizationConfig | None = None,
+    *,
+    progress: bool | Callable[[int, int], None] = False,
+    force: bool = False,
+) -> Path:
+    """Characterise ``cell`` into ``out/tf_<cell name>.nc``, reusing an up-to-date file.
+
+    Finished chunks are kept in ``out/.tf-cache/<key>/`` so that an interrupted run resumes
+    where it stopped; the final file is written atomically and records the cache key of its
+    inputs, so a rerun with the same inputs returns at once (unless ``force``).
+
+    Returns
+    -------
+    Path
+        The NetCDF file.
+    """
+    from ..store import write_netcdf
+
+    config = config or CharacterizationConfig()
+    out = Path(out)
+    path = out / f"tf_{cell.name}.nc"
+    key = _cache_key(cell, synapses, network, config)
+    if path.exists() and not force:
+        with xr.open_dataset(path, engine="h5netcdf") as old:
+            if old.attrs.get("cache_key") == key:
+                return path
+    ds = characterize(
+        cell, synapses, network, config, cache_dir=out / ".tf-cache", progress=progress
+    )
+    write_netcdf(ds, path)
+    return path

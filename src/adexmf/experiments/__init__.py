@@ -1,0 +1,1 @@
+"""One module per paper figure: a protocol returning a Dataset and a plot of it."""

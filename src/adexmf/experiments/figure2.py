@@ -1,0 +1,232 @@
+"""Fig. 2 of Zerlaut et al. (2018): single cells and their transfer functions (SPEC 7, row 2).
+
+(A, B) membrane potential of the RS and FS cells under a 200 pA current step (100 ms rest,
+400 ms step [code]); (C, D) transfer-function data, mean +- standard error over seeds, versus
+the excitatory input for each inhibitory level, with the fitted template as lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from ..params import Cell, Preset, Synapses, load_preset
+from ..singlecell.characterize import CharacterizationConfig, characterize_to_file
+from ..singlecell.fit import fit_dataset
+from ..singlecell.simulate import CurrentStep, simulate_cells
+from ..store import provenance, write_netcdf
+from ..theory.transfer import TransferFunction
+
+#: Display value of V at a spike (V); the model itself resets at threshold.
+SPIKE_PEAK = 0.0
+
+
+def step_responses(
+    cells: Mapping[str, Cell],
+    synapses: Synapses,
+    *,
+    amplitude: float = 200e-12,
+    rest: float = 0.1,
+    step: float = 0.4,
+    after: float = 0.1,
+    dt: float = 5e-5,
+) -> xr.Dataset:
+    """Responses of isolated cells (no synaptic input) to a current step.
+
+    Parameters
+    ----------
+    cells : mapping of str to Cell
+        Cells to stimulate, by name.
+    synapses : Synapses
+        Unused by the protocol (no input), required by the simulator.
+    amplitude : float
+        Step amplitude (A); Fig. 2: 200 pA.
+    rest, step, after : float
+        Durations before, during and after the step (s).
+    dt : float
+        Time step (s).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``V`` and ``w`` (cell, time) in V and A, ``spike`` (cell, time) markers, ``current``
+        (time) in A.
+    """
+    duration = rest + step + after
+    V, w, spikes = [], [], []
+    for cell in cells.values():
+        res = simulate_cells(
+            cell, synapses, 0.0, 0.0, duration=duration, dt=dt, record=[0],
+            current_steps=[CurrentStep(rest, rest + step, amplitude)],
+        )  # fmt: skip
+        V.append(res.V[0])
+        w.append(res.w[0])
+        spikes.append(res.spikes[0])
+        time = res.time
+    current = np.where((time >= rest) & (time < rest + step), amplitude, 0.0)
+    return xr.Dataset(
+        {
+            "V": (("cell", "time"), np.array(V), {"units": "V"}),
+            "w": (("cell", "time"), np.array(w), {"units": "A"}),
+            "spike": (("cell", "time"), np.array(spikes)),
+            "current": (("time",), current, {"units": "A"}),
+        },
+        coords={"cell": list(cells), "time": time},
+        attrs={**provenance(), "protocol": f"{amplitude * 1e12:g} pA step, {step * 1e3:g} ms"},
+    )
+
+
+def _plot_step(ax, steps: xr.Dataset, name: str) -> None:
+    s = steps.sel(cell=name)
+    V = s["V"].values.copy()
+    V[s["spike"].values] = SPIKE_PEAK  # draw spikes as vertical strokes
+    t_ms = steps["time"].values * 1e3
+    ax.plot(t_ms, V * 1e3, lw=0.8, color="k")
+    ax.set_ylabel("V (mV)")
+    ax.set_title(f"{name} cell, {steps['current'].values.max() * 1e12:g} pA step", fontsize=9)
+    inset = ax.inset_axes((0.0, -0.28, 1.0, 0.18), sharex=ax)
+    inset.plot(t_ms, steps["current"].values * 1e12, color="tab:gray", lw=1)
+    inset.set_yticks([])
+    inset.set_ylabel("I", rotation=0, labelpad=8)
+    inset.set_xlabel("time (ms)")
+    ax.tick_params(labelbottom=False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+        inset.spines[side].set_visible(False)
+
+
+def _plot_transfer(ax, ds: xr.Dataset, tf: TransferFunction, name: str) -> None:
+    import matplotlib as mpl
+
+    levels = np.unique(ds["nu_i"].values)
+    cmap = mpl.colormaps["viridis"]
+    for k, ni in enumerate(levels):
+        color = cmap(k / max(len(levels) - 1, 1))
+        m = ds["nu_i"].values == ni
+        e = ds["nu_e"].values[m]
+        ax.errorbar(
+            e, ds["rate_mean"].values[m], yerr=ds["rate_sem"].values[m], fmt="o", ms=2.5,
+            color=color, elinewidth=0.8, capsize=0, label=f"{ni:.1f}",
+        )  # fmt: skip
+        grid = np.linspace(0.0, e.max() * 1.05, 200)
+        ax.plot(grid, tf(grid, np.full_like(grid, ni)), color=color, lw=1)
+    ax.set_ylim(0, 1.1 * float(ds["rate_mean"].max()))
+    ax.set_xlabel(r"excitatory input $\nu_e$ (Hz)")
+    ax.set_ylabel(r"output rate $\nu_{out}$ (Hz)")
+    p = tf.params
+    ax.set_title(f"{name} transfer function ({p.layout}, {p.inhibitory_term} formula)", fontsize=9)
+    ax.legend(title=r"$\nu_i$ (Hz)", fontsize=6, title_fontsize=7, ncol=2, frameon=False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def plot_figure2(
+    steps: xr.Dataset, data: Mapping[str, xr.Dataset], transfer: Mapping[str, TransferFunction]
+):
+    """Draw Fig. 2: step responses (top row) and transfer functions (bottom row).
+
+    Parameters
+    ----------
+    steps : xarray.Dataset
+        Output of :func:`step_responses`.
+    data : mapping of str to Dataset
+        Characterisations (:func:`~adexmf.singlecell.characterize.characterize`) by cell.
+    transfer : mapping of str to TransferFunction
+        Template drawn over each cell's data.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    names = list(data)
+    fig, axes = plt.subplots(2, len(names), figsize=(4.2 * len(names), 7.2))
+    axes = np.atleast_2d(axes).reshape(2, len(names))
+    for j, name in enumerate(names):
+        _plot_step(axes[0, j], steps, name)
+        _plot_transfer(axes[1, j], data[name], transfer[name], name)
+    for ax, letter in zip(axes.ravel(), "ABCDEFGH", strict=False):
+        ax.text(-0.14, 1.04, letter, transform=ax.transAxes, fontweight="bold", fontsize=11)
+    fig.subplots_adjust(hspace=0.55, wspace=0.3, left=0.09, right=0.98, top=0.95, bottom=0.08)
+    return fig
+
+
+def run_figure2(
+    out: str | Path,
+    *,
+    preset: str | Preset = "corrected",
+    refit: bool = True,
+    layout: str = "with_log",
+    inhibitory_term: str = "paper",
+    config: CharacterizationConfig | None = None,
+    cells: tuple[str, ...] = ("RS", "FS"),
+    progress: bool = False,
+) -> dict[str, Path]:
+    """Run the Fig. 2 protocol and write ``figure2.png``, ``figure2.svg`` and the data to ``out``.
+
+    Parameters
+    ----------
+    out : str or Path
+        Results folder; characterisations are cached there (``tf_<cell>.nc``) and reused.
+    preset : str or Preset
+        Cells, synapses and network; also the template drawn when ``refit`` is False.
+    refit : bool
+        Fit the template to the data (``layout``, ``inhibitory_term``) rather than draw the
+        preset's transfer functions.
+    config : CharacterizationConfig, optional
+        Characterisation protocol.
+    cells : tuple of str
+        Cells of the preset to show.
+    progress : bool
+        Show progress bars.
+
+    Returns
+    -------
+    dict of str to Path
+        Paths of the written files.
+    """
+    p = load_preset(preset) if isinstance(preset, str) else preset
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    data: dict[str, xr.Dataset] = {}
+    transfer: dict[str, TransferFunction] = {}
+    for name in cells:
+        ds = characterize_to_file(
+            p.cells[name], out, p.synapses, p.network, config, progress=progress
+        )
+        data[name] = xr.load_dataset(ds)
+        written[f"data_{name}"] = ds
+        if refit:
+            transfer[name] = fit_dataset(
+                data[name], layout=layout, inhibitory_term=inhibitory_term
+            ).transfer_function
+        else:
+            transfer[name] = TransferFunction.from_preset(p, name)
+    steps = step_responses({n: p.cells[n] for n in cells}, p.synapses)
+    written["steps"] = write_netcdf(steps, out / "figure2_steps.nc")
+    fig = plot_figure2(steps, data, transfer)
+    for ext in ("png", "svg"):
+        path = out / f"figure2.{ext}"
+        tmp = out / f".figure2.tmp.{ext}"
+        fig.savefig(tmp, dpi=150)
+        tmp.replace(path)
+        written[ext] = path
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return written
+
+
+__all__ = [
+    "plot_figure2",
+    "run_figure2",
+    "step_responses",
+]
