@@ -7,8 +7,8 @@ presynaptic events in each time step is drawn from the Poisson law of mean ``K_s
 
 The membrane equation and the adaptation current are integrated by forward Euler, in the same
 order as Brian2's runtime schedule, so that a Brian2 ``NeuronGroup`` with the same equations
-is a statistically equivalent second route (see :mod:`adexmf.singlecell.brian2_reference`
-in the tests and the benchmark). One time step from t_n to t_n+1:
+is a statistically equivalent second route (:func:`simulate_cells_brian2`, used by the tests
+and the benchmark). One time step from t_n to t_n+1:
 
 1. V (unless refractory) and w take an Euler step with the conductances and current at t_n;
 2. the conductances decay exactly, ``G <- G exp(-dt / tau)``, and jump by ``Q`` times the
@@ -429,3 +429,88 @@ def simulate_cells(
         spikes=trace_spike.astype(bool),
         seeds=seeds.astype(np.uint32),
     )
+
+
+def simulate_cells_brian2(
+    cell: Cell,
+    synapses: Synapses,
+    nu_e,
+    nu_i,
+    *,
+    duration: float,
+    dt: float = 5e-5,
+    network: Network = DEFAULT_NETWORK,
+    seed: int = 0,
+    target: str = "numpy",
+) -> np.ndarray:
+    """The same cells simulated by Brian2 as one ``NeuronGroup`` (runtime mode): a second route.
+
+    Same equations, schedule and input statistics as :func:`simulate_cells` (Euler for V and
+    w, V not integrated while refractory, exact conductance decay and Poisson event counts per
+    step via Brian2's ``poisson``), with Brian2's own random numbers, so the two agree
+    statistically, not spike for spike. Brian2's compiled-code cache is kept in the user
+    cache folder (platformdirs), never in the working folder.
+
+    Parameters
+    ----------
+    cell, synapses, nu_e, nu_i, duration, dt, network, seed
+        As for :func:`simulate_cells` (no current, no clamp).
+    target : {"numpy", "cython"}
+        Brian2 code-generation target; "cython" compiles (slow the first time, ~minutes).
+
+    Returns
+    -------
+    ndarray
+        Output rates (Hz), one per cell.
+    """
+    import brian2 as b2
+    import platformdirs
+
+    if target not in ("numpy", "cython"):
+        raise ParameterError(f"target = {target!r}; allowed: 'numpy', 'cython'")
+    e, i = np.broadcast_arrays(np.asarray(nu_e, float), np.asarray(nu_i, float))
+    e = _per_cell("nu_e", e.ravel(), e.size, 0.0, MAX_INPUT_RATE, "Hz")
+    i = _per_cell("nu_i", i.ravel(), i.size, 0.0, MAX_INPUT_RATE, "Hz")
+    cache = platformdirs.user_cache_dir("adexmf")
+    b2.prefs.codegen.target = target
+    b2.prefs.codegen.runtime.cython.cache_dir = f"{cache}/brian2-cython"
+    b2.prefs.logging.file_log = False
+    b2.seed(int(seed))
+    exp_term = "+ g_L*delta_T*exp((V - V_T)/delta_T)" if cell.delta_T > 0 else ""
+    w_eq = "dw/dt = (a*(V - E_L) - w)/tau_w : amp" if cell.tau_w is not None else "w : amp"
+    currents = f"g_L*(E_L - V) {exp_term} + Ge*(E_e - V) + Gi*(E_i - V) - w"
+    eqs = f"""
+    dV/dt = ({currents})/C_m : volt (unless refractory)
+    {w_eq}
+    Ge : siemens
+    Gi : siemens
+    lam_e : 1
+    lam_i : 1
+    """
+    s = synapses
+    namespace = {
+        "g_L": cell.g_L * b2.siemens, "C_m": cell.C_m * b2.farad, "E_L": cell.E_L * b2.volt,
+        "V_T": cell.V_T * b2.volt, "delta_T": cell.delta_T * b2.volt, "a": cell.a * b2.siemens,
+        "b": cell.b * b2.amp, "tau_w": (cell.tau_w or 1.0) * b2.second,
+        "V_spike": cell.spike_threshold * b2.volt, "V_reset": cell.V_reset * b2.volt,
+        "E_e": s.E_e * b2.volt, "E_i": s.E_i * b2.volt, "Q_e": s.Q_e * b2.siemens,
+        "Q_i": s.Q_i * b2.siemens, "decay_e": math.exp(-dt / s.tau_e),
+        "decay_i": math.exp(-dt / s.tau_i),
+    }  # fmt: skip
+    clock = b2.Clock(dt=dt * b2.second)
+    group = b2.NeuronGroup(
+        e.size, eqs, threshold="V > V_spike", reset="V = V_reset; w += b",
+        refractory=cell.t_ref * b2.second, method="euler", namespace=namespace, clock=clock,
+    )  # fmt: skip
+    group.V = cell.E_L * b2.volt
+    group.lam_e = network.K_e * e * dt
+    group.lam_i = network.K_i * i * dt
+    # after the state update of each step: exact decay, then this step's Poisson events
+    group.run_regularly(
+        "Ge = Ge*decay_e + Q_e*poisson(lam_e)\nGi = Gi*decay_i + Q_i*poisson(lam_i)",
+        when="groups", order=1, clock=clock,
+    )  # fmt: skip
+    spikes = b2.SpikeMonitor(group, record=False)
+    net = b2.Network(group, spikes)
+    net.run(duration * b2.second, namespace=namespace)
+    return np.asarray(spikes.count[:], dtype=float) / duration
