@@ -1,0 +1,184 @@
+"""``adexmf network``: spiking-network simulations (Brian2 or NEST) and the Fig. 3 protocol."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import typer
+
+from ..errors import AdexmfError, ParameterError
+from .common import emit_json, fail, quantity
+
+app = typer.Typer(
+    help="Spiking-network ground truth: run the RS-FS network on Brian2 or NEST.",
+    no_args_is_help=True,
+)
+
+_BACKEND = typer.Option("brian2", help="Simulator: brian2 (default) or nest.")
+_MODE = typer.Option(
+    "runtime", help="Brian2 mode: runtime, or standalone (C++, compiled once and cached)."
+)
+_TARGET = typer.Option(
+    "cython", help="Brian2 runtime code target: cython (fast, compiled once) or numpy."
+)
+_SEED = typer.Option(5, help="Seed of connectivity and drive (integer >= 0).")
+_N_TOTAL = typer.Option(
+    10_000, "--n-total", help="Number of neurons (20% inhibitory); 10,000 in the paper."
+)
+_KEEP = typer.Option(
+    False,
+    "--keep-in-degrees",
+    help="Scale p so a smaller network keeps the in-degrees K_e = 400, K_i = 100.",
+)
+_DRIVE = typer.Option("4Hz", help="External drive per synapse, e.g. 4Hz.")
+_RAMP = typer.Option("100ms", help="Duration of the linear ramp of the drive, e.g. 100ms.")
+_DRIVE_MODEL = typer.Option(
+    "independent",
+    "--drive-model",
+    help="independent (per-neuron Bernoulli trains, the reference) or population.",
+)
+_PRESET = typer.Option("zerlaut2018", help="Preset name or path of a TOML file.")
+_THREADS = typer.Option(1, help="NEST threads or OpenMP threads of Brian2 standalone.")
+
+
+def _model(preset: str, n_total: int, keep: bool, drive: str, ramp: str, drive_model: str):
+    """Build the network description from command-line options (human units -> SI)."""
+    from ..network import NetworkModel
+
+    return NetworkModel.from_preset(
+        preset,
+        n_total=n_total,
+        keep_in_degrees=keep,
+        drive_rate=quantity(drive, "Hz", "--drive"),
+        ramp=quantity(ramp, "s", "--ramp"),
+        drive_model=drive_model,  # type: ignore[arg-type]
+    )
+
+
+@app.command("run")
+def run(
+    backend: str = _BACKEND,
+    mode: str = _MODE,
+    target: str = _TARGET,
+    duration: str = typer.Option("1.5s", help="Biological duration, e.g. 1.5s."),
+    drive: str = _DRIVE,
+    ramp: str = _RAMP,
+    drive_model: str = _DRIVE_MODEL,
+    seed: int = _SEED,
+    n_total: int = _N_TOTAL,
+    keep_in_degrees: bool = _KEEP,
+    preset: str = _PRESET,
+    threads: int = _THREADS,
+    stationary_start: str = typer.Option(
+        "500ms", help="Transient discarded by the stationary statistics."
+    ),
+    out: Path | None = typer.Option(None, help="Write the result Dataset to this NetCDF file."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object in SI units."),
+) -> None:
+    """Simulate the network (drive ramp, then constant) and report stationary statistics.
+
+    Rates are per neuron (Hz); V statistics exclude spikes and refractory periods.
+    """
+    from ..network import simulate, stationary_statistics
+    from ..store import write_netcdf
+
+    try:
+        if seed < 0:
+            raise ParameterError(f"--seed = {seed}; allowed: an integer >= 0")
+        model = _model(preset, n_total, keep_in_degrees, drive, ramp, drive_model)
+        T = quantity(duration, "s", "--duration")
+        t0 = quantity(stationary_start, "s", "--stationary-start")
+        if not 0 <= t0 < T:
+            raise ParameterError(
+                f"--stationary-start = {t0:g} s must lie in [0, --duration = {T:g} s); "
+                "lengthen --duration (the paper uses 1.5 s) or shorten --stationary-start"
+            )
+        wall0 = time.perf_counter()
+        ds = simulate(model, T, seed, backend=backend, mode=mode, target=target, threads=threads)
+        wall = time.perf_counter() - wall0
+        stats = stationary_statistics(ds, t0)
+        ds.attrs.update({f"stationary_{k}": v for k, v in stats.items()})
+        if out is not None:
+            write_netcdf(ds, out)
+    except AdexmfError as exc:
+        fail(exc)
+    timings = json.loads(ds.attrs["timings"])
+    payload = {
+        "backend": ds.attrs["backend"],
+        "seed": seed,
+        "n_total": model.n_total,
+        "duration": T,
+        "drive": model.drive.rate,
+        "drive_model": model.drive.model,
+        **stats,
+        "wall_time_s": wall,
+        **{k: float(v) for k, v in timings.items()},
+        "cpu_s_per_biological_s": float(timings["simulation_cpu_s"]) / T,
+        "out": str(out) if out is not None else None,
+    }
+    if as_json:
+        emit_json(payload)
+        return
+    lines = [
+        f"{ds.attrs['backend']}: {model.n_total} neurons, {T:g} s, drive {model.drive.rate:g} Hz "
+        f"({model.drive.model}), seed {seed}",
+        f"  nu_e = {stats['nu_e']:.3f} Hz   nu_i = {stats['nu_i']:.3f} Hz"
+        f"   (after {t0 * 1e3:g} ms)",
+    ]
+    for pop in ("exc", "inh"):
+        if f"mu_V_{pop}" in stats:
+            lines.append(
+                f"  {pop}: mu_V = {stats[f'mu_V_{pop}'] * 1e3:.2f} mV, "
+                f"sigma_V = {stats[f'sigma_V_{pop}'] * 1e3:.2f} mV, "
+                f"mu_Ge = {stats[f'mu_Ge_{pop}'] * 1e9:.2f} nS, "
+                f"mu_Gi = {stats[f'mu_Gi_{pop}'] * 1e9:.2f} nS"
+            )
+    lines.append(
+        f"  wall time {wall:.1f} s (construction {timings['construction_s']:.1f} s, "
+        f"simulation {timings['simulation_s']:.1f} s)"
+    )
+    if out is not None:
+        lines.append(f"  written {out}")
+    typer.echo("\n".join(lines))
+
+
+@app.command("figure3")
+def figure3(
+    out: Path = typer.Option(Path("adexmf-results/figure3"), help="Output folder (PNG + SVG)."),
+    backend: str = _BACKEND,
+    mode: str = _MODE,
+    seed: int = _SEED,
+    n_total: int = _N_TOTAL,
+    keep_in_degrees: bool = _KEEP,
+    drive: str = _DRIVE,
+    drive_model: str = _DRIVE_MODEL,
+    preset: str = _PRESET,
+    data: Path | None = typer.Option(
+        None, help="Plot this NetCDF result of `network run` instead of simulating."
+    ),
+) -> None:
+    """Fig. 3: spontaneous activity (1.5 s, drive ramp 0 -> 4 Hz in 100 ms).
+
+    Raster of 400 excitatory and 100 inhibitory cells, 5 ms-binned rates with the drive, V
+    and conductances of 3 + 3 cells. Writes figure3.png, figure3.svg and figure3.nc.
+    """
+    from ..experiments.figure3 import plot_figure3, run_figure3
+    from ..store import write_netcdf
+
+    try:
+        if data is not None:
+            import xarray as xr
+
+            if not data.is_file():
+                raise ParameterError(f"--data {str(data)!r} does not exist")
+            ds = xr.load_dataset(data, engine="h5netcdf")
+        else:
+            model = _model(preset, n_total, keep_in_degrees, drive, "100ms", drive_model)
+            ds = run_figure3(model, seed=seed, backend=backend, mode=mode)
+            write_netcdf(ds, out / "figure3.nc")
+        paths = plot_figure3(ds, out)
+    except AdexmfError as exc:
+        fail(exc)
+    typer.echo("\n".join(f"written {p}" for p in paths))

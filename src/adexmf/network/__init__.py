@@ -1,0 +1,115 @@
+"""Spiking-network ground truth (SPEC 2.3): one description, Brian2 and NEST backends.
+
+Typical use::
+
+    from adexmf.network import NetworkModel, simulate, stationary_statistics
+    model = NetworkModel.from_preset("zerlaut2018", n_total=2000)
+    ds = simulate(model, duration=1.5, seed=5)            # Brian2 runtime (Cython)
+    stationary_statistics(ds)["nu_e"]                       # Hz, after 500 ms
+"""
+
+from __future__ import annotations
+
+import xarray as xr
+
+from ..errors import ParameterError
+from .analysis import (
+    RATE_BIN,
+    STATIONARY_START,
+    RawRecording,
+    bin_rates,
+    make_dataset,
+    stationary_statistics,
+)
+from .model import (
+    DRIVE_MODELS,
+    POPULATIONS,
+    Afferent,
+    Drive,
+    NetworkModel,
+    Population,
+    RateWaveform,
+    Recorders,
+    sample_waveform,
+)
+
+#: Backends accepted by :func:`simulate`.
+BACKENDS: tuple[str, ...] = ("brian2", "nest")
+#: Modes of the Brian2 backend.
+BRIAN2_MODES: tuple[str, ...] = ("runtime", "standalone")
+
+
+def simulate(
+    model: NetworkModel,
+    duration: float,
+    seed: int,
+    *,
+    backend: str = "brian2",
+    mode: str = "runtime",
+    target: str = "cython",
+    threads: int = 1,
+) -> xr.Dataset:
+    """Simulate the network and return its Dataset (SI units).
+
+    Parameters
+    ----------
+    model : NetworkModel
+        Network description.
+    duration : float
+        Biological duration (s).
+    seed : int
+        Seed of every random draw (connectivity and drive).
+    backend : {"brian2", "nest"}
+        Simulator.
+    mode : {"runtime", "standalone"}
+        Brian2 only: runtime code generation or C++ standalone (compiled once per network
+        structure and duration, cached).
+    target : {"cython", "numpy"}
+        Brian2 runtime only: code-generation target.
+    threads : int
+        NEST threads, or OpenMP threads of the Brian2 standalone binary (1: none).
+
+    Returns
+    -------
+    xarray.Dataset
+        See :func:`adexmf.network.analysis.make_dataset`.
+    """
+    if backend not in BACKENDS:
+        raise ParameterError(f"backend = {backend!r}; allowed: {', '.join(BACKENDS)}")
+    if int(threads) < 1:
+        raise ParameterError(f"threads = {threads}; allowed: an integer >= 1")
+    if backend == "nest":
+        from .nest_backend import run_nest
+
+        return run_nest(model, duration, seed, threads=threads)
+    if mode not in BRIAN2_MODES:
+        raise ParameterError(f"mode = {mode!r}; allowed: {', '.join(BRIAN2_MODES)}")
+    from . import brian2_backend
+
+    if mode == "standalone":
+        return brian2_backend.run_standalone(
+            model, duration, seed, threads=0 if threads == 1 else threads
+        )
+    return brian2_backend.run_runtime(model, duration, seed, target=target)
+
+
+__all__ = [
+    "BACKENDS",
+    "BRIAN2_MODES",
+    "DRIVE_MODELS",
+    "POPULATIONS",
+    "RATE_BIN",
+    "STATIONARY_START",
+    "Afferent",
+    "Drive",
+    "NetworkModel",
+    "Population",
+    "RateWaveform",
+    "RawRecording",
+    "Recorders",
+    "bin_rates",
+    "make_dataset",
+    "sample_waveform",
+    "simulate",
+    "stationary_statistics",
+]

@@ -1,0 +1,245 @@
+"""NEST backend: ``aeif_cond_exp`` cells mapped from the same network description.
+
+An optional dependency (``pip install adexmf[nest]``). Mapping (SI -> NEST units): C_m pF,
+g_L nS, E_L/V_th (= V_T)/V_reset/Delta_T mV, V_peak = V_T + 5 Delta_T mV (the spike-detection
+threshold of SPEC 2.1), t_ref ms, a nS, b pA, tau_w ms, E_ex/E_in mV, tau_syn_ex/in ms;
+inhibitory weights are negative (NEST's convention for the inhibitory conductance).
+
+Integration: NEST's ``aeif_cond_exp`` uses the GSL adaptive Runge-Kutta-Fehlberg 4(5) solver
+inside each step of the model's dt (error tolerance ``gsl_error_tol``, 1e-6 by default), not
+forward Euler; V is clamped at V_reset during the refractory period. NEST needs a synaptic
+delay of at least one step: recurrent and drive connections get ``delay = dt``.
+
+Drive as generators: the "independent" model gives each neuron its own Poisson train of rate
+``K_e nu(t)`` from an ``inhomogeneous_poisson_generator`` (independent per target; several
+events per step are possible, whereas Brian2 draws one Bernoulli event per step); the
+"population" model feeds N_e ``parrot_neuron`` sources with independent Poisson trains of
+rate ``nu(t)`` and connects them with probability p.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ..errors import AdexmfError, ParameterError
+from .analysis import RawRecording, make_dataset
+from .model import POPULATIONS, NetworkModel, Population
+
+#: NEST recordables of the traced variables, with the factor from NEST units to SI.
+_RECORDABLES: dict[str, tuple[str, float]] = {
+    "V": ("V_m", 1e-3),
+    "G_e": ("g_ex", 1e-9),
+    "G_i": ("g_in", 1e-9),
+    "w": ("w", 1e-12),
+}
+
+
+def import_nest() -> Any:
+    """Import NEST quietly, or raise a clear error when it is not installed."""
+    os.environ.setdefault("PYNEST_QUIET", "1")
+    try:
+        import nest
+    except ImportError as exc:
+        raise AdexmfError(
+            "the NEST backend needs the NEST simulator, which is not installed "
+            f"({exc}); install it with `pip install adexmf[nest]` (or `pip install "
+            "nest-simulator`), or use --backend brian2"
+        ) from None
+    return nest
+
+
+def cell_parameters(model: NetworkModel, pop: Population) -> dict[str, float]:
+    """``aeif_cond_exp`` parameters of a population, in NEST units (pF, nS, mV, ms, pA)."""
+    cell, syn = pop.cell, model.synapses
+    return {
+        "C_m": cell.C_m * 1e12,
+        "g_L": cell.g_L * 1e9,
+        "E_L": cell.E_L * 1e3,
+        "V_th": cell.V_T * 1e3,
+        "Delta_T": cell.delta_T * 1e3,
+        "V_peak": cell.spike_threshold * 1e3,
+        "V_reset": cell.V_reset * 1e3,
+        "t_ref": cell.t_ref * 1e3,
+        "a": cell.a * 1e9,
+        "b": cell.b * 1e12,
+        "tau_w": (cell.tau_w or 1.0) * 1e3,
+        "E_ex": syn.E_e * 1e3,
+        "E_in": syn.E_i * 1e3,
+        "tau_syn_ex": syn.tau_e * 1e3,
+        "tau_syn_in": syn.tau_i * 1e3,
+        "I_e": 0.0,
+        "V_m": model.V_init * 1e3,
+        "w": 0.0,
+        "g_ex": 0.0,
+        "g_in": 0.0,
+    }
+
+
+def _rate_schedule(rates: np.ndarray, dt: float) -> tuple[list[float], list[float]]:
+    """Change points of a rate sampled on the grid k dt, as NEST rate_times (ms) and values.
+
+    The rate of step k applies from ``k dt`` (the rate before the first change is 0). NEST
+    needs strictly positive times, so a rate set at step 0 starts at step 1 instead.
+    """
+    previous = np.concatenate([[0.0], rates[:-1]])
+    change = np.flatnonzero(rates != previous)
+    steps = np.maximum(change, 1)
+    # Where steps 0 and 1 both change, the later value wins.
+    last = np.flatnonzero(np.append(steps[1:] != steps[:-1], True))
+    times_ms = np.round(steps[last] * dt * 1e3, 6)
+    return times_ms.tolist(), rates[change[last]].tolist()
+
+
+def run_nest(model: NetworkModel, duration: float, seed: int, *, threads: int = 1) -> xr.Dataset:
+    """Simulate the network with NEST.
+
+    Parameters
+    ----------
+    model : NetworkModel
+        Network description.
+    duration : float
+        Biological duration (s).
+    seed : int
+        Seed (NEST's ``rng_seed`` is ``seed + 1``, as NEST needs a seed >= 1).
+    threads : int
+        NEST threads (``local_num_threads``).
+
+    Returns
+    -------
+    xarray.Dataset
+        See :func:`adexmf.network.analysis.make_dataset`; ``timings`` holds
+        ``construction_s`` (nodes and connections), ``simulation_s`` and CPU times.
+    """
+    if not 0 <= int(seed) < 2**31 - 1:
+        raise ParameterError(f"seed = {seed} is out of range; allowed: [0, 2**31 - 1)")
+    nest = import_nest()
+    rates = model.external_rates(duration)
+    dt_ms = model.dt * 1e3
+    n_steps = model.n_steps(duration)
+
+    if hasattr(nest, "VerbosityLevel"):
+        nest.verbosity = nest.VerbosityLevel.ERROR
+    else:
+        nest.set_verbosity("M_ERROR")
+    nest.ResetKernel()
+    nest.SetKernelStatus(
+        {
+            "resolution": dt_ms,
+            "local_num_threads": int(threads),
+            "rng_seed": int(seed) + 1,
+            "print_time": False,
+        }
+    )
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    groups = {
+        pop.name: nest.Create("aeif_cond_exp", pop.size, params=cell_parameters(model, pop))
+        for pop in model.populations
+    }
+    p = model.connection_probability
+    Q_e, Q_i = model.synapses.Q_e * 1e9, model.synapses.Q_i * 1e9
+    for pre in model.populations:
+        weight = Q_e if pre.name == "exc" else -Q_i
+        for post in model.populations:
+            nest.Connect(
+                groups[pre.name],
+                groups[post.name],
+                {"rule": "pairwise_bernoulli", "p": p, "allow_autapses": False},
+                {"synapse_model": "static_synapse", "weight": weight, "delay": dt_ms},
+            )
+
+    def generator(rate: np.ndarray) -> Any:
+        times, values = _rate_schedule(rate, model.dt)
+        gen = nest.Create("inhomogeneous_poisson_generator")
+        if times:
+            gen.set(rate_times=times, rate_values=values)
+        return gen
+
+    excitatory = {"synapse_model": "static_synapse", "weight": Q_e, "delay": dt_ms}
+    if model.drive.model == "independent":
+        for name in POPULATIONS:
+            nest.Connect(generator(model.K_e * rates[name]), groups[name], "all_to_all", excitatory)
+    else:
+        drive = model.drive_rates(duration)
+        sources = [(drive, POPULATIONS)]
+        if model.afferent is not None:
+            target = model.afferent.population
+            sources.append((rates[target] - drive, (target,)))
+        for rate, targets in sources:
+            parrots = nest.Create("parrot_neuron", model.n_sources)
+            nest.Connect(generator(rate), parrots, "all_to_all", {"delay": dt_ms})
+            for target in targets:
+                nest.Connect(
+                    parrots, groups[target], {"rule": "pairwise_bernoulli", "p": p}, excitatory
+                )
+
+    recorders = {}
+    for name in POPULATIONS:
+        rec = nest.Create("spike_recorder")
+        nest.Connect(groups[name], rec)
+        recorders[name] = rec
+    meters = {}
+    variables = model.recorders.variables
+    for pop in model.populations:
+        cells = model.recorders.traced[pop.name]
+        if cells and variables:
+            mm = nest.Create(
+                "multimeter",
+                params={"interval": dt_ms, "record_from": [_RECORDABLES[v][0] for v in variables]},
+            )
+            nest.Connect(mm, groups[pop.name][list(cells)])
+            meters[pop.name] = mm
+    wall1, cpu1 = time.perf_counter(), time.process_time()
+    nest.Simulate(n_steps * dt_ms)
+    wall2, cpu2 = time.perf_counter(), time.process_time()
+
+    spike_times, spike_neurons = {}, {}
+    for pop in model.populations:
+        events = recorders[pop.name].get("events")
+        first = groups[pop.name][0].global_id
+        # NEST stamps a spike of step k at (k + 1) dt; the grid convention here is k dt.
+        spike_times[pop.name] = np.asarray(events["times"], dtype=np.float64) * 1e-3 - model.dt
+        spike_neurons[pop.name] = np.asarray(events["senders"], dtype=np.int64) - first
+    traces: dict[str, dict[str, np.ndarray]] = {v: {} for v in variables}
+    initial = {"V": model.V_init, "G_e": 0.0, "G_i": 0.0, "w": 0.0}
+    for pop in model.populations:
+        if pop.name not in meters:
+            continue
+        events = meters[pop.name].get("events")
+        cells = model.recorders.traced[pop.name]
+        gids = [groups[pop.name][c].global_id for c in cells]
+        senders = np.asarray(events["senders"])
+        steps = np.rint(np.asarray(events["times"]) / dt_ms).astype(np.int64)
+        for var in variables:
+            name, factor = _RECORDABLES[var]
+            values = np.asarray(events[name], dtype=np.float64) * factor
+            out = np.full((len(cells), n_steps), initial[var])
+            for row, gid in enumerate(gids):
+                sel = (senders == gid) & (steps < n_steps)
+                out[row, steps[sel]] = values[sel]
+            traces[var][pop.name] = out
+    raw = RawRecording(
+        spike_times,
+        spike_neurons,
+        traces,
+        timings={
+            "construction_s": wall1 - wall0,
+            "construction_cpu_s": cpu1 - cpu0,
+            "simulation_s": wall2 - wall1,
+            "simulation_cpu_s": cpu2 - cpu1,
+            "peak_rss_bytes": float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024),
+        },
+        info={
+            "simulator": f"nest {nest.__version__}",
+            "model": "aeif_cond_exp",
+            "integrator": "GSL adaptive Runge-Kutta-Fehlberg 4(5) within each step",
+            "synaptic_delay": f"{dt_ms:g} ms (one step, NEST's minimum)",
+            "threads": int(threads),
+        },
+    )
+    return make_dataset(model, duration, raw, seed=seed, backend="nest")
