@@ -1,0 +1,290 @@
+"""``adexmf mf``: mean-field models — fixed points, time courses, phase plane, drive scans."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import typer
+
+from ..errors import AdexmfError, ParameterError
+from .common import emit_json, fail, quantity
+
+app = typer.Typer(
+    help=(
+        "Mean-field models (first order, second order, adaptation): fixed points and "
+        "stability, time courses under stimuli, phase plane, fixed points vs drive."
+    ),
+    no_args_is_help=True,
+)
+
+PRESET = typer.Option("zerlaut2018", help="Preset name or path of a TOML file.")
+ORDER = typer.Option(2, help="1: first order (rates); 2: second order (rates + covariances).")
+ADAPTATION = typer.Option(
+    False,
+    "--adaptation/--no-adaptation",
+    help="Add the adaptation current W of the excitatory population (di Volo et al. 2019).",
+)
+DRIVE = typer.Option("4Hz", help="External drive onto both populations, e.g. 4Hz.")
+AFFERENT = typer.Option("0Hz", help="Constant afferent rate onto the excitatory population.")
+
+
+def _model(preset: str, order: int, adaptation: bool):
+    from ..meanfield import MeanFieldModel
+
+    return MeanFieldModel(preset, order=order, adaptation=adaptation)
+
+
+def _state_text(state: dict[str, float]) -> str:
+    parts = []
+    for k, v in state.items():
+        if k == "W":
+            parts.append(f"W = {v * 1e12:.4f} pA")
+        elif k.startswith("c_"):
+            parts.append(f"{k} = {v:.6f} Hz^2")
+        else:
+            parts.append(f"{k} = {v:.6f} Hz")
+    return ", ".join(parts)
+
+
+@app.command("fixed-point")
+def fixed_point_cmd(
+    preset: str = PRESET,
+    drive: str = DRIVE,
+    afferent: str = AFFERENT,
+    order: int = ORDER,
+    adaptation: bool = ADAPTATION,
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object in SI units."),
+) -> None:
+    """Fixed points of the mean field at a constant drive, with Jacobian eigenvalues.
+
+    The reported point is the relevant one (the stable fixed point of lowest rate); every
+    fixed point found in the search box is listed too. Eigenvalues are in 1/s.
+    """
+    try:
+        model = _model(preset, order, adaptation)
+        d = quantity(drive, "Hz", "--drive")
+        a = quantity(afferent, "Hz", "--afferent")
+        points = model.fixed_points(d, a)
+        if not points:
+            raise AdexmfError(f"no fixed point found at drive = {d:g} Hz")
+        chosen = ([p for p in points if p.stable] or points)[0]
+    except AdexmfError as exc:
+        fail(exc)
+    if as_json:
+        payload = {
+            "preset": model.preset.name,
+            "order": order,
+            "adaptation": adaptation,
+            **chosen.to_dict(),
+            "n_fixed_points": len(points),
+            "fixed_points": [p.to_dict() for p in points],
+        }
+        emit_json(payload)
+        return
+    typer.echo(
+        f"{model.label} mean field, preset {model.preset.name!r}, drive {d:g} Hz"
+        + (f", afferent {a:g} Hz" if a else "")
+        + f": {len(points)} fixed point(s)"
+    )
+    for p in points:
+        mark = "*" if p is chosen else " "
+        eig = ", ".join(f"{z.real:.1f}{z.imag:+.1f}j" for z in p.eigenvalues)
+        typer.echo(f"{mark} {_state_text(p.state)}")
+        typer.echo(f"    {'stable' if p.stable else 'UNSTABLE'}; eigenvalues (1/s): {eig}")
+
+
+@app.command("run")
+def run_cmd(
+    preset: str = PRESET,
+    order: int = ORDER,
+    adaptation: bool = ADAPTATION,
+    drive: str = DRIVE,
+    stimulus: list[str] = typer.Option(
+        [],
+        "--stimulus",
+        "-s",
+        help=(
+            "Afferent stimulus onto the excitatory population, KIND:NAME=VALUE,... e.g. "
+            "'double-gaussian:A=2Hz,t0=800ms,tau1=60ms,tau2=100ms', "
+            "'sinusoid:A=4.5Hz,f=10Hz,t0=500ms', 'step:A=5Hz,t_on=200ms,t_off=400ms'. "
+            "Repeat to add stimuli."
+        ),
+    ),
+    dt: str = typer.Option("0.1ms", help="Time step."),
+    duration: str = typer.Option("1.2s", help="Biological time simulated."),
+    method: str = typer.Option("heun", help="Integration scheme: heun or euler."),
+    record_every: int = typer.Option(1, help="Store every n-th step."),
+    out: Path = typer.Option(
+        Path("adexmf-results/mf_run.nc"), help="NetCDF file of the time course."
+    ),
+    figure: Path | None = typer.Option(
+        None, help="Figure file (PNG and SVG written); default: --out with .png."
+    ),
+    no_figure: bool = typer.Option(False, "--no-figure", help="Do not draw the figure."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary (SI units)."),
+) -> None:
+    """Integrate the mean field in time from its fixed point, under a stimulus.
+
+    Writes the time course (rates, covariances, adaptation, mu_V, sigma_V, tau_V,
+    conductances, VSD-like signal; SI units) to --out and a figure next to it.
+    """
+    from ..meanfield import integrate
+    from ..plotting import plot_time_course
+    from ..stimuli import parse_stimulus
+    from ..store import write_netcdf
+
+    try:
+        model = _model(preset, order, adaptation)
+        d = quantity(drive, "Hz", "--drive")
+        step = quantity(dt, "s", "--dt")
+        T = quantity(duration, "s", "--duration")
+        stims = [parse_stimulus(s) for s in stimulus]
+        if out.suffix != ".nc":
+            raise ParameterError(f"--out = {str(out)!r} must be a NetCDF file ending in .nc")
+
+        def afferent(t):
+            return sum((s(t) for s in stims), np.zeros_like(t))
+
+        ds = integrate(
+            model,
+            T,
+            dt=step,
+            drive=d,
+            afferent=afferent,
+            method=method,
+            record_every=record_every,
+            attrs={"stimulus": "; ".join(s.describe() for s in stims) or "none"},
+        )
+    except AdexmfError as exc:
+        fail(exc)
+    path = write_netcdf(ds, out)
+    figures = []
+    if not no_figure:
+        figures = plot_time_course(ds, figure or out.with_suffix(".png"))
+    rate = ds.rate
+    peak_time = rate.idxmax("time")
+    summary = {
+        "model": model.label,
+        "preset": model.preset.name,
+        "drive": d,
+        "stimulus": ds.attrs["stimulus"],
+        "nu_e_initial": float(rate.sel(population="exc")[0]),
+        "nu_i_initial": float(rate.sel(population="inh")[0]),
+        "nu_e_peak": float(rate.sel(population="exc").max()),
+        "nu_i_peak": float(rate.sel(population="inh").max()),
+        "t_peak_e": float(peak_time.sel(population="exc")),
+        "nu_e_min": float(rate.sel(population="exc").min()),
+        "vsd_peak": float(ds.vsd.max()),
+        "out": str(path),
+        "figures": [str(f) for f in figures],
+    }
+    if as_json:
+        emit_json(summary)
+        return
+    typer.echo(
+        f"{model.label} mean field, preset {model.preset.name!r}, drive {d:g} Hz, "
+        f"{method} dt = {step * 1e3:g} ms, {T:g} s; stimulus: {summary['stimulus']}"
+    )
+    typer.echo(
+        f"  nu_e: start {summary['nu_e_initial']:.4f} Hz, peak {summary['nu_e_peak']:.4f} Hz"
+        f" at {summary['t_peak_e'] * 1e3:.1f} ms, min {summary['nu_e_min']:.4f} Hz"
+    )
+    typer.echo(
+        f"  nu_i: start {summary['nu_i_initial']:.4f} Hz, peak {summary['nu_i_peak']:.4f} Hz"
+    )
+    typer.echo(f"  peak dV/V0: {summary['vsd_peak'] * 100:.3f} %")
+    typer.echo(f"  data: {path}")
+    for f in figures:
+        typer.echo(f"  figure: {f}")
+
+
+@app.command("phase-plane")
+def phase_plane_cmd(
+    preset: str = PRESET,
+    drive: list[str] = typer.Option(
+        ["0Hz", "4Hz"], "--drive", help="Drive of each panel; repeat for several panels."
+    ),
+    nu_e_max: str = typer.Option("8Hz", help="Upper end of the nu_e axis."),
+    nu_i_max: str = typer.Option("30Hz", help="Upper end of the nu_i axis."),
+    out: Path = typer.Option(
+        Path("adexmf-results/phase_plane.png"), help="Figure file (PNG and SVG written)."
+    ),
+    data: Path | None = typer.Option(None, help="Also write the panels' data as NetCDF."),
+) -> None:
+    """First-order phase plane: vector field, nullclines, trajectories and fixed points."""
+    from ..meanfield import phase_plane
+    from ..plotting import plot_phase_planes
+    from ..store import write_netcdf
+
+    try:
+        model = _model(preset, 1, False)
+        e_max = quantity(nu_e_max, "Hz", "--nu-e-max")
+        i_max = quantity(nu_i_max, "Hz", "--nu-i-max")
+        drives = [quantity(d, "Hz", "--drive") for d in drive]
+        if not drives or len(drives) > 6:
+            raise ParameterError(f"--drive given {len(drives)} times; allowed: 1 to 6 panels")
+        planes = [
+            phase_plane(model, d, nu_e_range=(0.0, e_max), nu_i_range=(0.0, i_max)) for d in drives
+        ]
+    except AdexmfError as exc:
+        fail(exc)
+    figures = plot_phase_planes(planes, out)
+    for d, ds in zip(drives, planes, strict=True):
+        pts = ", ".join(
+            f"({e:.4f}, {i:.4f}) Hz {'stable' if s else 'unstable'}"
+            for e, i, s in zip(
+                ds.fixed_point_nu_e.values,
+                ds.fixed_point_nu_i.values,
+                ds.fixed_point_stable.values,
+                strict=True,
+            )
+        )
+        typer.echo(f"drive {d:g} Hz: fixed points {pts or 'none in the window'}")
+        if data is not None:
+            target = data.with_name(f"{data.stem}_drive{d:g}Hz.nc")
+            typer.echo(f"  data: {write_netcdf(ds, target)}")
+    for f in figures:
+        typer.echo(f"figure: {f}")
+
+
+@app.command("drive-scan")
+def drive_scan_cmd(
+    preset: str = PRESET,
+    max_drive: str = typer.Option("20Hz", help="Largest drive of the scan."),
+    step: str = typer.Option("0.5Hz", help="Drive step."),
+    adaptation: bool = ADAPTATION,
+    out: Path = typer.Option(
+        Path("adexmf-results/fixed_points_vs_drive.nc"),
+        help="NetCDF file (first order; second order in *_order2.nc).",
+    ),
+) -> None:
+    """Fixed points of the first- and second-order mean field vs drive, with stability."""
+    from ..meanfield import fixed_points_vs_drive
+    from ..plotting import plot_fixed_points_vs_drive
+    from ..store import write_netcdf
+
+    try:
+        top = quantity(max_drive, "Hz", "--max-drive")
+        dd = quantity(step, "Hz", "--step")
+        if not (0 < dd <= top):
+            raise ParameterError(f"--step = {dd:g} Hz must lie in (0, {top:g}] Hz")
+        drives = np.arange(0.0, top + 0.5 * dd, dd)
+        if drives.size > 2001:
+            raise ParameterError(f"{drives.size} drives requested; allowed: at most 2001")
+        scans = [
+            fixed_points_vs_drive(_model(preset, order, adaptation), drives) for order in (1, 2)
+        ]
+    except AdexmfError as exc:
+        fail(exc)
+    p1 = write_netcdf(scans[0], out)
+    p2 = write_netcdf(scans[1], out.with_name(f"{out.stem}_order2.nc"))
+    figures = plot_fixed_points_vs_drive(scans, out.with_suffix(".png"))
+    unstable = int((scans[0].stable == 0).sum() + (scans[1].stable == 0).sum())
+    typer.echo(
+        f"fixed points for {drives.size} drives in [0, {top:g}] Hz: "
+        f"max {int(scans[0].n_fixed_points.max())} per drive (first order), "
+        f"{unstable} unstable"
+    )
+    for p in (p1, p2, *figures):
+        typer.echo(f"  {p}")

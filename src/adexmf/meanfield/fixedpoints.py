@@ -1,0 +1,546 @@
+"""Fixed points, Jacobian eigenvalues and stability, phase plane (SPEC 5.2, 10).
+
+Fixed points are found by damped Newton iterations with the exact Jacobian (first order) or
+central differences of the exact-derivative right-hand side (second order), started from a
+grid of points covering a box of the (nu_e, nu_i) plane, all in one compiled call; distinct
+converged points inside the box are returned, each with the eigenvalues of its Jacobian.
+Second-order fixed points are continued from the first-order ones (covariances starting at
+zero). With adaptation, W starts at its stationary value for the starting rates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+from numba import njit
+
+from ..errors import AdexmfError, ParameterError
+from ..store import provenance
+from ..theory.fluctuations import MAX_RATE, membrane_moments
+from .equations import (
+    N_STATE,
+    STATE_NAMES,
+    STATE_UNITS,
+    MeanFieldModel,
+    active_indices,
+    check_inputs,
+    jacobian,
+    population_inputs,
+    rhs,
+)
+
+#: Default box of the search (Hz): rates per population from 0 to 200 Hz.
+DEFAULT_BOX = ((0.0, 200.0), (0.0, 200.0))
+#: Scaled-residual tolerance of a converged fixed point (Hz, Hz^2 or pA).
+RESIDUAL_TOLERANCE = 1e-10
+
+
+# ----------------------------------------------------------------------------- kernels
+@njit(cache=True)
+def _scaled_residual(mp, pe, pi, y, drive, afferent, idx, f):
+    """Norm of the right-hand side in state units: T dy/dt (Hz, Hz^2), tau_w dW/dt (pA)."""
+    rhs(mp, pe, pi, y, drive, afferent, f)
+    total = 0.0
+    for j in idx:
+        scale = mp[7] * 1e12 if j == 5 else mp[0]
+        total += (f[j] * scale) ** 2
+    return np.sqrt(total)
+
+
+@njit(cache=True)
+def _solve(A, b, x):
+    """Solve A x = b by Gaussian elimination with partial pivoting; False if singular."""
+    n = b.size
+    M = A.copy()
+    r = b.copy()
+    for k in range(n):
+        p = k
+        for i in range(k + 1, n):
+            if abs(M[i, k]) > abs(M[p, k]):
+                p = i
+        if M[p, k] == 0.0 or not np.isfinite(M[p, k]):
+            return False
+        if p != k:
+            for j in range(n):
+                M[k, j], M[p, j] = M[p, j], M[k, j]
+            r[k], r[p] = r[p], r[k]
+        for i in range(k + 1, n):
+            factor = M[i, k] / M[k, k]
+            for j in range(k, n):
+                M[i, j] -= factor * M[k, j]
+            r[i] -= factor * r[k]
+    for k in range(n - 1, -1, -1):
+        s = r[k]
+        for j in range(k + 1, n):
+            s -= M[k, j] * x[j]
+        x[k] = s / M[k, k]
+    return True
+
+
+@njit(cache=True)
+def newton_multistart(mp, pe, pi, starts, drive, afferent, max_iter, roots, residuals):
+    """Damped Newton iterations from each row of ``starts`` (n, 6); results in place.
+
+    ``residuals[s]`` is the final scaled residual (inf when the iteration failed). Rates are
+    kept non-negative (projection).
+    """
+    idx = active_indices(mp)
+    n = idx.size
+    J = np.empty((N_STATE, N_STATE))
+    f = np.empty(N_STATE)
+    A = np.empty((n, n))
+    b = np.empty(n)
+    step = np.empty(n)
+    trial = np.empty(N_STATE)
+    for s in range(starts.shape[0]):
+        y = starts[s].copy()
+        r = _scaled_residual(mp, pe, pi, y, drive, afferent, idx, f)
+        for _ in range(max_iter):
+            if r <= 1e-13:
+                break
+            jacobian(mp, pe, pi, y, drive, afferent, J)
+            rhs(mp, pe, pi, y, drive, afferent, f)
+            for i in range(n):
+                b[i] = -f[idx[i]]
+                for j in range(n):
+                    A[i, j] = J[idx[i], idx[j]]
+            if not _solve(A, b, step):
+                r = np.inf
+                break
+            lam = 1.0
+            rt = np.inf
+            for _ls in range(40):
+                trial[:] = y
+                for i in range(n):
+                    trial[idx[i]] = y[idx[i]] + lam * step[i]
+                trial[0] = max(trial[0], 0.0)
+                trial[1] = max(trial[1], 0.0)
+                rt = _scaled_residual(mp, pe, pi, trial, drive, afferent, idx, f)
+                if rt < (1.0 - 1e-4 * lam) * r:
+                    break
+                lam *= 0.5
+            if not rt < r:
+                break  # no decrease possible: converged to rounding or stuck
+            y[:] = trial
+            r = rt
+        roots[s] = y
+        residuals[s] = r if np.isfinite(r) else np.inf
+
+
+@njit(cache=True)
+def rhs_on_states(mp, pe, pi, states, drive, afferent, out):
+    """Right-hand side at each row of ``states`` (n, 6), into ``out`` (n, 6)."""
+    dy = np.empty(N_STATE)
+    for k in range(states.shape[0]):
+        rhs(mp, pe, pi, states[k], drive, afferent, dy)
+        out[k] = dy
+
+
+@njit(cache=True)
+def _stationary_adaptation(mp, pe, y, drive, afferent):
+    """W (A) solving dW/dt = 0 at the rates of ``y``, by fixed-point iteration on mu_V."""
+    in_e = population_inputs(mp, y, drive, afferent)[0]
+    W = 0.0
+    for _ in range(50):
+        mu_V = membrane_moments(pe, max(in_e, 0.0), max(y[1], 0.0), W)[1][0]
+        W_new = mp[7] * mp[6] * y[0] + mp[5] * (mu_V - pe[2])
+        if abs(W_new - W) < 1e-18:
+            return W_new
+        W = W_new
+    return W
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class FixedPoint:
+    """A fixed point of a mean-field model with its linear stability.
+
+    Attributes
+    ----------
+    state : dict of str to float
+        Active state entries in SI units (nu_e, nu_i in Hz; c_ee, c_ei, c_ii in Hz^2; W in A).
+    drive, afferent : float
+        Inputs (Hz).
+    eigenvalues : ndarray of complex
+        Eigenvalues of the Jacobian (1/s), sorted by decreasing real part.
+    stable : bool
+        Whether every eigenvalue has a negative real part.
+    residual : float
+        Final scaled residual (Hz, Hz^2 or pA).
+    """
+
+    state: dict[str, float]
+    drive: float
+    afferent: float
+    eigenvalues: np.ndarray
+    stable: bool
+    residual: float
+
+    @property
+    def vector(self) -> np.ndarray:
+        """The full 6-entry state vector (SI)."""
+        y = np.zeros(N_STATE)
+        for k, name in enumerate(STATE_NAMES):
+            y[k] = self.state.get(name, 0.0)
+        return y
+
+    def to_dict(self) -> dict:
+        """JSON-safe mapping (SI units): state entries, ``stable``, and ``eigenvalues`` as
+        ``[re, im]`` pairs in 1/s."""
+        return {
+            **{k: float(v) for k, v in self.state.items()},
+            "drive": self.drive,
+            "afferent": self.afferent,
+            "stable": bool(self.stable),
+            "eigenvalues": [[float(z.real), float(z.imag)] for z in self.eigenvalues],
+        }
+
+
+def _check_box(box) -> tuple[tuple[float, float], tuple[float, float]]:
+    try:
+        (e0, e1), (i0, i1) = box
+        e0, e1, i0, i1 = (float(v) for v in (e0, e1, i0, i1))
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"box = {box!r}; give ((nu_e_min, nu_e_max), (nu_i_min, nu_i_max)) in Hz"
+        ) from None
+    for name, lo, hi in (("nu_e", e0, e1), ("nu_i", i0, i1)):
+        if not (0.0 <= lo < hi <= MAX_RATE):
+            raise ParameterError(
+                f"box for {name} = [{lo:g}, {hi:g}] Hz is not admissible; allowed: "
+                f"0 <= min < max <= {MAX_RATE:g} Hz"
+            )
+    return (e0, e1), (i0, i1)
+
+
+def _grid(lo: float, hi: float, n: int) -> np.ndarray:
+    """Starting rates: denser near the low end (rates of cortical interest), both ends in."""
+    u = np.linspace(0.0, 1.0, n)
+    return lo + (hi - lo) * u**3
+
+
+def _stability(model: MeanFieldModel, y: np.ndarray, drive: float, afferent: float):
+    J = model.jacobian(y, drive, afferent)
+    eig = np.linalg.eigvals(J)
+    eig = eig[np.lexsort((-eig.imag, -eig.real))]
+    return eig, bool(np.all(eig.real < 0.0))
+
+
+def find_fixed_points(
+    model: MeanFieldModel,
+    drive: float = 0.0,
+    afferent: float = 0.0,
+    *,
+    box=DEFAULT_BOX,
+    n_starts: int = 12,
+    max_iter: int = 100,
+) -> list[FixedPoint]:
+    """All fixed points of ``model`` with rates inside ``box``, sorted by nu_e.
+
+    Parameters
+    ----------
+    model : MeanFieldModel
+    drive, afferent : float
+        Constant input rates (Hz), >= 0.
+    box : ((float, float), (float, float))
+        Ranges of nu_e and nu_i (Hz) searched (starting points) and kept (roots).
+    n_starts : int
+        Starting points per axis (n_starts^2 in all), denser at low rates.
+    max_iter : int
+        Newton iterations per start.
+
+    Returns
+    -------
+    list of FixedPoint
+        Distinct fixed points (second order: continued from each first-order one).
+
+    Raises
+    ------
+    InputRangeError
+        For a negative or non-finite input rate.
+    ParameterError
+        For a malformed box or a non-positive ``n_starts``.
+    """
+    check_inputs(drive, afferent)
+    (e0, e1), (i0, i1) = _check_box(box)
+    if not (2 <= int(n_starts) <= 200):
+        raise ParameterError(f"n_starts = {n_starts!r} is out of range; allowed: [2, 200]")
+    drive, afferent = float(drive), float(afferent)
+    first = model if model.order == 1 else model.replace(order=1)
+    mp1 = first.packed
+    pe, pi = model.packed_transfer
+    E, I = np.meshgrid(_grid(e0, e1, n_starts), _grid(i0, i1, n_starts), indexing="ij")
+    starts = np.zeros((E.size, N_STATE))
+    starts[:, 0] = E.ravel()
+    starts[:, 1] = I.ravel()
+    if model.adaptation:
+        for k in range(starts.shape[0]):
+            starts[k, 5] = _stationary_adaptation(mp1, pe, starts[k], drive, afferent)
+    roots = _newton(mp1, pe, pi, starts, drive, afferent, max_iter)
+    if model.order == 2:
+        roots = _newton(model.packed, pe, pi, roots, drive, afferent, max_iter)
+    kept: list[np.ndarray] = []
+    for y in roots:
+        if not (e0 - 1e-9 <= y[0] <= e1 + 1e-9 and i0 - 1e-9 <= y[1] <= i1 + 1e-9):
+            continue
+        if any(_same(y, z) for z in kept):
+            continue
+        kept.append(y)
+    kept.sort(key=lambda y: (y[0], y[1]))
+    names = model.state_names
+    result = []
+    for y in kept:
+        eig, stable = _stability(model, y, drive, afferent)
+        res = _residual(model, y, drive, afferent)
+        result.append(
+            FixedPoint(
+                state={n: float(y[STATE_NAMES.index(n)]) for n in names},
+                drive=drive,
+                afferent=afferent,
+                eigenvalues=eig,
+                stable=stable,
+                residual=res,
+            )
+        )
+    return result
+
+
+def _newton(mp, pe, pi, starts, drive, afferent, max_iter) -> np.ndarray:
+    """Run the compiled Newton iterations; return the converged rows."""
+    roots = np.empty_like(starts)
+    residuals = np.empty(starts.shape[0])
+    newton_multistart(mp, pe, pi, starts, drive, afferent, int(max_iter), roots, residuals)
+    ok = residuals <= RESIDUAL_TOLERANCE
+    return roots[ok]
+
+
+def _same(y: np.ndarray, z: np.ndarray) -> bool:
+    typical = np.array([1.0, 1.0, 1e-2, 1e-2, 1e-2, 1e-12])
+    return bool(np.all(np.abs(y - z) <= 1e-6 * (np.abs(y) + typical)))
+
+
+def _residual(model: MeanFieldModel, y, drive, afferent) -> float:
+    pe, pi = model.packed_transfer
+    mp = model.packed
+    return float(
+        _scaled_residual(mp, pe, pi, y, drive, afferent, active_indices(mp), np.empty(N_STATE))
+    )
+
+
+def fixed_point(
+    model: MeanFieldModel, drive: float = 0.0, afferent: float = 0.0, **kwargs
+) -> FixedPoint:
+    """The relevant fixed point: the stable one of lowest nu_e (else the lowest one).
+
+    Time courses start from it (ARCHITECTURE: starting elsewhere can swing the second order
+    to negative rates). Keyword arguments go to :func:`find_fixed_points`.
+
+    Raises
+    ------
+    AdexmfError
+        If no fixed point lies in the box.
+    """
+    points = find_fixed_points(model, drive, afferent, **kwargs)
+    if not points:
+        raise AdexmfError(
+            f"no fixed point of the {model.label} model found at drive = {drive:g} Hz, "
+            f"afferent = {afferent:g} Hz in the search box; widen the box"
+        )
+    stable = [p for p in points if p.stable]
+    return (stable or points)[0]
+
+
+def refine_fixed_point(
+    model: MeanFieldModel, start, drive: float = 0.0, afferent: float = 0.0
+) -> FixedPoint | None:
+    """Newton iterations from one starting state (6 entries, SI); None if they fail.
+
+    Used to continue a known fixed point to nearby inputs (cheaper than a full search).
+    """
+    check_inputs(drive, afferent)
+    y0 = np.ascontiguousarray(np.asarray(start, dtype=np.float64).reshape(1, N_STATE))
+    pe, pi = model.packed_transfer
+    roots = _newton(model.packed, pe, pi, y0, float(drive), float(afferent), 100)
+    if roots.shape[0] == 0:
+        return None
+    y = roots[0]
+    eig, stable = _stability(model, y, drive, afferent)
+    return FixedPoint(
+        state={n: float(y[STATE_NAMES.index(n)]) for n in model.state_names},
+        drive=float(drive),
+        afferent=float(afferent),
+        eigenvalues=eig,
+        stable=stable,
+        residual=_residual(model, y, drive, afferent),
+    )
+
+
+def continued_fixed_points(
+    models: Sequence[MeanFieldModel], drives: np.ndarray, afferents: np.ndarray
+) -> np.ndarray:
+    """Stable fixed points (B, 6) for many (model, drive, afferent) members.
+
+    Members are visited model by model in order of increasing inputs; each starts from a
+    full search (:func:`fixed_point`) only when continuing the previous member's stable
+    fixed point by Newton iterations fails, so a batch of 1000 drives costs about as much
+    as a handful of searches. Where several stable states coexist the continued branch is
+    kept (a full search picks the lowest).
+    """
+    B = len(models)
+    out = np.empty((B, N_STATE))
+    order = sorted(range(B), key=lambda b: (id(models[b]), drives[b], afferents[b]))
+    previous: FixedPoint | None = None
+    previous_model = None
+    for b in order:
+        m, d, a = models[b], float(drives[b]), float(afferents[b])
+        fp = None
+        if previous is not None and previous_model is m:
+            if previous.drive == d and previous.afferent == a:
+                fp = previous
+            else:
+                fp = refine_fixed_point(m, previous.vector, d, a)
+                fp = fp if fp is not None and fp.stable else None
+        if fp is None:
+            fp = fixed_point(m, d, a)
+        out[b] = fp.vector
+        previous, previous_model = fp, m
+    return out
+
+
+def fixed_points_vs_drive(
+    model: MeanFieldModel, drives: Sequence[float] | np.ndarray | None = None, **kwargs
+) -> xr.Dataset:
+    """Fixed points and their stability as a function of the drive (default 0-20 Hz).
+
+    Parameters
+    ----------
+    model : MeanFieldModel
+    drives : array_like, optional
+        Drive rates (Hz); default 0 to 20 Hz in 0.5 Hz steps.
+    **kwargs
+        Passed to :func:`find_fixed_points` (``box``, ``n_starts``...).
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``drive`` and ``fixed_point`` (index, sorted by nu_e, padded with NaN): each
+        active state variable, ``stable`` (1 stable, 0 unstable, NaN absent),
+        ``max_real_eigenvalue`` (1/s) and ``n_fixed_points`` per drive.
+    """
+    drives = np.arange(0.0, 20.0 + 1e-9, 0.5) if drives is None else np.asarray(drives, float)
+    if drives.ndim != 1 or drives.size == 0:
+        raise ParameterError("drives must be a non-empty 1-D sequence of rates (Hz)")
+    check_inputs(drives)
+    found = [find_fixed_points(model, d, **kwargs) for d in drives]
+    n = max(1, max(len(f) for f in found))
+    names = model.state_names
+    data = {k: np.full((drives.size, n), np.nan) for k in (*names, "stable", "max_real")}
+    for a, points in enumerate(found):
+        for b, p in enumerate(points):
+            for k in names:
+                data[k][a, b] = p.state[k]
+            data["stable"][a, b] = 1.0 if p.stable else 0.0
+            data["max_real"][a, b] = float(np.max(p.eigenvalues.real))
+    dims = ("drive", "fixed_point")
+    variables = {k: (dims, data[k], {"units": STATE_UNITS[k]}) for k in names}
+    variables["stable"] = (
+        dims,
+        data["stable"],
+        {"units": "1", "description": "1: stable, 0: unstable, NaN: no such fixed point"},
+    )
+    variables["max_real_eigenvalue"] = (dims, data["max_real"], {"units": "1/s"})
+    variables["n_fixed_points"] = (("drive",), np.array([len(f) for f in found], np.int64))
+    return xr.Dataset(
+        variables,
+        coords={
+            "drive": ("drive", drives, {"units": "Hz", "long_name": "external drive"}),
+            "fixed_point": np.arange(n),
+        },
+        attrs={**provenance(), **model.describe(), "model": model.label},
+    )
+
+
+def phase_plane(
+    model: MeanFieldModel,
+    drive: float = 0.0,
+    *,
+    nu_e_range: tuple[float, float] = (0.0, 8.0),
+    nu_i_range: tuple[float, float] = (0.0, 30.0),
+    n_grid: int = 41,
+    starts: Sequence[tuple[float, float]] | None = None,
+    duration: float = 0.1,
+    dt: float = 1e-4,
+) -> xr.Dataset:
+    """First-order phase plane: vector field, trajectories and fixed points (SPEC 5.2).
+
+    Parameters
+    ----------
+    model : MeanFieldModel
+        Its first-order version (without adaptation) is used.
+    drive : float
+        External drive (Hz).
+    nu_e_range, nu_i_range : (float, float)
+        Plotted ranges (Hz).
+    n_grid : int
+        Grid points per axis of the vector field.
+    starts : sequence of (nu_e, nu_i), optional
+        Initial points of the trajectories (Hz); default: points on the border of the box.
+    duration, dt : float
+        Length and step (s) of the trajectories (Heun).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``dnu_e_dt``, ``dnu_i_dt`` (Hz/s) on the (nu_e, nu_i) grid; ``trajectory_nu_e``,
+        ``trajectory_nu_i`` (trajectory, time); fixed points ``fixed_point_nu_e``,
+        ``fixed_point_nu_i``, ``fixed_point_stable``.
+    """
+    from .integrate import integrate_batch
+
+    first = model.replace(order=1, adaptation=False)
+    check_inputs(drive)
+    (e0, e1), (i0, i1) = _check_box((nu_e_range, nu_i_range))
+    if not (5 <= int(n_grid) <= 400):
+        raise ParameterError(f"n_grid = {n_grid!r} is out of range; allowed: [5, 400]")
+    e = np.linspace(e0, e1, int(n_grid))
+    i = np.linspace(i0, i1, int(n_grid))
+    E, I = np.meshgrid(e, i, indexing="ij")
+    states = np.zeros((E.size, N_STATE))
+    states[:, 0], states[:, 1] = E.ravel(), I.ravel()
+    out = np.empty_like(states)
+    pe, pi = first.packed_transfer
+    rhs_on_states(first.packed, pe, pi, states, float(drive), 0.0, out)
+    if starts is None:
+        fe = np.array([0.1, 0.35, 0.65, 0.9])
+        starts = [(e0 + (e1 - e0) * u, i1) for u in fe] + [(e1, i0 + (i1 - i0) * u) for u in fe]
+        starts += [(e0 + (e1 - e0) * u, i0) for u in (0.5, 0.9)]
+        starts += [(e0, i0 + (i1 - i0) * u) for u in (0.5, 0.9)]
+    y0 = np.zeros((len(starts), N_STATE))
+    y0[:, :2] = np.asarray(starts, float)
+    traj = integrate_batch(
+        first, duration, dt=dt, drive=float(drive), initial=y0, method="heun", observables=False
+    )
+    points = find_fixed_points(first, drive, box=((e0, e1), (i0, i1)))
+    ds = xr.Dataset(
+        {
+            "dnu_e_dt": (("nu_e", "nu_i"), out[:, 0].reshape(E.shape), {"units": "Hz/s"}),
+            "dnu_i_dt": (("nu_e", "nu_i"), out[:, 1].reshape(E.shape), {"units": "Hz/s"}),
+            "trajectory_nu_e": (("trajectory", "time"), traj.rate.sel(population="exc").values),
+            "trajectory_nu_i": (("trajectory", "time"), traj.rate.sel(population="inh").values),
+            "fixed_point_nu_e": ("point", [p.state["nu_e"] for p in points], {"units": "Hz"}),
+            "fixed_point_nu_i": ("point", [p.state["nu_i"] for p in points], {"units": "Hz"}),
+            "fixed_point_stable": ("point", np.array([int(p.stable) for p in points], np.int8)),
+        },
+        coords={
+            "nu_e": ("nu_e", e, {"units": "Hz"}),
+            "nu_i": ("nu_i", i, {"units": "Hz"}),
+            "time": ("time", traj.time.values, {"units": "s"}),
+        },
+        attrs={**provenance(), **first.describe(), "drive_Hz": float(drive)},
+    )
+    for name in ("trajectory_nu_e", "trajectory_nu_i"):
+        ds[name].attrs["units"] = "Hz"
+    return ds

@@ -1,0 +1,300 @@
+"""One consistent figure style and the figure helpers of the toolkit.
+
+Figures are built as :class:`matplotlib.figure.Figure` objects rendered by the Agg backend
+(no pyplot state, no display needed) and written to files as PNG and SVG by
+:func:`save_figure`. Data arrive in SI units; axes show human units (ms, mV, Hz, nS).
+Colours: excitatory population green, inhibitory red (as in Zerlaut et al. 2018), inputs
+grey/purple; stable fixed points filled, unstable ones open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import xarray as xr
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+#: Population colours.
+COLORS = {
+    "exc": "#1b9e3e",
+    "inh": "#c8102e",
+    "drive": "#7f7f7f",
+    "afferent": "#6a3d9a",
+    "network": "#1f1f1f",
+    "adaptation": "#e08214",
+}
+#: Names of the populations on plots.
+LABELS = {"exc": "excitatory (RS)", "inh": "inhibitory (FS)"}
+
+#: Matplotlib settings of every figure of the toolkit.
+STYLE: dict[str, object] = {
+    "font.size": 9,
+    "axes.titlesize": 9,
+    "axes.labelsize": 9,
+    "legend.fontsize": 8,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.linewidth": 0.8,
+    "lines.linewidth": 1.4,
+    "legend.frameon": False,
+    "figure.dpi": 100,
+    "savefig.dpi": 200,
+    "savefig.bbox": "tight",
+    "svg.fonttype": "none",
+    "font.family": "DejaVu Sans",
+}
+FORMATS = ("png", "svg")
+
+
+@contextmanager
+def style():
+    """Context in which the toolkit's matplotlib style is active."""
+    with matplotlib.rc_context(STYLE):
+        yield
+
+
+def new_figure(width: float = 6.5, height: float = 4.0, **subplots) -> tuple[Figure, np.ndarray]:
+    """A figure (inches) with a grid of axes, rendered by Agg; call inside :func:`style`.
+
+    Keyword arguments go to :meth:`Figure.subplots` (``nrows``, ``ncols``, ``sharex``...);
+    the axes are returned as an array.
+    """
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(squeeze=False, **subplots)
+    return fig, axes
+
+
+def save_figure(fig: Figure, path: str | Path, formats: Iterable[str] = FORMATS) -> list[Path]:
+    """Write ``fig`` as PNG and SVG (by default) next to ``path``; return the files.
+
+    ``path`` may carry a suffix (``fig.png``) or not (``fig``); each format replaces it.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    base = path.with_suffix("") if path.suffix.lower() in {".png", ".svg", ".pdf"} else path
+    written = []
+    with style():
+        for fmt in formats:
+            target = base.with_name(f"{base.name}.{fmt}")
+            fig.savefig(target, format=fmt)
+            written.append(target)
+    return written
+
+
+def legend_on_top(ax, ncol: int = 3, room: float = 0.35) -> None:
+    """Legend in the upper-left corner, with the y range extended so it covers no data."""
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(lo, hi + room * (hi - lo))
+    ax.legend(loc="upper left", ncol=ncol)
+
+
+def panel_label(ax, letter: str) -> None:
+    """Bold panel letter in the upper-left corner, outside the axes."""
+    ax.text(-0.02, 1.02, letter, transform=ax.transAxes, fontweight="bold", fontsize=10,
+            ha="right", va="bottom")  # fmt: skip
+
+
+# ------------------------------------------------------------------- mean-field figures
+def plot_time_course(
+    ds: xr.Dataset, path: str | Path, title: str | None = None, window=None
+) -> list[Path]:
+    """Time course of a mean-field run: inputs, rates (mean +- sqrt(c)), mu_V and VSD.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Result of :func:`adexmf.meanfield.integrate` (single run, SI units).
+    path : str or Path
+        Output file (PNG and SVG are written).
+    title : str, optional
+    window : (float, float), optional
+        Time window shown (s).
+    """
+    if window is not None:
+        ds = ds.sel(time=slice(*window))
+    t = ds.time.values * 1e3
+    has_obs = "mu_V" in ds
+    has_w = "W" in ds
+    n = 3 + 2 * int(has_obs) + int(has_w)
+    ratios = [0.7, 1, 1] + [1, 0.8] * int(has_obs) + [0.8] * int(has_w)
+    with style():
+        fig, axes = new_figure(6.0, 1.35 * n + 0.4, nrows=n, sharex=True,
+                               gridspec_kw={"height_ratios": ratios})  # fmt: skip
+        axes = axes[:, 0]
+        ax = axes[0]
+        ax.plot(t, ds.afferent, color=COLORS["afferent"], label="afferent stimulus")
+        ax.plot(t, ds.drive, color=COLORS["drive"], ls="--", label="drive")
+        ax.set_ylabel("input (Hz)")
+        ax.set_ylim(0, 1.05 * max(float(ds.afferent.max()), float(ds.drive.max()), 1e-3))
+        legend_on_top(ax, ncol=2, room=0.45)
+        for k, pop in enumerate(("exc", "inh")):
+            ax = axes[1 + k]
+            rate = ds.rate.sel(population=pop).values
+            ax.plot(t, rate, color=COLORS[pop], label=LABELS[pop])
+            if "rate_std" in ds:
+                std = ds.rate_std.sel(population=pop).values
+                ax.fill_between(t, rate - std, rate + std, color=COLORS[pop], alpha=0.25, lw=0,
+                                label="mean $\\pm\\sqrt{c}$")  # fmt: skip
+            ax.set_ylabel(f"$\\nu_{pop[0]}$ (Hz)")
+            legend_on_top(ax, ncol=2)
+        row = 3
+        if has_obs:
+            ax = axes[row]
+            for pop in ("exc", "inh"):
+                ax.plot(t, ds.mu_V.sel(population=pop) * 1e3, color=COLORS[pop], lw=1.2,
+                        label=f"$\\mu_V$ {pop}")  # fmt: skip
+            ax.plot(t, ds.mu_V_network * 1e3, color=COLORS["network"], ls="--", lw=1.0,
+                    label="network mean")  # fmt: skip
+            ax.set_ylabel("$\\mu_V$ (mV)")
+            legend_on_top(ax, ncol=3, room=0.45)
+            ax = axes[row + 1]
+            ax.plot(t, ds.vsd * 100, color=COLORS["afferent"])
+            ax.set_ylabel("dV/V$_0$ (%)")
+            row += 2
+        if has_w:
+            ax = axes[row]
+            ax.plot(t, ds.W * 1e12, color=COLORS["adaptation"])
+            ax.set_ylabel("W (pA)")
+        axes[-1].set_xlabel("time (ms)")
+        axes[-1].set_xlim(t[0], t[-1])
+        for ax, letter in zip(axes, "ABCDEF", strict=False):
+            panel_label(ax, letter)
+        fig.suptitle(title or _run_title(ds))
+    return save_figure(fig, path)
+
+
+def _run_title(ds: xr.Dataset) -> str:
+    a = ds.attrs
+    dt = f", dt {a['dt_s'] * 1e3:g} ms" if "dt_s" in a else ""
+    return (
+        f"{a.get('model', 'mean field')} mean field — preset {a.get('preset', '?')}, "
+        f"{a.get('method', '')}{dt}"
+    )
+
+
+def plot_phase_planes(planes: Sequence[xr.Dataset], path: str | Path) -> list[Path]:
+    """First-order phase planes side by side: field, nullclines, trajectories, fixed points.
+
+    Parameters
+    ----------
+    planes : sequence of xarray.Dataset
+        Results of :func:`adexmf.meanfield.phase_plane`.
+    path : str or Path
+        Output file (PNG and SVG).
+    """
+    with style():
+        fig, axes = new_figure(3.2 * len(planes) + 0.6, 3.6, ncols=len(planes))
+        for k, (ax, ds) in enumerate(zip(axes[0], planes, strict=True)):
+            e, i = ds.nu_e.values, ds.nu_i.values
+            u, v = ds.dnu_e_dt.values.T, ds.dnu_i_dt.values.T
+            speed = np.log10(np.hypot(u, v) + 1e-3)
+            lw = (speed - speed.min()) / max(np.ptp(speed), 1e-12)  # width grows with speed
+            ax.streamplot(e, i, u, v, color="0.62", density=1.1, linewidth=0.5 + 0.7 * lw,
+                          arrowsize=0.7)  # fmt: skip
+            ax.contour(e, i, u, levels=[0.0], colors=COLORS["exc"], linewidths=1.6)
+            ax.contour(e, i, v, levels=[0.0], colors=COLORS["inh"], linewidths=1.6)
+            for j in range(ds.sizes["trajectory"]):
+                xe, xi = ds.trajectory_nu_e[j].values, ds.trajectory_nu_i[j].values
+                ax.plot(xe, xi, color="#1f4e9c", lw=1.0)
+                ax.plot(xe[0], xi[0], "o", color="#1f4e9c", ms=3)
+            for x, y, s in zip(ds.fixed_point_nu_e.values, ds.fixed_point_nu_i.values,
+                               ds.fixed_point_stable.values, strict=True):  # fmt: skip
+                ax.plot(x, y, "o", ms=8, mec="k", mew=1.2, mfc="k" if s else "w", zorder=5,
+                        clip_on=False)  # fmt: skip
+            ax.set_xlim(e[0], e[-1])
+            ax.set_ylim(i[0], i[-1])
+            ax.set_xlabel("$\\nu_e$ (Hz)")
+            ax.set_ylabel("$\\nu_i$ (Hz)")
+            ax.set_title(f"drive {ds.attrs['drive_Hz']:g} Hz")
+            panel_label(ax, "ABCDEF"[k])
+        handles = [
+            matplotlib.lines.Line2D([], [], color=COLORS["exc"], lw=1.6,
+                                    label="$d\\nu_e/dt = 0$"),
+            matplotlib.lines.Line2D([], [], color=COLORS["inh"], lw=1.6,
+                                    label="$d\\nu_i/dt = 0$"),
+            matplotlib.lines.Line2D([], [], color="#1f4e9c", lw=1.0, label="trajectories"),
+            matplotlib.lines.Line2D([], [], ls="", marker="o", mfc="k", mec="k",
+                                    label="stable fixed point"),
+            matplotlib.lines.Line2D([], [], ls="", marker="o", mfc="w", mec="k",
+                                    label="unstable fixed point"),
+        ]  # fmt: skip
+        fig.legend(handles=handles, loc="outside lower center", ncol=5, fontsize=7.5)
+        fig.suptitle("First-order mean field: phase plane")
+    return save_figure(fig, path)
+
+
+def plot_fixed_points_vs_drive(
+    scans: Sequence[xr.Dataset], path: str | Path, labels: Sequence[str] | None = None
+) -> list[Path]:
+    """Fixed points vs drive (one line style per scan): rates, and c for second order.
+
+    Stable branches are drawn solid, unstable ones dashed.
+
+    Parameters
+    ----------
+    scans : sequence of xarray.Dataset
+        Results of :func:`adexmf.meanfield.fixed_points_vs_drive`.
+    path : str or Path
+        Output file (PNG and SVG).
+    labels : sequence of str, optional
+        Legend entries (default: each scan's model description).
+    """
+    labels = list(labels) if labels is not None else [s.attrs.get("model", "") for s in scans]
+    has_cov = any("c_ee" in s for s in scans)
+    styles = ["-", (0, (1, 1.2)), "-.", (0, (5, 2))]
+    widths = [2.2, 1.6, 1.4, 1.2]
+    with style():
+        fig, axes = new_figure(6.8 if has_cov else 4.6, 3.2, ncols=2 if has_cov else 1)
+        ax = axes[0, 0]
+        for n, (ds, label) in enumerate(zip(scans, labels, strict=True)):
+            d = ds.drive.values
+            for pop, var in (("exc", "nu_e"), ("inh", "nu_i")):
+                _branches(ax, d, ds[var].values, ds.stable.values, COLORS[pop],
+                          styles[n % 4], widths[n % 4])  # fmt: skip
+            ax.plot([], [], color="k", ls=styles[n % 4], lw=widths[n % 4], label=label)
+        ax.plot([], [], color=COLORS["exc"], label="$\\nu_e$")
+        ax.plot([], [], color=COLORS["inh"], label="$\\nu_i$")
+        ax.set_xlabel("drive (Hz)")
+        ax.set_ylabel("fixed-point rate (Hz)")
+        ax.set_xlim(d[0], d[-1])
+        ax.set_ylim(bottom=0)
+        ax.legend(loc="upper left")
+        panel_label(ax, "A")
+        if has_cov:
+            ax = axes[0, 1]
+            for ds in scans:
+                if "c_ee" not in ds:
+                    continue
+                d = ds.drive.values
+                for var, color in (("c_ee", COLORS["exc"]), ("c_ii", COLORS["inh"]),
+                                   ("c_ei", "#555555")):  # fmt: skip
+                    _branches(ax, d, np.sqrt(np.maximum(ds[var].values, 0)), ds.stable.values,
+                              color, "-", 1.6)  # fmt: skip
+                    ax.plot([], [], color=color, label=f"$\\sqrt{{c_{{{var[2:]}}}}}$")
+            ax.set_xlabel("drive (Hz)")
+            ax.set_ylabel("rate fluctuations $\\sqrt{c}$ (Hz)")
+            ax.set_xlim(d[0], d[-1])
+            ax.set_ylim(bottom=0)
+            ax.legend(loc="upper left")
+            ax.set_title("second order", fontsize=8)
+            panel_label(ax, "B")
+        fig.suptitle("Mean-field fixed points vs external drive (solid: stable, dashed: unstable)")
+    return save_figure(fig, path)
+
+
+def _branches(ax, x, values, stable, color, ls, lw) -> None:
+    """Plot each fixed-point index as a line, dashed where unstable."""
+    for j in range(values.shape[1]):
+        y = values[:, j]
+        st = stable[:, j]
+        ax.plot(x, np.where(st == 1, y, np.nan), color=color, ls=ls, lw=lw)
+        if np.any(st == 0):
+            ax.plot(x, np.where(st == 0, y, np.nan), color=color, ls="--", lw=1.0)
