@@ -4,7 +4,8 @@
    ``V_eff = mu_V + sqrt(2) sigma_V erfcinv(2 tau_V nu_out)``, and fit the threshold
    polynomial to ``V_eff`` by linear least squares (the polynomial is linear in P0..P10).
 2. From there, minimise the mean squared error between measured and template rates over all
-   points, silent ones included (Levenberg-Marquardt on the rate residuals).
+   points, silent ones included (trust-region least squares on the rate residuals, every
+   coefficient bounded by :data:`COEFFICIENT_BOUND`).
 
 All theory goes through :mod:`adexmf.theory`: mu_V, sigma_V, tau_V come from
 :meth:`TransferFunction.evaluate`, the design matrix of step 1 is the effective threshold
@@ -38,6 +39,8 @@ from .characterize import dataset_parameters
 
 #: Index of P0 in the packed transfer-function vector.
 _COEFF_OFFSET = N_PACKED - 11
+#: Bound on every fitted coefficient (V): thresholds and their corrections are tens of mV.
+COEFFICIENT_BOUND = 0.2
 #: Positions of a layout's coefficients among P0..P10.
 _LAYOUT_SLOTS = {"with_log": list(range(11)), "without_log": [0, 1, 2, 3, 5, 6, 7, 8, 9, 10]}
 
@@ -225,6 +228,7 @@ def fit_transfer_function(
         )
     V_eff = mu_V[usable] + math.sqrt(2.0) * sigma_V[usable] * erfcinv(arg[usable])
     p1, *_ = np.linalg.lstsq(design[usable], V_eff, rcond=None)
+    p1 = np.clip(p1, -0.99 * COEFFICIENT_BOUND, 0.99 * COEFFICIENT_BOUND)
 
     # step 2: least squares on the rates themselves, coefficients in mV for conditioning
     packed = _transfer(cell, synapses, network, layout, inhibitory_term, p1).packed.copy()
@@ -236,7 +240,10 @@ def fit_transfer_function(
         return model
 
     step1_rmse = float(np.sqrt(np.mean((rates_for(p1) - r) ** 2)))
-    sol = least_squares(lambda x: rates_for(x * 1e-3) - r, p1 * 1e3, method="lm", xtol=1e-12)
+    bound = COEFFICIENT_BOUND * 1e3
+    sol = least_squares(
+        lambda x: rates_for(x * 1e-3) - r, p1 * 1e3, bounds=(-bound, bound), xtol=1e-12
+    )
     best = sol.x * 1e-3
     if np.sqrt(np.mean((rates_for(best) - r) ** 2)) > step1_rmse:
         best = p1  # never worse than the starting point

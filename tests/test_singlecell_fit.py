@@ -1,0 +1,144 @@
+"""Two-step fit, characterisation datasets, presets and the tf commands."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import xarray as xr
+from typer.testing import CliRunner
+
+from adexmf import DEFAULT_NETWORK, DEFAULT_SYNAPSES, TransferFunction, cell_preset, load_preset
+from adexmf.cli import app
+from adexmf.errors import ParameterError
+from adexmf.singlecell.characterize import (
+    CharacterizationConfig,
+    GridDesign,
+    characterize,
+    dataset_parameters,
+)
+from adexmf.singlecell.fit import fit_dataset, fit_transfer_function, preset_with_fits
+from adexmf.store import write_netcdf
+
+RS = cell_preset("RS")
+SMALL = CharacterizationConfig(
+    duration=1.0, n_seeds=2, seed=2,
+    design=GridDesign(
+        nu_i_levels=(0.0, 10.0, 20.0),
+        target_rates=(0.5, 1.0, 2.0, 4.0, 7.0, 10.0, 15.0, 20.0, 25.0, 30.0),
+        bracket_points=12, bracket_duration=0.3, refine_points=12, refine_duration=0.3,
+        refine_seeds=2,
+    ),
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def small_dataset(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("char")
+    ds = characterize(cell_preset("FS"), config=SMALL, cache_dir=folder / "cache")
+    return ds, folder
+
+
+@pytest.mark.parametrize("layout", ["with_log", "without_log"])
+@pytest.mark.parametrize("term", ["paper", "slip"])
+def test_fit_recovers_template_rates(layout, term):
+    # synthetic data from a known template: the fit must reproduce its rates
+    ref = load_preset("zerlaut2018")
+    true = ref.transfer_params("RS")
+    if layout == "without_log":
+        c = true.coefficients
+        true = true.replace(coefficients=(*c[:4], *c[5:]), layout=layout)
+    true = true.replace(inhibitory_term=term)
+    tf = TransferFunction(RS, DEFAULT_SYNAPSES, DEFAULT_NETWORK, true)
+    E, I = np.meshgrid(np.linspace(1, 12, 15), np.linspace(0, 20, 6), indexing="ij")
+    rate = tf(E, I)
+    keep = rate < 40
+    fit = fit_transfer_function(
+        E[keep], I[keep], rate[keep], RS, DEFAULT_SYNAPSES, DEFAULT_NETWORK,
+        layout=layout, inhibitory_term=term,
+    )  # fmt: skip
+    assert fit.params.layout == layout and fit.params.inhibitory_term == term
+    assert fit.rmse < 0.02
+    assert fit.n_points == int(keep.sum())
+
+
+def test_characterisation_dataset(small_dataset):
+    ds, _ = small_dataset
+    assert ds.sizes == {"point": 30, "seed": 2}
+    for var in ("nu_e", "nu_i", "rate", "rate_mean", "rate_sem", "rate_std"):
+        assert var in ds
+    assert np.allclose(ds.rate_mean, ds.rate.mean("seed"))
+    assert np.allclose(ds.rate_sem, ds.rate.std("seed", ddof=1) / np.sqrt(2))
+    cell, syn, net = dataset_parameters(ds)
+    assert cell == cell_preset("FS") and syn == DEFAULT_SYNAPSES and net.K_e == 400
+    # the design walks each inhibitory level towards increasing targets
+    for lev in (0, 1, 2):
+        e = ds.nu_e.values[ds.level.values == lev]
+        assert np.all(np.diff(e) >= 0)
+
+
+def test_characterisation_resumes_from_cache(small_dataset, monkeypatch):
+    ds, folder = small_dataset
+    import adexmf.singlecell.characterize as ch
+
+    def boom(*args, **kwargs):
+        raise AssertionError("should not simulate: every chunk is cached")
+
+    monkeypatch.setattr(ch, "simulate_cells", boom)
+    again = characterize(cell_preset("FS"), config=SMALL, cache_dir=folder / "cache")
+    assert np.array_equal(again.rate.values, ds.rate.values)
+
+
+def test_cli_fit_json_and_preset(small_dataset, tmp_path):
+    ds, _ = small_dataset
+    path = write_netcdf(ds, tmp_path / "tf_FS.nc")
+    runner = CliRunner()
+    out = runner.invoke(app, ["tf", "fit", str(path), "--json", "--preset-out",
+                              str(tmp_path / "p.toml")])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    payload = json.loads(out.output)
+    for key in ("coefficients", "rmse_Hz", "max_error_Hz", "n_points"):
+        assert key in payload
+    assert len(payload["coefficients"]) == 11 and payload["n_points"] == 30
+    preset = load_preset(tmp_path / "p.toml")
+    assert preset.transfer_params("FS").coefficients == pytest.approx(payload["coefficients"])
+    ev = runner.invoke(app, ["tf", "eval", "--preset", str(tmp_path / "p.toml"), "--cell",
+                             "FS", "--json"])  # fmt: skip
+    assert ev.exit_code == 0, ev.output
+    bad = runner.invoke(app, ["tf", "fit", str(path), "--layout", "cubic"])
+    assert bad.exit_code == 2 and "layout" in bad.output
+
+
+def test_cli_characterize_small(tmp_path, monkeypatch):
+    import adexmf.cli.tf as cli_tf
+
+    monkeypatch.setattr(cli_tf, "_config", lambda *a: SMALL)
+    runner = CliRunner()
+    res = runner.invoke(app, ["tf", "characterize", "--cell", "FS", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    ds = xr.load_dataset(tmp_path / "tf_FS.nc")
+    assert ds.attrs["cell_name"] == "FS" and ds.sizes["point"] == 30
+
+
+def test_preset_with_fits_checks_synapses(small_dataset):
+    ds, _ = small_dataset
+    fit = fit_dataset(ds, layout="without_log")
+    base = load_preset("corrected")
+    p = preset_with_fits(base, [fit], name="x")
+    assert p.transfer_params("FS").layout == "without_log"
+    other = base.replace(synapses=DEFAULT_SYNAPSES.replace(Q_e=2e-9))
+    with pytest.raises(ParameterError, match="synapses"):
+        preset_with_fits(other, [fit])
+
+
+def test_shipped_corrected_preset():
+    p = load_preset("corrected")
+    assert p.level == "corrected"
+    assert "PROVISIONAL" not in p.description
+    for cell in ("RS", "FS"):
+        t = p.transfer_params(cell)
+        assert t.inhibitory_term == "paper"
+        assert "PROVISIONAL" not in t.note
+    ref = load_preset("zerlaut2018")
+    assert ref.transfer_params("RS").inhibitory_term == "slip"
