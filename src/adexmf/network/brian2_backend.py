@@ -166,7 +166,7 @@ class _Built:
             objects.append(group)
 
         p = model.connection_probability
-        for pre in model.populations:
+        for pre in model.populations if model.recurrent else ():
             kind = "e" if pre.name == "exc" else "i"
             for post in model.populations:
                 syn = b2.Synapses(

@@ -221,6 +221,10 @@ class NetworkModel:
         Time step (s).
     V_init : float
         Initial membrane potential of every cell (V); G = w = 0 initially.
+    recurrent : bool
+        Whether the recurrent synapses exist; ``False`` leaves independent cells under the
+        external drive (open loop, for checks against shot-noise theory). The drive keeps
+        its in-degree K_e = p N_e either way.
     preset : str
         Name of the preset the model was built from (provenance only).
     """
@@ -234,6 +238,7 @@ class NetworkModel:
     recorders: Recorders = field(default_factory=Recorders)
     dt: float = 1e-4
     V_init: float = -65e-3
+    recurrent: bool = True
     preset: str = ""
 
     def __post_init__(self) -> None:
@@ -455,6 +460,7 @@ class NetworkModel:
             "synapses": to_mapping(self.synapses),
             "connection_probability": self.connection_probability,
             "autapses": False,
+            "recurrent": self.recurrent,
             "K_e": self.K_e,
             "K_i": self.K_i,
             "drive": {
@@ -474,5 +480,7 @@ class NetworkModel:
         payload = self.parameters()
         payload["duration_steps"] = self.n_steps(duration)
         payload.pop("preset")
+        # The drive's rate and ramp only enter the rate arrays, which reruns replace.
+        payload["drive"] = {"model": self.drive.model}
         text = json.dumps(payload, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]

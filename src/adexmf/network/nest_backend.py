@@ -143,7 +143,7 @@ def run_nest(model: NetworkModel, duration: float, seed: int, *, threads: int = 
     }
     p = model.connection_probability
     Q_e, Q_i = model.synapses.Q_e * 1e9, model.synapses.Q_i * 1e9
-    for pre in model.populations:
+    for pre in model.populations if model.recurrent else ():
         weight = Q_e if pre.name == "exc" else -Q_i
         for post in model.populations:
             nest.Connect(

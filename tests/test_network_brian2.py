@@ -1,0 +1,142 @@
+"""Brian2 backend: physics checks on small networks (NumPy target: no compilation, so CI's
+cold machines run them in seconds); compiled and full-size runs are marked slow."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from adexmf import Network, cell_preset, shot_noise_statistics
+from adexmf.network import (
+    Afferent,
+    NetworkModel,
+    Population,
+    Recorders,
+    simulate,
+    stationary_statistics,
+)
+
+pytestmark = pytest.mark.network
+
+#: Small network keeping the paper's in-degrees (K_e = 400, K_i = 100): p = 0.5.
+SMALL = {"n_total": 1000, "keep_in_degrees": True}
+
+
+@pytest.fixture(scope="module")
+def small_run():
+    model = NetworkModel.from_preset(**SMALL)
+    return model, simulate(model, 1.0, seed=11, target="numpy")
+
+
+def test_open_loop_cells_match_shot_noise_theory():
+    """No recurrent synapses, non-spiking passive cells under the independent drive: the
+    conductance and V statistics are those of shot noise (SPEC 3.1)."""
+    passive = cell_preset("RS").replace(
+        name="passive", delta_T=0.0, V_T=0.0, a=0.0, b=0.0, tau_w=None
+    )
+    nu = 2.0
+    base = NetworkModel.from_preset(**SMALL, drive_rate=nu, ramp=0.0)
+    model = base.replace(
+        excitatory=Population("exc", passive, base.excitatory.size),
+        inhibitory=Population("inh", passive, base.inhibitory.size),
+        recurrent=False,
+        recorders=Recorders(traced={"exc": tuple(range(20))}),
+    )
+    ds = simulate(model, 1.0, seed=3, target="numpy")
+    st = stationary_statistics(ds, t_start=0.1)
+    net = Network(n_total=1000, inhibitory_fraction=0.2, connection_probability=0.5)
+    theory = shot_noise_statistics(nu, 0.0, passive, model.synapses, net)
+    assert st["nu_e"] == 0.0 and st["mu_Gi_exc"] == 0.0
+    assert st["mu_Ge_exc"] == pytest.approx(float(theory.mu_Ge), rel=0.03)
+    # Bernoulli events (probability p = K_e nu dt per step) have variance p (1 - p).
+    bernoulli = np.sqrt(1.0 - model.K_e * nu * model.dt)
+    assert st["sigma_Ge_exc"] == pytest.approx(float(theory.sigma_Ge) * bernoulli, rel=0.04)
+    assert st["mu_V_exc"] == pytest.approx(float(theory.mu_V), abs=0.3e-3)
+    assert st["sigma_V_exc"] == pytest.approx(float(theory.sigma_V), rel=0.1)
+
+
+def test_small_network_rates_plausible_and_finite(small_run):
+    model, ds = small_run
+    st = stationary_statistics(ds)
+    assert all(np.isfinite(v) for v in st.values())
+    assert 0.2 < st["nu_e"] < 10.0
+    assert 1.0 < st["nu_i"] < 40.0
+    assert st["nu_i"] > st["nu_e"]  # FS cells fire more than RS cells (SPEC 10)
+    # Membrane and conductances in the range of the mean-field fixed point (SPEC 10).
+    assert -0.062 < st["mu_V_exc"] < -0.050
+    assert 5e-9 < st["mu_Ge_exc"] < 20e-9 and 5e-9 < st["mu_Gi_exc"] < 40e-9
+    # Silent before the drive has risen: no spike in the first 20 ms.
+    assert ds["spike_time"].values.min() > 0.02
+
+
+def test_dataset_structure_and_units(small_run):
+    model, ds = small_run
+    assert ds.sizes["time"] == 10_000 and ds.sizes["time_bin"] == 200
+    assert ds["V"].dims == ("cell", "time") and ds.sizes["cell"] == 6
+    assert ds["V"].attrs["units"] == "V" and ds["w"].attrs["units"] == "A"
+    assert ds["rate_binned"].attrs["units"] == "Hz"
+    np.testing.assert_allclose(ds["drive"].values[[0, 500, 1000, 9999]], [0, 2, 4, 4])
+    assert ds["V"].values[:, 0] == pytest.approx(-0.065)
+    assert (ds["spike_neuron"].values < model.n_total).all()
+    assert ds.attrs["backend"] == "brian2-runtime-numpy"
+    info = json.loads(ds.attrs["backend_info"])
+    assert "Euler" in info["integrator"]
+    # V never exceeds the spike threshold in a recorded sample.
+    assert ds["V"].sel(cell=ds["cell_population"] == "exc").max() < -0.040
+
+
+def test_same_seed_same_run_other_seed_other_run(small_run):
+    model, ds = small_run
+    short = model.replace(recorders=Recorders(traced={}))
+    a = simulate(short, 0.3, seed=11, target="numpy")
+    b = simulate(short, 0.3, seed=11, target="numpy")
+    c = simulate(short, 0.3, seed=12, target="numpy")
+    np.testing.assert_array_equal(a["spike_time"].values, b["spike_time"].values)
+    np.testing.assert_array_equal(a["spike_neuron"].values, b["spike_neuron"].values)
+    assert a.sizes["spike"] != c.sizes["spike"] or not np.array_equal(
+        a["spike_neuron"].values, c["spike_neuron"].values
+    )
+    # The first 300 ms of the longer run with the same seed are the same network activity.
+    first = ds["spike_time"].values < 0.3
+    np.testing.assert_array_equal(ds["spike_time"].values[first], a["spike_time"].values)
+
+
+def test_population_drive_and_afferent_input():
+    aff = Afferent(lambda t: np.where(t >= 0.4, 3.0, 0.0), population="exc")
+    model = NetworkModel.from_preset(**SMALL, drive_model="population", afferent=aff)
+    ds = simulate(model, 0.6, seed=2, target="numpy")
+    ext = ds["external_rate"]
+    assert ext.sel(population="inh").values[-1] == pytest.approx(4.0)
+    assert ext.sel(population="exc").values[-1] == pytest.approx(7.0)
+    rate = ds["rate"].sel(population="exc")
+    before = rate.sel(time=slice(0.2, 0.4)).mean().item()
+    after = rate.sel(time=slice(0.45, 0.6)).mean().item()
+    assert np.isfinite(before) and after > before + 1.0  # the afferent input drives the cells
+    assert json.loads(ds.attrs["protocol"])["drive_model"] == "population"
+
+
+@pytest.mark.slow
+def test_standalone_reruns_without_recompiling():
+    from adexmf.network.brian2_backend import Brian2Standalone, cache_dir
+
+    model = NetworkModel.from_preset(**SMALL)
+    sim = Brian2Standalone(model, 0.6)
+    assert sim.directory.is_relative_to(cache_dir())
+    mtime = sim.binary.stat().st_mtime
+    a = sim.run(1)
+    b = sim.run(2, drive=lambda t: np.full_like(t, 6.0))
+    c = sim.run(1)
+    assert sim.binary.stat().st_mtime == mtime
+    np.testing.assert_array_equal(a["spike_time"].values, c["spike_time"].values)
+    assert stationary_statistics(b, 0.3)["nu_e"] > stationary_statistics(a, 0.3)["nu_e"]
+    assert b["drive"].values[0] == pytest.approx(6.0)
+
+
+@pytest.mark.slow
+def test_paper_network_cython_runtime():
+    ds = simulate(NetworkModel.from_preset(), 1.5, seed=5)
+    st = stationary_statistics(ds)
+    # The network settles below the mean-field fixed point (2.4, 9.6 Hz; SPEC 10).
+    assert 0.8 < st["nu_e"] < 2.4 and 4.0 < st["nu_i"] < 9.6
