@@ -249,8 +249,9 @@ def plot_fixed_points_vs_drive(
     """
     labels = list(labels) if labels is not None else [s.attrs.get("model", "") for s in scans]
     has_cov = any("c_ee" in s for s in scans)
-    styles = ["-", (0, (1, 1.2)), "-.", (0, (5, 2))]
-    widths = [2.2, 1.6, 1.4, 1.2]
+    styles = ["-", (0, (1.5, 1.2)), "-.", (0, (5, 2))]
+    widths = [4.0, 1.5, 1.4, 1.2]
+    alphas = [0.4, 1.0, 1.0, 1.0]
     with style():
         fig, axes = new_figure(6.8 if has_cov else 4.6, 3.2, ncols=2 if has_cov else 1)
         ax = axes[0, 0]
@@ -258,8 +259,9 @@ def plot_fixed_points_vs_drive(
             d = ds.drive.values
             for pop, var in (("exc", "nu_e"), ("inh", "nu_i")):
                 _branches(ax, d, ds[var].values, ds.stable.values, COLORS[pop],
-                          styles[n % 4], widths[n % 4])  # fmt: skip
-            ax.plot([], [], color="k", ls=styles[n % 4], lw=widths[n % 4], label=label)
+                          styles[n % 4], widths[n % 4], alphas[n % 4])  # fmt: skip
+            ax.plot([], [], color="k", ls=styles[n % 4], lw=widths[n % 4], alpha=alphas[n % 4],
+                    label=label)  # fmt: skip
         ax.plot([], [], color=COLORS["exc"], label="$\\nu_e$")
         ax.plot([], [], color=COLORS["inh"], label="$\\nu_i$")
         ax.set_xlabel("drive (Hz)")
@@ -290,11 +292,11 @@ def plot_fixed_points_vs_drive(
     return save_figure(fig, path)
 
 
-def _branches(ax, x, values, stable, color, ls, lw) -> None:
+def _branches(ax, x, values, stable, color, ls, lw, alpha=1.0) -> None:
     """Plot each fixed-point index as a line, dashed where unstable."""
     for j in range(values.shape[1]):
         y = values[:, j]
         st = stable[:, j]
-        ax.plot(x, np.where(st == 1, y, np.nan), color=color, ls=ls, lw=lw)
+        ax.plot(x, np.where(st == 1, y, np.nan), color=color, ls=ls, lw=lw, alpha=alpha)
         if np.any(st == 0):
             ax.plot(x, np.where(st == 0, y, np.nan), color=color, ls="--", lw=1.0)

@@ -1,0 +1,189 @@
+"""Time integration of the mean field: convergence, batch mode, Datasets, input checks."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+import xarray as xr
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from adexmf import stimuli
+from adexmf.errors import InputRangeError, ParameterError
+from adexmf.meanfield import MeanFieldModel, fixed_point, integrate, integrate_batch
+from adexmf.store import write_netcdf
+
+
+@pytest.fixture(scope="module")
+def second():
+    return MeanFieldModel("zerlaut2018", order=2)
+
+
+@pytest.fixture(scope="module")
+def first():
+    return MeanFieldModel("zerlaut2018", order=1)
+
+
+def transient(amplitude=2.0, t0=0.8, tau1=0.06, tau2=0.1):
+    """The double Gaussian of SPEC 7 row 5 (defaults), as a function of time (s)."""
+    return functools.partial(
+        stimuli.double_gaussian, amplitude=amplitude, t0=t0, tau1=tau1, tau2=tau2
+    )
+
+
+def test_long_second_order_integration_converges_to_the_fixed_point(second):
+    target = fixed_point(second, 4.0)
+    start = fixed_point(second, 3.0)  # a nearby, different state
+    ds = integrate(second, 2.0, drive=4.0, initial=start, record_every=100, observables=False)
+    final = ds.isel(time=-1)
+    assert float(final.rate.sel(population="exc")) == pytest.approx(2.399683, rel=1e-5)
+    for name in ("nu_e", "nu_i"):
+        pop = "exc" if name == "nu_e" else "inh"
+        got = float(final.rate.sel(population=pop))
+        assert got == pytest.approx(target.state[name], rel=1e-9)
+    for name in ("c_ee", "c_ei", "c_ii"):
+        assert float(final[name]) == pytest.approx(target.state[name], rel=1e-8)
+
+
+def test_starting_at_the_fixed_point_stays_there(second):
+    ds = integrate(second, 0.5, drive=4.0, method="euler", observables=False)
+    fp = fixed_point(second, 4.0)
+    assert np.allclose(ds.rate.sel(population="exc"), fp.state["nu_e"], rtol=1e-10)
+
+
+def test_zero_drive_is_quiescent_and_finite(second):
+    ds = integrate(second, 1.0, drive=0.0)
+    assert all(np.isfinite(ds[v]).all() for v in ds.data_vars)
+    assert float(np.abs(ds.rate).max()) == 0.0
+    assert float(np.abs(ds.c_ee).max()) == 0.0
+    # From an active state without drive: decays to the quiescent state, finite.
+    ds = integrate(second, 0.5, drive=0.0, initial={"nu_e": 1.0, "nu_i": 3.0})
+    assert all(np.isfinite(ds[v]).all() for v in ds.data_vars)
+    assert float(ds.rate.isel(time=-1).max()) < 1e-6
+    assert float(ds.rate.min()) >= 0.0
+
+
+@pytest.mark.parametrize(("method", "expected"), [("euler", 1.0), ("heun", 2.0)])
+def test_order_of_convergence(second, method, expected):
+    """Global error vs dt against a run at dt/16 (Heun): slope ~1 (Euler), ~2 (Heun)."""
+    stim = transient(amplitude=4.0, t0=0.1, tau1=0.02, tau2=0.04)
+    duration, coarse = 0.2, 4e-4
+
+    def run(dt, m):
+        every = int(round(coarse / dt))
+        ds = integrate(second, duration, dt=dt, drive=4.0, afferent=stim, method=m,
+                       record_every=every, observables=False)  # fmt: skip
+        return ds.rate.values
+
+    reference = run(coarse / 32, "heun")
+    dts = [coarse, coarse / 2, coarse / 4, coarse / 8]
+    errors = [np.abs(run(dt, method) - reference).max() for dt in dts]
+    slope = np.polyfit(np.log(dts), np.log(errors), 1)[0]
+    assert slope == pytest.approx(expected, abs=0.15), (errors, slope)
+
+
+def test_batch_matches_single_runs(second):
+    drives = [2.0, 4.0, 7.0]
+    stim = transient(t0=0.15, tau1=0.02, tau2=0.04)
+    batch = integrate_batch(second, 0.3, drive_levels=drives, afferent=stim, record_every=10)
+    assert batch.sizes["batch"] == 3
+    for b, d in enumerate(drives):
+        single = integrate(second, 0.3, drive=d, afferent=stim, record_every=10)
+        np.testing.assert_allclose(batch.rate[b].values, single.rate.values, rtol=1e-12)
+        np.testing.assert_allclose(batch.mu_V[b].values, single.mu_V.values, rtol=1e-12)
+    assert np.allclose(batch.drive_level, drives)
+
+
+def test_batch_of_parameter_sets(first):
+    models = [first, first.replace(T=10e-3)]
+    stim = transient(t0=0.1, tau1=0.02, tau2=0.04)
+    ds = integrate_batch(models, 0.25, drive=4.0, afferent=stim, record_every=10)
+    fast, slow = ds.rate.sel(population="exc").max("time").values
+    assert ds.sizes["batch"] == 2
+    assert slow < fast  # a slower population filters the stimulus more
+    single = integrate(models[1], 0.25, drive=4.0, afferent=stim, record_every=10)
+    np.testing.assert_allclose(ds.rate[1].values, single.rate.values, rtol=1e-12)
+    with pytest.raises(ParameterError, match="same order"):
+        integrate_batch([first, first.replace(order=2)], 0.1)
+    with pytest.raises(ParameterError, match="batch sizes do not agree"):
+        integrate_batch(models, 0.1, drive_levels=[1.0, 2.0, 3.0])
+
+
+def test_dataset_layout_units_and_netcdf(second, tmp_path):
+    ds = integrate(second, 0.05, drive=4.0, afferent=transient(t0=0.02, tau1=0.01, tau2=0.01))
+    assert ds.rate.dims == ("time", "population")
+    assert list(ds.population.values) == ["exc", "inh"]
+    assert ds.time.attrs["units"] == "s" and ds.sizes["time"] == 501
+    units = {
+        "rate": "Hz", "rate_std": "Hz", "c_ee": "Hz^2", "drive": "Hz", "afferent": "Hz",
+        "mu_V": "V", "sigma_V": "V", "tau_V": "s", "mu_Ge": "S", "sigma_Gi": "S", "vsd": "1",
+        "mu_V_network": "V",
+    }  # fmt: skip
+    for name, unit in units.items():
+        assert ds[name].attrs["units"] == unit, name
+    for key in ("software", "created", "preset", "order", "method", "dt_s"):
+        assert key in ds.attrs
+    assert float(ds.vsd[0]) == 0.0 and float(ds.vsd.max()) > 0.0
+    # The excitatory population sees the afferent input, the inhibitory one does not.
+    assert float(ds.mu_V.sel(population="exc").max()) > float(ds.mu_V.sel(population="inh").max())
+    path = write_netcdf(ds, tmp_path / "run.nc")
+    back = xr.load_dataset(path)
+    xr.testing.assert_allclose(back.rate, ds.rate)
+
+
+def test_function_and_array_inputs_agree(first):
+    stim = transient(t0=0.05, tau1=0.01, tau2=0.02)
+    t = np.arange(1001) * 1e-4
+    a = integrate(first, 0.1, drive=4.0, afferent=stim, observables=False)
+    b = integrate(first, 0.1, drive=np.full(1001, 4.0), afferent=stim(t), observables=False)
+    np.testing.assert_array_equal(a.rate.values, b.rate.values)
+
+
+def test_bad_inputs_give_clear_errors(first):
+    with pytest.raises(
+        ParameterError, match=r"dt = 0.01 s is out of range; allowed: \(0, 0.0025\]"
+    ):
+        integrate(first, 1.0, dt=0.01)
+    with pytest.raises(ParameterError, match="not a whole number of steps"):
+        integrate(first, 0.00015, dt=1e-4)
+    with pytest.raises(ParameterError, match="duration = -1 s is out of range"):
+        integrate(first, -1.0)
+    with pytest.raises(ParameterError, match="method = 'rk9'; allowed: euler, heun"):
+        integrate(first, 0.01, method="rk9")
+    with pytest.raises(InputRangeError, match=r"afferent = -1 Hz is not admissible"):
+        integrate(first, 0.01, afferent=lambda t: -np.ones_like(t))
+    with pytest.raises(InputRangeError, match="drive has 5 time samples; the grid has 101"):
+        integrate(first, 0.01, drive=np.ones(5))
+    with pytest.raises(ParameterError, match="record_every = 0 is out of range"):
+        integrate(first, 0.01, record_every=0)
+    with pytest.raises(InputRangeError, match="initial state"):
+        integrate(first, 0.01, initial={"nu_e": -1.0})
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    drive=st.floats(0.0, 20.0),
+    amplitude=st.floats(0.0, 30.0),
+    kind=st.sampled_from(["double-gaussian", "sinusoid"]),
+    frequency=st.floats(1.0, 300.0),
+    order=st.sampled_from([1, 2]),
+    method=st.sampled_from(["euler", "heun"]),
+)
+def test_no_nan_for_admissible_drives_and_stimuli(drive, amplitude, kind, frequency, order, method):
+    """Drives 0-20 Hz and stimuli up to 30 Hz never produce NaN (SPEC 5.1)."""
+    model = MeanFieldModel("zerlaut2018", order=order)
+    if kind == "sinusoid":
+        stim = functools.partial(stimuli.sinusoid, amplitude=amplitude, frequency=frequency,
+                                 t0=0.02)  # fmt: skip
+    else:
+        stim = transient(amplitude=amplitude, t0=0.05, tau1=0.01, tau2=0.03)
+    ds = integrate(model, 0.15, drive=drive, afferent=stim, method=method, record_every=5)
+    for name, var in ds.data_vars.items():
+        assert np.isfinite(var.values).all(), name
+    assert float(ds.rate.min()) >= 0.0
