@@ -100,3 +100,26 @@ def test_errors_name_the_parameter(kwargs, name):
     e, i = args.pop("nu_e"), args.pop("nu_i")
     with pytest.raises(InputRangeError, match=name):
         simulate_cells(FS, DEFAULT_SYNAPSES, e, i, **args)
+
+
+def test_event_counts_follow_the_poisson_law():
+    from numba import njit
+
+    from adexmf.singlecell.simulate import _poisson_count
+
+    @njit
+    def draw(seed, lam, n):
+        state = np.uint64(seed)
+        out = np.empty(n, dtype=np.int64)
+        e = np.exp(-lam)
+        for k in range(n):
+            state, out[k] = _poisson_count(state, lam, e)
+        return out
+
+    n = 400_000
+    for lam in (0.02, 0.4, 2.0):
+        x = draw(12345, lam, n)
+        assert x.mean() == pytest.approx(lam, abs=5 * np.sqrt(lam / n))
+        assert x.var() == pytest.approx(lam, rel=0.02 + 5 * np.sqrt(2 / n))
+        p0 = np.mean(x == 0)
+        assert p0 == pytest.approx(np.exp(-lam), abs=5 * np.sqrt(p0 * (1 - p0) / n))

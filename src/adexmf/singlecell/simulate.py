@@ -17,9 +17,11 @@ and the benchmark). One time step from t_n to t_n+1:
    ``w <- w + b``; V is then held (not integrated, threshold not tested) for ``t_ref``
    while w keeps evolving.
 
-Randomness: each cell is seeded with its own 32-bit seed, derived deterministically from a
-user seed and the cell's key by :func:`derive_seeds` (NumPy ``SeedSequence``), so a cell's
-result depends only on its seed, not on how cells are batched or on the thread count.
+Randomness: each cell has its own random stream, a SplitMix64 generator whose 64-bit state
+is a local variable of the cell's loop (no shared or thread-local state), seeded with a seed
+derived deterministically from a user seed and the cell's key by :func:`derive_seeds` (NumPy
+``SeedSequence``); a cell's result depends only on its seed, not on how cells are batched or
+on the thread count.
 """
 
 from __future__ import annotations
@@ -67,10 +69,28 @@ def pack_cell_params(cell: Cell, synapses: Synapses, spiking: bool = True) -> np
     )  # fmt: skip
 
 
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_TWO_M53 = 2.0**-53
+
+
 @njit(cache=True, inline="always")
-def _poisson_count(expected, exp_minus_expected):
-    """Poisson-distributed count of mean ``expected`` by inversion (one uniform draw)."""
-    u = np.random.random()  # noqa: NPY002 (Numba's per-thread generator, seeded per cell)
+def _uniform(state):
+    """SplitMix64 step: (new state, uniform double in [0, 1)). State lives in the caller."""
+    state = state + _GOLDEN
+    z = state
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    z = z ^ (z >> _S31)
+    return state, (z >> _S11) * _TWO_M53
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _poisson_count(state, expected, exp_minus_expected):
+    """Poisson count of mean ``expected`` by inversion of one uniform: (new state, count)."""
+    state, u = _uniform(state)
     k = 0
     prob = exp_minus_expected
     cumulative = prob
@@ -78,10 +98,10 @@ def _poisson_count(expected, exp_minus_expected):
         k += 1
         prob *= expected / k
         cumulative += prob
-    return k
+    return state, k
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def _simulate_kernel(
     p,
     lam_e,
@@ -114,6 +134,10 @@ def _simulate_kernel(
     g_L, C_m, E_L, V_T, delta_T, V_spike, V_reset = p[0], p[1], p[2], p[3], p[4], p[5], p[6]
     a, b, tau_w = p[7], p[8], p[9]
     Q_e, tau_e, E_e, Q_i, tau_i, E_i = p[10], p[11], p[12], p[13], p[14], p[15]
+    dt_over_C = dt / C_m
+    dt_over_tau_w = dt / tau_w if tau_w > 0.0 else 0.0
+    inv_delta_T = 1.0 / delta_T if delta_T > 0.0 else 0.0
+    g_L_delta_T = g_L * delta_T
     decay_e = math.exp(-dt / tau_e)
     decay_i = math.exp(-dt / tau_i)
     has_exp = delta_T > 0.0
@@ -121,7 +145,7 @@ def _simulate_kernel(
     n_cells = lam_e.size
     n_current_steps = step_on.size
     for c in prange(n_cells):
-        np.random.seed(seeds[c])  # noqa: NPY002 (seeds this thread's Numba generator)
+        state = np.uint64(seeds[c])  # this cell's own random stream (SplitMix64)
         le = lam_e[c]
         li = lam_i[c]
         exp_le = math.exp(-le)
@@ -151,18 +175,20 @@ def _simulate_kernel(
             # 1. Euler step of V (unless refractory) and w, from the state at t_n.
             dV = g_L * (E_L - V) + Ge * (E_e - V) + Gi * (E_i - V) - w + I_ext
             if has_exp:
-                dV += g_L * delta_T * math.exp((V - V_T) / delta_T)
+                dV += g_L_delta_T * math.exp((V - V_T) * inv_delta_T)
             if not clamped and has_w:
-                w += dt * (a * (V - E_L) - w) / tau_w
+                w += dt_over_tau_w * (a * (V - E_L) - w)
             if active:
-                V += dt * dV / C_m
+                V += dt_over_C * dV
             # 2. Exact decay of the conductances and this step's presynaptic events.
             Ge *= decay_e
             Gi *= decay_i
             if le > 0.0:
-                Ge += Q_e * _poisson_count(le, exp_le)
+                state, k = _poisson_count(state, le, exp_le)
+                Ge += Q_e * k
             if li > 0.0:
-                Gi += Q_i * _poisson_count(li, exp_li)
+                state, k = _poisson_count(state, li, exp_li)
+                Gi += Q_i * k
             # 3. Threshold, reset, refractoriness.
             if active and V > V_spike:
                 V = V_reset
@@ -212,7 +238,7 @@ class SimulationResult:
         Traces of V (V) and w (A) of the recorded cells, shape (n_recorded, n_steps + 1).
     spikes : ndarray of bool
         Spike markers of the recorded cells (True at the sample just after a spike).
-    seeds : ndarray of uint32
+    seeds : ndarray of uint64
         The per-cell seeds used.
     """
 
@@ -229,7 +255,7 @@ class SimulationResult:
 
 
 def derive_seeds(seed: int, keys: np.ndarray | Sequence[Sequence[int]]) -> np.ndarray:
-    """Per-cell 32-bit seeds derived from a user seed and integer keys (one row per cell).
+    """Per-cell 64-bit seeds derived from a user seed and integer keys (one row per cell).
 
     ``SeedSequence(seed, spawn_key=key)`` gives independent, reproducible streams: a cell's
     seed depends only on ``seed`` and its key (e.g. ``(stage, point, repetition)``), never on
@@ -244,7 +270,7 @@ def derive_seeds(seed: int, keys: np.ndarray | Sequence[Sequence[int]]) -> np.nd
 
     Returns
     -------
-    ndarray of uint32, shape (n,)
+    ndarray of uint64, shape (n,)
     """
     if int(seed) < 0:
         raise ParameterError(f"seed = {seed} must be a non-negative integer")
@@ -253,10 +279,10 @@ def derive_seeds(seed: int, keys: np.ndarray | Sequence[Sequence[int]]) -> np.nd
         keys = keys[:, None]
     if keys.size and keys.min() < 0:
         raise ParameterError("seed keys must be non-negative integers")
-    out = np.empty(len(keys), dtype=np.uint32)
+    out = np.empty(len(keys), dtype=np.uint64)
     for j, key in enumerate(keys):
         ss = np.random.SeedSequence(int(seed), spawn_key=tuple(int(k) for k in key))
-        out[j] = ss.generate_state(1, dtype=np.uint32)[0]
+        out[j] = ss.generate_state(1, dtype=np.uint64)[0]
     return out
 
 
@@ -317,7 +343,7 @@ def simulate_cells(
         Provides the in-degrees K_e and K_i.
     seed : int
         User seed; cell k gets the seed derived from key ``k`` (:func:`derive_seeds`).
-    seeds : ndarray of uint32, optional
+    seeds : ndarray of uint64, optional
         Explicit per-cell seeds, overriding ``seed``.
     current : float or array_like
         Constant injected current (A), scalar or one per cell.
@@ -375,9 +401,10 @@ def simulate_cells(
                            -MAX_CURRENT, MAX_CURRENT, "A")  # fmt: skip
     if seeds is None:
         seeds = derive_seeds(seed, np.arange(n))
-    seeds = np.asarray(seeds, dtype=np.int64)
-    if seeds.shape != (n,) or seeds.min() < 0 or seeds.max() >= 2**32:
-        raise InputRangeError(f"seeds must be {n} integers in [0, 2**32)")
+    raw = np.asarray(seeds)
+    if raw.shape != (n,) or raw.dtype.kind not in "iu" or (raw.dtype.kind == "i" and raw.min() < 0):
+        raise InputRangeError(f"seeds must be {n} non-negative integers (one per cell)")
+    seeds = raw.astype(np.uint64)
     record = np.asarray(record, dtype=np.int64).ravel()
     if record.size and (record.min() < 0 or record.max() >= n):
         raise InputRangeError(f"record indices must lie in [0, {n - 1}]")
@@ -427,7 +454,7 @@ def simulate_cells(
         V=trace_V,
         w=trace_w,
         spikes=trace_spike.astype(bool),
-        seeds=seeds.astype(np.uint32),
+        seeds=seeds,
     )
 
 
