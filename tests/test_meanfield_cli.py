@@ -72,8 +72,9 @@ def test_phase_plane_and_drive_scan(tmp_path):
     result = invoke("drive-scan", "--max-drive", "4Hz", "--step", "2Hz", "--out", str(out))
     assert result.exit_code == 0, result.output
     ds = xr.load_dataset(out)
-    assert list(ds.drive.values) == [0.0, 2.0, 4.0]
-    assert (tmp_path / "scan_order2.nc").exists() and (tmp_path / "scan.png").exists()
+    assert list(ds.drive.values) == [0.0, 2.0, 4.0] and list(ds.order.values) == [1, 2]
+    assert float(ds.c_ee.sel(order=2, drive=4.0)[0]) == pytest.approx(0.087649, rel=1e-5)
+    assert (tmp_path / "scan.png").exists() and (tmp_path / "scan.svg").exists()
 
 
 @pytest.mark.parametrize(

@@ -73,3 +73,26 @@ def run_default(out: Path) -> None:
         f"  transfer functions on {ds.nu_e.size}x{ds.nu_i.size} input rates: {path}"
         f" (max rate RS {peak['RS']:.1f} Hz, FS {peak['FS']:.1f} Hz)"
     )
+    mean_field_stage(preset, out)
+
+
+def mean_field_stage(preset: Preset, out: Path) -> xr.Dataset:
+    """Mean-field fixed points (first and second order) vs drive 0-20 Hz, NetCDF + figure.
+
+    Writes ``mf_fixed_points_vs_drive.nc`` (dims order, drive, fixed_point; SI units) and
+    the figure ``mf_fixed_points_vs_drive.png``/``.svg`` into ``out``.
+    """
+    from .meanfield import drive_scan
+    from .plotting import plot_fixed_points_vs_drive
+
+    ds = drive_scan(preset, np.arange(0.0, 20.0 + 1e-9, 0.5))
+    path = write_netcdf(ds, Path(out) / "mf_fixed_points_vs_drive.nc")
+    figures = plot_fixed_points_vs_drive(ds, path.with_suffix(".png"))
+    at4 = ds.sel(drive=4.0, fixed_point=0)
+    typer.echo(
+        f"  mean-field fixed points for {ds.drive.size} drives in 0-20 Hz: {path}, "
+        f"{figures[0].name} (drive 4 Hz: nu_e = {float(at4.nu_e.sel(order=1)):.6f} Hz first "
+        f"order, {float(at4.nu_e.sel(order=2)):.6f} Hz second order; "
+        f"{int((ds.stable == 0).sum())} unstable points)"
+    )
+    return ds

@@ -232,7 +232,9 @@ def plot_phase_planes(planes: Sequence[xr.Dataset], path: str | Path) -> list[Pa
 
 
 def plot_fixed_points_vs_drive(
-    scans: Sequence[xr.Dataset], path: str | Path, labels: Sequence[str] | None = None
+    scans: xr.Dataset | Sequence[xr.Dataset],
+    path: str | Path,
+    labels: Sequence[str] | None = None,
 ) -> list[Path]:
     """Fixed points vs drive (one line style per scan): rates, and c for second order.
 
@@ -240,15 +242,24 @@ def plot_fixed_points_vs_drive(
 
     Parameters
     ----------
-    scans : sequence of xarray.Dataset
-        Results of :func:`adexmf.meanfield.fixed_points_vs_drive`.
+    scans : xarray.Dataset or sequence of them
+        Results of :func:`adexmf.meanfield.fixed_points_vs_drive`, or of
+        :func:`adexmf.meanfield.drive_scan` (one line style per ``order``).
     path : str or Path
         Output file (PNG and SVG).
     labels : sequence of str, optional
         Legend entries (default: each scan's model description).
     """
+    if isinstance(scans, xr.Dataset):
+        if "order" in scans.dims:
+            orders = [int(o) for o in scans.order.values]
+            scans = [scans.sel(order=o) for o in orders]
+            names = {1: "first order", 2: "second order"}
+            labels = labels or [names.get(o, f"order {o}") for o in orders]
+        else:
+            scans = [scans]
     labels = list(labels) if labels is not None else [s.attrs.get("model", "") for s in scans]
-    has_cov = any("c_ee" in s for s in scans)
+    has_cov = any("c_ee" in s and bool(np.isfinite(s.c_ee).any()) for s in scans)
     styles = ["-", (0, (1.5, 1.2)), "-.", (0, (5, 2))]
     widths = [4.0, 1.5, 1.4, 1.2]
     alphas = [0.4, 1.0, 1.0, 1.0]
@@ -273,7 +284,7 @@ def plot_fixed_points_vs_drive(
         if has_cov:
             ax = axes[0, 1]
             for ds in scans:
-                if "c_ee" not in ds:
+                if "c_ee" not in ds or not bool(np.isfinite(ds.c_ee).any()):
                     continue
                 d = ds.drive.values
                 for var, color in (("c_ee", COLORS["exc"]), ("c_ii", COLORS["inh"]),

@@ -255,12 +255,12 @@ def drive_scan_cmd(
     step: str = typer.Option("0.5Hz", help="Drive step."),
     adaptation: bool = ADAPTATION,
     out: Path = typer.Option(
-        Path("adexmf-results/fixed_points_vs_drive.nc"),
-        help="NetCDF file (first order; second order in *_order2.nc).",
+        Path("adexmf-results/mf_fixed_points_vs_drive.nc"),
+        help="NetCDF file (dims order, drive, fixed_point); the figure goes next to it.",
     ),
 ) -> None:
     """Fixed points of the first- and second-order mean field vs drive, with stability."""
-    from ..meanfield import fixed_points_vs_drive
+    from ..meanfield import drive_scan
     from ..plotting import plot_fixed_points_vs_drive
     from ..store import write_netcdf
 
@@ -272,19 +272,15 @@ def drive_scan_cmd(
         drives = np.arange(0.0, top + 0.5 * dd, dd)
         if drives.size > 2001:
             raise ParameterError(f"{drives.size} drives requested; allowed: at most 2001")
-        scans = [
-            fixed_points_vs_drive(_model(preset, order, adaptation), drives) for order in (1, 2)
-        ]
+        ds = drive_scan(preset, drives, adaptation=adaptation)
     except AdexmfError as exc:
         fail(exc)
-    p1 = write_netcdf(scans[0], out)
-    p2 = write_netcdf(scans[1], out.with_name(f"{out.stem}_order2.nc"))
-    figures = plot_fixed_points_vs_drive(scans, out.with_suffix(".png"))
-    unstable = int((scans[0].stable == 0).sum() + (scans[1].stable == 0).sum())
+    path = write_netcdf(ds, out)
+    figures = plot_fixed_points_vs_drive(ds, out.with_suffix(".png"))
     typer.echo(
-        f"fixed points for {drives.size} drives in [0, {top:g}] Hz: "
-        f"max {int(scans[0].n_fixed_points.max())} per drive (first order), "
-        f"{unstable} unstable"
+        f"fixed points for {drives.size} drives in [0, {top:g}] Hz (orders 1 and 2): "
+        f"at most {int(ds.n_fixed_points.max())} per drive, "
+        f"{int((ds.stable == 0).sum())} unstable"
     )
-    for p in (p1, p2, *figures):
+    for p in (path, *figures):
         typer.echo(f"  {p}")

@@ -15,6 +15,7 @@ integrators, batch mode), :mod:`.fixedpoints` (roots, stability, phase plane, dr
 from .equations import STATE_NAMES, STATE_UNITS, MeanFieldModel
 from .fixedpoints import (
     FixedPoint,
+    drive_scan,
     find_fixed_points,
     fixed_point,
     fixed_points_vs_drive,
@@ -27,6 +28,7 @@ __all__ = [
     "STATE_NAMES",
     "STATE_UNITS",
     "FixedPoint",
+    "drive_scan",
     "MeanFieldModel",
     "find_fixed_points",
     "fixed_point",

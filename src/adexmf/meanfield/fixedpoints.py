@@ -463,6 +463,46 @@ def fixed_points_vs_drive(
     )
 
 
+def drive_scan(
+    preset,
+    drives: Sequence[float] | np.ndarray | None = None,
+    orders: Sequence[int] = (1, 2),
+    adaptation: bool = False,
+    **kwargs,
+) -> xr.Dataset:
+    """Fixed points vs drive for several orders of the same preset, in one Dataset.
+
+    Parameters
+    ----------
+    preset : Preset or str
+    drives : array_like, optional
+        Drive rates (Hz); default 0 to 20 Hz in 0.5 Hz steps.
+    orders : sequence of int
+        Mean-field orders to scan (1 and/or 2).
+    adaptation : bool
+        Use the adaptation variant.
+    **kwargs
+        Passed to :func:`find_fixed_points`.
+
+    Returns
+    -------
+    xarray.Dataset
+        :func:`fixed_points_vs_drive` results stacked along a new ``order`` dim (the
+        covariances are NaN at first order).
+    """
+    scans = [
+        fixed_points_vs_drive(MeanFieldModel(preset, order=o, adaptation=adaptation), drives,
+                              **kwargs)
+        for o in orders
+    ]  # fmt: skip
+    order = xr.DataArray(np.asarray(orders, dtype=np.int64), dims="order", name="order")
+    ds = xr.concat(scans, dim=order, combine_attrs="drop_conflicts")
+    ds.attrs["model"] = (
+        "orders " + ", ".join(str(o) for o in orders) + (" + adaptation" if adaptation else "")
+    )
+    return ds
+
+
 def phase_plane(
     model: MeanFieldModel,
     drive: float = 0.0,
