@@ -311,3 +311,71 @@ def _branches(ax, x, values, stable, color, ls, lw, alpha=1.0) -> None:
         ax.plot(x, np.where(st == 1, y, np.nan), color=color, ls=ls, lw=lw, alpha=alpha)
         if np.any(st == 0):
             ax.plot(x, np.where(st == 0, y, np.nan), color=color, ls="--", lw=1.0)
+
+
+def plot_rate_comparison(
+    runs: Sequence[xr.Dataset],
+    labels: Sequence[str],
+    path: str | Path,
+    population: str = "exc",
+    window=None,
+    title: str | None = None,
+) -> list[Path]:
+    """Compare the rate of one population across runs: absolute, and change from baseline.
+
+    The second panel shows ``nu(t) - nu(t0)`` with a y range set by the smallest excursion,
+    so that post-stimulus undershoots are visible next to large transients.
+
+    Parameters
+    ----------
+    runs : sequence of xarray.Dataset
+        Results of :func:`adexmf.meanfield.integrate`.
+    labels : sequence of str
+        Legend entries.
+    path : str or Path
+        Output file (PNG and SVG).
+    population : {"exc", "inh"}
+    window : (float, float), optional
+        Time window shown (s).
+    title : str, optional
+    """
+    palette = ["#555555", COLORS[population], "#1f4e9c", COLORS["adaptation"]]
+    with style():
+        fig, axes = new_figure(6.0, 4.6, nrows=3, sharex=True,
+                               gridspec_kw={"height_ratios": [0.6, 1, 1]})  # fmt: skip
+        axes = axes[:, 0]
+        lows = []
+        for k, (ds, label) in enumerate(zip(runs, labels, strict=True)):
+            if window is not None:
+                ds = ds.sel(time=slice(*window))
+            t = ds.time.values * 1e3
+            rate = ds.rate.sel(population=population).values
+            color = palette[k % len(palette)]
+            if k == 0:
+                axes[0].plot(t, ds.afferent, color=COLORS["afferent"])
+            axes[1].plot(t, rate, color=color, label=label)
+            change = rate - rate[0]
+            axes[2].plot(t, change, color=color, label=label)
+            lows.append(change.min())
+            k_min = int(np.argmin(change))
+            if change[k_min] < -0.01 * rate[0]:
+                axes[2].annotate(
+                    f"undershoot {change[k_min] / rate[0] * 100:.0f} %",
+                    (t[k_min], change[k_min]), xytext=(12, -14), textcoords="offset points",
+                    color=color, fontsize=8, arrowprops={"arrowstyle": "-", "color": color},
+                )  # fmt: skip
+        axes[0].set_ylabel("afferent (Hz)")
+        axes[1].set_ylabel(f"$\\nu_{population[0]}$ (Hz)")
+        legend_on_top(axes[1], ncol=2)
+        low = min(min(lows), -1e-3)
+        axes[2].axhline(0.0, color="k", lw=0.6, ls=":")
+        axes[2].set_ylim(3.0 * low, -2.0 * low)
+        axes[2].set_ylabel(f"$\\nu_{population[0]} - \\nu_{population[0]}(t_0)$ (Hz)")
+        axes[2].set_title("change from baseline (zoom on the undershoot)", fontsize=8)
+        axes[-1].set_xlabel("time (ms)")
+        axes[-1].set_xlim(t[0], t[-1])
+        for ax, letter in zip(axes, "ABC", strict=False):
+            panel_label(ax, letter)
+        if title:
+            fig.suptitle(title)
+    return save_figure(fig, path)
