@@ -87,15 +87,17 @@ def _cell_of(preset_name: str, cell: str):
     return p, (p.cells[cell] if cell in p.cells else cell_preset(cell))
 
 
-def _config(seeds: int, duration: str, dt: str, seed: int, discard: str):
-    from ..singlecell.characterize import CharacterizationConfig
+def _config(seeds: int, duration: str, dt: str, seed: int, discard: str, w_levels: str = ""):
+    from ..singlecell.characterize import CharacterizationConfig, GridDesign
 
+    levels = tuple(quantity(w, "A", "--w-levels") for w in w_levels.split(",") if w.strip())
     return CharacterizationConfig(
         duration=quantity(duration, "s", "--duration"),
         dt=quantity(dt, "s", "--dt"),
         n_seeds=seeds,
         seed=seed,
         discard=quantity(discard, "s", "--discard"),
+        design=GridDesign(adaptation_levels=levels),
     )
 
 
@@ -110,19 +112,24 @@ def characterize_cmd(
     seed: int = typer.Option(0, help="User seed; every cell's stream derives from it."),
     discard: str = typer.Option("0s", help="Initial transient left out of the counts."),
     force: bool = typer.Option(False, help="Recompute even if an up-to-date file exists."),
+    w_levels: str = typer.Option(
+        "", "--w-levels", help="Clamp w at these currents, e.g. '0pA,50pA,100pA' (SPEC 5.3)."
+    ),
 ) -> None:
     """Measure a cell's transfer function by simulation (SPEC 4.2).
 
     An adaptive grid (>= 150 points: output rates 0.1-30 Hz for 8 inhibitory levels 0-20 Hz)
     is simulated with independent Poisson inputs, all points and seeds at once. Writes
     OUT/tf_<cell>.nc (mean, standard error and every seed). Interrupted runs resume from
-    OUT/.tf-cache; an up-to-date file is reused.
+    OUT/.tf-cache; an up-to-date file is reused. With --w-levels the adaptation current is
+    clamped at each level in turn (the grid is walked for every level) and the fit evaluates
+    the template at that W.
     """
     from ..singlecell.characterize import characterize_to_file
 
     try:
         p, c = _cell_of(preset, cell)
-        cfg = _config(seeds, duration, dt, seed, discard)
+        cfg = _config(seeds, duration, dt, seed, discard, w_levels)
         path = characterize_to_file(c, out, p.synapses, p.network, cfg, progress=True, force=force)
     except AdexmfError as exc:
         fail(exc)
