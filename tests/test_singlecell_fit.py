@@ -108,6 +108,9 @@ def test_cli_fit_json_and_preset(small_dataset, tmp_path):
     assert ev.exit_code == 0, ev.output
     bad = runner.invoke(app, ["tf", "fit", str(path), "--layout", "cubic"])
     assert bad.exit_code == 2 and "layout" in bad.output
+    other = write_netcdf(xr.Dataset({"x": ("t", [1.0])}), tmp_path / "other.nc")
+    bad = runner.invoke(app, ["tf", "fit", str(other)])
+    assert bad.exit_code == 2 and "not an adexmf characterisation" in bad.output
 
 
 def test_cli_characterize_small(tmp_path, monkeypatch):

@@ -157,13 +157,19 @@ def fit_cmd(
     import xarray as xr
 
     from ..params import save_preset
-    from ..singlecell.fit import fit_dataset, plot_error_map, preset_with_fits
+    from ..singlecell.fit import (
+        check_characterization,
+        fit_dataset,
+        plot_error_map,
+        preset_with_fits,
+    )
 
     try:
         if not file.is_file():
             raise AdexmfError(f"characterisation file {str(file)!r} does not exist")
         with xr.open_dataset(file, engine="h5netcdf") as ds:
             ds = ds.load()
+        check_characterization(ds)
         note = (
             f"fitted by adexmf tf fit on {file.name} ({ds.sizes['point']} points x "
             f"{ds.sizes['seed']} seeds, {ds.attrs.get('duration_s', float('nan')):g} s each)"

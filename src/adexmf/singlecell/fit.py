@@ -269,6 +269,21 @@ def fit_transfer_function(
     )
 
 
+def check_characterization(ds: xr.Dataset) -> None:
+    """Raise ParameterError unless ``ds`` looks like a characterisation made by adexmf."""
+    for var in ("nu_e", "nu_i", "rate_mean"):
+        if var not in ds:
+            raise ParameterError(
+                f"dataset has no variable {var!r}: not an adexmf characterisation "
+                "(make one with `adexmf tf characterize`)"
+            )
+    for dim in ("point", "seed"):
+        if dim not in ds.dims:
+            raise ParameterError(
+                f"dataset has no dimension {dim!r}: not an adexmf characterisation"
+            )
+
+
 def fit_dataset(
     ds: xr.Dataset, *, layout: str = "with_log", inhibitory_term: str = "paper", note: str = ""
 ) -> FitResult:
@@ -276,9 +291,7 @@ def fit_dataset(
 
     Points with free adaptation are evaluated at W = 0; clamped points at their W.
     """
-    for var in ("nu_e", "nu_i", "rate_mean"):
-        if var not in ds:
-            raise ParameterError(f"dataset has no variable {var!r}: not an adexmf characterisation")
+    check_characterization(ds)
     cell, synapses, network = dataset_parameters(ds)
     W = np.nan_to_num(ds["W"].values, nan=0.0) if "W" in ds else 0.0
     sem = ds["rate_sem"].values if "rate_sem" in ds else None
