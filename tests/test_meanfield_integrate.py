@@ -187,3 +187,13 @@ def test_no_nan_for_admissible_drives_and_stimuli(drive, amplitude, kind, freque
     for name, var in ds.data_vars.items():
         assert np.isfinite(var.values).all(), name
     assert float(ds.rate.min()) >= 0.0
+
+
+@pytest.mark.slow
+def test_hundred_seconds_under_strong_oscillatory_input_stay_finite(second):
+    """100 s of second order (dt 0.1 ms) under a 30 Hz-amplitude sinusoid and 20 Hz drive."""
+    stim = functools.partial(stimuli.sinusoid, amplitude=30.0, frequency=7.0, t0=1.0)
+    ds = integrate(second, 100.0, drive=20.0, afferent=stim, record_every=100)
+    for name, var in ds.data_vars.items():
+        assert np.isfinite(var.values).all(), name
+    assert float(ds.rate.min()) >= 0.0
