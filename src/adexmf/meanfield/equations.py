@@ -326,7 +326,8 @@ class MeanFieldModel:
     @property
     def packed_transfer(self) -> tuple[np.ndarray, np.ndarray]:
         """Packed transfer functions (excitatory, inhibitory) as contiguous float64 arrays."""
-        return tuple(np.ascontiguousarray(tf.packed, dtype=np.float64) for tf in self._tf)  # type: ignore[return-value]
+        # Writable copies: kernels then see one array type everywhere (few compiled signatures).
+        return tuple(np.array(tf.packed, dtype=np.float64) for tf in self._tf)  # type: ignore[return-value]
 
     @property
     def state_names(self) -> tuple[str, ...]:

@@ -156,7 +156,7 @@ def sample_input(value: Input, t: np.ndarray, name: str) -> np.ndarray:
             f"{name} = {float(arr[bad].flat[0]):g} Hz is not admissible; allowed: finite "
             f"rates in [0, {MAX_RATE:g}] Hz"
         )
-    return np.ascontiguousarray(arr)
+    return np.require(arr, dtype=np.float64, requirements=["C", "W"])
 
 
 def _method_code(method: str) -> int:
