@@ -128,6 +128,16 @@ def run_cmd(
 
     Writes the time course (rates, covariances, adaptation, mu_V, sigma_V, tau_V,
     conductances, VSD-like signal; SI units) to --out and a figure next to it.
+
+    Stimuli (bare numbers: Hz for rates, ms for times; A = amplitude, f = frequency):
+
+      double-gaussian:A=2Hz,t0=800ms,tau1=60ms,tau2=100ms   (SPEC 7 row 5)
+
+      sinusoid:A=4.5Hz,f=10Hz,t0=500ms
+
+      step:A=5Hz,t_on=200ms,t_off=400ms
+
+      ramp:A=4Hz,duration=100ms
     """
     from ..meanfield import integrate
     from ..plotting import plot_time_course
