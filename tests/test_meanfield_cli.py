@@ -95,3 +95,17 @@ def test_bad_inputs_give_clear_errors(args, message):
     assert result.exit_code == 2
     assert "error:" in result.output and message in result.output
     assert "Traceback" not in result.output
+
+
+def test_pipeline_mean_field_stage(tmp_path):
+    from adexmf import load_preset
+    from adexmf.pipeline import mean_field_stage
+
+    ds = mean_field_stage(load_preset("zerlaut2018"), tmp_path)
+    back = xr.load_dataset(tmp_path / "mf_fixed_points_vs_drive.nc")
+    assert back.drive.values[0] == 0.0 and back.drive.values[-1] == 20.0
+    assert float(back.nu_e.sel(order=1, drive=4.0)[0]) == pytest.approx(2.395209, rel=1e-5)
+    assert float(back.nu_i.sel(order=2, drive=4.0)[0]) == pytest.approx(9.594606, rel=1e-5)
+    assert (back.stable.sel(fixed_point=0) == 1).all()
+    assert (tmp_path / "mf_fixed_points_vs_drive.png").exists()
+    assert ds.attrs["preset"] == "zerlaut2018"
