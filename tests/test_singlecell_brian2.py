@@ -33,7 +33,7 @@ def _compare(duration: float, reps: int, target: str):
 
 
 def test_brian2_numpy_agrees():
-    z = _compare(duration=1.0, reps=6, target="numpy")
+    z = _compare(duration=1.0, reps=8, target="numpy")
     assert z.size >= 10
     assert np.all(np.abs(z) < 3.0), z
 

@@ -98,7 +98,7 @@ def _plot_step(ax, steps: xr.Dataset, name: str) -> None:
         inset.spines[side].set_visible(False)
 
 
-def _plot_transfer(ax, ds: xr.Dataset, tf: TransferFunction, name: str) -> None:
+def _plot_transfer(ax, ds: xr.Dataset, tf: TransferFunction, name: str, source: str) -> None:
     import matplotlib as mpl
 
     levels = np.unique(ds["nu_i"].values)
@@ -117,14 +117,20 @@ def _plot_transfer(ax, ds: xr.Dataset, tf: TransferFunction, name: str) -> None:
     ax.set_xlabel(r"excitatory input $\nu_e$ (Hz)")
     ax.set_ylabel(r"output rate $\nu_{out}$ (Hz)")
     p = tf.params
-    ax.set_title(f"{name} transfer function ({p.layout}, {p.inhibitory_term} formula)", fontsize=9)
+    ax.set_title(
+        f"{name} transfer function: {source} ({p.layout}, {p.inhibitory_term} formula)",
+        fontsize=8,
+    )
     ax.legend(title=r"$\nu_i$ (Hz)", fontsize=6, title_fontsize=7, ncol=2, frameon=False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
 
 
 def plot_figure2(
-    steps: xr.Dataset, data: Mapping[str, xr.Dataset], transfer: Mapping[str, TransferFunction]
+    steps: xr.Dataset,
+    data: Mapping[str, xr.Dataset],
+    transfer: Mapping[str, TransferFunction],
+    source: str = "fit",
 ):
     """Draw Fig. 2: step responses (top row) and transfer functions (bottom row).
 
@@ -136,6 +142,8 @@ def plot_figure2(
         Characterisations (:func:`~adexmf.singlecell.characterize.characterize`) by cell.
     transfer : mapping of str to TransferFunction
         Template drawn over each cell's data.
+    source : str
+        Where the template comes from, shown in the titles (e.g. ``"fit"``, a preset name).
 
     Returns
     -------
@@ -151,7 +159,7 @@ def plot_figure2(
     axes = np.atleast_2d(axes).reshape(2, len(names))
     for j, name in enumerate(names):
         _plot_step(axes[0, j], steps, name)
-        _plot_transfer(axes[1, j], data[name], transfer[name], name)
+        _plot_transfer(axes[1, j], data[name], transfer[name], name, source)
     for ax, letter in zip(axes.ravel(), "ABCDEFGH", strict=False):
         ax.text(-0.14, 1.04, letter, transform=ax.transAxes, fontweight="bold", fontsize=11)
     fig.subplots_adjust(hspace=0.55, wspace=0.3, left=0.09, right=0.98, top=0.95, bottom=0.08)
@@ -212,7 +220,7 @@ def run_figure2(
             transfer[name] = TransferFunction.from_preset(p, name)
     steps = step_responses({n: p.cells[n] for n in cells}, p.synapses)
     written["steps"] = write_netcdf(steps, out / "figure2_steps.nc")
-    fig = plot_figure2(steps, data, transfer)
+    fig = plot_figure2(steps, data, transfer, "fit" if refit else f"preset {p.name}")
     for ext in ("png", "svg"):
         path = out / f"figure2.{ext}"
         tmp = out / f".figure2.tmp.{ext}"
