@@ -145,3 +145,13 @@ def test_shipped_corrected_preset():
         assert "PROVISIONAL" not in t.note
     ref = load_preset("zerlaut2018")
     assert ref.transfer_params("RS").inhibitory_term == "slip"
+
+
+def test_figure2_written(tmp_path):
+    from adexmf.experiments.figure2 import run_figure2
+
+    written = run_figure2(tmp_path, config=SMALL, cells=("FS",))
+    for ext in ("png", "svg"):
+        assert written[ext].exists() and written[ext].stat().st_size > 1000
+    steps = xr.load_dataset(written["steps"])
+    assert int(steps.spike.sel(cell="FS").sum()) > 3  # the 200 pA step makes the cell fire

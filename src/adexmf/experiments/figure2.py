@@ -14,6 +14,7 @@ import numpy as np
 import xarray as xr
 
 from ..params import Cell, Preset, Synapses, load_preset
+from ..plotting import COLORS, legend_on_top, new_figure, panel_label, save_figure, style
 from ..singlecell.characterize import CharacterizationConfig, characterize_to_file
 from ..singlecell.fit import fit_dataset
 from ..singlecell.simulate import CurrentStep, simulate_cells
@@ -79,29 +80,27 @@ def step_responses(
     )
 
 
-def _plot_step(ax, steps: xr.Dataset, name: str) -> None:
+def _plot_step(ax, ax_current, steps: xr.Dataset, name: str, color: str) -> None:
     s = steps.sel(cell=name)
     V = s["V"].values.copy()
     V[s["spike"].values] = SPIKE_PEAK  # draw spikes as vertical strokes
     t_ms = steps["time"].values * 1e3
-    ax.plot(t_ms, V * 1e3, lw=0.8, color="k")
+    ax.plot(t_ms, V * 1e3, lw=0.8, color=color)
     ax.set_ylabel("V (mV)")
-    ax.set_title(f"{name} cell, {steps['current'].values.max() * 1e12:g} pA step", fontsize=9)
-    inset = ax.inset_axes((0.0, -0.28, 1.0, 0.18), sharex=ax)
-    inset.plot(t_ms, steps["current"].values * 1e12, color="tab:gray", lw=1)
-    inset.set_yticks([])
-    inset.set_ylabel("I", rotation=0, labelpad=8)
-    inset.set_xlabel("time (ms)")
+    ax.set_title(f"{name} cell, {steps['current'].values.max() * 1e12:g} pA step")
     ax.tick_params(labelbottom=False)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-        inset.spines[side].set_visible(False)
+    ax_current.plot(t_ms, steps["current"].values * 1e12, color=COLORS["drive"], lw=1)
+    ax_current.set_ylabel("I (pA)")
+    ax_current.set_xlabel("time (ms)")
+    ax_current.set_xlim(t_ms[0], t_ms[-1])
+    ax.set_xlim(t_ms[0], t_ms[-1])
 
 
 def _plot_transfer(ax, ds: xr.Dataset, tf: TransferFunction, name: str, source: str) -> None:
     import matplotlib as mpl
 
     levels = np.unique(ds["nu_i"].values)
+    top = 1.05 * float(ds["rate_mean"].max())
     cmap = mpl.colormaps["viridis"]
     for k, ni in enumerate(levels):
         color = cmap(k / max(len(levels) - 1, 1))
@@ -112,18 +111,16 @@ def _plot_transfer(ax, ds: xr.Dataset, tf: TransferFunction, name: str, source: 
             color=color, elinewidth=0.8, capsize=0, label=f"{ni:.1f}",
         )  # fmt: skip
         grid = np.linspace(0.0, e.max() * 1.05, 200)
-        ax.plot(grid, tf(grid, np.full_like(grid, ni)), color=color, lw=1)
-    ax.set_ylim(0, 1.1 * float(ds["rate_mean"].max()))
+        curve = tf(grid, np.full_like(grid, ni))
+        ax.plot(grid, np.where(curve <= top, curve, np.nan), color=color, lw=1)
+    ax.set_ylim(0, top)
     ax.set_xlabel(r"excitatory input $\nu_e$ (Hz)")
     ax.set_ylabel(r"output rate $\nu_{out}$ (Hz)")
     p = tf.params
-    ax.set_title(
-        f"{name} transfer function: {source} ({p.layout}, {p.inhibitory_term} formula)",
-        fontsize=8,
-    )
-    ax.legend(title=r"$\nu_i$ (Hz)", fontsize=6, title_fontsize=7, ncol=2, frameon=False)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    ax.set_title(f"{name}: data (mean $\\pm$ s.e.) and {source}\n"
+                 f"({p.layout}, {p.inhibitory_term} formula)")  # fmt: skip
+    legend_on_top(ax, ncol=4, room=0.3)
+    ax.get_legend().set_title(r"$\nu_i$ (Hz)")
 
 
 def plot_figure2(
@@ -132,7 +129,7 @@ def plot_figure2(
     transfer: Mapping[str, TransferFunction],
     source: str = "fit",
 ):
-    """Draw Fig. 2: step responses (top row) and transfer functions (bottom row).
+    """Draw Fig. 2: step responses (top) and transfer functions (bottom), one column per cell.
 
     Parameters
     ----------
@@ -149,20 +146,20 @@ def plot_figure2(
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
     names = list(data)
-    fig, axes = plt.subplots(2, len(names), figsize=(4.2 * len(names), 7.2))
-    axes = np.atleast_2d(axes).reshape(2, len(names))
-    for j, name in enumerate(names):
-        _plot_step(axes[0, j], steps, name)
-        _plot_transfer(axes[1, j], data[name], transfer[name], name, source)
-    for ax, letter in zip(axes.ravel(), "ABCDEFGH", strict=False):
-        ax.text(-0.14, 1.04, letter, transform=ax.transAxes, fontweight="bold", fontsize=11)
-    fig.subplots_adjust(hspace=0.55, wspace=0.3, left=0.09, right=0.98, top=0.95, bottom=0.08)
+    cell_colors = [COLORS["exc"], COLORS["inh"], COLORS["network"]]
+    with style():
+        fig, axes = new_figure(
+            3.6 * len(names), 7.0, nrows=3, ncols=len(names),
+            gridspec_kw={"height_ratios": [3.0, 0.7, 4.0]},
+        )  # fmt: skip
+        for j, name in enumerate(names):
+            color = cell_colors[min(j, len(cell_colors) - 1)]
+            _plot_step(axes[0, j], axes[1, j], steps, name, color)
+            _plot_transfer(axes[2, j], data[name], transfer[name], name, source)
+        for j in range(len(names)):
+            panel_label(axes[0, j], "ABCDEFGH"[j])
+            panel_label(axes[2, j], "ABCDEFGH"[len(names) + j])
     return fig
 
 
@@ -221,15 +218,11 @@ def run_figure2(
     steps = step_responses({n: p.cells[n] for n in cells}, p.synapses)
     written["steps"] = write_netcdf(steps, out / "figure2_steps.nc")
     fig = plot_figure2(steps, data, transfer, "fit" if refit else f"preset {p.name}")
-    for ext in ("png", "svg"):
-        path = out / f"figure2.{ext}"
-        tmp = out / f".figure2.tmp.{ext}"
-        fig.savefig(tmp, dpi=150)
+    # written under temporary names, then renamed: never a half-written figure
+    for tmp in save_figure(fig, out / ".figure2.tmp"):
+        path = out / f"figure2{tmp.suffix}"
         tmp.replace(path)
-        written[ext] = path
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
+        written[tmp.suffix[1:]] = path
     return written
 
 
