@@ -12,10 +12,12 @@ Pilot (per level, all levels in one batch):
 1. *bracket*: a geometric ladder of nu_e, short runs; the bracket ends at the first rate
    above the highest target (times a margin) and starts at the last silent rung below it;
 2. *refine*: a fine linear ladder inside the bracket, a few short seeds each; the rates are
-   made monotone (running maximum) and inverted at the targets by linear interpolation;
+   made monotone (isotonic regression) and inverted at the targets by linear interpolation;
    targets below the resolution of the pilot are reached by extrapolating ``log(rate)``
    linearly in nu_e from the lowest resolved rates (the rate falls off exponentially below
-   threshold).
+   threshold);
+3. *low rates*: targets below ``low_rate`` (1 Hz) are placed again from a ladder of longer
+   runs spanning them, whose resolution (0.05 Hz by default) resolves 0.1 Hz outputs.
 
 Work is split into chunks (one per level), each stored on disk as soon as it finishes when a
 ``cache_dir`` is given, so an interrupted characterisation resumes where it stopped.
@@ -40,7 +42,7 @@ from ..store import provenance
 from .simulate import derive_seeds, simulate_cells
 
 #: Version of the simulation/design algorithm, part of every cache key.
-ALGORITHM_VERSION = "1"
+ALGORITHM_VERSION = "2"
 
 _DEFAULT_TARGETS = (
     0.02, 0.1, 0.2, 0.4, 0.7, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.5, 8.0,
@@ -72,6 +74,11 @@ class GridDesign:
         Duration of each refining run (s).
     refine_seeds : int
         Seeds per refining rung.
+    low_rate : float
+        Targets below this rate (Hz) are placed by a third, longer pilot stage.
+    low_points, low_duration, low_seeds : int, float (s), int
+        Rungs, duration and seeds of that low-rate stage (its resolution is
+        1 / (low_duration low_seeds)).
     """
 
     nu_i_levels: tuple[float, ...] = tuple(np.linspace(0.0, 20.0, 8).tolist())
@@ -83,6 +90,10 @@ class GridDesign:
     refine_points: int = 40
     refine_duration: float = 2.0
     refine_seeds: int = 4
+    low_rate: float = 1.0
+    low_points: int = 16
+    low_duration: float = 5.0
+    low_seeds: int = 4
 
     def __post_init__(self) -> None:
         for k, v in enumerate(self.nu_i_levels):
@@ -95,10 +106,12 @@ class GridDesign:
         if not self.nu_i_levels or not self.target_rates:
             raise ParameterError("GridDesign needs at least one nu_i level and one target rate")
         check_range("GridDesign.nu_e_max", self.nu_e_max, 1.0, 1e3, unit="Hz")
-        for name in ("bracket_points", "refine_points"):
+        for name in ("bracket_points", "refine_points", "low_points"):
             check_range(f"GridDesign.{name}", getattr(self, name), 4, 1000)
-        check_range("GridDesign.refine_seeds", self.refine_seeds, 1, 100)
-        for name in ("bracket_duration", "refine_duration"):
+        for name in ("refine_seeds", "low_seeds"):
+            check_range(f"GridDesign.{name}", getattr(self, name), 1, 100)
+        check_range("GridDesign.low_rate", self.low_rate, 0.0, 500.0, unit="Hz")
+        for name in ("bracket_duration", "refine_duration", "low_duration"):
             check_range(f"GridDesign.{name}", getattr(self, name), 0.0, 100.0, unit="s",
                         low_inclusive=False)  # fmt: skip
 
@@ -286,23 +299,44 @@ def design_grid(
         silent = np.nonzero(rates[k, :j_hi] == 0.0)[0]
         lo[k] = ladder[silent[-1]] if silent.size else 0.0
 
-    # 2. refine
+    def ladder_rates(ladders: np.ndarray, reps: int, duration: float, stage: int):
+        """Mean rates (Hz) on per-level ladders of nu_e, shape (level, rung)."""
+        n_rungs = ladders.shape[1]
+        E = np.repeat(ladders.ravel(), reps)
+        I_ = np.repeat(np.repeat(nu_i_lv, n_rungs), reps)
+        W = np.repeat(np.repeat(w_lv, n_rungs), reps)
+        keys = np.stack([np.full(E.size, stage), np.arange(E.size)], 1)
+        res = simulate_cells(
+            cell, synapses, E, I_, network=network, duration=duration, dt=config.dt,
+            seeds=derive_seeds(config.seed, keys), adaptation_clamp=W,
+        )  # fmt: skip
+        return res.rate.reshape(n_lev, n_rungs, reps).mean(axis=2)
+
+    def invert(ladders, rates, wanted, resolution):
+        return np.stack([_invert_rates(ladders[k], rates[k], wanted, resolution)
+                         for k in range(n_lev)])  # fmt: skip
+
+    # 2. refine: a fine ladder inside the bracket
     frac = np.linspace(0.0, 1.0, g.refine_points)
     fine = lo[:, None] + (hi - lo)[:, None] * frac[None, :]  # (level, rung)
-    reps = g.refine_seeds
-    E = np.repeat(fine.ravel(), reps)
-    I_ = np.repeat(np.repeat(nu_i_lv, g.refine_points), reps)
-    W = np.repeat(np.repeat(w_lv, g.refine_points), reps)
-    keys = np.stack([np.ones(E.size, int), np.arange(E.size)], 1)
-    res = simulate_cells(
-        cell, synapses, E, I_, network=network, duration=g.refine_duration, dt=config.dt,
-        seeds=derive_seeds(config.seed, keys), adaptation_clamp=W,
-    )  # fmt: skip
-    rates = res.rate.reshape(n_lev, g.refine_points, reps).mean(axis=2)
-    resolution = 1.0 / (g.refine_duration * reps)
+    rates = ladder_rates(fine, g.refine_seeds, g.refine_duration, 1)
     targets = np.asarray(g.target_rates, dtype=float)
-    nu_e_pts = np.stack([_invert_rates(fine[k], rates[k], targets, resolution)
-                         for k in range(n_lev)])  # fmt: skip
+    nu_e_pts = invert(fine, rates, targets, 1.0 / (g.refine_duration * g.refine_seeds))
+
+    # 3. low rates: a longer pilot between the lowest target and low_rate
+    low = targets < g.low_rate
+    if low.any():
+        ends = invert(fine, rates, np.array([targets.min(), g.low_rate]),
+                      1.0 / (g.refine_duration * g.refine_seeds))  # fmt: skip
+        a, b = ends[:, 0], np.maximum(ends[:, 1], ends[:, 0] + 1e-3)
+        a, b = np.maximum(a - 0.5 * (b - a), 0.0), b + 0.5 * (b - a)  # margins both sides
+        frac = np.linspace(0.0, 1.0, g.low_points)
+        slow = a[:, None] + (b - a)[:, None] * frac[None, :]
+        slow_rates = ladder_rates(slow, g.low_seeds, g.low_duration, 3)
+        refined = invert(slow, slow_rates, targets[low], 1.0 / (g.low_duration * g.low_seeds))
+        # keep the refined placement only for targets the longer ladder actually reaches
+        reached = targets[low][None, :] <= slow_rates.max(axis=1)[:, None]
+        nu_e_pts[:, low] = np.where(reached, refined, nu_e_pts[:, low])
     out = {
         "nu_e": nu_e_pts.ravel(),
         "nu_i": np.repeat(nu_i_lv, targets.size),
