@@ -107,9 +107,12 @@ def main() -> None:
                     results.append(r)
                     print(f"cold {backend}: {r['total_wall_s']:.1f} s in all", flush=True)
     for backend in args.backends:
-        if backend.startswith("brian2"):  # warm-up: compile into the user's cache
-            _spawn(backend, args.durations[0], args.n_total, args.seed, None)
         for duration in args.durations:
+            # Warm-up: compile into the user's cache (standalone code depends on the duration).
+            if backend == "brian2-standalone" or (
+                backend == "brian2-runtime" and duration == args.durations[0]
+            ):
+                _spawn(backend, duration, args.n_total, args.seed, None)
             r = _spawn(backend, duration, args.n_total, args.seed, None)
             r["cache"] = "warm"
             results.append(r)
