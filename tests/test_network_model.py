@@ -52,6 +52,8 @@ def test_drive_ramp_then_constant():
         Drive(model="shared")
     with pytest.raises(ParameterError, match="Drive.rate"):
         Drive(rate=-1.0)
+    with pytest.raises(ParameterError, match="Drive.events"):
+        Drive(events="gaussian")
 
 
 def test_waveforms_array_or_callable():
@@ -78,7 +80,8 @@ def test_bernoulli_drive_limit_is_a_clear_error():
     m = NetworkModel.from_preset(drive_rate=30.0)
     with pytest.raises(InputRangeError, match=r"1/\(K_e dt\) = 25 Hz"):
         m.external_rates(0.2)
-    # The population model has no such limit.
+    # Neither the Poisson events nor the population model have such a limit.
+    NetworkModel.from_preset(drive_rate=30.0, drive_events="poisson").external_rates(0.2)
     NetworkModel.from_preset(drive_rate=30.0, drive_model="population").external_rates(0.2)
 
 

@@ -39,11 +39,25 @@ _DRIVE_MODEL = typer.Option(
     "--drive-model",
     help="independent (per-neuron Bernoulli trains, the reference) or population.",
 )
+_DRIVE_EVENTS = typer.Option(
+    "bernoulli",
+    "--drive-events",
+    help="independent drive: bernoulli (one event per step at most, the reference) or "
+    "poisson (Poisson count per step, as NEST's generators).",
+)
 _PRESET = typer.Option("zerlaut2018", help="Preset name or path of a TOML file.")
 _THREADS = typer.Option(1, help="NEST threads or OpenMP threads of Brian2 standalone.")
 
 
-def _model(preset: str, n_total: int, keep: bool, drive: str, ramp: str, drive_model: str):
+def _model(
+    preset: str,
+    n_total: int,
+    keep: bool,
+    drive: str,
+    ramp: str,
+    drive_model: str,
+    drive_events: str = "bernoulli",
+):
     """Build the network description from command-line options (human units -> SI)."""
     from ..network import NetworkModel
 
@@ -54,6 +68,7 @@ def _model(preset: str, n_total: int, keep: bool, drive: str, ramp: str, drive_m
         drive_rate=quantity(drive, "Hz", "--drive"),
         ramp=quantity(ramp, "s", "--ramp"),
         drive_model=drive_model,  # type: ignore[arg-type]
+        drive_events=drive_events,
     )
 
 
@@ -66,6 +81,7 @@ def run(
     drive: str = _DRIVE,
     ramp: str = _RAMP,
     drive_model: str = _DRIVE_MODEL,
+    drive_events: str = _DRIVE_EVENTS,
     seed: int = _SEED,
     n_total: int = _N_TOTAL,
     keep_in_degrees: bool = _KEEP,
@@ -87,7 +103,7 @@ def run(
     try:
         if seed < 0:
             raise ParameterError(f"--seed = {seed}; allowed: an integer >= 0")
-        model = _model(preset, n_total, keep_in_degrees, drive, ramp, drive_model)
+        model = _model(preset, n_total, keep_in_degrees, drive, ramp, drive_model, drive_events)
         T = quantity(duration, "s", "--duration")
         t0 = quantity(stationary_start, "s", "--stationary-start")
         if not 0 <= t0 < T:
@@ -112,6 +128,7 @@ def run(
         "duration": T,
         "drive": model.drive.rate,
         "drive_model": model.drive.model,
+        "drive_events": model.drive.events,
         **stats,
         "wall_time_s": wall,
         **{k: float(v) for k, v in timings.items()},

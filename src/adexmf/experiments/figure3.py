@@ -7,13 +7,14 @@ constant. Figure: raster of 400 excitatory and 100 inhibitory cells, population 
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
 from ..errors import ParameterError
-from ..network import Drive, NetworkModel, Recorders, simulate
+from ..network import NetworkModel, Recorders, simulate
 from ..plotting import COLORS, LABELS, legend_on_top, panel_label, save_figure, style
 
 #: Duration of the protocol (s).
@@ -53,7 +54,7 @@ def run_figure3(
     model = NetworkModel.from_preset() if model is None else model
     traced = {p.name: tuple(range(min(TRACED_CELLS, p.size))) for p in model.populations}
     model = model.replace(
-        drive=Drive(rate=model.drive.rate, ramp=RAMP, model=model.drive.model),
+        drive=dataclasses.replace(model.drive, ramp=RAMP),
         recorders=Recorders(traced=traced, variables=("V", "G_e", "G_i", "w")),
     )
     ds = simulate(model, DURATION, seed, backend=backend, mode=mode)

@@ -22,6 +22,7 @@ from .analysis import (
     stationary_statistics,
 )
 from .model import (
+    DRIVE_EVENTS,
     DRIVE_MODELS,
     POPULATIONS,
     Afferent,
@@ -96,6 +97,7 @@ def simulate(
 __all__ = [
     "BACKENDS",
     "BRIAN2_MODES",
+    "DRIVE_EVENTS",
     "DRIVE_MODELS",
     "POPULATIONS",
     "RATE_BIN",

@@ -211,6 +211,7 @@ def make_dataset(
         "drive_rate": model.drive.rate,
         "drive_ramp": model.drive.ramp,
         "drive_model": model.drive.model,
+        "drive_events": model.drive.events,
         "afferent_population": "" if model.afferent is None else model.afferent.population,
     }
     ds.attrs.update(

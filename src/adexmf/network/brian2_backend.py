@@ -4,8 +4,9 @@ Integration: forward Euler at the model's dt (``method="euler"``, as Brian2 choo
 default for these equations, SPEC 2.3); the threshold ``V > V_T + 5 delta_T`` is tested
 after each update, and V is clamped at V_reset during the refractory period while w evolves.
 Synapses have no delay: a spike in step k increments the target conductances in the same
-step. The "independent" drive is a per-neuron Bernoulli event per step (``run_regularly``
-in the synapse slot); the "population" drive is a ``PoissonGroup`` of N_e sources.
+step. The "independent" drive is a per-neuron Bernoulli (or Poisson) number of events per
+step (``run_regularly`` in the synapse slot); the "population" drive is a ``PoissonGroup``
+of N_e sources.
 
 Compiled code lives in the user's cache directory
 (``platformdirs.user_cache_dir("adexmf")/brian2``): Cython extensions of the runtime mode
@@ -156,9 +157,16 @@ class _Built:
             )
             group.V = model.V_init * b2.volt
             if independent:
-                # SPEC 2.3 [code]: one Bernoulli event per step, probability dt K_e nu(t).
+                # SPEC 2.3 [code]: one Bernoulli event per step, probability dt K_e nu(t);
+                # or a Poisson number of events of that mean.
+                mean = f"K_ext * rate_ext_{pop.name}(t) * dt"
+                events = (
+                    f"int(rand() < {mean})"
+                    if model.drive.events == "bernoulli"
+                    else f"poisson({mean})"
+                )
                 group.run_regularly(
-                    f"G_e += Q_e * int(rand() < K_ext * rate_ext_{pop.name}(t) * dt)",
+                    f"G_e += Q_e * {events}",
                     when="synapses",
                     name=f"drive_{pop.name}",
                 )

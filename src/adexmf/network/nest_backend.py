@@ -239,6 +239,7 @@ def run_nest(model: NetworkModel, duration: float, seed: int, *, threads: int = 
             "model": "aeif_cond_exp",
             "integrator": "GSL adaptive Runge-Kutta-Fehlberg 4(5) within each step",
             "synaptic_delay": f"{dt_ms:g} ms (one step, NEST's minimum)",
+            "drive_events": "poisson (NEST's generators have no Bernoulli-per-step train)",
             "threads": int(threads),
         },
     )
