@@ -78,3 +78,15 @@ def test_missing_nest_is_a_clear_error(monkeypatch):
     result = runner.invoke(app, ["network", "run", "--backend", "nest", "--n-total", "1000"])
     assert result.exit_code == 2
     assert "pip install adexmf[nest]" in result.output
+
+
+def test_cache_lives_in_the_user_cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    result = runner.invoke(app, ["network", "cache"])
+    assert result.exit_code == 0
+    assert str(tmp_path / "adexmf" / "brian2" / "standalone") in result.output
+    (tmp_path / "adexmf" / "brian2" / "cython").mkdir()
+    (tmp_path / "adexmf" / "brian2" / "cython" / "x.so").write_bytes(b"0" * 2_000_000)
+    assert "cython: 2 MB" in runner.invoke(app, ["network", "cache"]).output
+    assert runner.invoke(app, ["network", "cache", "--clear"]).exit_code == 0
+    assert not (tmp_path / "adexmf" / "brian2" / "cython").exists()

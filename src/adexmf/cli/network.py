@@ -199,3 +199,26 @@ def figure3(
     except AdexmfError as exc:
         fail(exc)
     typer.echo("\n".join(f"written {p}" for p in paths))
+
+
+@app.command("cache")
+def cache(
+    clear: bool = typer.Option(False, "--clear", help="Delete the compiled code."),
+) -> None:
+    """Show (or clear) Brian2's compiled code for adexmf in the user's cache directory.
+
+    Cython extensions of the runtime mode and one C++ project per standalone network
+    structure and duration; everything is rebuilt on demand.
+    """
+    from ..network.brian2_backend import cache_dir, clear_cache
+
+    root = cache_dir()
+    if clear:
+        clear_cache()
+        typer.echo(f"cleared {root}")
+        return
+    for sub in ("cython", "standalone"):
+        folder = root / sub
+        files = [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+        size = sum(p.stat().st_size for p in files) / 1e6
+        typer.echo(f"{folder}: {size:.0f} MB")
