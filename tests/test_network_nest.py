@@ -46,6 +46,7 @@ def test_small_network_on_nest_same_layout_as_brian2():
     assert st["mu_Ge_exc"] == pytest.approx(st_ref["mu_Ge_exc"], rel=0.3)
     assert ds["V"].values[:, 0] == pytest.approx(-0.065)
     assert json.loads(ds.attrs["backend_info"])["model"] == "aeif_cond_exp"
+    assert json.loads(ds.attrs["protocol"])["drive_events"] == "poisson"
 
 
 @pytest.mark.slow

@@ -128,7 +128,7 @@ def run(
         "duration": T,
         "drive": model.drive.rate,
         "drive_model": model.drive.model,
-        "drive_events": model.drive.events,
+        "drive_events": json.loads(ds.attrs["protocol"])["drive_events"],
         **stats,
         "wall_time_s": wall,
         **{k: float(v) for k, v in timings.items()},

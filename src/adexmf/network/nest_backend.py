@@ -19,6 +19,7 @@ rate ``nu(t)`` and connects them with probability p.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import resource
 import time
@@ -107,6 +108,11 @@ def run_nest(model: NetworkModel, duration: float, seed: int, *, threads: int = 
         Biological duration (s).
     seed : int
         Seed (NEST's ``rng_seed`` is ``seed + 1``, as NEST needs a seed >= 1).
+
+    Notes
+    -----
+    The "independent" drive is always simulated with Poisson events here (NEST has no
+    Bernoulli-per-step generator); the Dataset's protocol says ``drive_events = "poisson"``.
     threads : int
         NEST threads (``local_num_threads``).
 
@@ -119,6 +125,9 @@ def run_nest(model: NetworkModel, duration: float, seed: int, *, threads: int = 
     if not 0 <= int(seed) < 2**31 - 1:
         raise ParameterError(f"seed = {seed} is out of range; allowed: [0, 2**31 - 1)")
     nest = import_nest()
+    if model.drive.model == "independent" and model.drive.events != "poisson":
+        # NEST's generators emit Poisson trains; record what was actually simulated.
+        model = model.replace(drive=dataclasses.replace(model.drive, events="poisson"))
     rates = model.external_rates(duration)
     dt_ms = model.dt * 1e3
     n_steps = model.n_steps(duration)
