@@ -7,7 +7,7 @@ import functools
 import numpy as np
 import pytest
 import xarray as xr
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from adexmf import stimuli
@@ -162,6 +162,7 @@ def test_bad_inputs_give_clear_errors(first):
         integrate(first, 0.01, initial={"nu_e": -1.0})
 
 
+@example(drive=3.0, amplitude=25.0, kind="sinusoid", frequency=101.0, order=2, method="euler")
 @settings(
     max_examples=25,
     deadline=None,
@@ -197,3 +198,46 @@ def test_hundred_seconds_under_strong_oscillatory_input_stay_finite(second):
     for name, var in ds.data_vars.items():
         assert np.isfinite(var.values).all(), name
     assert float(ds.rate.min()) >= 0.0
+
+
+def test_input_routing_is_configurable(first):
+    """Afferent input on the excitatory population only by default; configurable."""
+    stim = transient(t0=0.05, tau1=0.01, tau2=0.02)
+    both = first.replace(afferent_to=(1.0, 1.0))
+    syn, net = first.preset.synapses, first.preset.network
+    for model, weight in ((first, 0.0), (both, 1.0)):
+        ds = integrate(model, 0.1, drive=4.0, afferent=stim)
+        exc_input = ds.rate.sel(population="exc") + ds.drive + weight * ds.afferent
+        expected = syn.Q_e * syn.tau_e * net.K_e * exc_input  # mu_Ge = Q_e tau_e K_e nu
+        np.testing.assert_allclose(ds.mu_Ge.sel(population="inh"), expected, rtol=1e-12)
+    y = fixed_point(first, 4.0).vector
+    assert np.array_equal(first.rhs(y, 4.0, 0.0), both.rhs(y, 4.0, 0.0))
+    assert first.rhs(y, 4.0, 1.0)[1] != both.rhs(y, 4.0, 1.0)[1]
+
+
+def test_strong_input_beyond_the_master_equation_stays_finite_and_bounded(second):
+    """A 25 Hz sinusoid at 101 Hz on a 3 Hz drive makes the second order unstable (rate std
+    ~ 100 Hz); Euler at dt = 0.1 ms once ran away to 5e6 Hz. Now every run stays in the
+    admissible set: rates in [0, 1/T], PSD covariances with variances <= 1/(4 T^2)."""
+    stim = functools.partial(stimuli.sinusoid, amplitude=25.0, frequency=101.0, t0=0.02)
+    T = second.T
+    for method in ("euler", "heun"):
+        ds = integrate(second, 0.5, drive=3.0, afferent=stim, method=method, record_every=10)
+        assert all(np.isfinite(v.values).all() for v in ds.data_vars.values())
+        assert 0.0 <= float(ds.rate.min()) and float(ds.rate.max()) <= 1.0 / T + 1e-9
+        assert float(ds.c_ee.max()) <= 0.25 / T**2 and float(ds.c_ii.min()) >= 0.0
+        assert (ds.c_ei**2 <= ds.c_ee * ds.c_ii * (1 + 1e-12) + 1e-300).all()
+    # Ordinary runs are untouched: no split step, exact fixed-step schemes.
+    ordinary = integrate(second, 1.2, drive=4.0, afferent=transient(), method="euler")
+    assert ordinary.attrs["substepped_steps"] == 0
+
+
+def test_one_compiled_signature_per_kernel(first, second):
+    from adexmf.meanfield.integrate import integrate_batch_kernel, integrate_kernel
+
+    stim = transient(t0=0.005, tau1=0.002, tau2=0.002)
+    integrate(first, 0.01, drive=4.0, afferent=stim)
+    integrate(second, 0.01, drive=np.full(101, 4.0), afferent=1.0, method="euler")
+    integrate_batch([first, first.replace(T=6e-3)], 0.01, drive_levels=[1.0, 2.0])
+    assert len(integrate_kernel.signatures) == 1, integrate_kernel.signatures
+    assert len(integrate_batch_kernel.signatures) == 1, integrate_batch_kernel.signatures

@@ -130,8 +130,8 @@ def adaptation_current(mp, y):
 
 
 @njit(cache=True)
-def rhs(mp, pe, pi, y, drive, afferent, dy):
-    """Time derivative of the mean-field state, written into ``dy`` (SI units per second).
+def rhs_and_stiffness(mp, pe, pi, y, drive, afferent, dy):
+    """Time derivative of the state (into ``dy``) and a bound on the system's stiffness.
 
     Parameters
     ----------
@@ -144,7 +144,15 @@ def rhs(mp, pe, pi, y, drive, afferent, dy):
     drive, afferent : float
         External drive and afferent stimulus rates (Hz) at this time.
     dy : ndarray, shape (6,)
-        Output.
+        Output: d y / dt (Hz/s, Hz^2/s, A/s).
+
+    Returns
+    -------
+    float
+        Stiffness estimate (1/s): spectral radius of the rate Jacobian (dF/dnu - I) / T from
+        the exact transfer-function gradients, doubled at second order (the covariances
+        evolve under its Lyapunov operator). The integrators use it to keep explicit steps
+        stable where steep transfer functions make the system stiff.
     """
     in_e, in_i = population_inputs(mp, y, drive, afferent)
     W = adaptation_current(mp, y)
@@ -162,6 +170,27 @@ def rhs(mp, pe, pi, y, drive, afferent, dy):
         dy[5] = (-W + mp[5] * (mu_V - pe[2])) / mp[7] + mp[6] * y[0]
     else:
         dy[5] = 0.0
+    # Spectral radius of the rate Jacobian (dF/dnu - I) / T, exactly (2x2); at second order
+    # the covariances evolve under the Lyapunov operator of the same matrix, whose
+    # eigenvalues are the pairwise sums: radius doubled.
+    a, b, c, e = Fe[1] - 1.0, Fe[2], Fi[1], Fi[2] - 1.0
+    half_trace = 0.5 * (a + e)
+    det = a * e - b * c
+    disc = half_trace * half_trace - det
+    if disc >= 0.0:
+        radius = abs(half_trace) + np.sqrt(disc)
+    else:
+        radius = np.sqrt(det)  # complex pair: |lambda|^2 = det
+    return radius * (2.0 if mp[3] > 1.5 else 1.0) / mp[0]
+
+
+@njit(cache=True)
+def rhs(mp, pe, pi, y, drive, afferent, dy):
+    """Time derivative of the mean-field state, written into ``dy`` (SI units per second).
+
+    Arguments as in :func:`rhs_and_stiffness`.
+    """
+    rhs_and_stiffness(mp, pe, pi, y, drive, afferent, dy)
 
 
 @njit(cache=True)

@@ -3,10 +3,31 @@
 Two explicit schemes, compiled with Numba: forward Euler (order 1) and Heun (explicit
 trapezoidal, order 2). Inputs (drive, afferent stimulus) are sampled on the time grid
 ``t_k = k dt``: Euler uses the value at t_k, Heun those at t_k and t_{k+1}. Rates are kept
-non-negative after every step (projection onto the admissible set: it acts only when a step
-would overshoot below zero, e.g. while decaying to the quiescent state). Cost on a 2-core
-machine: about 6.4 ms (Euler) and 12.8 ms (Heun) per second of biological time, second
-order, dt = 0.1 ms (benchmarks/bench_meanfield.py).
+non-negative after every step (projection onto the admissible set, below).
+
+Strong inputs drive the transfer functions into their steep range. There the equations
+become stiff (eigenvalues (F' - 1) / T for the rates, twice that for the covariances), and
+the second order itself turns unstable: at drive 3 Hz under a 25 Hz, 101 Hz sinusoid the
+Jacobian has eigenvalues with real parts up to +7000/s, the covariances grow to ~10^4 Hz^2
+(rate std ~ 100 Hz: the Master Equation is far outside its validity) and Euler at
+dt = 0.1 ms ran away to 5e6 Hz. Two safeguards keep every run finite:
+
+- every step computes the spectral radius rho of the rate Jacobian from the exact
+  transfer-function gradients (no extra evaluation) and is split into
+  ceil(rho dt / STIFFNESS_LIMIT) equal sub-steps when rho dt > STIFFNESS_LIMIT (inputs
+  interpolated linearly);
+- the state is projected onto its admissible set after every (sub-)step: rates >= 0 and,
+  at second order, rates <= 1/T with a positive semi-definite covariance matrix whose
+  variances are <= 1 / (4 T^2): the Master Equation describes at most one spike per neuron
+  per Markov bin T (its finite-size term A_ll = F (1/T - F) / N_l is non-negative only
+  there), and 1 / (4 T^2) is the largest variance of a rate confined to [0, 1/T].
+
+In ordinary regimes (all reference runs, the convergence tests and the benchmark) neither
+acts and the schemes are exactly the fixed-step ones; the number of split steps is recorded
+in ``attrs["substepped_steps"]``.
+
+Cost on a 2-core machine: about 6.4 ms (Euler) and 12.8 ms (Heun) per second of biological
+time, second order, dt = 0.1 ms (benchmarks/bench_meanfield.py).
 
 Measured global errors (max |nu - nu_ref| over 0.2 s) against a Heun run at dt/32, second
 order, drive 4 Hz, double Gaussian A = 4 Hz (tests/test_meanfield_integrate.py):
@@ -33,7 +54,7 @@ from numba import njit, prange
 from ..errors import InputRangeError, ParameterError, check_range
 from ..store import provenance
 from ..theory.fluctuations import MAX_RATE
-from .equations import N_STATE, STATE_NAMES, MeanFieldModel, rhs
+from .equations import N_STATE, STATE_NAMES, MeanFieldModel, rhs, rhs_and_stiffness
 from .fixedpoints import FixedPoint, continued_fixed_points, fixed_point
 from .observables import (
     POPULATION_OBSERVABLES,
@@ -43,6 +64,11 @@ from .observables import (
 )
 
 METHODS = {"euler": 0, "heun": 1}
+#: Largest stiffness x step product taken in one explicit step (both schemes are stable on
+#: the negative real axis up to 2); stiffer steps are split.
+STIFFNESS_LIMIT = 1.0
+#: Most sub-steps one step is split into.
+MAX_SUBSTEPS = 1000
 #: Largest number of stored values (state entries x records x batch) of one call.
 MAX_STORED = 2e8
 
@@ -50,6 +76,40 @@ Input = float | np.ndarray | Callable[[np.ndarray], Any]
 
 
 # ----------------------------------------------------------------------------- kernels
+@njit(cache=True, inline="always")
+def _project(y, nu_max, c_max):
+    """Project onto the admissible set: rates in [0, nu_max] and a covariance matrix that is
+    positive semi-definite with variances <= c_max. At second order nu_max = 1/T (at most one
+    spike per neuron per Markov bin T, where A_ll = F (1/T - F) / N_l >= 0) and
+    c_max = 1 / (4 T^2), Popoviciu's bound on the variance of a rate confined to [0, 1/T];
+    at first order nu_max = inf."""
+    y[0] = min(max(y[0], 0.0), nu_max)
+    y[1] = min(max(y[1], 0.0), nu_max)
+    y[2] = min(max(y[2], 0.0), c_max)
+    y[4] = min(max(y[4], 0.0), c_max)
+    bound = np.sqrt(y[2] * y[4])
+    y[3] = min(max(y[3], -bound), bound)
+
+
+@njit(cache=True, inline="always")
+def _advance(mp, pe, pi, y, k1, k2, tmp, d1, a1, h, method, nu_max, c_max):
+    """One Euler or Heun step of length h from y, given k1 = rhs(y) at the step's start;
+    (d1, a1) are the inputs at its end. The result (and Heun's predictor) is projected onto
+    the admissible set."""
+    if method == 0:
+        for j in range(N_STATE):
+            y[j] += h * k1[j]
+    else:
+        for j in range(N_STATE):
+            tmp[j] = y[j] + h * k1[j]
+        _project(tmp, nu_max, c_max)
+        rhs(mp, pe, pi, tmp, d1, a1, k2)
+        half = 0.5 * h
+        for j in range(N_STATE):
+            y[j] += half * (k1[j] + k2[j])
+    _project(y, nu_max, c_max)
+
+
 @njit(cache=True)
 def integrate_kernel(
     mp, pe, pi, y0, drive, afferent, drive_offset, afferent_offset, dt, method, every, out
@@ -57,44 +117,54 @@ def integrate_kernel(
     """Integrate one model; records every ``every`` steps into ``out`` (n_records, 6).
 
     ``drive`` and ``afferent`` hold the inputs (Hz) at the n_steps + 1 grid times, to which
-    the constant offsets are added. ``method``: 0 Euler, 1 Heun.
+    the constant offsets are added. ``method``: 0 Euler, 1 Heun. A step whose stiffness
+    estimate exceeds :data:`STIFFNESS_LIMIT` / dt is split into equal sub-steps (inputs
+    interpolated linearly). Returns the number of steps so split.
     """
     n_steps = drive.size - 1
+    nu_max = 1.0 / mp[0] if mp[3] > 1.5 else np.inf
+    c_max = 0.25 / (mp[0] * mp[0])
     y = y0.copy()
     k1 = np.empty(N_STATE)
     k2 = np.empty(N_STATE)
     tmp = np.empty(N_STATE)
     out[0] = y
-    half = 0.5 * dt
+    split = 0
     for n in range(n_steps):
         d0 = drive[n] + drive_offset
         a0 = afferent[n] + afferent_offset
-        rhs(mp, pe, pi, y, d0, a0, k1)
-        if method == 0:
-            for j in range(N_STATE):
-                y[j] += dt * k1[j]
+        d1 = drive[n + 1] + drive_offset
+        a1 = afferent[n + 1] + afferent_offset
+        rho = rhs_and_stiffness(mp, pe, pi, y, d0, a0, k1)
+        if rho * dt <= STIFFNESS_LIMIT:
+            _advance(mp, pe, pi, y, k1, k2, tmp, d1, a1, dt, method, nu_max, c_max)
         else:
-            for j in range(N_STATE):
-                tmp[j] = y[j] + dt * k1[j]
-            tmp[0] = max(tmp[0], 0.0)
-            tmp[1] = max(tmp[1], 0.0)
-            rhs(mp, pe, pi, tmp, drive[n + 1] + drive_offset, afferent[n + 1] + afferent_offset, k2)
-            for j in range(N_STATE):
-                y[j] += half * (k1[j] + k2[j])
-        y[0] = max(y[0], 0.0)
-        y[1] = max(y[1], 0.0)
+            n_sub = MAX_SUBSTEPS
+            if rho * dt < STIFFNESS_LIMIT * MAX_SUBSTEPS:
+                n_sub = int(np.ceil(rho * dt / STIFFNESS_LIMIT))
+            h = dt / n_sub
+            for s in range(n_sub):
+                if s > 0:
+                    f0 = s / n_sub
+                    rhs(mp, pe, pi, y, d0 + f0 * (d1 - d0), a0 + f0 * (a1 - a0), k1)
+                f1 = (s + 1) / n_sub
+                _advance(mp, pe, pi, y, k1, k2, tmp, d0 + f1 * (d1 - d0), a0 + f1 * (a1 - a0),
+                         h, method, nu_max, c_max)  # fmt: skip
+            split += 1
         if (n + 1) % every == 0:
             out[(n + 1) // every] = y
+    return split
 
 
 @njit(cache=True, parallel=True)
 def integrate_batch_kernel(
-    mp, pe, pi, y0, drive, afferent, offsets, dt, method, every, out
+    mp, pe, pi, y0, drive, afferent, offsets, dt, method, every, out, split
 ):  # fmt: skip
     """Integrate a batch in parallel (one member per thread task).
 
     ``mp``, ``pe``, ``pi`` have 1 or B rows, ``drive``/``afferent`` 1 or B rows of grid
-    values; ``offsets`` (B, 2) adds constant drive and afferent rates per member.
+    values; ``offsets`` (B, 2) adds constant drive and afferent rates per member; ``split``
+    (B,) receives each member's count of sub-stepped steps.
     """
     B = y0.shape[0]
     sp = np.int64(1 if mp.shape[0] > 1 else 0)
@@ -103,7 +173,7 @@ def integrate_batch_kernel(
     for k in prange(B):
         b = np.int64(k)
         bp, bd, ba = b * sp, b * sd, b * sa
-        integrate_kernel(
+        split[b] = integrate_kernel(
             mp[bp], pe[bp], pi[bp], y0[b], drive[bd], afferent[ba],
             offsets[b, 0], offsets[b, 1], dt, method, every, out[b],
         )  # fmt: skip
@@ -251,8 +321,14 @@ def integrate(
     y0 = _initial_state(model, initial, float(d[0]), float(a[0]))
     out = np.empty(((t.size - 1) // every + 1, N_STATE))
     pe, pi = model.packed_transfer
-    integrate_kernel(model.packed, pe, pi, y0, d, a, 0.0, 0.0, float(dt), code, every, out)
-    extra = {"method": method, "dt_s": float(dt), "record_every": every, **(attrs or {})}
+    split = integrate_kernel(model.packed, pe, pi, y0, d, a, 0.0, 0.0, float(dt), code, every, out)
+    extra = {
+        "method": method,
+        "dt_s": float(dt),
+        "record_every": every,
+        "substepped_steps": int(split),
+        **(attrs or {}),
+    }
     return to_dataset(model, t[::every], out, d[::every], a[::every], extra, observables)
 
 
@@ -354,15 +430,24 @@ def integrate_batch(
     else:
         if init.shape[1] != N_STATE:
             raise ParameterError(f"initial states need {N_STATE} entries {STATE_NAMES}")
-        y0 = np.ascontiguousarray(np.broadcast_to(init, (B, N_STATE)))
+        y0 = np.array(np.broadcast_to(init, (B, N_STATE)), dtype=np.float64)  # writable copy
     mp = np.stack([m.packed for m in model_list])
     pe = np.stack([m.packed_transfer[0] for m in model_list])
     pi = np.stack([m.packed_transfer[1] for m in model_list])
     out = np.empty((B, (t.size - 1) // every + 1, N_STATE))
-    integrate_batch_kernel(mp, pe, pi, y0, d_ser, a_ser, offsets, float(dt), code, every, out)
+    split = np.zeros(B, dtype=np.int64)
+    integrate_batch_kernel(
+        mp, pe, pi, y0, d_ser, a_ser, offsets, float(dt), code, every, out, split
+    )
     d_rec = np.broadcast_to(d_ser[:, ::every], (B, out.shape[1])) + offsets[:, :1]
     a_rec = np.broadcast_to(a_ser[:, ::every], (B, out.shape[1])) + offsets[:, 1:]
-    extra = {"method": method, "dt_s": float(dt), "record_every": every, **(attrs or {})}
+    extra = {
+        "method": method,
+        "dt_s": float(dt),
+        "record_every": every,
+        "substepped_steps": int(split.sum()),
+        **(attrs or {}),
+    }
     ds = to_dataset(first, t[::every], out, d_rec, a_rec, extra, observables, model_list)
     return ds.assign_coords(
         drive_level=("batch", offsets[:, 0], {"units": "Hz"}),
