@@ -388,6 +388,7 @@ class Brian2Standalone:
         wall2, cpu2 = time.perf_counter(), time.process_time()
         self.recompiled = mtime is None or binary.stat().st_mtime != mtime
         self.timings = {
+            "construction_s": wall2 - wall0,
             "code_generation_s": wall1 - wall0,
             "compilation_s": wall2 - wall1,
             "construction_cpu_s": cpu2 - cpu0,
@@ -420,9 +421,9 @@ class Brian2Standalone:
         Returns
         -------
         xarray.Dataset
-            As :func:`run_runtime`; ``timings`` holds ``simulation_s`` (wall time of the
-            binary), ``simulation_cpu_s`` (its CPU time) and ``construction_s`` (the binary's
-            own set-up, included in simulation_s).
+            As :func:`run_runtime`; ``timings`` holds ``construction_s`` (code generation and
+            compilation, ~0 when nothing changed), ``simulation_s`` and ``simulation_cpu_s``
+            (wall and CPU time of the binary, which also builds the connectivity).
         """
         import brian2 as b2
 
