@@ -123,13 +123,16 @@ def test_standalone_reruns_without_recompiling():
     from adexmf.network.brian2_backend import Brian2Standalone, cache_dir
 
     model = NetworkModel.from_preset(**SMALL)
-    sim = Brian2Standalone(model, 0.6)
-    assert sim.directory.is_relative_to(cache_dir())
-    mtime = sim.binary.stat().st_mtime
-    a = sim.run(1)
-    b = sim.run(2, drive=lambda t: np.full_like(t, 6.0))
-    c = sim.run(1)
-    assert sim.binary.stat().st_mtime == mtime
+    with Brian2Standalone(model, 0.6) as sim:
+        assert sim.directory.is_relative_to(cache_dir())
+        mtime = sim.binary.stat().st_mtime
+        a = sim.run(1)
+        b = sim.run(2, drive=lambda t: np.full_like(t, 6.0))
+        c = sim.run(1)
+        assert sim.binary.stat().st_mtime == mtime
+    # Brian2 is back in runtime mode: the same seed gives the same network there.
+    d = simulate(model, 0.6, seed=1, target="numpy")
+    np.testing.assert_array_equal(a["spike_time"].values, d["spike_time"].values)
     np.testing.assert_array_equal(a["spike_time"].values, c["spike_time"].values)
     assert stationary_statistics(b, 0.3)["nu_e"] > stationary_statistics(a, 0.3)["nu_e"]
     assert b["drive"].values[0] == pytest.approx(6.0)

@@ -57,8 +57,8 @@ def test_paper_network_backends_agree():
     from adexmf.network.brian2_backend import Brian2Standalone
 
     model = NetworkModel.from_preset()
-    sim = Brian2Standalone(model, 1.5)
-    brian = [stationary_statistics(sim.run(s)) for s in (1, 2, 3)]
+    with Brian2Standalone(model, 1.5) as sim:
+        brian = [stationary_statistics(sim.run(s)) for s in (1, 2, 3)]
     nest = [stationary_statistics(simulate(model, 1.5, s, backend="nest")) for s in (1, 2, 3)]
     for key in ("nu_e", "nu_i"):
         b = np.mean([x[key] for x in brian])

@@ -339,7 +339,8 @@ class Brian2Standalone:
     Notes
     -----
     Brian2 keeps one standalone device per process: building another
-    :class:`Brian2Standalone` or running the runtime mode invalidates this one.
+    :class:`Brian2Standalone` or running the runtime mode invalidates this one. Use it as a
+    context manager (or call :meth:`close`) to return Brian2 to runtime mode afterwards.
     """
 
     def __init__(
@@ -395,6 +396,17 @@ class Brian2Standalone:
         }
         self._valid = True
         _active_standalone = self
+
+    def close(self) -> None:
+        """Return Brian2 to runtime mode (the compiled project stays in the cache)."""
+        if self._valid:
+            _leave_standalone()
+
+    def __enter__(self) -> Brian2Standalone:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def binary(self) -> Path:
@@ -497,8 +509,8 @@ def run_standalone(
     threads : int
         OpenMP threads (0: none).
     """
-    sim = Brian2Standalone(model, duration, threads=threads)
-    return sim.run(seed)
+    with Brian2Standalone(model, duration, threads=threads) as sim:
+        return sim.run(seed)
 
 
 def clear_cache() -> None:
