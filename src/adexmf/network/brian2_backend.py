@@ -21,6 +21,7 @@ of ``main``) and other drive or afferent waveforms (``TimedArray`` values passed
 
 from __future__ import annotations
 
+import gc
 import os
 import resource
 import time
@@ -256,16 +257,23 @@ def _brian2_info(mode: str, target: str) -> dict[str, Any]:
 
 
 def _leave_standalone() -> None:
-    """Return Brian2 to runtime mode, invalidating any compiled standalone simulation."""
+    """Return Brian2 to runtime mode, invalidating any compiled standalone simulation.
+
+    Also frees the Brian2 objects of earlier simulations, so that the next build reuses
+    their names: renamed objects (``exc_1``) would change the generated code and force a
+    recompilation.
+    """
     global _active_standalone
     from brian2 import device, set_device
 
     if _active_standalone is not None:
         _active_standalone._valid = False
+        _active_standalone._built = None
         _active_standalone = None
     if device.__class__.__name__ != "RuntimeDevice":
         device.reinit()
         set_device("runtime")
+    gc.collect()
 
 
 def run_runtime(
