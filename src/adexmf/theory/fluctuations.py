@@ -82,7 +82,7 @@ def _fluctuation_terms(p, fe, fi, mu_V, mu_G, tau_m):
     return term_e, term_i, filt_e, filt_i
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def membrane_moments(p, nu_e, nu_i, W):
     """Shot-noise statistics of V as dual numbers in (nu_e, nu_i, W).
 

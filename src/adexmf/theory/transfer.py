@@ -38,7 +38,7 @@ N_PACKED = N_FLUCTUATION_PARAMS + 6 + 11
 _SQRT2 = math.sqrt(2.0)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def threshold_dual(p, mu_G, mu_V, sigma_V, tau_V):
     """Effective threshold V_thr (V) as a dual number (SPEC 4.1)."""
     x = d.affine(mu_V, 1.0 / p[13], -p[12] / p[13])  # (mu_V - mu_V0) / d_mu_V0
@@ -59,7 +59,11 @@ def threshold_dual(p, mu_G, mu_V, sigma_V, tau_V):
     return v
 
 
-@njit(cache=True)
+# inline="always" (Numba IR level): every kernel gets its own copy of the transfer function,
+# so LLVM removes the derivative arithmetic that the kernel does not use (first-order
+# integration keeps the value only; no kernel without adaptation keeps the W derivatives).
+# Measured: second-order mean field 7.4 -> 5.2 ms per biological second (Euler).
+@njit(cache=True, inline="always")
 def transfer_dual(p, nu_e, nu_i, W):
     """Output rate (Hz) of the transfer function as a dual number in (nu_e, nu_i, W).
 
