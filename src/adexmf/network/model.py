@@ -12,7 +12,9 @@ Drive models (SPEC 2.3)
     Each neuron receives its own excitatory train: at each time step an event of weight Q_e
     arrives with probability ``dt * K_ext * nu(t)`` (Bernoulli per step), where
     ``K_ext = p N_e`` is the mean excitatory in-degree and ``nu(t)`` the external rate per
-    synapse (drive plus afferent input on the target population).
+    synapse (drive plus afferent input on the target population). ``Drive.events =
+    "poisson"`` draws a Poisson number of events of that mean instead (what NEST's
+    generators produce).
 ``"population"`` (the paper's text)
     A population of N_e Poisson sources firing at ``nu(t)`` is connected to every neuron with
     probability p (weight Q_e); the afferent input is a second such population connected to
