@@ -12,6 +12,7 @@ from adexmf.meanfield import (
     find_fixed_points,
     fixed_point,
     fixed_points_vs_drive,
+    integrate,
     phase_plane,
 )
 from adexmf.meanfield.fixedpoints import refine_fixed_point
@@ -141,6 +142,23 @@ def test_search_finds_every_fixed_point_in_the_box():
     # A smaller box keeps only the roots inside it.
     inside = find_fixed_points(model, 0.0, box=((0.0, 20.0), (0.0, 80.0)))
     assert len(inside) == 4
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_relevant_fixed_point_is_the_low_activity_state(order):
+    """The corrected preset's transfer functions, extrapolated far outside their fitted
+    domain, add a stable state with silent excitatory and ~185 Hz inhibitory cells at every
+    drive > 0. The relevant fixed point (and the start of time courses) is the stable one of
+    lowest network rate, the cortical low-rate state, not the one of lowest nu_e."""
+    model = MeanFieldModel("corrected", order=order)
+    points = find_fixed_points(model, 4.0)
+    spurious = [p for p in points if p.stable and p.state["nu_i"] > 100.0]
+    assert spurious, "the premise of this test (a spurious high-nu_i state) no longer holds"
+    chosen = fixed_point(model, 4.0)
+    assert chosen.stable
+    assert 0.5 < chosen.state["nu_e"] < 10.0 and 1.0 < chosen.state["nu_i"] < 30.0
+    ds = integrate(model, 0.01, drive=4.0, observables=False)
+    assert float(ds.rate.sel(population="inh")[0]) == pytest.approx(chosen.state["nu_i"])
 
 
 def test_fixed_points_vs_drive_dataset(first):

@@ -58,9 +58,12 @@ def fixed_point_cmd(
 ) -> None:
     """Fixed points of the mean field at a constant drive, with Jacobian eigenvalues.
 
-    The reported point is the relevant one (the stable fixed point of lowest rate); every
-    fixed point found in the search box is listed too. Eigenvalues are in 1/s.
+    The reported point is the relevant one (the stable fixed point of lowest network rate
+    (1-g) nu_e + g nu_i); every fixed point found in the search box is listed too.
+    Eigenvalues are in 1/s.
     """
+    from ..meanfield.fixedpoints import relevant_fixed_point
+
     try:
         model = _model(preset, order, adaptation)
         d = quantity(drive, "Hz", "--drive")
@@ -68,7 +71,7 @@ def fixed_point_cmd(
         points = model.fixed_points(d, a)
         if not points:
             raise AdexmfError(f"no fixed point found at drive = {d:g} Hz")
-        chosen = ([p for p in points if p.stable] or points)[0]
+        chosen = relevant_fixed_point(model, points)
     except AdexmfError as exc:
         fail(exc)
     if as_json:

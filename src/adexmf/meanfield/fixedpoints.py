@@ -330,10 +330,30 @@ def _residual(model: MeanFieldModel, y, drive, afferent) -> float:
     )
 
 
+def relevant_fixed_point(model: MeanFieldModel, points: Sequence[FixedPoint]) -> FixedPoint:
+    """The relevant fixed point among ``points``: the stable one of lowest network rate.
+
+    The network rate is ``nu = (1 - g) nu_e + g nu_i`` (SPEC 2.3); ties go to the lower
+    nu_e. Without a stable point, the point of lowest network rate. Ranking by nu_e alone
+    would pick states such as (nu_e = 0, nu_i = 185 Hz), which a transfer function
+    extrapolated far outside its fitted domain can create (the "corrected" preset does).
+    """
+    if not points:
+        raise AdexmfError(f"no fixed point of the {model.label} model to choose from")
+    g = model.preset.network.inhibitory_fraction
+
+    def activity(p: FixedPoint) -> tuple[float, float]:
+        return ((1.0 - g) * p.state["nu_e"] + g * p.state["nu_i"], p.state["nu_e"])
+
+    stable = [p for p in points if p.stable]
+    return min(stable or points, key=activity)
+
+
 def fixed_point(
     model: MeanFieldModel, drive: float = 0.0, afferent: float = 0.0, **kwargs
 ) -> FixedPoint:
-    """The relevant fixed point: the stable one of lowest nu_e (else the lowest one).
+    """The relevant fixed point: the stable one of lowest network rate
+    (:func:`relevant_fixed_point`).
 
     Time courses start from it (ARCHITECTURE: starting elsewhere can swing the second order
     to negative rates). Keyword arguments go to :func:`find_fixed_points`.
@@ -349,8 +369,7 @@ def fixed_point(
             f"no fixed point of the {model.label} model found at drive = {drive:g} Hz, "
             f"afferent = {afferent:g} Hz in the search box; widen the box"
         )
-    stable = [p for p in points if p.stable]
-    return (stable or points)[0]
+    return relevant_fixed_point(model, points)
 
 
 def refine_fixed_point(
@@ -387,7 +406,7 @@ def continued_fixed_points(
     full search (:func:`fixed_point`) only when continuing the previous member's stable
     fixed point by Newton iterations fails, so a batch of 1000 drives costs about as much
     as a handful of searches. Where several stable states coexist the continued branch is
-    kept (a full search picks the lowest).
+    kept (a full search picks the one of lowest network rate).
     """
     B = len(models)
     out = np.empty((B, N_STATE))
