@@ -54,6 +54,8 @@ def test_figure3_from_data(tmp_path):
         (["--drive", "-1Hz"], "Drive.rate"),
         (["--drive", "300Hz"], "1/(K_e dt)"),
         (["--duration", "0.4s"], "--stationary-start"),
+        (["--duration", "-1s"], "--duration = -1 s is out of range; allowed: (0, 100000] s"),
+        (["--duration", "0"], "--duration = 0 s is out of range"),
         (["--n-total", "100", "--keep-in-degrees"], "n_total >= 500"),
         (["--drive-model", "shared"], "Drive.model"),
         (["--seed", "-3"], "--seed"),

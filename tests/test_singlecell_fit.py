@@ -111,6 +111,10 @@ def test_cli_fit_json_and_preset(small_dataset, tmp_path):
     other = write_netcdf(xr.Dataset({"x": ("t", [1.0])}), tmp_path / "other.nc")
     bad = runner.invoke(app, ["tf", "fit", str(other)])
     assert bad.exit_code == 2 and "not an adexmf characterisation" in bad.output
+    garbage = tmp_path / "garbage.nc"
+    garbage.write_text("not a NetCDF file")
+    bad = runner.invoke(app, ["tf", "fit", str(garbage)])
+    assert bad.exit_code == 2 and "cannot read" in bad.output and "garbage.nc" in bad.output
 
 
 def test_cli_characterize_small(tmp_path, monkeypatch):

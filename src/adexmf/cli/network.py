@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from ..errors import AdexmfError, ParameterError
+from ..errors import AdexmfError, ParameterError, check_range
 from .common import emit_json, fail, quantity
 
 app = typer.Typer(
@@ -104,7 +104,8 @@ def run(
         if seed < 0:
             raise ParameterError(f"--seed = {seed}; allowed: an integer >= 0")
         model = _model(preset, n_total, keep_in_degrees, drive, ramp, drive_model, drive_events)
-        T = quantity(duration, "s", "--duration")
+        T = check_range("--duration", quantity(duration, "s", "--duration"), 0.0, 1e5,
+                        unit="s", low_inclusive=False)  # fmt: skip
         t0 = quantity(stationary_start, "s", "--stationary-start")
         if not 0 <= t0 < T:
             raise ParameterError(

@@ -167,8 +167,14 @@ def fit_cmd(
     try:
         if not file.is_file():
             raise AdexmfError(f"characterisation file {str(file)!r} does not exist")
-        with xr.open_dataset(file, engine="h5netcdf") as ds:
-            ds = ds.load()
+        try:
+            with xr.open_dataset(file, engine="h5netcdf") as ds:
+                ds = ds.load()
+        except (OSError, ValueError) as exc:
+            raise AdexmfError(
+                f"cannot read {str(file)!r} as a NetCDF characterisation ({exc}); give a file "
+                "written by `adexmf tf characterize`"
+            ) from None
         check_characterization(ds)
         note = (
             f"fitted by adexmf tf fit on {file.name} ({ds.sizes['point']} points x "
