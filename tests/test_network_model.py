@@ -10,6 +10,7 @@ import xarray as xr
 
 from adexmf import InputRangeError, ParameterError, load_preset
 from adexmf.network import (
+    BACKENDS,
     Afferent,
     Drive,
     NetworkModel,
@@ -83,6 +84,16 @@ def test_bernoulli_drive_limit_is_a_clear_error():
     # Neither the Poisson events nor the population model have such a limit.
     NetworkModel.from_preset(drive_rate=30.0, drive_events="poisson").external_rates(0.2)
     NetworkModel.from_preset(drive_rate=30.0, drive_model="population").external_rates(0.2)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**31 - 1, 2.5])
+def test_simulate_checks_the_seed_for_every_backend(seed):
+    from adexmf.network import simulate
+
+    model = NetworkModel.from_preset(n_total=100)
+    for backend in BACKENDS:
+        with pytest.raises(ParameterError, match=r"seed = .*allowed: an integer in \[0, "):
+            simulate(model, 0.01, seed, backend=backend, target="numpy")
 
 
 def test_recorders_are_validated():

@@ -6,7 +6,7 @@ import numba
 import numpy as np
 import pytest
 
-from adexmf import DEFAULT_SYNAPSES, InputRangeError, cell_preset
+from adexmf import DEFAULT_SYNAPSES, InputRangeError, ParameterError, cell_preset
 from adexmf.singlecell import CurrentStep, derive_seeds, simulate_cells
 
 RS = cell_preset("RS")
@@ -93,6 +93,7 @@ def test_poisson_input_mean_conductance_drives_mean_voltage():
         ({"nu_i": np.nan}, "nu_i"),
         ({"current": 1.0}, "current"),
         ({"dt": 0.1}, "dt"),
+        ({"duration": 1e-6, "dt": 1e-5}, "shorter than one time step"),
     ],
 )
 def test_errors_name_the_parameter(kwargs, name):
@@ -100,6 +101,12 @@ def test_errors_name_the_parameter(kwargs, name):
     e, i = args.pop("nu_e"), args.pop("nu_i")
     with pytest.raises(InputRangeError, match=name):
         simulate_cells(FS, DEFAULT_SYNAPSES, e, i, **args)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True])
+def test_seed_must_be_a_non_negative_integer(seed):
+    with pytest.raises(ParameterError, match="seed"):
+        simulate_cells(FS, DEFAULT_SYNAPSES, 1.0, 1.0, duration=0.01, seed=seed)
 
 
 def test_event_counts_follow_the_poisson_law():

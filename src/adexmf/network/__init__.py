@@ -38,6 +38,8 @@ from .model import (
 BACKENDS: tuple[str, ...] = ("brian2", "nest")
 #: Modes of the Brian2 backend.
 BRIAN2_MODES: tuple[str, ...] = ("runtime", "standalone")
+#: Seeds accepted by every backend: [0, MAX_SEED) (NEST needs rng_seed = seed + 1 < 2**31).
+MAX_SEED = 2**31 - 1
 
 
 def simulate(
@@ -77,6 +79,8 @@ def simulate(
     """
     if backend not in BACKENDS:
         raise ParameterError(f"backend = {backend!r}; allowed: {', '.join(BACKENDS)}")
+    if isinstance(seed, bool) or int(seed) != seed or not 0 <= int(seed) < MAX_SEED:
+        raise ParameterError(f"seed = {seed!r}; allowed: an integer in [0, {MAX_SEED})")
     if int(threads) < 1:
         raise ParameterError(f"threads = {threads}; allowed: an integer >= 1")
     if backend == "nest":

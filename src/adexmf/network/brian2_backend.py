@@ -306,6 +306,8 @@ def run_runtime(
     """
     if target not in RUNTIME_TARGETS:
         raise ParameterError(f"target = {target!r}; allowed: {', '.join(RUNTIME_TARGETS)}")
+    if not 0 <= int(seed) < 2**32:
+        raise ParameterError(f"seed = {seed} is out of range; allowed: [0, 2**32)")
     import brian2 as b2
 
     rates = model.external_rates(duration)

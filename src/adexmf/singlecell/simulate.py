@@ -272,8 +272,8 @@ def derive_seeds(seed: int, keys: np.ndarray | Sequence[Sequence[int]]) -> np.nd
     -------
     ndarray of uint64, shape (n,)
     """
-    if int(seed) < 0:
-        raise ParameterError(f"seed = {seed} must be a non-negative integer")
+    if isinstance(seed, bool) or int(seed) != seed or int(seed) < 0:
+        raise ParameterError(f"seed = {seed!r} must be a non-negative integer")
     keys = np.asarray(keys, dtype=np.int64)
     if keys.ndim == 1:
         keys = keys[:, None]
@@ -388,6 +388,12 @@ def simulate_cells(
             "A",
         )  # fmt: skip
     n_steps = int(round(duration / dt))
+    start = int(round(stats_start / dt))
+    if n_steps - start < 1:
+        raise InputRangeError(
+            f"duration - stats_start = {duration - stats_start:g} s is shorter than one time "
+            f"step dt = {dt:g} s; nothing would be counted"
+        )
     on = np.array([int(round(s.onset / dt)) for s in current_steps], dtype=np.int64)
     off = np.array([int(round(s.offset / dt)) for s in current_steps], dtype=np.int64)
     amp = np.zeros((len(current_steps), n))
@@ -417,7 +423,6 @@ def simulate_cells(
     counts = np.zeros(n, dtype=np.int64)
     V_sum = np.zeros(n)
     V_sumsq = np.zeros(n)
-    start = int(round(stats_start / dt))
     _simulate_kernel(
         pack_cell_params(cell, synapses, spiking),
         network.K_e * e * dt,
