@@ -460,13 +460,6 @@ class NetworkModel:
                     )
         return rates
 
-    def stimulus_rates(self, duration: float) -> dict[str, np.ndarray]:
-        """Drive and afferent rates per synapse on the grid (Hz), for recording."""
-        return {
-            "drive": self.drive_rates(duration),
-            **{f"afferent_{k}": v for k, v in self.afferent_rates(duration).items()},
-        }
-
     # ------------------------------------------------------------------ provenance
     def parameters(self) -> dict[str, Any]:
         """All parameters as a JSON-friendly mapping with units written out."""
