@@ -44,6 +44,16 @@ def test_figure3_from_data(tmp_path):
         assert (tmp_path / "fig" / name).stat().st_size > 10_000
 
 
+def test_figure3_unreadable_data_is_a_clear_error(tmp_path):
+    garbage = tmp_path / "garbage.nc"
+    garbage.write_text("not a NetCDF file")
+    result = runner.invoke(
+        app, ["network", "figure3", "--data", str(garbage), "--out", str(tmp_path / "fig")]
+    )
+    assert result.exit_code == 2
+    assert "cannot be read as NetCDF" in result.output and "Traceback" not in result.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -191,7 +191,13 @@ def figure3(
 
             if not data.is_file():
                 raise ParameterError(f"--data {str(data)!r} does not exist")
-            ds = xr.load_dataset(data, engine="h5netcdf")
+            try:
+                ds = xr.load_dataset(data, engine="h5netcdf")
+            except (OSError, ValueError) as exc:
+                raise ParameterError(
+                    f"--data {str(data)!r} cannot be read as NetCDF ({exc}); give a file "
+                    "written by `adexmf network run --out`"
+                ) from None
         else:
             model = _model(preset, n_total, keep_in_degrees, drive, "100ms", drive_model)
             ds = run_figure3(model, seed=seed, backend=backend, mode=mode)
