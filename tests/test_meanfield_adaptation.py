@@ -52,7 +52,8 @@ def test_stationary_adaptation_current(adapting):
         float(stats.mu_V) - p.excitatory.E_L
     )
     assert fp.state["W"] == pytest.approx(expected, rel=1e-9)
-    # Adaptation lowers the rates of the fixed point (published coefficients fitted at W = 0).
+    # Adaptation lowers the rates of the fixed point (the published coefficients already
+    # contain the stationary adaptation of freely adapting cells: it is counted twice here).
     assert fp.state["nu_e"] < fixed_point(adapting.replace(adaptation=False), 4.0).state["nu_e"]
 
 

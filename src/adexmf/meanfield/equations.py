@@ -24,10 +24,14 @@ differences, so that the equations are finite everywhere, zero drive included.
 
 **Adaptation and the transfer function.** W enters the transfer function only through the
 mean membrane potential, ``mu_V = (mu_Ge E_e + mu_Gi E_i + g_L E_L - W) / mu_G`` (SPEC 3.1).
-The published coefficients of the reference preset were fitted on single cells at W = 0
-(adaptation not spanned by the data); the variant therefore extrapolates the fitted threshold
-to W != 0 through mu_V alone. A transfer function refitted on data spanning W (SPEC 5.3) can
-be used unchanged through a preset.
+Both shipped presets (``zerlaut2018``, ``corrected``) were fitted on single cells whose w
+evolved freely, and the fit evaluated the template at W = 0: their thresholds already absorb
+the stationary adaptation of the RS cell (RS at nu_e = 6 Hz, nu_i = 5 Hz fires ~12 Hz with
+free w, ~32 Hz with w clamped at 0; the published F_RS gives 11.5 Hz). With these presets
+the variant therefore counts adaptation twice (once in the threshold, once through W in
+mu_V) and lowers the rates too much. SPEC 5.3 asks for a transfer function fitted on data
+that span W (``adexmf tf characterize --w-levels``, then ``tf fit``); such a preset can be
+used unchanged.
 
 Compiled kernels receive three packed float64 vectors: the model vector of
 :meth:`MeanFieldModel.packed` (layout below) and the packed transfer functions of the
@@ -264,8 +268,10 @@ class MeanFieldModel:
         First order (rates) or second order (rates and covariances, SPEC 5.1).
     adaptation : bool
         Add the adaptation current W of the excitatory population (di Volo et al. 2019,
-        SPEC 5.3). The published coefficients were fitted at W = 0; W enters the transfer
-        function only through mu_V (see the module docstring).
+        SPEC 5.3). W enters the transfer function only through mu_V. The shipped presets'
+        transfer functions were fitted on cells with free adaptation, so they already
+        contain its stationary effect: use a preset fitted on data spanning W (see the
+        module docstring).
     T : float
         Markov time constant (s), default 5 ms.
     a, b, tau_w : float, optional
