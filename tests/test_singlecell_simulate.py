@@ -94,6 +94,7 @@ def test_poisson_input_mean_conductance_drives_mean_voltage():
         ({"current": 1.0}, "current"),
         ({"dt": 0.1}, "dt"),
         ({"duration": 1e-6, "dt": 1e-5}, "shorter than one time step"),
+        ({"nu_e": 2000.0, "dt": 1e-3}, "nu_e = 2000 Hz gives 800 presynaptic events per step"),
     ],
 )
 def test_errors_name_the_parameter(kwargs, name):

@@ -41,6 +41,10 @@ MAX_INPUT_RATE = 1.0e4
 #: Largest admissible injected current (A).
 MAX_CURRENT = 1.0e-8
 
+#: Largest mean number of presynaptic events per step (K nu dt): the Poisson sampler inverts
+#: one uniform from exp(-K nu dt), which underflows to 0 (no events at all) beyond ~745.
+MAX_EVENTS_PER_STEP = 500.0
+
 # Positions in the packed cell/synapse vector passed to the kernel.
 _N_CELL_PARAMS = 16
 
@@ -377,6 +381,13 @@ def simulate_cells(
         raise InputRangeError("no cell to simulate: nu_e and nu_i are empty")
     e = _per_cell("nu_e", e.ravel(), n, 0.0, MAX_INPUT_RATE, "Hz")
     i = _per_cell("nu_i", i.ravel(), n, 0.0, MAX_INPUT_RATE, "Hz")
+    for name, rates, K in (("nu_e", e, network.K_e), ("nu_i", i, network.K_i)):
+        if rates.max() * K * dt > MAX_EVENTS_PER_STEP:
+            raise InputRangeError(
+                f"{name} = {rates.max():g} Hz gives {rates.max() * K * dt:g} presynaptic events "
+                f"per step (K = {K:g}, dt = {dt:g} s); allowed: at most "
+                f"{MAX_EVENTS_PER_STEP:g}; lower dt or the rate"
+            )
     I0 = _per_cell("current", current, n, -MAX_CURRENT, MAX_CURRENT, "A")
     if adaptation_clamp is None:
         w_clamp = np.full(n, np.nan)
