@@ -9,6 +9,7 @@ grey/purple; stable fixed points filled, unstable ones open.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -84,7 +85,13 @@ def save_figure(fig: Figure, path: str | Path, formats: Iterable[str] = FORMATS)
     with style():
         for fmt in formats:
             target = base.with_name(f"{base.name}.{fmt}")
-            fig.savefig(target, format=fmt)
+            # atomically: an interrupted write never leaves a truncated figure under its name
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            try:
+                fig.savefig(tmp, format=fmt)
+                os.replace(tmp, target)
+            finally:
+                tmp.unlink(missing_ok=True)
             written.append(target)
     return written
 
