@@ -367,7 +367,8 @@ def characterize(
     network : Network
         In-degrees K_e, K_i: rates are per presynaptic neuron.
     config : CharacterizationConfig, optional
-        Protocol (10 s x 4 seeds at dt = 0.05 ms and the default design if omitted).
+        Protocol; default: 10 s x 8 seeds at dt = 0.05 ms on the default design
+        (:class:`CharacterizationConfig`).
     cache_dir : str or Path, optional
         Folder for finished chunks; a rerun with the same inputs resumes from them.
     progress : bool or callable
