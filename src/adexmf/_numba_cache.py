@@ -30,6 +30,23 @@ def source_fingerprint() -> str:
     return h.hexdigest()
 
 
+#: How many fingerprint folders (the current one included) are kept; older ones are removed.
+KEEP_FOLDERS = 4
+
+
+def _prune(parent: Path, keep: Path) -> None:
+    """Remove all but the most recently used fingerprint folders (never ``keep``)."""
+    import shutil
+
+    folders = sorted(
+        (p for p in parent.iterdir() if p.is_dir() and p != keep),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in folders[KEEP_FOLDERS - 1 :]:
+        shutil.rmtree(old, ignore_errors=True)  # another process may be removing it too
+
+
 def configure() -> Path:
     """Point Numba's cache at ``<user cache>/adexmf/numba/<fingerprint>`` and return it.
 
@@ -38,6 +55,8 @@ def configure() -> Path:
     base = os.environ.get("NUMBA_CACHE_DIR") or platformdirs.user_cache_dir("adexmf")
     folder = Path(base) / "numba" / source_fingerprint()
     folder.mkdir(parents=True, exist_ok=True)
+    os.utime(folder)  # mark as recently used, for pruning
+    _prune(folder.parent, folder)
     from numba.core import config
 
     config.CACHE_DIR = str(folder)

@@ -94,7 +94,10 @@ def parse_quantity(text: str | float | int, unit: str, *, name: str = "quantity"
     if written == "":
         if unit in ("", "Hz"):
             return value
-        raise UnitError(f"{name} = {text!r} has no unit; expected a quantity in {unit}")
+        raise UnitError(
+            f"{name} = {text!r} has no unit; expected a quantity in {unit}, "
+            f"e.g. '{value:g} {unit}' or '{value:g} m{unit}'"
+        )
     if unit == "":
         raise UnitError(f"{name} = {text!r} must be a plain number (no unit)")
     factor, base = split_unit(written)

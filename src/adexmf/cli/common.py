@@ -15,13 +15,10 @@ from ..units import parse_quantity
 def quantity(text: str, unit: str, name: str) -> float:
     """Parse a command-line quantity (``"5Hz"``, ``"1.5s"``, ``"0.1 ms"``) into SI.
 
-    A bare number is read in the option's natural human unit: Hz for rates, ms for times.
+    A bare number is accepted for rates (read in Hz); every other quantity, times included,
+    must carry its unit: ``--duration 2`` could mean 2 s or 2 ms, so it is an error that says
+    how to write it.
     """
-    if unit == "s":
-        try:  # a bare number for a time option is read in ms, the field's human unit
-            return float(text) * 1e-3
-        except ValueError:
-            pass
     return parse_quantity(text, unit, name=name)
 
 
