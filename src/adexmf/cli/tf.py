@@ -141,6 +141,12 @@ def fit_cmd(
     file: Path = typer.Argument(..., help="A characterisation file (tf characterize)."),
     layout: str = typer.Option("with_log", help="with_log (11 coefficients) or without_log."),
     inhibitory_term: str = typer.Option("paper", help="paper, or slip (the authors' code)."),
+    adaptation: str = typer.Option(
+        "none",
+        help="How points with free adaptation are evaluated: none (W = 0, the threshold "
+        "absorbs adaptation) or stationary (W of a cell firing at the measured rate; for "
+        "the adaptation mean field, SPEC 5.3).",
+    ),
     base_preset: str = typer.Option(
         "corrected", help="Preset whose transfer function of this cell is replaced."
     ),
@@ -152,7 +158,8 @@ def fit_cmd(
 ) -> None:
     """Fit the transfer-function template to a characterisation (SPEC 4.3, two steps).
 
-    Prints RMS and maximum error (Hz) and writes a preset TOML that --preset accepts.
+    Prints RMS and maximum error (Hz) and writes a preset TOML that --preset accepts. The
+    adaptation choice is recorded in the preset's transfer-function note and in the report.
     """
     import xarray as xr
 
@@ -180,7 +187,10 @@ def fit_cmd(
             f"fitted by adexmf tf fit on {file.name} ({ds.sizes['point']} points x "
             f"{ds.sizes['seed']} seeds, {ds.attrs.get('duration_s', float('nan')):g} s each)"
         )
-        result = fit_dataset(ds, layout=layout, inhibitory_term=inhibitory_term, note=note)
+        result = fit_dataset(
+            ds, layout=layout, inhibitory_term=inhibitory_term, adaptation=adaptation,
+            note=note,
+        )  # fmt: skip
         base = load_preset(base_preset)
         preset = preset_with_fits(
             base, [result], name=f"{base.name}-fit",
@@ -204,8 +214,8 @@ def fit_cmd(
     typer.echo(
         "\n".join(
             [
-                f"Fit of {result.cell.name} ({layout}, inhibitory term '{inhibitory_term}') "
-                f"on {result.n_points} points",
+                f"Fit of {result.cell.name} ({layout}, inhibitory term '{inhibitory_term}', "
+                f"adaptation '{adaptation}') on {result.n_points} points",
                 f"  RMS error   {result.rmse:.3f} Hz (after step 1: {result.step1_rmse:.3f} Hz)",
                 f"  max error   {result.max_error:.3f} Hz",
                 f"  within 3 standard errors: {summary['fraction_within_3_sem']:.0%} of points",

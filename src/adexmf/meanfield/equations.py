@@ -24,14 +24,20 @@ differences, so that the equations are finite everywhere, zero drive included.
 
 **Adaptation and the transfer function.** W enters the transfer function only through the
 mean membrane potential, ``mu_V = (mu_Ge E_e + mu_Gi E_i + g_L E_L - W) / mu_G`` (SPEC 3.1).
-Both shipped presets (``zerlaut2018``, ``corrected``) were fitted on single cells whose w
-evolved freely, and the fit evaluated the template at W = 0: their thresholds already absorb
-the stationary adaptation of the RS cell (RS at nu_e = 6 Hz, nu_i = 5 Hz fires ~12 Hz with
-free w, ~32 Hz with w clamped at 0; the published F_RS gives 11.5 Hz). With these presets
-the variant therefore counts adaptation twice (once in the threshold, once through W in
-mu_V) and lowers the rates too much. SPEC 5.3 asks for a transfer function fitted on data
-that span W (``adexmf tf characterize --w-levels``, then ``tf fit``); such a preset can be
-used unchanged.
+The ``zerlaut2018`` and ``corrected`` presets were fitted on single cells whose w evolved
+freely, and the fit evaluated the template at W = 0: their thresholds already absorb the
+stationary adaptation of the RS cell (RS at nu_e = 6 Hz, nu_i = 5 Hz fires ~12 Hz with free
+w, ~32 Hz with w clamped at 0; the published F_RS gives 11.5 Hz). With these presets the
+variant counts adaptation twice (once in the threshold, once through W in mu_V) and lowers
+the rates too much (4 Hz drive, first order: 0.94 Hz with ``corrected``).
+**For an adaptation-consistent model use the preset ``corrected_adaptation`` with
+``adaptation=True``**: its RS transfer function was refitted on the same data with the
+template evaluated at the stationary W of each point (``adexmf tf fit --adaptation
+stationary``, SPEC 5.3), so W is counted once (4 Hz drive: nu_e = 1.97 Hz first order,
+2.03 Hz second order; the spiking network ~1.6-1.7 Hz). Without ``adaptation=True`` that
+preset describes a non-adapting RS population and gives far too high rates. A preset fitted
+on data that span W (``adexmf tf characterize --w-levels``, then ``tf fit``) can be used
+unchanged too. The default preset is never switched silently.
 
 Compiled kernels receive three packed float64 vectors: the model vector of
 :meth:`MeanFieldModel.packed` (layout below) and the packed transfer functions of the
@@ -268,10 +274,12 @@ class MeanFieldModel:
         First order (rates) or second order (rates and covariances, SPEC 5.1).
     adaptation : bool
         Add the adaptation current W of the excitatory population (di Volo et al. 2019,
-        SPEC 5.3). W enters the transfer function only through mu_V. The shipped presets'
-        transfer functions were fitted on cells with free adaptation, so they already
-        contain its stationary effect: use a preset fitted on data spanning W (see the
-        module docstring).
+        SPEC 5.3). W enters the transfer function only through mu_V. The ``zerlaut2018``
+        and ``corrected`` transfer functions were fitted at W = 0 on cells with free
+        adaptation, so they already contain its stationary effect and the variant counts
+        adaptation twice with them. For an adaptation-consistent model use
+        ``preset="corrected_adaptation"`` with ``adaptation=True`` (RS refitted at the
+        stationary W, see the module docstring); the preset is not changed for you.
     T : float
         Markov time constant (s), default 5 ms.
     a, b, tau_w : float, optional

@@ -19,7 +19,7 @@ from numba import njit
 
 from ..errors import AdexmfError, ParameterError
 from ..store import provenance
-from ..theory.fluctuations import MAX_RATE, membrane_moments
+from ..theory.fluctuations import MAX_RATE, membrane_moments, stationary_adaptation
 from .equations import (
     N_STATE,
     STATE_NAMES,
@@ -141,16 +141,11 @@ def rhs_on_states(mp, pe, pi, states, drive, afferent, out):
 
 @njit(cache=True)
 def _stationary_adaptation(mp, pe, y, drive, afferent):
-    """W (A) solving dW/dt = 0 at the rates of ``y``, by fixed-point iteration on mu_V."""
+    """W (A) solving dW/dt = 0 at the rates of ``y`` (:func:`stationary_adaptation`)."""
     in_e = population_inputs(mp, y, drive, afferent)[0]
-    W = 0.0
-    for _ in range(50):
-        mu_V = membrane_moments(pe, max(in_e, 0.0), max(y[1], 0.0), W)[1][0]
-        W_new = mp[7] * mp[6] * y[0] + mp[5] * (mu_V - pe[2])
-        if abs(W_new - W) < 1e-18:
-            return W_new
-        W = W_new
-    return W
+    moments = membrane_moments(pe, max(in_e, 0.0), max(y[1], 0.0), 0.0)
+    mu_G, mu_V = moments[0][0], moments[1][0]
+    return stationary_adaptation(mp[5], mp[6], mp[7], y[0], mu_V, mu_G, pe[2])
 
 
 # --------------------------------------------------------------------------- results

@@ -7,6 +7,13 @@
    points, silent ones included (trust-region least squares on the rate residuals, every
    coefficient bounded by :data:`COEFFICIENT_BOUND`).
 
+Adaptation (SPEC 5.3): points measured with a freely adapting cell are evaluated either at
+W = 0 (``adaptation="none"``: the fitted threshold absorbs the stationary adaptation, as in
+the published fits) or at the stationary adaptation current of a cell firing at the measured
+rate (``adaptation="stationary"``, :func:`~adexmf.theory.fluctuations.stationary_adaptation`):
+the transfer function then describes the cell at a given W and suits the adaptation mean
+field, which supplies W itself. Points with a clamped adaptation current keep their W.
+
 All theory goes through :mod:`adexmf.theory`: mu_V, sigma_V, tau_V come from
 :meth:`TransferFunction.evaluate`, the design matrix of step 1 is the effective threshold
 evaluated with unit coefficient vectors (V_thr is linear in the coefficients), and the rates
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import xarray as xr
@@ -34,6 +42,7 @@ from ..params import (
     Synapses,
     TransferParams,
 )
+from ..theory.fluctuations import shot_noise_statistics, stationary_adaptation
 from ..theory.transfer import N_PACKED, TransferFunction, transfer_dual
 from .characterize import dataset_parameters
 
@@ -43,6 +52,17 @@ _COEFF_OFFSET = N_PACKED - 11
 COEFFICIENT_BOUND = 0.2
 #: Positions of a layout's coefficients among P0..P10.
 _LAYOUT_SLOTS = {"with_log": list(range(11)), "without_log": [0, 1, 2, 3, 5, 6, 7, 8, 9, 10]}
+#: How points measured with free adaptation are evaluated (see the module docstring).
+AdaptationMode = Literal["none", "stationary"]
+ADAPTATION_MODES: tuple[str, ...] = ("none", "stationary")
+#: Provenance of each mode, written into the fitted parameters' note and the report.
+ADAPTATION_NOTES = {
+    "none": "adaptation 'none': free-adaptation points evaluated at W = 0",
+    "stationary": (
+        "adaptation 'stationary': free-adaptation points evaluated at the stationary "
+        "W = b tau_w nu_out + a (mu_V - E_L) of the measured rate"
+    ),
+}
 
 
 @njit(cache=True)
@@ -71,6 +91,8 @@ class FitResult:
         Fitted template rates at the data points (Hz).
     step1_rmse : float
         RMS rate error (Hz) after step 1 (linear fit of the inverted threshold).
+    adaptation : {"none", "stationary"}
+        How points with free adaptation were evaluated (``W`` holds the values used).
     """
 
     params: TransferParams
@@ -84,6 +106,7 @@ class FitResult:
     rate_sem: np.ndarray
     model: np.ndarray
     step1_rmse: float
+    adaptation: str = "none"
 
     @property
     def residuals(self) -> np.ndarray:
@@ -117,6 +140,7 @@ class FitResult:
             "cell": self.cell.name,
             "layout": self.params.layout,
             "inhibitory_term": self.params.inhibitory_term,
+            "adaptation": self.adaptation,
             "coefficients": list(self.params.coefficients),
             "rmse_Hz": self.rmse,
             "max_error_Hz": self.max_error,
@@ -142,13 +166,55 @@ class FitResult:
         )
 
 
-def _check_options(layout: str, inhibitory_term: str) -> None:
+def _check_options(layout: str, inhibitory_term: str, adaptation: str = "none") -> None:
     if layout not in LAYOUT_SIZES:
         raise ParameterError(f"layout = {layout!r}; allowed: {', '.join(LAYOUT_SIZES)}")
     if inhibitory_term not in INHIBITORY_TERMS:
         raise ParameterError(
             f"inhibitory_term = {inhibitory_term!r}; allowed: {', '.join(INHIBITORY_TERMS)}"
         )
+    if adaptation not in ADAPTATION_MODES:
+        raise ParameterError(f"adaptation = {adaptation!r}; allowed: {', '.join(ADAPTATION_MODES)}")
+
+
+def stationary_adaptation_currents(
+    nu_e, nu_i, rate, cell: Cell, synapses: Synapses, network: Network, inhibitory_term: str
+) -> np.ndarray:
+    """Stationary adaptation current (A) of ``cell`` firing at ``rate`` under each input.
+
+    mu_V(W = 0) and mu_G come from :func:`~adexmf.theory.fluctuations.shot_noise_statistics`,
+    W from :func:`~adexmf.theory.fluctuations.stationary_adaptation` (SPEC 5.3).
+
+    Parameters
+    ----------
+    nu_e, nu_i : ndarray
+        Per-synapse input rates (Hz).
+    rate : ndarray
+        Output rates of the cell (Hz).
+    cell, synapses, network : parameter sets
+    inhibitory_term : {"paper", "slip"}
+        Formula variant (it does not change mu_V; passed for consistency).
+
+    Raises
+    ------
+    ParameterError
+        If the cell adapts (a or b non-zero) but has no adaptation time constant.
+    """
+    if cell.a == 0.0 and cell.b == 0.0:
+        return np.zeros(np.shape(rate))
+    if cell.tau_w is None:
+        raise ParameterError(
+            f"cell {cell.name!r} adapts (a = {cell.a:g} S, b = {cell.b:g} A) but has no "
+            "tau_w: the stationary adaptation current is undefined"
+        )
+    stats = shot_noise_statistics(nu_e, nu_i, cell, synapses, network, 0.0, inhibitory_term)
+    return np.asarray(
+        stationary_adaptation(
+            cell.a, cell.b, cell.tau_w, np.asarray(rate, dtype=float),
+            np.asarray(stats.mu_V, dtype=float), np.asarray(stats.mu_G, dtype=float), cell.E_L,
+        ),
+        dtype=float,
+    )  # fmt: skip
 
 
 def _transfer(cell, synapses, network, layout, term, coefficients) -> TransferFunction:
@@ -164,10 +230,11 @@ def fit_transfer_function(
     synapses: Synapses,
     network: Network,
     *,
-    W=0.0,
+    W=None,
     rate_sem=None,
     layout: str = "with_log",
     inhibitory_term: str = "paper",
+    adaptation: AdaptationMode = "none",
     note: str = "",
 ) -> FitResult:
     """Fit the transfer-function template to measured rates (SPEC 4.3, two steps).
@@ -180,30 +247,41 @@ def fit_transfer_function(
         Measured mean output rates (Hz).
     cell, synapses, network : parameter sets
         Those of the simulations (they define mu_V, sigma_V, tau_V).
-    W : array_like
-        Adaptation current at which each point is evaluated (A); 0 for data with free
-        adaptation (the adaptation is then absorbed by the fitted threshold).
+    W : array_like, optional
+        Clamped adaptation current of each point (A); NaN (or None: every point) marks
+        points measured with free adaptation, evaluated as ``adaptation`` says.
     rate_sem : array_like, optional
         Standard errors of the rates (Hz), kept for the report.
     layout : {"with_log", "without_log"}
         11 coefficients with the ``P4 ln(mu_G/g_L)`` term, or 10 without.
     inhibitory_term : {"paper", "slip"}
         Shot-noise formula used for sigma_V and tau_V (SPEC 3.2).
+    adaptation : {"none", "stationary"}
+        Free-adaptation points evaluated at W = 0 (the threshold absorbs the adaptation),
+        or at the stationary adaptation current of the cell firing at the measured rate
+        (SPEC 5.3; both fit steps use it). Identical fits when the cell has a = b = 0.
     note : str
-        Provenance written into the returned parameters.
+        Provenance written into the returned parameters (the adaptation mode is appended).
 
     Returns
     -------
     FitResult
     """
-    _check_options(layout, inhibitory_term)
+    _check_options(layout, inhibitory_term, adaptation)
     try:
         e, i, r, w = (np.asarray(a, dtype=float).ravel() for a in np.broadcast_arrays(
-            nu_e, nu_i, rate, W))  # fmt: skip
+            nu_e, nu_i, rate, np.nan if W is None else W))  # fmt: skip
     except ValueError as exc:
         raise InputRangeError(f"nu_e, nu_i, rate and W do not match in shape: {exc}") from None
     if not np.all(np.isfinite(r)) or np.any(r < 0):
         raise InputRangeError("rate must be finite and >= 0 Hz at every point")
+    free = np.isnan(w)
+    w = w.copy()
+    w[free] = 0.0
+    if adaptation == "stationary" and free.any():
+        w[free] = stationary_adaptation_currents(
+            e[free], i[free], r[free], cell, synapses, network, inhibitory_term
+        )
     sem = np.zeros_like(r) if rate_sem is None else np.broadcast_to(rate_sem, r.shape).ravel()
     slots = _LAYOUT_SLOTS[layout]
     n_coef = len(slots)
@@ -252,7 +330,7 @@ def fit_transfer_function(
         coefficients=tuple(float(c) for c in best),
         layout=layout,
         inhibitory_term=inhibitory_term,
-        note=note,
+        note="; ".join(t for t in (note, ADAPTATION_NOTES[adaptation]) if t),
     )
     return FitResult(
         params=params,
@@ -266,6 +344,7 @@ def fit_transfer_function(
         rate_sem=np.asarray(sem, dtype=float),
         model=final,
         step1_rmse=step1_rmse,
+        adaptation=adaptation,
     )
 
 
@@ -285,19 +364,27 @@ def check_characterization(ds: xr.Dataset) -> None:
 
 
 def fit_dataset(
-    ds: xr.Dataset, *, layout: str = "with_log", inhibitory_term: str = "paper", note: str = ""
+    ds: xr.Dataset,
+    *,
+    layout: str = "with_log",
+    inhibitory_term: str = "paper",
+    adaptation: AdaptationMode = "none",
+    note: str = "",
 ) -> FitResult:
     """Fit a characterisation Dataset (:func:`~adexmf.singlecell.characterize.characterize`).
 
-    Points with free adaptation are evaluated at W = 0; clamped points at their W.
+    Points with free adaptation are evaluated at W = 0 (``adaptation="none"``) or at their
+    stationary W (``"stationary"``); clamped points at their W. Other arguments as in
+    :func:`fit_transfer_function`.
     """
     check_characterization(ds)
     cell, synapses, network = dataset_parameters(ds)
-    W = np.nan_to_num(ds["W"].values, nan=0.0) if "W" in ds else 0.0
+    W = ds["W"].values if "W" in ds else None
     sem = ds["rate_sem"].values if "rate_sem" in ds else None
     return fit_transfer_function(
         ds["nu_e"].values, ds["nu_i"].values, ds["rate_mean"].values, cell, synapses, network,
-        W=W, rate_sem=sem, layout=layout, inhibitory_term=inhibitory_term, note=note,
+        W=W, rate_sem=sem, layout=layout, inhibitory_term=inhibitory_term,
+        adaptation=adaptation, note=note,
     )  # fmt: skip
 
 

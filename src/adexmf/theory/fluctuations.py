@@ -132,6 +132,40 @@ def membrane_moments(p, nu_e, nu_i, W):
 
 
 @njit(cache=True)
+def stationary_adaptation(a, b, tau_w, rate, mu_V0, mu_G, E_L):
+    """Stationary mean adaptation current of a cell firing at ``rate`` (SPEC 5.3).
+
+    Solves ``0 = -W / tau_w + b rate + a (mu_V(W) - E_L) / tau_w`` with
+    ``mu_V(W) = mu_V(0) - W / mu_G`` (SPEC 3.1), i.e.
+    ``W = (b tau_w rate + a (mu_V(0) - E_L)) / (1 + a / mu_G)``. Works on floats and on
+    broadcastable arrays.
+
+    Parameters
+    ----------
+    a : float
+        Subthreshold adaptation conductance (S).
+    b : float
+        Spike-triggered adaptation increment (A).
+    tau_w : float
+        Adaptation time constant (s).
+    rate : float or ndarray
+        Output rate of the cell (Hz).
+    mu_V0 : float or ndarray
+        Mean membrane potential at W = 0 (V), from :func:`membrane_moments`.
+    mu_G : float or ndarray
+        Total mean conductance (S).
+    E_L : float
+        Leak reversal potential (V).
+
+    Returns
+    -------
+    float or ndarray
+        W (A).
+    """
+    return (b * tau_w * rate + a * (mu_V0 - E_L)) / (1.0 + a / mu_G)
+
+
+@njit(cache=True)
 def _moments_loop(p, nu_e, nu_i, W, out):
     for k in range(nu_e.size):
         mu_G, mu_V, sigma_V, tau_V = membrane_moments(p, nu_e[k], nu_i[k], W[k])
