@@ -51,7 +51,7 @@ def cache_dir() -> Path:
     return path
 
 
-def _configure(target: str) -> None:
+def configure_brian2(target: str) -> None:
     """Set Brian2's preferences: code target, cache folders, quiet logging."""
     from brian2 import prefs
 
@@ -312,7 +312,7 @@ def run_runtime(
 
     rates = model.external_rates(duration)
     _leave_standalone()
-    _configure(target)
+    configure_brian2(target)
     b2.seed(int(seed))
     wall0, cpu0 = time.perf_counter(), time.process_time()
     built = _Built(model, rates, model.drive_rates(duration))
@@ -371,7 +371,7 @@ class Brian2Standalone:
         self.directory = Path(directory) if directory else cache_dir() / "standalone" / key
         self.directory.mkdir(parents=True, exist_ok=True)
         _leave_standalone()
-        _configure("numpy")
+        configure_brian2("numpy")
         b2.prefs.devices.cpp_standalone.openmp_threads = int(threads)
         b2.set_device("cpp_standalone", directory=str(self.directory), build_on_run=False)
         b2.device.reinit()

@@ -507,17 +507,15 @@ def simulate_cells_brian2(
         Output rates (Hz), one per cell.
     """
     import brian2 as b2
-    import platformdirs
+
+    from ..network.brian2_backend import configure_brian2
 
     if target not in ("numpy", "cython"):
         raise ParameterError(f"target = {target!r}; allowed: 'numpy', 'cython'")
     e, i = np.broadcast_arrays(np.asarray(nu_e, float), np.asarray(nu_i, float))
     e = _per_cell("nu_e", e.ravel(), e.size, 0.0, MAX_INPUT_RATE, "Hz")
     i = _per_cell("nu_i", i.ravel(), i.size, 0.0, MAX_INPUT_RATE, "Hz")
-    cache = platformdirs.user_cache_dir("adexmf")
-    b2.prefs.codegen.target = target
-    b2.prefs.codegen.runtime.cython.cache_dir = f"{cache}/brian2-cython"
-    b2.prefs.logging.file_log = False
+    configure_brian2(target)  # same code target, cache folder and logging as the network
     b2.seed(int(seed))
     exp_term = "+ g_L*delta_T*exp((V - V_T)/delta_T)" if cell.delta_T > 0 else ""
     w_eq = "dw/dt = (a*(V - E_L) - w)/tau_w : amp" if cell.tau_w is not None else "w : amp"
