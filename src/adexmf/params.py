@@ -150,6 +150,13 @@ class Synapses:
         return dataclasses.replace(self, **changes)
 
 
+def population_average(excitatory, inhibitory, inhibitory_fraction: float):
+    """``(1 - g) x_exc + g x_inh`` for an inhibitory fraction g: the one place this average
+    is written (network rate, population-averaged mean potential; SPEC 2.3, 5.4)."""
+    g = inhibitory_fraction
+    return (1.0 - g) * excitatory + g * inhibitory
+
+
 @dataclass(frozen=True)
 class Network:
     """Sizes and connectivity of the RS-FS network (SPEC 2.3).
@@ -182,6 +189,15 @@ class Network:
                 f"Network: n_total = {self.n_total} with inhibitory_fraction = "
                 f"{self.inhibitory_fraction:g} leaves an empty population; both need >= 1 neuron"
             )
+
+    def population_average(self, excitatory, inhibitory):
+        """Population-weighted average ``(1 - g) x_exc + g x_inh`` (SPEC 2.3, 5.4).
+
+        The network rate ``nu = (1 - g) nu_e + g nu_i`` and the VSD-relevant mean potential
+        ``(1 - g) mu_V^exc + g mu_V^inh`` are this average; works on floats and arrays (any
+        unit, returned unchanged).
+        """
+        return population_average(excitatory, inhibitory, self.inhibitory_fraction)
 
     @property
     def n_inh(self) -> int:
