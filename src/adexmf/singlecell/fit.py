@@ -33,6 +33,7 @@ from scipy.optimize import least_squares
 from scipy.special import erfcinv
 
 from ..errors import InputRangeError, ParameterError
+from ..layouts import TF_P0
 from ..params import (
     INHIBITORY_TERMS,
     LAYOUT_SIZES,
@@ -43,11 +44,9 @@ from ..params import (
     TransferParams,
 )
 from ..theory.fluctuations import shot_noise_statistics, stationary_adaptation
-from ..theory.transfer import N_PACKED, TransferFunction, transfer_dual
+from ..theory.transfer import TransferFunction, transfer_dual
 from .characterize import dataset_parameters
 
-#: Index of P0 in the packed transfer-function vector.
-_COEFF_OFFSET = N_PACKED - 11
 #: Bound on every fitted coefficient (V): thresholds and their corrections are tens of mV.
 COEFFICIENT_BOUND = 0.2
 #: Positions of a layout's coefficients among P0..P10.
@@ -313,7 +312,7 @@ def fit_transfer_function(
     model = np.empty_like(r)
 
     def rates_for(p_volts):
-        packed[_COEFF_OFFSET + np.asarray(slots)] = p_volts
+        packed[TF_P0 + np.asarray(slots)] = p_volts
         _template_rates(packed, e, i, w, model)
         return model
 

@@ -7,9 +7,8 @@ standard deviation and autocorrelation time of V. The equations live once, in
 :func:`membrane_moments`, written with second-order dual numbers so that compiled kernels get
 exact derivatives; :func:`shot_noise_statistics` is its vectorised NumPy front end.
 
-Packed parameter vector (float64, see :func:`pack_fluctuation_params`)::
-
-    0 g_L  1 C_m  2 E_L  3 Q_e  4 tau_e  5 E_e  6 Q_i  7 tau_i  8 E_i  9 K_e  10 K_i  11 slip
+Packed parameter vector (float64, see :func:`pack_fluctuation_params`): the ``FL_*`` layout
+of :mod:`adexmf.layouts` (g_L, C_m, E_L, Q_e, tau_e, E_e, Q_i, tau_i, E_i, K_e, K_i, slip).
 """
 
 from __future__ import annotations
@@ -20,10 +19,32 @@ import numpy as np
 from numba import njit
 
 from ..errors import InputRangeError
+from ..layouts import (
+    FL_C_M,
+    FL_E_E,
+    FL_E_I,
+    FL_E_L,
+    FL_G_L,
+    FL_K_E,
+    FL_K_I,
+    FL_Q_E,
+    FL_Q_I,
+    FL_SLIP,
+    FL_TAU_E,
+    FL_TAU_I,
+    N_FLUCTUATION,
+    N_OBSERVABLES,
+    OB_MU_GE,
+    OB_MU_GI,
+    OB_MU_V,
+    OB_SIGMA_GE,
+    OB_SIGMA_GI,
+    OB_SIGMA_V,
+    OB_TAU_V,
+)
 from ..params import INHIBITORY_TERMS, Cell, Network, Synapses
 from . import dual as d
 
-N_FLUCTUATION_PARAMS = 12
 #: Largest admissible presynaptic rate per synapse (Hz): far above any cortical rate, and
 #: below the range where conductances make the theory meaningless.
 MAX_RATE = 1.0e4
@@ -55,27 +76,49 @@ def pack_fluctuation_params(
             f"inhibitory_term = {inhibitory_term!r}; allowed: {', '.join(INHIBITORY_TERMS)}"
         )
     s = synapses
-    return np.array(
-        [
-            cell.g_L, cell.C_m, cell.E_L,
-            s.Q_e, s.tau_e, s.E_e, s.Q_i, s.tau_i, s.E_i,
-            network.K_e, network.K_i,
-            1.0 if inhibitory_term == "slip" else 0.0,
-        ],
-        dtype=np.float64,
-    )  # fmt: skip
+    p = np.empty(N_FLUCTUATION, dtype=np.float64)
+    p[FL_G_L], p[FL_C_M], p[FL_E_L] = cell.g_L, cell.C_m, cell.E_L
+    p[FL_Q_E], p[FL_TAU_E], p[FL_E_E] = s.Q_e, s.tau_e, s.E_e
+    p[FL_Q_I], p[FL_TAU_I], p[FL_E_I] = s.Q_i, s.tau_i, s.E_i
+    p[FL_K_E], p[FL_K_I] = network.K_e, network.K_i
+    p[FL_SLIP] = 1.0 if inhibitory_term == "slip" else 0.0
+    return p
+
+
+@njit(cache=True, inline="always")
+def admissible_rate(nu):
+    """A rate (Hz) clamped at 0 from below: the edge of the admissible domain, where every
+    kernel evaluates rates that an integrator step or a Newton step pushed negative."""
+    return max(nu, 0.0)
+
+
+@njit(cache=True, inline="always")
+def conductance_mean(Q, tau, event_rate):
+    """Mean of a shot-noise conductance (S): ``mu_G = Q tau f`` (SPEC 3.1).
+
+    ``event_rate`` f = K nu (Hz) may be a float, an array or a dual number's value; the
+    formula is linear in f, so dual-number callers scale by ``conductance_mean(Q, tau, 1)``.
+    """
+    return Q * tau * event_rate
+
+
+@njit(cache=True, inline="always")
+def conductance_std(Q, tau, event_rate):
+    """Standard deviation of a shot-noise conductance (S): ``sigma_G = Q sqrt(tau f / 2)``."""
+    return Q * np.sqrt(tau * event_rate / 2.0)
 
 
 @njit(cache=True, inline="always")
 def _fluctuation_terms(p, fe, fi, mu_V, mu_G, tau_m):
     """Spectral weights f_s (U_s tau_s)^2 and their 1/(tau_m + tau_s) filters (dual)."""
-    Q_e, tau_e, E_e, Q_i, tau_i, E_i = p[3], p[4], p[5], p[6], p[7], p[8]
+    Q_e, tau_e, E_e = p[FL_Q_E], p[FL_TAU_E], p[FL_E_E]
+    Q_i, tau_i, E_i = p[FL_Q_I], p[FL_TAU_I], p[FL_E_I]
     inv_mu_G = d.reciprocal(mu_G)
     U_e = d.scale(d.mul(d.affine(mu_V, -1.0, E_e), inv_mu_G), Q_e)  # U_e = Q_e (E_e - mu_V)/mu_G
     U_i = d.scale(d.mul(d.affine(mu_V, -1.0, E_i), inv_mu_G), Q_i)
     term_e = d.mul(fe, d.square(d.scale(U_e, tau_e)))  # f_e (U_e tau_e)^2
     # SPEC 3.2: the authors' code squares Q_i U_i instead of U_i tau_i in the inhibitory term.
-    inh_factor = Q_i if p[11] != 0.0 else tau_i
+    inh_factor = Q_i if p[FL_SLIP] != 0.0 else tau_i
     term_i = d.mul(fi, d.square(d.scale(U_i, inh_factor)))
     filt_e = d.reciprocal(d.affine(tau_m, 1.0, tau_e))  # 1 / (tau_m + tau_e)
     filt_i = d.reciprocal(d.affine(tau_m, 1.0, tau_i))
@@ -102,15 +145,16 @@ def membrane_moments(p, nu_e, nu_i, W):
         Where the input vanishes (sigma_V = 0) sigma_V is the exact constant 0 and tau_V is
         the limit along nu_e = nu_i, so that nothing is NaN.
     """
-    g_L, C_m, E_L = p[0], p[1], p[2]
+    g_L, C_m, E_L = p[FL_G_L], p[FL_C_M], p[FL_E_L]
     x_e, x_i, x_w = d.variables(nu_e, nu_i, W)
-    fe = d.scale(x_e, p[9])  # f_e = K_e nu_e
-    fi = d.scale(x_i, p[10])
-    mu_Ge = d.scale(fe, p[3] * p[4])  # mu_Ge = Q_e tau_e f_e
-    mu_Gi = d.scale(fi, p[6] * p[7])
+    fe = d.scale(x_e, p[FL_K_E])  # f_e = K_e nu_e
+    fi = d.scale(x_i, p[FL_K_I])
+    # mu_Gs = Q_s tau_s f_s, linear in f_s
+    mu_Ge = d.scale(fe, conductance_mean(p[FL_Q_E], p[FL_TAU_E], 1.0))
+    mu_Gi = d.scale(fi, conductance_mean(p[FL_Q_I], p[FL_TAU_I], 1.0))
     mu_G = d.affine(d.add(mu_Ge, mu_Gi), 1.0, g_L)
     # mu_V = (mu_Ge E_e + mu_Gi E_i + g_L E_L - W) / mu_G
-    numerator = d.sub(d.lincomb(mu_Ge, p[5], mu_Gi, p[8], g_L * E_L), x_w)
+    numerator = d.sub(d.lincomb(mu_Ge, p[FL_E_E], mu_Gi, p[FL_E_I], g_L * E_L), x_w)
     mu_V = d.div(numerator, mu_G)
     tau_m = d.scale(d.reciprocal(mu_G), C_m)  # tau_m = C_m / mu_G
     term_e, term_i, filt_e, filt_i = _fluctuation_terms(p, fe, fi, mu_V, mu_G, tau_m)
@@ -123,11 +167,11 @@ def membrane_moments(p, nu_e, nu_i, W):
         tau_V = d.div(total, weighted)
         return mu_G, mu_V, sigma_V, tau_V
     # No input fluctuations: use the limit of tau_V along nu_e = nu_i (a unit rate on both).
-    one_e = d.const(p[9])
-    one_i = d.const(p[10])
+    one_e = d.const(p[FL_K_E])
+    one_i = d.const(p[FL_K_I])
     te, ti, fle, fli = _fluctuation_terms(p, one_e, one_i, mu_V, mu_G, tau_m)
     w = d.add(d.mul(te, fle), d.mul(ti, fli))
-    tau_V = d.const(d.add(te, ti)[0] / w[0]) if w[0] > 0.0 else d.const(tau_m[0] + p[4])
+    tau_V = d.const(d.add(te, ti)[0] / w[0]) if w[0] > 0.0 else d.const(tau_m[0] + p[FL_TAU_E])
     return mu_G, mu_V, d.const(0.0), tau_V
 
 
@@ -165,14 +209,32 @@ def stationary_adaptation(a, b, tau_w, rate, mu_V0, mu_G, E_L):
     return (b * tau_w * rate + a * (mu_V0 - E_L)) / (1.0 + a / mu_G)
 
 
+@njit(cache=True, inline="always")
+def population_statistics(p, nu_e, nu_i, W, out):
+    """Values of the shot-noise statistics of one cell type at one input, into ``out``.
+
+    ``out`` rows follow the ``OB_*`` layout of :mod:`adexmf.layouts` (mu_V, sigma_V, tau_V,
+    mu_Ge, mu_Gi, sigma_Ge, sigma_Gi); returns mu_G (S). Rates are clamped at 0.
+    """
+    nu_e = admissible_rate(nu_e)
+    nu_i = admissible_rate(nu_i)
+    mu_G, mu_V, sigma_V, tau_V = membrane_moments(p, nu_e, nu_i, W)
+    fe = p[FL_K_E] * nu_e
+    fi = p[FL_K_I] * nu_i
+    out[OB_MU_V] = mu_V[0]
+    out[OB_SIGMA_V] = sigma_V[0]
+    out[OB_TAU_V] = tau_V[0]
+    out[OB_MU_GE] = conductance_mean(p[FL_Q_E], p[FL_TAU_E], fe)
+    out[OB_MU_GI] = conductance_mean(p[FL_Q_I], p[FL_TAU_I], fi)
+    out[OB_SIGMA_GE] = conductance_std(p[FL_Q_E], p[FL_TAU_E], fe)
+    out[OB_SIGMA_GI] = conductance_std(p[FL_Q_I], p[FL_TAU_I], fi)
+    return mu_G[0]
+
+
 @njit(cache=True)
-def _moments_loop(p, nu_e, nu_i, W, out):
+def _statistics_loop(p, nu_e, nu_i, W, out, mu_G):
     for k in range(nu_e.size):
-        mu_G, mu_V, sigma_V, tau_V = membrane_moments(p, nu_e[k], nu_i[k], W[k])
-        out[0, k] = mu_G[0]
-        out[1, k] = mu_V[0]
-        out[2, k] = sigma_V[0]
-        out[3, k] = tau_V[0]
+        mu_G[k] = population_statistics(p, nu_e[k], nu_i[k], W[k], out[:, k])
 
 
 def check_inputs(nu_e, nu_i, W=0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple]:
@@ -263,19 +325,18 @@ def shot_noise_statistics(
     """
     p = pack_fluctuation_params(cell, synapses, network, inhibitory_term)
     e, i, w, shape = check_inputs(nu_e, nu_i, W)
-    out = np.empty((4, e.size))
-    _moments_loop(p, e, i, w, out)
-    fe, fi = network.K_e * e, network.K_i * i
-    s = synapses
+    out = np.empty((N_OBSERVABLES, e.size))
+    mu_G = np.empty(e.size)
+    _statistics_loop(p, e, i, w, out, mu_G)
     r = [a.reshape(shape) for a in out]
     return ShotNoiseStatistics(
-        mu_Ge=(s.Q_e * s.tau_e * fe).reshape(shape),
-        mu_Gi=(s.Q_i * s.tau_i * fi).reshape(shape),
-        sigma_Ge=(s.Q_e * np.sqrt(s.tau_e * fe / 2.0)).reshape(shape),
-        sigma_Gi=(s.Q_i * np.sqrt(s.tau_i * fi / 2.0)).reshape(shape),
-        mu_G=r[0],
-        mu_V=r[1],
-        sigma_V=r[2],
-        tau_V=r[3],
-        tau_V_N=r[3] * cell.g_L / cell.C_m,
+        mu_Ge=r[OB_MU_GE],
+        mu_Gi=r[OB_MU_GI],
+        sigma_Ge=r[OB_SIGMA_GE],
+        sigma_Gi=r[OB_SIGMA_GI],
+        mu_G=mu_G.reshape(shape),
+        mu_V=r[OB_MU_V],
+        sigma_V=r[OB_SIGMA_V],
+        tau_V=r[OB_TAU_V],
+        tau_V_N=r[OB_TAU_V] * cell.g_L / cell.C_m,
     )

@@ -9,10 +9,9 @@ value with exact first and second derivatives with respect to nu_e, nu_i and W. 
 (mean field, ring) call it directly with the packed vector of :meth:`TransferFunction.packed`;
 :class:`TransferFunction` is the NumPy front end.
 
-Packed parameter vector: the 12 entries of
-:func:`~adexmf.theory.fluctuations.pack_fluctuation_params`, then::
-
-    12 mu_V0  13 d_mu_V0  14 sigma_V0  15 d_sigma_V0  16 tau_V0  17 d_tau_V0  18..28 P0..P10
+Packed parameter vector: the ``TF_*`` layout of :mod:`adexmf.layouts` (the shot-noise block of
+:func:`~adexmf.theory.fluctuations.pack_fluctuation_params`, the normalisation constants
+mu_V0, d_mu_V0, sigma_V0, d_sigma_V0, tau_V0, d_tau_V0, then P0..P10).
 """
 
 from __future__ import annotations
@@ -23,33 +22,45 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from ..layouts import (
+    FL_C_M,
+    FL_G_L,
+    N_FLUCTUATION,
+    N_TRANSFER,
+    TF_D_MU_V0,
+    TF_D_SIGMA_V0,
+    TF_D_TAU_V0,
+    TF_MU_V0,
+    TF_P0,
+    TF_SIGMA_V0,
+    TF_TAU_V0,
+)
 from ..params import Cell, Network, Preset, Synapses, TransferParams
 from . import dual as d
 from .fluctuations import (
-    N_FLUCTUATION_PARAMS,
     ShotNoiseStatistics,
+    admissible_rate,
     check_inputs,
     membrane_moments,
     pack_fluctuation_params,
     shot_noise_statistics,
 )
 
-N_PACKED = N_FLUCTUATION_PARAMS + 6 + 11
 _SQRT2 = math.sqrt(2.0)
 
 
 @njit(cache=True, inline="always")
 def threshold_dual(p, mu_G, mu_V, sigma_V, tau_V):
     """Effective threshold V_thr (V) as a dual number (SPEC 4.1)."""
-    x = d.affine(mu_V, 1.0 / p[13], -p[12] / p[13])  # (mu_V - mu_V0) / d_mu_V0
-    y = d.affine(sigma_V, 1.0 / p[15], -p[14] / p[15])
-    tau_N = p[0] / p[1]  # tau_V^N = tau_V g_L / C_m
-    z = d.affine(tau_V, tau_N / p[17], -p[16] / p[17])
-    P = p[18:29]
+    x = d.affine(mu_V, 1.0 / p[TF_D_MU_V0], -p[TF_MU_V0] / p[TF_D_MU_V0])  # (mu_V - mu_V0)/d
+    y = d.affine(sigma_V, 1.0 / p[TF_D_SIGMA_V0], -p[TF_SIGMA_V0] / p[TF_D_SIGMA_V0])
+    tau_N = p[FL_G_L] / p[FL_C_M]  # tau_V^N = tau_V g_L / C_m
+    z = d.affine(tau_V, tau_N / p[TF_D_TAU_V0], -p[TF_TAU_V0] / p[TF_D_TAU_V0])
+    P = p[TF_P0 : TF_P0 + 11]
     v = d.lincomb(x, P[1], y, P[2], P[0])
     v = d.lincomb(v, 1.0, z, P[3], 0.0)
     if P[4] != 0.0:
-        v = d.lincomb(v, 1.0, d.log(d.scale(mu_G, 1.0 / p[0])), P[4], 0.0)
+        v = d.lincomb(v, 1.0, d.log(d.scale(mu_G, 1.0 / p[FL_G_L])), P[4], 0.0)
     v = d.lincomb(v, 1.0, d.square(x), P[5], 0.0)
     v = d.lincomb(v, 1.0, d.square(y), P[6], 0.0)
     v = d.lincomb(v, 1.0, d.square(z), P[7], 0.0)
@@ -82,7 +93,9 @@ def transfer_dual(p, nu_e, nu_i, W):
     tuple of 10 floats
         (rate, d/dnu_e, d/dnu_i, d/dW, then the Hessian entries ee, ei, eW, ii, iW, WW).
     """
-    mu_G, mu_V, sigma_V, tau_V = membrane_moments(p, max(nu_e, 0.0), max(nu_i, 0.0), W)
+    mu_G, mu_V, sigma_V, tau_V = membrane_moments(
+        p, admissible_rate(nu_e), admissible_rate(nu_i), W
+    )
     if sigma_V[0] <= 0.0:
         # No fluctuations: deterministic sub/suprathreshold limit of the template, flat.
         V_thr = threshold_dual(p, mu_G, mu_V, sigma_V, tau_V)
@@ -155,15 +168,14 @@ class TransferFunction:
         self.synapses = synapses
         self.network = network
         self.params = params
-        packed = np.empty(N_PACKED)
-        packed[:N_FLUCTUATION_PARAMS] = pack_fluctuation_params(
+        packed = np.empty(N_TRANSFER)
+        packed[:N_FLUCTUATION] = pack_fluctuation_params(
             cell, synapses, network, params.inhibitory_term
         )
-        packed[N_FLUCTUATION_PARAMS : N_FLUCTUATION_PARAMS + 6] = (
-            params.mu_V0, params.d_mu_V0, params.sigma_V0,
-            params.d_sigma_V0, params.tau_V0, params.d_tau_V0,
-        )  # fmt: skip
-        packed[N_FLUCTUATION_PARAMS + 6 :] = params.full_coefficients
+        packed[TF_MU_V0], packed[TF_D_MU_V0] = params.mu_V0, params.d_mu_V0
+        packed[TF_SIGMA_V0], packed[TF_D_SIGMA_V0] = params.sigma_V0, params.d_sigma_V0
+        packed[TF_TAU_V0], packed[TF_D_TAU_V0] = params.tau_V0, params.d_tau_V0
+        packed[TF_P0:] = params.full_coefficients
         packed.flags.writeable = False
         self._packed = packed
 
