@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from adexmf import stimuli
-from adexmf.errors import ParameterError
+from adexmf.errors import InputRangeError, ParameterError
+from adexmf.theory.fluctuations import MAX_RATE
 
 
 def test_double_gaussian_shape():
@@ -58,3 +59,41 @@ def test_parse_stimulus():
 def test_bad_stimuli_give_clear_errors(text, message):
     with pytest.raises(ParameterError, match=message):
         stimuli.parse_stimulus(text)
+
+
+def test_sample_waveform_on_any_grid():
+    """One sampler for every caller: the network's n times k dt, the mean field's n + 1."""
+    for n in (10, 11):
+        t = np.arange(n) * 1e-4
+        for waveform, expected in (
+            (3.0, np.full(n, 3.0)),
+            (np.arange(n, dtype=float), np.arange(n)),
+            (lambda s: 2.0, np.full(n, 2.0)),  # a callable may return a scalar
+            (lambda s: s / 1e-4, np.arange(n)),
+            (stimuli.Stimulus("ramp", {"amplitude": 4.0, "duration": 5e-4}),
+             stimuli.ramp(t, 4.0, 5e-4)),
+        ):  # fmt: skip
+            values = stimuli.sample_waveform(waveform, t, "drive")
+            np.testing.assert_allclose(values, expected)
+            assert values.shape == t.shape and values.dtype == np.float64
+            assert values.flags["C_CONTIGUOUS"] and values.flags["WRITEABLE"]
+    source = np.ones(10)
+    values = stimuli.sample_waveform(source, np.arange(10) * 1e-4, "drive")
+    values[0] = 5.0
+    assert source[0] == 1.0  # a new array: the caller's input is never aliased
+
+
+@pytest.mark.parametrize(
+    ("waveform", "message"),
+    [
+        (np.ones(9), "drive has 9 time samples; the grid has 10 times"),
+        (lambda s: np.ones((2, 10)), r"drive has shape \(2, 10\); the grid has 10"),
+        (-1.0, r"drive = -1 Hz is not admissible \(at t = 0 s\); allowed: finite rates >= 0 Hz"),
+        (np.r_[np.zeros(4), np.nan, np.zeros(5)], r"drive = nan Hz .*at t = 0.0004 s"),
+        (2 * MAX_RATE, f"<= {MAX_RATE:g} Hz"),
+        (lambda s: np.where(s > 5e-4, np.inf, 0.0), r"drive = inf Hz .*at t = 0.0006 s"),
+    ],
+)
+def test_sample_waveform_errors_name_the_input(waveform, message):
+    with pytest.raises(InputRangeError, match=message):
+        stimuli.sample_waveform(waveform, np.arange(10) * 1e-4, "drive")

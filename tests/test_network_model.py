@@ -18,9 +18,9 @@ from adexmf.network import (
     Recorders,
     bin_rates,
     make_dataset,
-    sample_waveform,
     stationary_statistics,
 )
+from adexmf.stimuli import ramp, sample_waveform
 from adexmf.store import write_netcdf
 
 
@@ -57,6 +57,12 @@ def test_drive_ramp_then_constant():
         Drive(events="gaussian")
 
 
+def test_drive_ramp_is_the_stimulus_ramp():
+    t = np.linspace(0.0, 0.3, 31)
+    np.testing.assert_array_equal(Drive(rate=4.0, ramp=0.1).rate_at(t), ramp(t, 4.0, 0.1))
+    np.testing.assert_array_equal(Drive(rate=3.0, ramp=0.0).rate_at(t), ramp(t, 3.0, 0.0))
+
+
 def test_waveforms_array_or_callable():
     t = np.arange(10) * 1e-4
     np.testing.assert_allclose(sample_waveform(lambda s: 2 * s / 1e-4, t, "x"), np.arange(10) * 2)
@@ -66,6 +72,11 @@ def test_waveforms_array_or_callable():
         sample_waveform(np.ones(9), t, "x")
     with pytest.raises(InputRangeError, match=">= 0 Hz"):
         sample_waveform(-np.ones(10), t, "x")
+    # The network samples its waveforms on its own grid with the shared function.
+    m = NetworkModel.from_preset(n_total=1000, afferent=Afferent(lambda s: 2 * s / 1e-4))
+    np.testing.assert_allclose(m.afferent_rates(1e-3)["exc"], np.arange(10) * 2)
+    with pytest.raises(InputRangeError, match="afferent waveform = -1 Hz is not admissible"):
+        m.external_rates(1e-3, afferent=-1.0)
 
 
 def test_external_rates_with_afferent_on_one_population():

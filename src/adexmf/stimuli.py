@@ -4,6 +4,10 @@ Every function takes times in seconds (scalar or array) and returns rates in Hz 
 same shape; parameters are SI (Hz, s, m). :func:`parse_stimulus` reads the compact text
 form used on the command line, e.g. ``"double-gaussian:A=2Hz,t0=800ms,tau1=60ms,tau2=100ms"``,
 and :class:`Stimulus` keeps the kind and parameters together with a readable description.
+
+:func:`sample_waveform` is the one place where an input rate given as a constant, an array or
+a function of time (:data:`Waveform`) is turned into checked values on a simulation grid; the
+spiking network and the mean field both call it, each with its own grid.
 """
 
 from __future__ import annotations
@@ -13,10 +17,63 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import ParameterError, check_range
+from .errors import InputRangeError, ParameterError, check_range
+from .theory.fluctuations import MAX_RATE
 from .units import format_quantity, parse_quantity
 
 ArrayLike = float | np.ndarray
+
+#: An input rate (Hz per synapse) over time: a constant, an array of one value per time of
+#: the caller's grid, or a callable of the time array (s) returning a scalar or an array of
+#: the same shape (a :class:`Stimulus`, ``functools.partial(double_gaussian, ...)``...).
+Waveform = float | np.ndarray | Callable[[np.ndarray], float | np.ndarray]
+
+
+def sample_waveform(waveform: Waveform, times: np.ndarray, name: str) -> np.ndarray:
+    """Sample an input rate on a simulation grid and check it.
+
+    Parameters
+    ----------
+    waveform : float, ndarray or callable
+        Rate (Hz): a constant, an array of ``len(times)`` values (one per grid time), or a
+        function of the time array (s) returning a scalar or an array shaped like ``times``.
+    times : ndarray
+        The caller's grid (s), e.g. the network's n times ``k dt`` (k = 0 .. n - 1) or the
+        mean field's n + 1 times (k = 0 .. n).
+    name : str
+        Name of the input, used in error messages (``"drive"``, ``"afferent"``...).
+
+    Returns
+    -------
+    ndarray
+        Rates (Hz): a new C-contiguous, writable float64 array shaped like ``times``, finite
+        and in [0, :data:`~adexmf.theory.fluctuations.MAX_RATE`] Hz.
+
+    Raises
+    ------
+    InputRangeError
+        If the values are not one per grid time, or a rate is negative, not finite or above
+        ``MAX_RATE``; the message names the input, the value and its time.
+    """
+    t = np.asarray(times, dtype=np.float64)
+    raw = waveform(t) if callable(waveform) else waveform
+    values = np.asarray(raw, dtype=np.float64)
+    if values.ndim == 0:
+        values = np.full(t.shape, float(values))
+    if values.shape != t.shape:
+        found = f"{values.size} time samples" if values.ndim == 1 else f"shape {values.shape}"
+        raise InputRangeError(
+            f"{name} has {found}; the grid has {t.size} times (give one value per time of the "
+            f"simulation grid of {t.size} steps, a constant, or a callable of t in s)"
+        )
+    good = np.isfinite(values) & (values >= 0.0) & (values <= MAX_RATE)
+    if not good.all():
+        k = np.unravel_index(int(np.argmin(good)), good.shape)
+        raise InputRangeError(
+            f"{name} = {values[k]:g} Hz is not admissible (at t = {t[k]:g} s); allowed: "
+            f"finite rates >= 0 Hz and <= {MAX_RATE:g} Hz"
+        )
+    return np.array(values, dtype=np.float64, order="C", copy=True)
 
 
 def _check_amplitude(amplitude: float) -> float:

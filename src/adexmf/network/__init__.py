@@ -29,9 +29,7 @@ from .model import (
     Drive,
     NetworkModel,
     Population,
-    RateWaveform,
     Recorders,
-    sample_waveform,
 )
 
 #: Backends accepted by :func:`simulate`.
@@ -110,12 +108,10 @@ __all__ = [
     "Drive",
     "NetworkModel",
     "Population",
-    "RateWaveform",
     "RawRecording",
     "Recorders",
     "bin_rates",
     "make_dataset",
-    "sample_waveform",
     "simulate",
     "stationary_statistics",
 ]

@@ -33,8 +33,9 @@ import platformdirs
 import xarray as xr
 
 from ..errors import AdexmfError, ParameterError
+from ..stimuli import Waveform, sample_waveform
 from .analysis import RawRecording, make_dataset
-from .model import POPULATIONS, NetworkModel, Population, RateWaveform, sample_waveform
+from .model import POPULATIONS, NetworkModel, Population
 
 #: Runtime code-generation targets accepted by :func:`run_runtime`.
 RUNTIME_TARGETS: tuple[str, ...] = ("cython", "numpy")
@@ -427,8 +428,8 @@ class Brian2Standalone:
         self,
         seed: int,
         *,
-        drive: RateWaveform | None = None,
-        afferent: RateWaveform | None = None,
+        drive: Waveform | None = None,
+        afferent: Waveform | None = None,
     ) -> xr.Dataset:
         """Run the compiled simulation (no recompilation) and return its Dataset.
 
@@ -436,7 +437,7 @@ class Brian2Standalone:
         ----------
         seed : int
             Seed of every random draw (connectivity, drive), 0 <= seed < 2**32.
-        drive, afferent : RateWaveform, optional
+        drive, afferent : Waveform, optional
             Drive and afferent waveforms per synapse (Hz) replacing the model's; arrays on
             the grid ``k dt`` or callables of t (s).
 

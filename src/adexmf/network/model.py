@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -34,6 +34,7 @@ import numpy as np
 
 from ..errors import InputRangeError, ParameterError, check_range
 from ..params import Cell, Preset, Synapses, load_preset, to_mapping
+from ..stimuli import Waveform, ramp, sample_waveform
 
 DriveModel = Literal["independent", "population"]
 DRIVE_MODELS: tuple[str, ...] = ("independent", "population")
@@ -43,47 +44,6 @@ DRIVE_EVENTS: tuple[str, ...] = ("bernoulli", "poisson")
 POPULATIONS: tuple[str, str] = ("exc", "inh")
 #: Variables that can be traced in sample cells, with their SI units.
 TRACE_UNITS: dict[str, str] = {"V": "V", "G_e": "S", "G_i": "S", "w": "A"}
-
-#: A rate waveform (Hz per synapse): a constant, an array sampled on the simulation grid
-#: ``t_k = k dt`` (k = 0 .. n_steps - 1), or a callable of the time array (s).
-RateWaveform = float | np.ndarray | Callable[[np.ndarray], np.ndarray]
-
-
-def sample_waveform(waveform: RateWaveform, times: np.ndarray, name: str) -> np.ndarray:
-    """Sample a rate waveform on the simulation grid.
-
-    Parameters
-    ----------
-    waveform : float, ndarray or callable
-        Rate per synapse (Hz): a constant, an array of ``len(times)`` values, or a function
-        of the time array (s) returning an array of the same shape.
-    times : ndarray
-        Grid ``k dt`` (s).
-    name : str
-        Name used in error messages.
-
-    Returns
-    -------
-    ndarray
-        Rates (Hz), float64, shape ``times.shape``, finite and >= 0.
-    """
-    if callable(waveform):
-        values = np.asarray(waveform(times), dtype=np.float64)
-        if values.ndim == 0:
-            values = np.full(times.shape, float(values))
-    elif np.ndim(waveform) == 0:
-        values = np.full(times.shape, float(waveform))  # type: ignore[arg-type]
-    else:
-        values = np.asarray(waveform, dtype=np.float64)
-    if values.shape != times.shape:
-        raise InputRangeError(
-            f"{name}: the waveform has shape {values.shape}; it must be sampled on the "
-            f"simulation grid of {times.size} steps (t = k dt), or be a callable of t"
-        )
-    if not np.all(np.isfinite(values)) or np.any(values < 0):
-        bad = values[~(np.isfinite(values) & (values >= 0))][0]
-        raise InputRangeError(f"{name}: rates must be finite and >= 0 Hz; found {bad:g} Hz")
-    return values
 
 
 @dataclass(frozen=True)
@@ -150,11 +110,19 @@ class Drive:
             )
 
     def rate_at(self, times: np.ndarray) -> np.ndarray:
-        """Drive rate per synapse (Hz) at ``times`` (s): linear ramp, then constant."""
-        t = np.asarray(times, dtype=np.float64)
-        if self.ramp == 0.0:
-            return np.full(t.shape, self.rate)
-        return self.rate * np.clip(t / self.ramp, 0.0, 1.0)
+        """Drive rate per synapse at ``times``: linear ramp, then constant (SPEC 2.3).
+
+        Parameters
+        ----------
+        times : ndarray
+            Times (s), >= 0 on a simulation grid.
+
+        Returns
+        -------
+        ndarray
+            Rates (Hz), float64, shaped like ``times`` (:func:`adexmf.stimuli.ramp`).
+        """
+        return np.asarray(ramp(times, self.rate, self.ramp), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -164,12 +132,13 @@ class Afferent:
     Attributes
     ----------
     waveform : float, ndarray or callable
-        Rate per synapse (Hz), see :data:`RateWaveform`.
+        Rate per synapse (Hz), see :data:`adexmf.stimuli.Waveform`; sampled on the grid
+        ``k dt`` by :func:`adexmf.stimuli.sample_waveform`.
     population : {"exc", "inh"}
         Target population (the paper stimulates the excitatory one).
     """
 
-    waveform: RateWaveform = field(compare=False)
+    waveform: Waveform = field(compare=False)
     population: str = "exc"
 
     def __post_init__(self) -> None:
@@ -420,8 +389,8 @@ class NetworkModel:
     def external_rates(
         self,
         duration: float,
-        drive: RateWaveform | None = None,
-        afferent: RateWaveform | None = None,
+        drive: Waveform | None = None,
+        afferent: Waveform | None = None,
     ) -> dict[str, np.ndarray]:
         """Total external rate per synapse of each population on the grid (Hz).
 
@@ -429,7 +398,7 @@ class NetworkModel:
         ----------
         duration : float
             Run duration (s).
-        drive, afferent : RateWaveform, optional
+        drive, afferent : Waveform, optional
             Override the model's drive and afferent waveforms (used by reruns of a compiled
             simulation with other inputs).
 
