@@ -8,10 +8,13 @@ step. The "independent" drive is a per-neuron Bernoulli (or Poisson) number of e
 step (``run_regularly`` in the synapse slot); the "population" drive is a ``PoissonGroup``
 of N_e sources.
 
-Compiled code lives in the user's cache directory
-(``platformdirs.user_cache_dir("adexmf")/brian2``): Cython extensions of the runtime mode
-under ``cython/``, C++ standalone projects under ``standalone/<hash of the network>``, never
-in the working folder.
+The cells are the one Brian2 transcription of the AdEx equations,
+:func:`adexmf.brian2_adex.adex_brian2` with the "ode" conductance mechanism (also used, with
+exact conductance decay, by the single-cell cross-check); Brian2 is set up by
+:func:`adexmf.brian2_adex.configure_brian2`. Compiled code lives in the user's cache directory
+(:func:`adexmf.brian2_adex.cache_dir`): Cython extensions of the runtime mode under
+``cython/``, C++ standalone projects under ``standalone/<hash of the network>``, never in the
+working folder.
 
 Standalone mode compiles once per network structure and duration; :meth:`Brian2Standalone.run`
 reruns the binary with another seed (read from the environment by code inserted at the top
@@ -29,38 +32,35 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import platformdirs
 import xarray as xr
 
+from ..brian2_adex import (
+    RUNTIME_TARGETS,
+    adex_brian2,
+    cache_dir,
+    clear_cache,
+    configure_brian2,
+)
 from ..errors import AdexmfError, ParameterError
 from ..stimuli import Waveform, sample_waveform
 from .analysis import RawRecording, make_dataset
-from .model import POPULATIONS, NetworkModel, Population
+from .model import POPULATIONS, NetworkModel
 
-#: Runtime code-generation targets accepted by :func:`run_runtime`.
-RUNTIME_TARGETS: tuple[str, ...] = ("cython", "numpy")
+__all__ = [
+    "RUNTIME_TARGETS",
+    "SEED_VARIABLE",
+    "Brian2Standalone",
+    "cache_dir",
+    "clear_cache",
+    "configure_brian2",
+    "run_runtime",
+    "run_standalone",
+]
+
 #: Environment variable through which a standalone binary receives its seed.
 SEED_VARIABLE = "ADEXMF_SEED"
 
 _active_standalone: Brian2Standalone | None = None
-
-
-def cache_dir() -> Path:
-    """Folder of Brian2's compiled code for adexmf (in the user's cache directory)."""
-    path = Path(platformdirs.user_cache_dir("adexmf")) / "brian2"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def configure_brian2(target: str) -> None:
-    """Set Brian2's preferences: code target, cache folders, quiet logging."""
-    from brian2 import prefs
-
-    prefs.codegen.target = target
-    prefs.codegen.runtime.cython.cache_dir = str(cache_dir() / "cython")
-    prefs.codegen.runtime.cython.multiprocess_safe = True
-    prefs.logging.file_log = False
-    prefs.logging.console_log_level = "WARNING"
 
 
 def _max_rss_bytes() -> int:
@@ -68,45 +68,6 @@ def _max_rss_bytes() -> int:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return int(max(own, children) * 1024)
-
-
-def _equations(pop: Population) -> str:
-    """AdEx equations of SPEC 2.1 for one population, in Brian2 syntax."""
-    cell = pop.cell
-    exponential = " + g_L*delta_T*exp((V - V_T)/delta_T)" if cell.delta_T > 0 else ""
-    adaptation = "dw/dt = (a*(V - E_L) - w)/tau_w : amp" if cell.has_adaptation else "w : amp"
-    return f"""
-    dV/dt = (g_L*(E_L - V){exponential} + G_e*(E_e - V) + G_i*(E_i - V) - w)/C_m : volt (unless refractory)
-    {adaptation}
-    dG_e/dt = -G_e/tau_e : siemens
-    dG_i/dt = -G_i/tau_i : siemens
-    """  # noqa: E501
-
-
-def _namespace(model: NetworkModel, pop: Population) -> dict[str, Any]:
-    """Constants of one population's equations, as Brian2 quantities."""
-    from brian2 import amp, farad, second, siemens, volt
-
-    cell, syn = pop.cell, model.synapses
-    return {
-        "g_L": cell.g_L * siemens,
-        "C_m": cell.C_m * farad,
-        "E_L": cell.E_L * volt,
-        "V_T": cell.V_T * volt,
-        "V_reset": cell.V_reset * volt,
-        "V_spike": cell.spike_threshold * volt,
-        "delta_T": cell.delta_T * volt,
-        "a": cell.a * siemens,
-        "b": cell.b * amp,
-        "tau_w": (cell.tau_w or 1.0) * second,
-        "E_e": syn.E_e * volt,
-        "E_i": syn.E_i * volt,
-        "tau_e": syn.tau_e * second,
-        "tau_i": syn.tau_i * second,
-        "Q_e": syn.Q_e * siemens,
-        "Q_i": syn.Q_i * siemens,
-        "K_ext": model.K_e,
-    }
 
 
 class _Built:
@@ -142,21 +103,12 @@ class _Built:
                     name="rate_afferent",
                 )
 
+        cells = {pop.name: adex_brian2(pop.cell, model.synapses) for pop in model.populations}
         for pop in model.populations:
-            ns = _namespace(model, pop)
+            extra: dict[str, Any] = {"K_ext": model.K_e}
             if independent:
-                ns[f"rate_ext_{pop.name}"] = self.timed[f"rate_{pop.name}"]
-            reset = "V = V_reset; w += b" if pop.cell.has_adaptation else "V = V_reset"
-            group = b2.NeuronGroup(
-                pop.size,
-                _equations(pop),
-                threshold="V > V_spike",
-                reset=reset,
-                refractory=pop.cell.t_ref * b2.second,
-                method="euler",
-                namespace=ns,
-                name=pop.name,
-            )
+                extra[f"rate_ext_{pop.name}"] = self.timed[f"rate_{pop.name}"]
+            group = cells[pop.name].neuron_group(pop.size, namespace=extra, name=pop.name)
             group.V = model.V_init * b2.volt
             if independent:
                 # SPEC 2.3 [code]: one Bernoulli event per step, probability dt K_e nu(t);
@@ -168,7 +120,7 @@ class _Built:
                     else f"poisson({mean})"
                 )
                 group.run_regularly(
-                    f"G_e += Q_e * {events}",
+                    cells[pop.name].conductance_update(excitatory=events),
                     when="synapses",
                     name=f"drive_{pop.name}",
                 )
@@ -183,7 +135,7 @@ class _Built:
                     self.groups[pre.name],
                     self.groups[post.name],
                     on_pre=f"G_{kind}_post += Q_{kind}",
-                    namespace=_namespace(model, post),
+                    namespace={f"Q_{kind}": cells[post.name].namespace[f"Q_{kind}"]},
                     name=f"syn_{pre.name}_{post.name}",
                 )
                 if pre.name == post.name:
@@ -522,11 +474,3 @@ def run_standalone(
     """
     with Brian2Standalone(model, duration, threads=threads) as sim:
         return sim.run(seed)
-
-
-def clear_cache() -> None:
-    """Delete adexmf's compiled Brian2 code (Cython extensions and standalone projects)."""
-    import shutil
-
-    shutil.rmtree(cache_dir(), ignore_errors=True)
-    os.makedirs(cache_dir(), exist_ok=True)

@@ -508,50 +508,30 @@ def simulate_cells_brian2(
     """
     import brian2 as b2
 
-    from ..network.brian2_backend import configure_brian2
+    from ..brian2_adex import RUNTIME_TARGETS, adex_brian2, configure_brian2
 
-    if target not in ("numpy", "cython"):
-        raise ParameterError(f"target = {target!r}; allowed: 'numpy', 'cython'")
+    if target not in RUNTIME_TARGETS:
+        raise ParameterError(f"target = {target!r}; allowed: {', '.join(RUNTIME_TARGETS)}")
     e, i = np.broadcast_arrays(np.asarray(nu_e, float), np.asarray(nu_i, float))
     e = _per_cell("nu_e", e.ravel(), e.size, 0.0, MAX_INPUT_RATE, "Hz")
     i = _per_cell("nu_i", i.ravel(), i.size, 0.0, MAX_INPUT_RATE, "Hz")
     configure_brian2(target)  # same code target, cache folder and logging as the network
     b2.seed(int(seed))
-    exp_term = "+ g_L*delta_T*exp((V - V_T)/delta_T)" if cell.delta_T > 0 else ""
-    w_eq = "dw/dt = (a*(V - E_L) - w)/tau_w : amp" if cell.tau_w is not None else "w : amp"
-    currents = f"g_L*(E_L - V) {exp_term} + Ge*(E_e - V) + Gi*(E_i - V) - w"
-    eqs = f"""
-    dV/dt = ({currents})/C_m : volt (unless refractory)
-    {w_eq}
-    Ge : siemens
-    Gi : siemens
-    lam_e : 1
-    lam_i : 1
-    """
-    s = synapses
-    namespace = {
-        "g_L": cell.g_L * b2.siemens, "C_m": cell.C_m * b2.farad, "E_L": cell.E_L * b2.volt,
-        "V_T": cell.V_T * b2.volt, "delta_T": cell.delta_T * b2.volt, "a": cell.a * b2.siemens,
-        "b": cell.b * b2.amp, "tau_w": (cell.tau_w or 1.0) * b2.second,
-        "V_spike": cell.spike_threshold * b2.volt, "V_reset": cell.V_reset * b2.volt,
-        "E_e": s.E_e * b2.volt, "E_i": s.E_i * b2.volt, "Q_e": s.Q_e * b2.siemens,
-        "Q_i": s.Q_i * b2.siemens, "decay_e": math.exp(-dt / s.tau_e),
-        "decay_i": math.exp(-dt / s.tau_i),
-    }  # fmt: skip
+    # The one Brian2 AdEx transcription, with the kernel's exact conductance decay.
+    cells = adex_brian2(
+        cell, synapses, conductances="exact", dt=dt, extra_equations="lam_e : 1\nlam_i : 1"
+    )
     clock = b2.Clock(dt=dt * b2.second)
-    group = b2.NeuronGroup(
-        e.size, eqs, threshold="V > V_spike", reset="V = V_reset; w += b",
-        refractory=cell.t_ref * b2.second, method="euler", namespace=namespace, clock=clock,
-    )  # fmt: skip
+    group = cells.neuron_group(e.size, clock=clock)
     group.V = cell.E_L * b2.volt
     group.lam_e = network.K_e * e * dt
     group.lam_i = network.K_i * i * dt
     # after the state update of each step: exact decay, then this step's Poisson events
     group.run_regularly(
-        "Ge = Ge*decay_e + Q_e*poisson(lam_e)\nGi = Gi*decay_i + Q_i*poisson(lam_i)",
+        cells.conductance_update("poisson(lam_e)", "poisson(lam_i)"),
         when="groups", order=1, clock=clock,
     )  # fmt: skip
     spikes = b2.SpikeMonitor(group, record=False)
     net = b2.Network(group, spikes)
-    net.run(duration * b2.second, namespace=namespace)
+    net.run(duration * b2.second, namespace={})
     return np.asarray(spikes.count[:], dtype=float) / duration

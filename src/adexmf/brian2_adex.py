@@ -1,0 +1,254 @@
+"""The one Brian2 transcription of the AdEx cell (SPEC 2.1) and Brian2's set-up for adexmf.
+
+Both Brian2 routes of the toolkit build their ``NeuronGroup`` from :func:`adex_brian2`: the
+spiking network (:mod:`adexmf.network.brian2_backend`) and the single-cell cross-check
+(:func:`adexmf.singlecell.simulate.simulate_cells_brian2`). They differ only in the
+conductance mechanism, a parameter here:
+
+``"ode"`` (the network)
+    ``dG_s/dt = -G_s / tau_s`` is integrated by Brian2's state updater (forward Euler with
+    the rest of the state); presynaptic events add ``Q_s`` (synapses, drive).
+``"exact"`` (the single-cell cross-check)
+    ``G_s`` is a plain variable; after each state update it decays exactly,
+    ``G_s <- G_s exp(-dt / tau_s)``, and jumps by ``Q_s`` times the step's event count, as
+    the compiled single-cell kernel does (:mod:`adexmf.singlecell.simulate`).
+
+Membrane, adaptation, threshold ``V > V_T + 5 delta_T`` (V_T when delta_T = 0), reset
+``V <- V_reset, w <- w + b`` and refractoriness (V held, threshold not tested, w evolving)
+are written once, here. Brian2 itself is imported only when a function needs it.
+
+Compiled code lives in the user's cache directory
+(``platformdirs.user_cache_dir("adexmf")/brian2``): Cython extensions under ``cython/``, C++
+standalone projects under ``standalone/``, never in the working folder.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from .errors import ParameterError
+from .params import Cell, Synapses
+
+#: Conductance mechanisms of :func:`adex_brian2`.
+CONDUCTANCE_MECHANISMS: tuple[str, ...] = ("ode", "exact")
+#: Brian2 code-generation targets of the runtime mode.
+RUNTIME_TARGETS: tuple[str, ...] = ("cython", "numpy")
+#: Integration method of every adexmf NeuronGroup (SPEC 2.3: forward Euler).
+METHOD = "euler"
+
+
+def cache_dir() -> Path:
+    """Folder of Brian2's compiled code for adexmf (in the user's cache directory).
+
+    Returns
+    -------
+    Path
+        ``platformdirs.user_cache_dir("adexmf")/brian2``, created if needed.
+    """
+    path = Path(platformdirs.user_cache_dir("adexmf")) / "brian2"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def clear_cache() -> None:
+    """Delete adexmf's compiled Brian2 code (Cython extensions and standalone projects)."""
+    shutil.rmtree(cache_dir(), ignore_errors=True)
+    os.makedirs(cache_dir(), exist_ok=True)
+
+
+def configure_brian2(target: str) -> None:
+    """Set Brian2's preferences: code target, cache folders, quiet logging.
+
+    Parameters
+    ----------
+    target : {"cython", "numpy"}
+        Runtime code-generation target (the standalone device sets up its own code).
+    """
+    from brian2 import prefs
+
+    prefs.codegen.target = target
+    prefs.codegen.runtime.cython.cache_dir = str(cache_dir() / "cython")
+    prefs.codegen.runtime.cython.multiprocess_safe = True
+    prefs.logging.file_log = False
+    prefs.logging.console_log_level = "WARNING"
+
+
+@dataclass(frozen=True)
+class AdExBrian2:
+    """The Brian2 form of one AdEx cell type: what a ``NeuronGroup`` needs.
+
+    Attributes
+    ----------
+    equations : str
+        Model equations (Brian2 syntax): ``V`` (volt, unless refractory), ``w`` (amp; a
+        constant 0 for a cell without adaptation), ``G_e``, ``G_i`` (siemens).
+    threshold : str
+        Spike condition ``"V > V_spike"``.
+    reset : str
+        ``"V = V_reset; w += b"`` (``"V = V_reset"`` without adaptation).
+    refractory : str
+        Refractory period, ``"t_ref"`` (a constant of the namespace).
+    namespace : dict
+        Constants of the strings above as Brian2 quantities (SI values of the cell and
+        synapses; ``decay_e``, ``decay_i`` for the "exact" mechanism).
+    conductances : {"ode", "exact"}
+        Conductance mechanism (see the module docstring).
+    """
+
+    equations: str
+    threshold: str
+    reset: str
+    refractory: str
+    namespace: dict[str, Any] = field(compare=False)
+    conductances: str
+
+    def conductance_update(self, excitatory: str = "", inhibitory: str = "") -> str:
+        """Brian2 statements applying one step's synaptic events to the conductances.
+
+        Parameters
+        ----------
+        excitatory, inhibitory : str
+            Brian2 expressions of the number of events of the step (e.g.
+            ``"poisson(lam_e)"``); empty for none.
+
+        Returns
+        -------
+        str
+            With "ode": ``G_s += Q_s*(events)`` for each given input. With "exact": the
+            exact decay of both conductances plus ``Q_s*(events)``; run it after the state
+            update (``when="groups", order=1``) of every step.
+        """
+        lines = []
+        for kind, events in (("e", excitatory), ("i", inhibitory)):
+            jump = f"Q_{kind}*({events})" if events else ""
+            if self.conductances == "exact":
+                lines.append(f"G_{kind} = G_{kind}*decay_{kind}" + (f" + {jump}" if jump else ""))
+            elif jump:
+                lines.append(f"G_{kind} += {jump}")
+        return "\n".join(lines)
+
+    def neuron_group(self, n: int, *, namespace: dict[str, Any] | None = None, **kwargs: Any):
+        """A ``brian2.NeuronGroup`` of ``n`` such cells, integrated by forward Euler.
+
+        Parameters
+        ----------
+        n : int
+            Number of cells.
+        namespace : dict, optional
+            Extra constants or functions (e.g. ``TimedArray`` rates) merged into
+            :attr:`namespace`.
+        **kwargs
+            Passed to ``NeuronGroup`` (``name``, ``clock``...).
+        """
+        from brian2 import NeuronGroup
+
+        return NeuronGroup(
+            n,
+            self.equations,
+            threshold=self.threshold,
+            reset=self.reset,
+            refractory=self.refractory,
+            method=METHOD,
+            namespace={**self.namespace, **(namespace or {})},
+            **kwargs,
+        )
+
+
+def adex_brian2(
+    cell: Cell,
+    synapses: Synapses,
+    *,
+    conductances: str = "ode",
+    dt: float | None = None,
+    extra_equations: str = "",
+) -> AdExBrian2:
+    """Build the Brian2 equations of an AdEx cell with conductance synapses (SPEC 2.1).
+
+    Parameters
+    ----------
+    cell : Cell
+        Cell parameters (SI).
+    synapses : Synapses
+        Synaptic increments Q (S), time constants tau (s) and reversal potentials E (V).
+    conductances : {"ode", "exact"}
+        Conductance mechanism: integrated decay with events added by synapses ("ode", the
+        network), or exact per-step decay applied by :meth:`AdExBrian2.conductance_update`
+        ("exact", the single-cell cross-check).
+    dt : float, optional
+        Time step (s); required by "exact" (decay factors ``exp(-dt / tau)``).
+    extra_equations : str
+        Further variable lines appended to the equations (e.g. ``"lam_e : 1"``).
+
+    Returns
+    -------
+    AdExBrian2
+        Equations, threshold, reset, refractory period and their namespace.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown mechanism, or "exact" without a positive dt.
+    """
+    from brian2 import amp, farad, second, siemens, volt
+
+    if conductances not in CONDUCTANCE_MECHANISMS:
+        raise ParameterError(
+            f"conductances = {conductances!r}; allowed: {', '.join(CONDUCTANCE_MECHANISMS)}"
+        )
+    exponential = " + g_L*delta_T*exp((V - V_T)/delta_T)" if cell.delta_T > 0 else ""
+    adaptation = "dw/dt = (a*(V - E_L) - w)/tau_w : amp" if cell.has_adaptation else "w : amp"
+    if conductances == "ode":
+        synaptic = "dG_e/dt = -G_e/tau_e : siemens\ndG_i/dt = -G_i/tau_i : siemens"
+    else:
+        synaptic = "G_e : siemens\nG_i : siemens"
+    # SPEC 2.1: C_m dV/dt = g_L (E_L - V) + g_L D_T exp((V - V_T)/D_T) + G_e (E_e - V)
+    #                       + G_i (E_i - V) - w
+    membrane = (
+        f"dV/dt = (g_L*(E_L - V){exponential} + G_e*(E_e - V) + G_i*(E_i - V) - w)/C_m"
+        " : volt (unless refractory)"
+    )
+    equations = "\n".join(
+        line for line in (membrane, adaptation, synaptic, extra_equations) if line
+    )
+    s = synapses
+    namespace: dict[str, Any] = {
+        "g_L": cell.g_L * siemens,
+        "C_m": cell.C_m * farad,
+        "E_L": cell.E_L * volt,
+        "V_T": cell.V_T * volt,
+        "V_reset": cell.V_reset * volt,
+        "V_spike": cell.spike_threshold * volt,
+        "delta_T": cell.delta_T * volt,
+        "a": cell.a * siemens,
+        "b": cell.b * amp,
+        "tau_w": (cell.tau_w or 1.0) * second,
+        "t_ref": cell.t_ref * second,
+        "E_e": s.E_e * volt,
+        "E_i": s.E_i * volt,
+        "tau_e": s.tau_e * second,
+        "tau_i": s.tau_i * second,
+        "Q_e": s.Q_e * siemens,
+        "Q_i": s.Q_i * siemens,
+    }
+    if conductances == "exact":
+        if dt is None or not dt > 0:
+            raise ParameterError(
+                f"dt = {dt!r}; the 'exact' conductance mechanism needs the time step (s), > 0"
+            )
+        namespace["decay_e"] = math.exp(-dt / s.tau_e)
+        namespace["decay_i"] = math.exp(-dt / s.tau_i)
+    return AdExBrian2(
+        equations=equations,
+        threshold="V > V_spike",
+        reset="V = V_reset; w += b" if cell.has_adaptation else "V = V_reset",
+        refractory="t_ref",
+        namespace=namespace,
+        conductances=conductances,
+    )
