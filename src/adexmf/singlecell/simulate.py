@@ -34,6 +34,25 @@ import numpy as np
 from numba import njit, prange
 
 from ..errors import InputRangeError, ParameterError, check_range
+from ..layouts import (
+    N_SINGLE_CELL,
+    SC_A,
+    SC_B,
+    SC_C_M,
+    SC_DELTA_T,
+    SC_E_E,
+    SC_E_I,
+    SC_E_L,
+    SC_G_L,
+    SC_Q_E,
+    SC_Q_I,
+    SC_TAU_E,
+    SC_TAU_I,
+    SC_TAU_W,
+    SC_V_RESET,
+    SC_V_SPIKE,
+    SC_V_T,
+)
 from ..params import DEFAULT_NETWORK, Cell, Network, Synapses
 
 #: Largest admissible presynaptic rate per synapse (Hz).
@@ -63,14 +82,16 @@ def pack_cell_params(cell: Cell, synapses: Synapses, spiking: bool = True) -> np
     delta_T = cell.delta_T if spiking else 0.0
     threshold = cell.spike_threshold if spiking else math.inf
     s = synapses
-    return np.array(
-        [
-            cell.g_L, cell.C_m, cell.E_L, cell.V_T, delta_T, threshold, cell.V_reset,
-            cell.a, cell.b, cell.tau_w if cell.tau_w is not None else 0.0,
-            s.Q_e, s.tau_e, s.E_e, s.Q_i, s.tau_i, s.E_i,
-        ],
-        dtype=np.float64,
+    p = np.empty(N_SINGLE_CELL, dtype=np.float64)
+    p[SC_G_L], p[SC_C_M], p[SC_E_L] = cell.g_L, cell.C_m, cell.E_L
+    p[SC_V_T], p[SC_DELTA_T], p[SC_V_SPIKE], p[SC_V_RESET] = (
+        cell.V_T, delta_T, threshold, cell.V_reset,
     )  # fmt: skip
+    p[SC_A], p[SC_B] = cell.a, cell.b
+    p[SC_TAU_W] = cell.tau_w if cell.tau_w is not None else 0.0
+    p[SC_Q_E], p[SC_TAU_E], p[SC_E_E] = s.Q_e, s.tau_e, s.E_e
+    p[SC_Q_I], p[SC_TAU_I], p[SC_E_I] = s.Q_i, s.tau_i, s.E_i
+    return p
 
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -135,9 +156,11 @@ def _simulate_kernel(
     the traces ((n_recorded, n_steps + 1)). Spikes and V moments are accumulated from step
     ``stats_start`` on.
     """
-    g_L, C_m, E_L, V_T, delta_T, V_spike, V_reset = p[0], p[1], p[2], p[3], p[4], p[5], p[6]
-    a, b, tau_w = p[7], p[8], p[9]
-    Q_e, tau_e, E_e, Q_i, tau_i, E_i = p[10], p[11], p[12], p[13], p[14], p[15]
+    g_L, C_m, E_L = p[SC_G_L], p[SC_C_M], p[SC_E_L]
+    V_T, delta_T, V_spike, V_reset = p[SC_V_T], p[SC_DELTA_T], p[SC_V_SPIKE], p[SC_V_RESET]
+    a, b, tau_w = p[SC_A], p[SC_B], p[SC_TAU_W]
+    Q_e, tau_e, E_e = p[SC_Q_E], p[SC_TAU_E], p[SC_E_E]
+    Q_i, tau_i, E_i = p[SC_Q_I], p[SC_TAU_I], p[SC_E_I]
     dt_over_C = dt / C_m
     dt_over_tau_w = dt / tau_w if tau_w > 0.0 else 0.0
     inv_delta_T = 1.0 / delta_T if delta_T > 0.0 else 0.0
