@@ -75,17 +75,43 @@ def test_small_network_rates_plausible_and_finite(small_run):
 def test_dataset_structure_and_units(small_run):
     model, ds = small_run
     assert ds.sizes["time"] == 10_000 and ds.sizes["time_bin"] == 200
-    assert ds["V"].dims == ("cell", "time") and ds.sizes["cell"] == 6
+    assert ds["V"].dims == ("time", "cell") and ds.sizes["cell"] == 6
     assert ds["V"].attrs["units"] == "V" and ds["w"].attrs["units"] == "A"
     assert ds["rate_binned"].attrs["units"] == "Hz"
     np.testing.assert_allclose(ds["drive"].values[[0, 500, 1000, 9999]], [0, 2, 4, 4])
-    assert ds["V"].values[:, 0] == pytest.approx(-0.065)
+    assert ds["V"].isel(time=0).values == pytest.approx(-0.065)
     assert (ds["spike_neuron"].values < model.n_total).all()
     assert ds.attrs["backend"] == "brian2-runtime-numpy"
     info = json.loads(ds.attrs["backend_info"])
     assert "Euler" in info["integrator"]
     # V never exceeds the spike threshold in a recorded sample.
     assert ds["V"].sel(cell=ds["cell_population"] == "exc").max() < -0.040
+
+
+def test_network_and_mean_field_datasets_compare_without_renaming(small_run):
+    """The data model's promise (docs/data-model.md): a mean-field and a network Dataset of
+    the same protocol subtract directly, no transposition, no renaming."""
+    from adexmf.meanfield import MeanFieldModel
+
+    model, net_ds = small_run
+    duration = net_ds.attrs["duration_s"]
+    mf_ds = MeanFieldModel("zerlaut2018", order=1).run(
+        duration, dt=net_ds.attrs["dt_s"], drive=model.drive.rate_at
+    )
+    assert mf_ds.attrs["dt_s"] == net_ds.attrs["dt_s"]
+    assert mf_ds.rate.dims == net_ds.rate.dims == ("time", "population")
+    diff = mf_ds.rate.interp(time=net_ds.time_bin) - net_ds.rate_binned
+    assert diff.dims == ("time_bin", "population")
+    assert diff.sizes == net_ds.rate_binned.sizes  # every bin aligned, none dropped
+    np.testing.assert_array_equal(diff.time_bin.values, net_ds.time_bin.values)
+    assert list(diff.population.values) == ["exc", "inh"]
+    assert np.isfinite(diff.values).all()
+    # Same drive on both sides, so the two start silent and settle in the same regime.
+    np.testing.assert_allclose(mf_ds.drive.interp(time=net_ds.time), net_ds.drive, atol=1e-9)
+    late = diff.sel(time_bin=slice(0.5, None)).mean("time_bin")
+    assert np.abs(late.values).max() < 5.0, late.values  # Hz; SPEC 10: the network is lower
+    per_step = mf_ds.rate.interp(time=net_ds.time) - net_ds.rate
+    assert per_step.dims == ("time", "population") and per_step.sizes == net_ds.rate.sizes
 
 
 def test_same_seed_same_run_other_seed_other_run(small_run):

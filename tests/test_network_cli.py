@@ -27,7 +27,8 @@ def test_run_json_and_netcdf(tmp_path):
     assert 0.0 < payload["nu_e"] < payload["nu_i"] < 50.0
     assert -0.07 < payload["mu_V_exc"] < -0.045
     ds = xr.load_dataset(out, engine="h5netcdf")
-    assert ds.attrs["seed"] == 5 and ds.attrs["stationary_nu_e"] == pytest.approx(payload["nu_e"])
+    assert ds.attrs["seed"] == 5
+    assert ds.attrs["stationary_nu_e_Hz"] == pytest.approx(payload["nu_e"])
     assert ds.sizes["time"] == 7000
 
 

@@ -17,9 +17,15 @@ from adexmf.network import (
     RawRecording,
     Recorders,
     bin_rates,
+    check_layout,
     make_dataset,
+    run_summary,
     stationary_statistics,
+    statistic_unit,
+    statistics_attrs,
+    statistics_from_attrs,
 )
+from adexmf.params import population_average
 from adexmf.stimuli import ramp, sample_waveform
 from adexmf.store import write_netcdf
 
@@ -167,7 +173,7 @@ def test_dataset_layout_units_and_attrs(tmp_path):
     assert ds.attrs["seed"] == 7 and ds.attrs["n_exc"] == 16
     params = json.loads(ds.attrs["parameters"])
     assert params["synapses"]["Q_e"] == "1 nS" and params["drive"]["model"] == "independent"
-    assert json.loads(ds.attrs["protocol"])["duration"] == pytest.approx(duration)
+    assert json.loads(ds.attrs["protocol"])["duration_s"] == pytest.approx(duration)
     path = write_netcdf(ds, tmp_path / "net.nc")
     back = xr.load_dataset(path, engine="h5netcdf")
     xr.testing.assert_allclose(back["rate"], ds["rate"])
@@ -185,3 +191,60 @@ def test_stationary_statistics_exclude_refractory_samples():
     assert st["nu_i"] == pytest.approx(1 / (4 * 0.015))  # one spike, 4 cells, 15 ms
     with pytest.raises(InputRangeError, match="t_start"):
         stationary_statistics(ds, t_start=0.5)
+
+
+def test_dataset_is_time_first_with_si_attrs():
+    """The data model of docs/data-model.md: time first, units everywhere, SI attrs."""
+    m, duration, ds = _synthetic()
+    assert ds["rate"].dims == ("time", "population")
+    assert ds["external_rate"].dims == ("time", "population")
+    assert ds["rate_binned"].dims == ("time_bin", "population")
+    assert ds["V"].dims == ("time", "cell") and ds["G_e"].dims == ("time", "cell")
+    np.testing.assert_allclose(ds["time_bin"].values, [2.5e-3, 7.5e-3, 12.5e-3, 17.5e-3])
+    for name, coord in ds.coords.items():
+        if coord.dtype.kind in "iuf":
+            assert "units" in coord.attrs, name
+    for name, var in ds.data_vars.items():
+        assert "units" in var.attrs, name
+    assert ds["time_bin"].attrs["units"] == "s" and ds["cell"].attrs["units"] == "1"
+    assert ds.attrs["dt_s"] == pytest.approx(1e-4) and ds.attrs["duration_s"] == duration
+    assert ds.attrs["t_ref_exc_s"] == pytest.approx(5e-3)
+    for old in ("dt", "duration", "t_ref_exc", "t_ref_inh"):
+        assert old not in ds.attrs
+    assert ds["V"].isel(time=120, cell=0).item() == pytest.approx(-0.065)
+    check_layout(ds)
+    with pytest.raises(ParameterError, match="rate has dims"):
+        check_layout(ds.assign(rate=ds["rate"].transpose()))
+    with pytest.raises(ParameterError, match="no attribute 'dt_s'"):
+        check_layout(ds.drop_attrs())
+
+
+def test_network_rate_is_the_population_average():
+    _, _, ds = _synthetic()
+    st = stationary_statistics(ds, t_start=0.0)
+    g = ds.attrs["inhibitory_fraction"]
+    assert st["nu"] == pytest.approx(population_average(st["nu_e"], st["nu_i"], g))
+    assert st["nu"] == pytest.approx(0.8 * st["nu_e"] + 0.2 * st["nu_i"])
+
+
+def test_statistics_as_si_attrs_and_summary():
+    _, _, ds = _synthetic()
+    st = stationary_statistics(ds, t_start=0.005)
+    assert statistic_unit("nu_e") == "Hz" and statistic_unit("sigma_nu_i") == "Hz"
+    assert statistic_unit("mu_V_exc") == "V" and statistic_unit("sigma_Gi_inh") == "S"
+    assert statistic_unit("mu_w_exc") == "A"
+    with pytest.raises(ParameterError, match="unknown statistic"):
+        statistic_unit("mu_X_exc")
+    attrs = statistics_attrs(st, 0.005)
+    assert attrs["stationary_start_s"] == 0.005
+    assert attrs["stationary_nu_i_Hz"] == pytest.approx(st["nu_i"])
+    assert attrs["stationary_mu_V_exc_V"] == pytest.approx(-0.06)
+    ds.attrs.update(attrs)
+    assert statistics_from_attrs(ds) == pytest.approx(st, nan_ok=True)
+    summary = run_summary(ds)
+    assert summary["n_total"] == 20 and summary["seed"] == 7 and summary["duration"] == 0.02
+    assert summary["drive"] == 4.0 and summary["drive_events"] == "bernoulli"
+    assert summary["nu_i"] == pytest.approx(st["nu_i"])
+    assert summary["stationary_start"] == 0.005
+    assert summary["simulation_s"] == 1.0 and np.isnan(summary["wall_time_s"])
+    json.dumps(summary)  # JSON-friendly

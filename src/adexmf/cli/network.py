@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import time
 from pathlib import Path
 
 import typer
@@ -97,7 +95,7 @@ def run(
 
     Rates are per neuron (Hz); V statistics exclude spikes and refractory periods.
     """
-    from ..network import simulate, stationary_statistics
+    from ..network import run_stationary, run_summary
     from ..store import write_netcdf
 
     try:
@@ -112,50 +110,35 @@ def run(
                 f"--stationary-start = {t0:g} s must lie in [0, --duration = {T:g} s); "
                 "lengthen --duration (the paper uses 1.5 s) or shorten --stationary-start"
             )
-        wall0 = time.perf_counter()
-        ds = simulate(model, T, seed, backend=backend, mode=mode, target=target, threads=threads)
-        wall = time.perf_counter() - wall0
-        stats = stationary_statistics(ds, t0)
-        ds.attrs.update({f"stationary_{k}": v for k, v in stats.items()})
+        ds = run_stationary(
+            model, T, seed, t_start=t0, backend=backend, mode=mode, target=target,
+            threads=threads,
+        )  # fmt: skip
         if out is not None:
             write_netcdf(ds, out)
     except AdexmfError as exc:
         fail(exc)
-    timings = json.loads(ds.attrs["timings"])
-    payload = {
-        "backend": ds.attrs["backend"],
-        "seed": seed,
-        "n_total": model.n_total,
-        "duration": T,
-        "drive": model.drive.rate,
-        "drive_model": model.drive.model,
-        "drive_events": json.loads(ds.attrs["protocol"])["drive_events"],
-        **stats,
-        "wall_time_s": wall,
-        **{k: float(v) for k, v in timings.items()},
-        "cpu_s_per_biological_s": float(timings["simulation_cpu_s"]) / T,
-        "out": str(out) if out is not None else None,
-    }
+    summary = run_summary(ds)
     if as_json:
-        emit_json(payload)
+        emit_json({**summary, "out": str(out) if out is not None else None})
         return
     lines = [
-        f"{ds.attrs['backend']}: {model.n_total} neurons, {T:g} s, drive {model.drive.rate:g} Hz "
-        f"({model.drive.model}), seed {seed}",
-        f"  nu_e = {stats['nu_e']:.3f} Hz   nu_i = {stats['nu_i']:.3f} Hz"
+        f"{summary['backend']}: {summary['n_total']} neurons, {T:g} s, drive "
+        f"{summary['drive']:g} Hz ({summary['drive_model']}), seed {seed}",
+        f"  nu_e = {summary['nu_e']:.3f} Hz   nu_i = {summary['nu_i']:.3f} Hz"
         f"   (after {t0 * 1e3:g} ms)",
     ]
     for pop in ("exc", "inh"):
-        if f"mu_V_{pop}" in stats:
+        if f"mu_V_{pop}" in summary:
             lines.append(
-                f"  {pop}: mu_V = {stats[f'mu_V_{pop}'] * 1e3:.2f} mV, "
-                f"sigma_V = {stats[f'sigma_V_{pop}'] * 1e3:.2f} mV, "
-                f"mu_Ge = {stats[f'mu_Ge_{pop}'] * 1e9:.2f} nS, "
-                f"mu_Gi = {stats[f'mu_Gi_{pop}'] * 1e9:.2f} nS"
+                f"  {pop}: mu_V = {summary[f'mu_V_{pop}'] * 1e3:.2f} mV, "
+                f"sigma_V = {summary[f'sigma_V_{pop}'] * 1e3:.2f} mV, "
+                f"mu_Ge = {summary[f'mu_Ge_{pop}'] * 1e9:.2f} nS, "
+                f"mu_Gi = {summary[f'mu_Gi_{pop}'] * 1e9:.2f} nS"
             )
     lines.append(
-        f"  wall time {wall:.1f} s (construction {timings['construction_s']:.1f} s, "
-        f"simulation {timings['simulation_s']:.1f} s)"
+        f"  wall time {summary['wall_time_s']:.1f} s (construction "
+        f"{summary['construction_s']:.1f} s, simulation {summary['simulation_s']:.1f} s)"
     )
     if out is not None:
         lines.append(f"  written {out}")
@@ -217,7 +200,7 @@ def cache(
     Cython extensions of the runtime mode and one C++ project per standalone network
     structure and duration; everything is rebuilt on demand.
     """
-    from ..network.brian2_backend import cache_dir, clear_cache
+    from ..brian2_adex import cache_dir, clear_cache
 
     root = cache_dir()
     if clear:

@@ -14,7 +14,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import ParameterError
-from ..network import NetworkModel, Recorders, simulate
+from ..network import NetworkModel, Recorders, check_layout, simulate
 from ..plotting import COLORS, LABELS, legend_on_top, panel_label, save_figure, style
 
 #: Duration of the protocol (s).
@@ -77,6 +77,7 @@ def plot_figure3(ds: xr.Dataset, out_dir: str | Path) -> list[Path]:
     list of Path
         The PNG and SVG files written.
     """
+    check_layout(ds)
     for var in ("V", "G_e", "G_i"):
         if var not in ds:
             raise ParameterError(
@@ -120,9 +121,10 @@ def _draw(fig, ds: xr.Dataset) -> None:
 
     # B: 5 ms-binned population rates with the drive.
     tb = ds["time_bin"].values * 1e3
-    for k, pop in enumerate(("exc", "inh")):
+    for pop in ("exc", "inh"):
         label = r"$\nu_e$ (exc.)" if pop == "exc" else r"$\nu_i$ (inh.)"
-        ax_rate.plot(tb, ds["rate_binned"].values[k], color=COLORS[pop], lw=0.9, label=label)
+        rate = ds["rate_binned"].sel(population=pop).values
+        ax_rate.plot(tb, rate, color=COLORS[pop], lw=0.9, label=label)
     ax_rate.plot(t_ms, ds["drive"].values, color=COLORS["drive"], lw=1.4, ls="--",
                  label=r"drive $\nu_{drive}$")  # fmt: skip
     ax_rate.set_ylabel("rate (Hz), 5 ms bins")
@@ -142,10 +144,11 @@ def _draw(fig, ds: xr.Dataset) -> None:
         for shade, r in enumerate(rows):
             alpha = 1.0 - 0.3 * shade
             spikes = spike_t[spike_n == cells[r]]
-            ax_v.plot(t_ms, ds["V"].values[r] * 1e3, color=COLORS[pop], lw=0.5, alpha=alpha)
+            v, g_e, g_i = (ds[var].isel(cell=r).values for var in ("V", "G_e", "G_i"))
+            ax_v.plot(t_ms, v * 1e3, color=COLORS[pop], lw=0.5, alpha=alpha)
             ax_v.vlines(spikes, -45, -35, color=COLORS[pop], lw=0.5, alpha=alpha)
-            ax_g.plot(t_ms, ds["G_i"].values[r] * 1e9, color=COLORS["inh"], lw=0.4, alpha=alpha)
-            ax_g.plot(t_ms, ds["G_e"].values[r] * 1e9, color=COLORS["exc"], lw=0.4, alpha=alpha)
+            ax_g.plot(t_ms, g_i * 1e9, color=COLORS["inh"], lw=0.4, alpha=alpha)
+            ax_g.plot(t_ms, g_e * 1e9, color=COLORS["exc"], lw=0.4, alpha=alpha)
         ax_v.set_title(f"{len(rows)} {LABELS[pop]} cells", loc="left")
         ax_v.set_ylabel("V (mV)")
         ax_v.tick_params(labelbottom=False)

@@ -6,6 +6,9 @@ Typical use::
     model = NetworkModel.from_preset("zerlaut2018", n_total=2000)
     ds = simulate(model, duration=1.5, seed=5)            # Brian2 runtime (Cython)
     stationary_statistics(ds)["nu_e"]                       # Hz, after 500 ms
+    ds.rate_binned.sel(population="exc")                    # (time_bin,), Hz
+
+Datasets follow the data model of ``docs/data-model.md`` (time first, as the mean field).
 """
 
 from __future__ import annotations
@@ -18,8 +21,13 @@ from .analysis import (
     STATIONARY_START,
     RawRecording,
     bin_rates,
+    check_layout,
     make_dataset,
+    run_summary,
     stationary_statistics,
+    statistic_unit,
+    statistics_attrs,
+    statistics_from_attrs,
 )
 from .model import (
     DRIVE_EVENTS,
@@ -31,6 +39,7 @@ from .model import (
     Population,
     Recorders,
 )
+from .protocol import run_stationary
 
 #: Backends accepted by :func:`simulate`.
 BACKENDS: tuple[str, ...] = ("brian2", "nest")
@@ -111,7 +120,13 @@ __all__ = [
     "RawRecording",
     "Recorders",
     "bin_rates",
+    "check_layout",
     "make_dataset",
+    "run_stationary",
+    "run_summary",
     "simulate",
     "stationary_statistics",
+    "statistic_unit",
+    "statistics_attrs",
+    "statistics_from_attrs",
 ]
