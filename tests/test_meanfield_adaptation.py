@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from adexmf import stimuli
-from adexmf.meanfield import MeanFieldModel, fixed_point, integrate
+from adexmf.meanfield import MeanFieldModel, fixed_point, run
 from adexmf.theory.fluctuations import shot_noise_statistics
 
 # SPEC 7 row 5: double Gaussian A = 2 Hz, t0 = 800 ms, tau1 = 60 ms, tau2 = 100 ms.
@@ -29,8 +29,8 @@ def test_adaptation_parameters_come_from_the_rs_cell(adapting):
 def test_reduces_exactly_to_first_order_without_adaptation():
     first = MeanFieldModel("zerlaut2018", order=1)
     silent = MeanFieldModel("zerlaut2018", order=1, adaptation=True, a=0.0, b=0.0)
-    a = integrate(first, 1.2, drive=4.0, afferent=ROW5, observables=False)
-    b = integrate(silent, 1.2, drive=4.0, afferent=ROW5, observables=False)
+    a = run(first, 1.2, drive=4.0, afferent=ROW5, observables=False)
+    b = run(silent, 1.2, drive=4.0, afferent=ROW5, observables=False)
     np.testing.assert_array_equal(a.rate.values, b.rate.values)
     assert float(np.abs(b.W).max()) == 0.0
     fa, fb = fixed_point(first, 4.0), fixed_point(silent, 4.0)
@@ -61,14 +61,14 @@ def test_post_stimulus_undershoot(adapting):
     """After the SPEC 7 row 5 transient the adapting mean field dips below its baseline
     (the network's undershoot that the paper's mean field misses); without adaptation the
     rate returns monotonically."""
-    ds = integrate(adapting, 2.0, drive=4.0, afferent=ROW5, record_every=10)
+    ds = run(adapting, 2.0, drive=4.0, afferent=ROW5, record_every=10)
     rate = ds.rate.sel(population="exc")
     baseline = float(rate[0])
     after = rate.sel(time=slice(1.0, 2.0))
     assert float(after.min()) < 0.9 * baseline
     assert 1.0 < float(after.idxmin()) < 1.4
     assert float(ds.W.max()) > float(ds.W[0])
-    plain = integrate(adapting.replace(adaptation=False), 2.0, drive=4.0, afferent=ROW5,
+    plain = run(adapting.replace(adaptation=False), 2.0, drive=4.0, afferent=ROW5,
                       record_every=10)  # fmt: skip
     r = plain.rate.sel(population="exc")
     assert float(r.sel(time=slice(1.0, 2.0)).min()) >= float(r[0]) - 1e-9

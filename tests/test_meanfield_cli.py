@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 import xarray as xr
 from typer.testing import CliRunner
@@ -97,11 +98,14 @@ def test_bad_inputs_give_clear_errors(args, message):
     assert "Traceback" not in result.output
 
 
-def test_pipeline_mean_field_stage(tmp_path):
+def test_pipeline_drive_scan_stage(tmp_path):
     from adexmf import load_preset
-    from adexmf.pipeline import mean_field_stage
+    from adexmf.pipeline import drive_scan_stage
 
-    ds = mean_field_stage(load_preset("zerlaut2018"), tmp_path)
+    drives = np.arange(0.0, 20.0 + 1e-9, 0.5)
+    ds, _ = drive_scan_stage(
+        load_preset("zerlaut2018"), tmp_path / "mf_fixed_points_vs_drive.nc", drives
+    )
     back = xr.load_dataset(tmp_path / "mf_fixed_points_vs_drive.nc")
     assert back.drive.values[0] == 0.0 and back.drive.values[-1] == 20.0
     assert float(back.nu_e.sel(order=1, drive=4.0)[0]) == pytest.approx(2.395209, rel=1e-5)

@@ -12,8 +12,8 @@ from adexmf.meanfield import (
     find_fixed_points,
     fixed_point,
     fixed_points_vs_drive,
-    integrate,
     phase_plane,
+    run,
 )
 from adexmf.meanfield.fixedpoints import refine_fixed_point
 
@@ -157,7 +157,7 @@ def test_relevant_fixed_point_is_the_low_activity_state(order):
     chosen = fixed_point(model, 4.0)
     assert chosen.stable
     assert 0.5 < chosen.state["nu_e"] < 10.0 and 1.0 < chosen.state["nu_i"] < 30.0
-    ds = integrate(model, 0.01, drive=4.0, observables=False)
+    ds = run(model, 0.01, drive=4.0, observables=False)
     assert float(ds.rate.sel(population="inh")[0]) == pytest.approx(chosen.state["nu_i"])
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from adexmf import stimuli
 from adexmf.errors import InputRangeError, ParameterError
-from adexmf.meanfield import MeanFieldModel, fixed_point, integrate, integrate_batch
+from adexmf.meanfield import MeanFieldModel, fixed_point, run, run_batch
 from adexmf.store import write_netcdf
 
 
@@ -36,7 +36,7 @@ def transient(amplitude=2.0, t0=0.8, tau1=0.06, tau2=0.1):
 def test_long_second_order_integration_converges_to_the_fixed_point(second):
     target = fixed_point(second, 4.0)
     start = fixed_point(second, 3.0)  # a nearby, different state
-    ds = integrate(second, 2.0, drive=4.0, initial=start, record_every=100, observables=False)
+    ds = run(second, 2.0, drive=4.0, initial=start, record_every=100, observables=False)
     final = ds.isel(time=-1)
     assert float(final.rate.sel(population="exc")) == pytest.approx(2.399683, rel=1e-5)
     for name in ("nu_e", "nu_i"):
@@ -48,18 +48,18 @@ def test_long_second_order_integration_converges_to_the_fixed_point(second):
 
 
 def test_starting_at_the_fixed_point_stays_there(second):
-    ds = integrate(second, 0.5, drive=4.0, method="euler", observables=False)
+    ds = run(second, 0.5, drive=4.0, method="euler", observables=False)
     fp = fixed_point(second, 4.0)
     assert np.allclose(ds.rate.sel(population="exc"), fp.state["nu_e"], rtol=1e-10)
 
 
 def test_zero_drive_is_quiescent_and_finite(second):
-    ds = integrate(second, 1.0, drive=0.0)
+    ds = run(second, 1.0, drive=0.0)
     assert all(np.isfinite(ds[v]).all() for v in ds.data_vars)
     assert float(np.abs(ds.rate).max()) == 0.0
     assert float(np.abs(ds.c_ee).max()) == 0.0
     # From an active state without drive: decays to the quiescent state, finite.
-    ds = integrate(second, 0.5, drive=0.0, initial={"nu_e": 1.0, "nu_i": 3.0})
+    ds = run(second, 0.5, drive=0.0, initial={"nu_e": 1.0, "nu_i": 3.0})
     assert all(np.isfinite(ds[v]).all() for v in ds.data_vars)
     assert float(ds.rate.isel(time=-1).max()) < 1e-6
     assert float(ds.rate.min()) >= 0.0
@@ -71,15 +71,15 @@ def test_order_of_convergence(second, method, expected):
     stim = transient(amplitude=4.0, t0=0.1, tau1=0.02, tau2=0.04)
     duration, coarse = 0.2, 4e-4
 
-    def run(dt, m):
+    def rates(dt, m):
         every = int(round(coarse / dt))
-        ds = integrate(second, duration, dt=dt, drive=4.0, afferent=stim, method=m,
-                       record_every=every, observables=False)  # fmt: skip
+        ds = run(second, duration, dt=dt, drive=4.0, afferent=stim, method=m,
+                 record_every=every, observables=False)  # fmt: skip
         return ds.rate.values
 
-    reference = run(coarse / 32, "heun")
+    reference = rates(coarse / 32, "heun")
     dts = [coarse, coarse / 2, coarse / 4, coarse / 8]
-    errors = [np.abs(run(dt, method) - reference).max() for dt in dts]
+    errors = [np.abs(rates(dt, method) - reference).max() for dt in dts]
     slope = np.polyfit(np.log(dts), np.log(errors), 1)[0]
     assert slope == pytest.approx(expected, abs=0.15), (errors, slope)
 
@@ -87,10 +87,10 @@ def test_order_of_convergence(second, method, expected):
 def test_batch_matches_single_runs(second):
     drives = [2.0, 4.0, 7.0]
     stim = transient(t0=0.15, tau1=0.02, tau2=0.04)
-    batch = integrate_batch(second, 0.3, drive_levels=drives, afferent=stim, record_every=10)
+    batch = run_batch(second, 0.3, drive_levels=drives, afferent=stim, record_every=10)
     assert batch.sizes["batch"] == 3
     for b, d in enumerate(drives):
-        single = integrate(second, 0.3, drive=d, afferent=stim, record_every=10)
+        single = run(second, 0.3, drive=d, afferent=stim, record_every=10)
         np.testing.assert_allclose(batch.rate[b].values, single.rate.values, rtol=1e-12)
         np.testing.assert_allclose(batch.mu_V[b].values, single.mu_V.values, rtol=1e-12)
     assert np.allclose(batch.drive_level, drives)
@@ -99,20 +99,20 @@ def test_batch_matches_single_runs(second):
 def test_batch_of_parameter_sets(first):
     models = [first, first.replace(T=10e-3)]
     stim = transient(t0=0.1, tau1=0.02, tau2=0.04)
-    ds = integrate_batch(models, 0.25, drive=4.0, afferent=stim, record_every=10)
+    ds = run_batch(models, 0.25, drive=4.0, afferent=stim, record_every=10)
     fast, slow = ds.rate.sel(population="exc").max("time").values
     assert ds.sizes["batch"] == 2
     assert slow < fast  # a slower population filters the stimulus more
-    single = integrate(models[1], 0.25, drive=4.0, afferent=stim, record_every=10)
+    single = run(models[1], 0.25, drive=4.0, afferent=stim, record_every=10)
     np.testing.assert_allclose(ds.rate[1].values, single.rate.values, rtol=1e-12)
     with pytest.raises(ParameterError, match="same order"):
-        integrate_batch([first, first.replace(order=2)], 0.1)
+        run_batch([first, first.replace(order=2)], 0.1)
     with pytest.raises(ParameterError, match="batch sizes do not agree"):
-        integrate_batch(models, 0.1, drive_levels=[1.0, 2.0, 3.0])
+        run_batch(models, 0.1, drive_levels=[1.0, 2.0, 3.0])
 
 
 def test_dataset_layout_units_and_netcdf(second, tmp_path):
-    ds = integrate(second, 0.05, drive=4.0, afferent=transient(t0=0.02, tau1=0.01, tau2=0.01))
+    ds = run(second, 0.05, drive=4.0, afferent=transient(t0=0.02, tau1=0.01, tau2=0.01))
     assert ds.rate.dims == ("time", "population")
     assert list(ds.population.values) == ["exc", "inh"]
     assert ds.time.attrs["units"] == "s" and ds.sizes["time"] == 501
@@ -136,8 +136,8 @@ def test_dataset_layout_units_and_netcdf(second, tmp_path):
 def test_function_and_array_inputs_agree(first):
     stim = transient(t0=0.05, tau1=0.01, tau2=0.02)
     t = np.arange(1001) * 1e-4
-    a = integrate(first, 0.1, drive=4.0, afferent=stim, observables=False)
-    b = integrate(first, 0.1, drive=np.full(1001, 4.0), afferent=stim(t), observables=False)
+    a = run(first, 0.1, drive=4.0, afferent=stim, observables=False)
+    b = run(first, 0.1, drive=np.full(1001, 4.0), afferent=stim(t), observables=False)
     np.testing.assert_array_equal(a.rate.values, b.rate.values)
 
 
@@ -145,21 +145,21 @@ def test_bad_inputs_give_clear_errors(first):
     with pytest.raises(
         ParameterError, match=r"dt = 0.01 s is out of range; allowed: \(0, 0.0025\]"
     ):
-        integrate(first, 1.0, dt=0.01)
+        run(first, 1.0, dt=0.01)
     with pytest.raises(ParameterError, match="not a whole number of steps"):
-        integrate(first, 0.00015, dt=1e-4)
+        run(first, 0.00015, dt=1e-4)
     with pytest.raises(ParameterError, match="duration = -1 s is out of range"):
-        integrate(first, -1.0)
+        run(first, -1.0)
     with pytest.raises(ParameterError, match="method = 'rk9'; allowed: euler, heun"):
-        integrate(first, 0.01, method="rk9")
+        run(first, 0.01, method="rk9")
     with pytest.raises(InputRangeError, match=r"afferent = -1 Hz is not admissible"):
-        integrate(first, 0.01, afferent=lambda t: -np.ones_like(t))
+        run(first, 0.01, afferent=lambda t: -np.ones_like(t))
     with pytest.raises(InputRangeError, match="drive has 5 time samples; the grid has 101"):
-        integrate(first, 0.01, drive=np.ones(5))
+        run(first, 0.01, drive=np.ones(5))
     with pytest.raises(ParameterError, match="record_every = 0 is out of range"):
-        integrate(first, 0.01, record_every=0)
+        run(first, 0.01, record_every=0)
     with pytest.raises(InputRangeError, match="initial state"):
-        integrate(first, 0.01, initial={"nu_e": -1.0})
+        run(first, 0.01, initial={"nu_e": -1.0})
 
 
 @example(drive=3.0, amplitude=25.0, kind="sinusoid", frequency=101.0, order=2, method="euler")
@@ -184,7 +184,7 @@ def test_no_nan_for_admissible_drives_and_stimuli(drive, amplitude, kind, freque
                                  t0=0.02)  # fmt: skip
     else:
         stim = transient(amplitude=amplitude, t0=0.05, tau1=0.01, tau2=0.03)
-    ds = integrate(model, 0.15, drive=drive, afferent=stim, method=method, record_every=5)
+    ds = run(model, 0.15, drive=drive, afferent=stim, method=method, record_every=5)
     for name, var in ds.data_vars.items():
         assert np.isfinite(var.values).all(), name
     assert float(ds.rate.min()) >= 0.0
@@ -194,7 +194,7 @@ def test_no_nan_for_admissible_drives_and_stimuli(drive, amplitude, kind, freque
 def test_hundred_seconds_under_strong_oscillatory_input_stay_finite(second):
     """100 s of second order (dt 0.1 ms) under a 30 Hz-amplitude sinusoid and 20 Hz drive."""
     stim = functools.partial(stimuli.sinusoid, amplitude=30.0, frequency=7.0, t0=1.0)
-    ds = integrate(second, 100.0, drive=20.0, afferent=stim, record_every=100)
+    ds = run(second, 100.0, drive=20.0, afferent=stim, record_every=100)
     for name, var in ds.data_vars.items():
         assert np.isfinite(var.values).all(), name
     assert float(ds.rate.min()) >= 0.0
@@ -206,7 +206,7 @@ def test_input_routing_is_configurable(first):
     both = first.replace(afferent_to=(1.0, 1.0))
     syn, net = first.preset.synapses, first.preset.network
     for model, weight in ((first, 0.0), (both, 1.0)):
-        ds = integrate(model, 0.1, drive=4.0, afferent=stim)
+        ds = run(model, 0.1, drive=4.0, afferent=stim)
         exc_input = ds.rate.sel(population="exc") + ds.drive + weight * ds.afferent
         expected = syn.Q_e * syn.tau_e * net.K_e * exc_input  # mu_Ge = Q_e tau_e K_e nu
         np.testing.assert_allclose(ds.mu_Ge.sel(population="inh"), expected, rtol=1e-12)
@@ -222,13 +222,13 @@ def test_strong_input_beyond_the_master_equation_stays_finite_and_bounded(second
     stim = functools.partial(stimuli.sinusoid, amplitude=25.0, frequency=101.0, t0=0.02)
     T = second.T
     for method in ("euler", "heun"):
-        ds = integrate(second, 0.5, drive=3.0, afferent=stim, method=method, record_every=10)
+        ds = run(second, 0.5, drive=3.0, afferent=stim, method=method, record_every=10)
         assert all(np.isfinite(v.values).all() for v in ds.data_vars.values())
         assert 0.0 <= float(ds.rate.min()) and float(ds.rate.max()) <= 1.0 / T + 1e-9
         assert float(ds.c_ee.max()) <= 0.25 / T**2 and float(ds.c_ii.min()) >= 0.0
         assert (ds.c_ei**2 <= ds.c_ee * ds.c_ii * (1 + 1e-12) + 1e-300).all()
     # Ordinary runs are untouched: no split step, exact fixed-step schemes.
-    ordinary = integrate(second, 1.2, drive=4.0, afferent=transient(), method="euler")
+    ordinary = run(second, 1.2, drive=4.0, afferent=transient(), method="euler")
     assert ordinary.attrs["substepped_steps"] == 0
 
 
@@ -236,8 +236,8 @@ def test_one_compiled_signature_per_kernel(first, second):
     from adexmf.meanfield.integrate import integrate_batch_kernel, integrate_kernel
 
     stim = transient(t0=0.005, tau1=0.002, tau2=0.002)
-    integrate(first, 0.01, drive=4.0, afferent=stim)
-    integrate(second, 0.01, drive=np.full(101, 4.0), afferent=1.0, method="euler")
-    integrate_batch([first, first.replace(T=6e-3)], 0.01, drive_levels=[1.0, 2.0])
+    run(first, 0.01, drive=4.0, afferent=stim)
+    run(second, 0.01, drive=np.full(101, 4.0), afferent=1.0, method="euler")
+    run_batch([first, first.replace(T=6e-3)], 0.01, drive_levels=[1.0, 2.0])
     assert len(integrate_kernel.signatures) == 1, integrate_kernel.signatures
     assert len(integrate_batch_kernel.signatures) == 1, integrate_batch_kernel.signatures

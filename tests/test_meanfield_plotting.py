@@ -7,7 +7,7 @@ import functools
 import numpy as np
 
 from adexmf import stimuli
-from adexmf.meanfield import MeanFieldModel, drive_scan, integrate, phase_plane
+from adexmf.meanfield import MeanFieldModel, drive_scan, phase_plane, run
 from adexmf.plotting import (
     plot_fixed_points_vs_drive,
     plot_phase_planes,
@@ -27,7 +27,7 @@ def test_figures_are_written(tmp_path):
                              tau2=0.04)  # fmt: skip
     plain = MeanFieldModel("zerlaut2018", order=2)
     adapting = MeanFieldModel("zerlaut2018", order=1, adaptation=True)
-    runs = [integrate(m, 0.3, drive=4.0, afferent=stim, record_every=5) for m in (plain, adapting)]
+    runs = [run(m, 0.3, drive=4.0, afferent=stim, record_every=5) for m in (plain, adapting)]
     check(plot_time_course(runs[0], tmp_path / "course.png"))
     check(plot_time_course(runs[1], tmp_path / "course_w"))
     check(plot_rate_comparison(runs, ["second order", "adaptation"], tmp_path / "cmp.svg"))

@@ -6,13 +6,16 @@ stages available on the reference preset and writes their results to a folder.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import typer
 import xarray as xr
 
+from .meanfield import drive_scan
+from .meanfield.analysis import scan_summary
 from .params import Preset, load_preset
+from .plotting import plot_fixed_points_vs_drive
 from .store import provenance, write_netcdf
 from .theory.transfer import TransferFunction
 
@@ -61,38 +64,63 @@ def transfer_function_table(
     return ds
 
 
-def run_default(out: Path) -> None:
-    """Run the default pipeline on the reference preset and write its results to ``out``."""
+def run_default(out: Path, echo: Callable[[str], None] = print) -> None:
+    """Run the default pipeline on the reference preset and write its results to ``out``.
+
+    Parameters
+    ----------
+    out : Path
+        Results folder.
+    echo : callable
+        Receives one line of progress per stage (the command line prints them).
+    """
     preset = load_preset("zerlaut2018")
     out = Path(out)
-    typer.echo(f"adexmf: default pipeline on preset {preset.name!r} -> {out}/")
+    echo(f"adexmf: default pipeline on preset {preset.name!r} -> {out}/")
     ds = transfer_function_table(preset)
     path = write_netcdf(ds, out / "transfer_functions.nc")
     peak = {c: float(ds.rate.sel(cell=c).max()) for c in ds.cell.values}
-    typer.echo(
+    echo(
         f"  transfer functions on {ds.nu_e.size}x{ds.nu_i.size} input rates: {path}"
         f" (max rate RS {peak['RS']:.1f} Hz, FS {peak['FS']:.1f} Hz)"
     )
-    mean_field_stage(preset, out)
-
-
-def mean_field_stage(preset: Preset, out: Path) -> xr.Dataset:
-    """Mean-field fixed points (first and second order) vs drive 0-20 Hz, NetCDF + figure.
-
-    Writes ``mf_fixed_points_vs_drive.nc`` (dims order, drive, fixed_point; SI units) and
-    the figure ``mf_fixed_points_vs_drive.png``/``.svg`` into ``out``.
-    """
-    from .meanfield import drive_scan
-    from .plotting import plot_fixed_points_vs_drive
-
-    ds = drive_scan(preset, np.arange(0.0, 20.0 + 1e-9, 0.5))
-    path = write_netcdf(ds, Path(out) / "mf_fixed_points_vs_drive.nc")
-    figures = plot_fixed_points_vs_drive(ds, path.with_suffix(".png"))
-    at4 = ds.sel(drive=4.0, fixed_point=0)
-    typer.echo(
-        f"  mean-field fixed points for {ds.drive.size} drives in 0-20 Hz: {path}, "
-        f"{figures[0].name} (drive 4 Hz: nu_e = {float(at4.nu_e.sel(order=1)):.6f} Hz first "
-        f"order, {float(at4.nu_e.sel(order=2)):.6f} Hz second order; "
-        f"{int((ds.stable == 0).sum())} unstable points)"
+    ds, paths = drive_scan_stage(
+        preset, out / "mf_fixed_points_vs_drive.nc", np.arange(0.0, 20.0 + 1e-9, 0.5)
     )
-    return ds
+    summary = scan_summary(ds)
+    echo(
+        f"  mean-field fixed points for {summary['n_drives']} drives in 0-20 Hz: {paths[0]}, "
+        f"{paths[1].name} (drive 4 Hz: nu_e = {summary['nu_e_4Hz_order1']:.6f} Hz first "
+        f"order, {summary['nu_e_4Hz_order2']:.6f} Hz second order; "
+        f"{summary['n_unstable']} unstable points)"
+    )
+
+
+def drive_scan_stage(
+    preset: Preset | str,
+    out: Path,
+    drives: np.ndarray,
+    adaptation: bool = False,
+) -> tuple[xr.Dataset, list[Path]]:
+    """Mean-field fixed points (first and second order) vs drive: NetCDF + figure.
+
+    Parameters
+    ----------
+    preset : Preset or str
+    out : Path
+        NetCDF file (dims order, drive, fixed_point; SI units); the figure (PNG and SVG) is
+        written next to it.
+    drives : ndarray
+        Drive rates (Hz).
+    adaptation : bool
+        Use the adaptation variant.
+
+    Returns
+    -------
+    (Dataset, list of Path)
+        The scan (:func:`adexmf.meanfield.drive_scan`) and the files written (data first).
+    """
+    ds = drive_scan(preset, drives, adaptation=adaptation)
+    path = write_netcdf(ds, Path(out))
+    figures = plot_fixed_points_vs_drive(ds, path.with_suffix(".png"))
+    return ds, [path, *figures]

@@ -49,7 +49,7 @@ def _root(
         from ..pipeline import run_default
 
         try:
-            run_default(out)
+            run_default(out, echo=typer.echo)
         except AdexmfError as exc:
             fail(exc)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import typer
 
 from ..errors import AdexmfError, ParameterError
@@ -62,16 +61,13 @@ def fixed_point_cmd(
     (1-g) nu_e + g nu_i); every fixed point found in the search box is listed too.
     Eigenvalues are in 1/s.
     """
-    from ..meanfield.fixedpoints import relevant_fixed_point
+    from ..meanfield.fixedpoints import relevant_and_all_fixed_points
 
     try:
         model = _model(preset, order, adaptation)
         d = quantity(drive, "Hz", "--drive")
         a = quantity(afferent, "Hz", "--afferent")
-        points = model.fixed_points(d, a)
-        if not points:
-            raise AdexmfError(f"no fixed point found at drive = {d:g} Hz")
-        chosen = relevant_fixed_point(model, points)
+        chosen, points = relevant_and_all_fixed_points(model, d, a)
     except AdexmfError as exc:
         fail(exc)
     if as_json:
@@ -142,7 +138,7 @@ def run_cmd(
 
       ramp:A=4Hz,duration=100ms
     """
-    from ..meanfield import integrate
+    from ..meanfield.analysis import stimulus_response, time_course_summary
     from ..plotting import plot_time_course
     from ..stimuli import parse_stimulus
     from ..store import write_netcdf
@@ -155,19 +151,8 @@ def run_cmd(
         stims = [parse_stimulus(s) for s in stimulus]
         if out.suffix != ".nc":
             raise ParameterError(f"--out = {str(out)!r} must be a NetCDF file ending in .nc")
-
-        def afferent(t):
-            return sum((s(t) for s in stims), np.zeros_like(t))
-
-        ds = integrate(
-            model,
-            T,
-            dt=step,
-            drive=d,
-            afferent=afferent,
-            method=method,
-            record_every=record_every,
-            attrs={"stimulus": "; ".join(s.describe() for s in stims) or "none"},
+        ds = stimulus_response(
+            model, T, stims, drive=d, dt=step, method=method, record_every=record_every
         )
     except AdexmfError as exc:
         fail(exc)
@@ -175,20 +160,12 @@ def run_cmd(
     figures = []
     if not no_figure:
         figures = plot_time_course(ds, figure or out.with_suffix(".png"))
-    rate = ds.rate
-    peak_time = rate.idxmax("time")
     summary = {
         "model": model.label,
         "preset": model.preset.name,
         "drive": d,
         "stimulus": ds.attrs["stimulus"],
-        "nu_e_initial": float(rate.sel(population="exc")[0]),
-        "nu_i_initial": float(rate.sel(population="inh")[0]),
-        "nu_e_peak": float(rate.sel(population="exc").max()),
-        "nu_i_peak": float(rate.sel(population="inh").max()),
-        "t_peak_e": float(peak_time.sel(population="exc")),
-        "nu_e_min": float(rate.sel(population="exc").min()),
-        "vsd_peak": float(ds.vsd.max()),
+        **time_course_summary(ds),
         "out": str(path),
         "figures": [str(f) for f in figures],
     }
@@ -273,27 +250,20 @@ def drive_scan_cmd(
     ),
 ) -> None:
     """Fixed points of the first- and second-order mean field vs drive, with stability."""
-    from ..meanfield import drive_scan
-    from ..plotting import plot_fixed_points_vs_drive
-    from ..store import write_netcdf
+    from ..meanfield.analysis import drive_grid, scan_summary
+    from ..pipeline import drive_scan_stage
 
     try:
         top = quantity(max_drive, "Hz", "--max-drive")
         dd = quantity(step, "Hz", "--step")
-        if not (0 < dd <= top):
-            raise ParameterError(f"--step = {dd:g} Hz must lie in (0, {top:g}] Hz")
-        drives = np.arange(0.0, top + 0.5 * dd, dd)
-        if drives.size > 2001:
-            raise ParameterError(f"{drives.size} drives requested; allowed: at most 2001")
-        ds = drive_scan(preset, drives, adaptation=adaptation)
+        drives = drive_grid(top, dd)
+        ds, paths = drive_scan_stage(preset, out, drives, adaptation=adaptation)
     except AdexmfError as exc:
         fail(exc)
-    path = write_netcdf(ds, out)
-    figures = plot_fixed_points_vs_drive(ds, out.with_suffix(".png"))
+    summary = scan_summary(ds)
     typer.echo(
-        f"fixed points for {drives.size} drives in [0, {top:g}] Hz (orders 1 and 2): "
-        f"at most {int(ds.n_fixed_points.max())} per drive, "
-        f"{int((ds.stable == 0).sum())} unstable"
+        f"fixed points for {summary['n_drives']} drives in [0, {top:g}] Hz (orders 1 and 2): "
+        f"at most {summary['max_fixed_points']} per drive, {summary['n_unstable']} unstable"
     )
-    for p in (path, *figures):
+    for p in paths:
         typer.echo(f"  {p}")

@@ -7,29 +7,34 @@ The main entry points::
     fp = model.fixed_point(drive=4.0)                  # Hz; fp.state, fp.eigenvalues, fp.stable
     ds = model.run(1.0, dt=1e-4, drive=4.0, afferent=stimulus)   # xarray Dataset, SI units
 
-Submodules: :mod:`.equations` (right-hand sides), :mod:`.integrate` (compiled Euler/Heun
-integrators, batch mode), :mod:`.fixedpoints` (roots, stability, phase plane, drive scans),
-:mod:`.observables` (membrane and conductance statistics, VSD-like signal).
+Layered one way, bottom to top: :mod:`.node` (the compiled equations of one column, from its
+inputs: the only copy, used by the column, the ring and the sheet), :mod:`.model` (settings,
+validation, packing), :mod:`.fixedpoints` (roots, stability, continuation) and
+:mod:`.observables` (SPEC 5.4), :mod:`.integrate` (Euler/Heun from an explicit start state,
+batch mode), :mod:`.analysis` (``MeanFieldModel``: runs from the relevant fixed point,
+drive scans, phase plane).
 """
 
-from .equations import STATE_NAMES, STATE_UNITS, MeanFieldModel
-from .fixedpoints import (
-    FixedPoint,
+from .analysis import (
+    MeanFieldModel,
     drive_scan,
-    find_fixed_points,
-    fixed_point,
     fixed_points_vs_drive,
     phase_plane,
+    run,
+    run_batch,
 )
+from .fixedpoints import FixedPoint, find_fixed_points, fixed_point
 from .integrate import integrate, integrate_batch
+from .model import STATE_NAMES, STATE_UNITS, ColumnModel
 from .observables import network_mean_potential, population_observables, vsd_signal
 
 __all__ = [
     "STATE_NAMES",
     "STATE_UNITS",
+    "ColumnModel",
     "FixedPoint",
-    "drive_scan",
     "MeanFieldModel",
+    "drive_scan",
     "find_fixed_points",
     "fixed_point",
     "fixed_points_vs_drive",
@@ -38,5 +43,7 @@ __all__ = [
     "network_mean_potential",
     "phase_plane",
     "population_observables",
+    "run",
+    "run_batch",
     "vsd_signal",
 ]

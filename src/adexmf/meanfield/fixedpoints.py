@@ -1,4 +1,4 @@
-"""Fixed points, Jacobian eigenvalues and stability, phase plane (SPEC 5.2, 10).
+"""Fixed points, Jacobian eigenvalues and stability, continuation (SPEC 5.2, 10).
 
 Fixed points are found by damped Newton iterations with the exact Jacobian (first order) or
 central differences of the exact-derivative right-hand side (second order), started from a
@@ -14,23 +14,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import xarray as xr
 from numba import njit
 
 from ..errors import AdexmfError, ParameterError
-from ..store import provenance
-from ..theory.fluctuations import MAX_RATE, membrane_moments, stationary_adaptation
-from .equations import (
-    N_STATE,
-    STATE_NAMES,
-    STATE_UNITS,
-    MeanFieldModel,
-    active_indices,
-    check_inputs,
-    jacobian,
-    population_inputs,
-    rhs,
+from ..layouts import FL_E_L, MF_A, MF_B, MF_T, MF_TAU_W, N_STATE, S_NU_E, S_NU_I, S_W
+from ..theory.fluctuations import (
+    MAX_RATE,
+    admissible_rate,
+    membrane_moments,
+    stationary_adaptation,
 )
+from .model import STATE_NAMES, ColumnModel, check_inputs
+from .node import active_indices, isolated_column_jacobian, isolated_column_rhs, route_inputs
 
 #: Default box of the search (Hz): rates per population from 0 to 200 Hz.
 DEFAULT_BOX = ((0.0, 200.0), (0.0, 200.0))
@@ -40,12 +35,12 @@ RESIDUAL_TOLERANCE = 1e-10
 
 # ----------------------------------------------------------------------------- kernels
 @njit(cache=True)
-def _scaled_residual(mp, pe, pi, y, drive, afferent, idx, f):
+def _scaled_residual(mp, pe, pi, order, adaptation, y, drive, afferent, idx, f):
     """Norm of the right-hand side in state units: T dy/dt (Hz, Hz^2), tau_w dW/dt (pA)."""
-    rhs(mp, pe, pi, y, drive, afferent, f)
+    isolated_column_rhs(mp, pe, pi, order, adaptation, y, drive, afferent, f)
     total = 0.0
     for j in idx:
-        scale = mp[7] * 1e12 if j == 5 else mp[0]
+        scale = mp[MF_TAU_W] * 1e12 if j == S_W else mp[MF_T]
         total += (f[j] * scale) ** 2
     return np.sqrt(total)
 
@@ -81,13 +76,15 @@ def _solve(A, b, x):
 
 
 @njit(cache=True)
-def newton_multistart(mp, pe, pi, starts, drive, afferent, max_iter, roots, residuals):
+def newton_multistart(
+    mp, pe, pi, order, adaptation, starts, drive, afferent, max_iter, roots, residuals
+):
     """Damped Newton iterations from each row of ``starts`` (n, 6); results in place.
 
     ``residuals[s]`` is the final scaled residual (inf when the iteration failed). Rates are
     kept non-negative (projection).
     """
-    idx = active_indices(mp)
+    idx = active_indices(order, adaptation)
     n = idx.size
     J = np.empty((N_STATE, N_STATE))
     f = np.empty(N_STATE)
@@ -97,12 +94,12 @@ def newton_multistart(mp, pe, pi, starts, drive, afferent, max_iter, roots, resi
     trial = np.empty(N_STATE)
     for s in range(starts.shape[0]):
         y = starts[s].copy()
-        r = _scaled_residual(mp, pe, pi, y, drive, afferent, idx, f)
+        r = _scaled_residual(mp, pe, pi, order, adaptation, y, drive, afferent, idx, f)
         for _ in range(max_iter):
             if r <= 1e-13:
                 break
-            jacobian(mp, pe, pi, y, drive, afferent, J)
-            rhs(mp, pe, pi, y, drive, afferent, f)
+            isolated_column_jacobian(mp, pe, pi, order, adaptation, y, drive, afferent, J)
+            isolated_column_rhs(mp, pe, pi, order, adaptation, y, drive, afferent, f)
             for i in range(n):
                 b[i] = -f[idx[i]]
                 for j in range(n):
@@ -116,9 +113,9 @@ def newton_multistart(mp, pe, pi, starts, drive, afferent, max_iter, roots, resi
                 trial[:] = y
                 for i in range(n):
                     trial[idx[i]] = y[idx[i]] + lam * step[i]
-                trial[0] = max(trial[0], 0.0)
-                trial[1] = max(trial[1], 0.0)
-                rt = _scaled_residual(mp, pe, pi, trial, drive, afferent, idx, f)
+                trial[S_NU_E] = admissible_rate(trial[S_NU_E])
+                trial[S_NU_I] = admissible_rate(trial[S_NU_I])
+                rt = _scaled_residual(mp, pe, pi, order, adaptation, trial, drive, afferent, idx, f)
                 if rt < (1.0 - 1e-4 * lam) * r:
                     break
                 lam *= 0.5
@@ -131,21 +128,23 @@ def newton_multistart(mp, pe, pi, starts, drive, afferent, max_iter, roots, resi
 
 
 @njit(cache=True)
-def rhs_on_states(mp, pe, pi, states, drive, afferent, out):
+def rhs_on_states(mp, pe, pi, order, adaptation, states, drive, afferent, out):
     """Right-hand side at each row of ``states`` (n, 6), into ``out`` (n, 6)."""
     dy = np.empty(N_STATE)
     for k in range(states.shape[0]):
-        rhs(mp, pe, pi, states[k], drive, afferent, dy)
+        isolated_column_rhs(mp, pe, pi, order, adaptation, states[k], drive, afferent, dy)
         out[k] = dy
 
 
 @njit(cache=True)
 def _stationary_adaptation(mp, pe, y, drive, afferent):
     """W (A) solving dW/dt = 0 at the rates of ``y`` (:func:`stationary_adaptation`)."""
-    in_e = population_inputs(mp, y, drive, afferent)[0]
-    moments = membrane_moments(pe, max(in_e, 0.0), max(y[1], 0.0), 0.0)
+    in_ee, _, in_i = route_inputs(mp, y[S_NU_E], y[S_NU_I], drive, afferent)
+    moments = membrane_moments(pe, admissible_rate(in_ee), admissible_rate(in_i), 0.0)
     mu_G, mu_V = moments[0][0], moments[1][0]
-    return stationary_adaptation(mp[5], mp[6], mp[7], y[0], mu_V, mu_G, pe[2])
+    return stationary_adaptation(
+        mp[MF_A], mp[MF_B], mp[MF_TAU_W], y[S_NU_E], mu_V, mu_G, pe[FL_E_L]
+    )
 
 
 # --------------------------------------------------------------------------- results
@@ -217,7 +216,7 @@ def _grid(lo: float, hi: float, n: int) -> np.ndarray:
     return lo + (hi - lo) * u**3
 
 
-def _stability(model: MeanFieldModel, y: np.ndarray, drive: float, afferent: float):
+def _stability(model: ColumnModel, y: np.ndarray, drive: float, afferent: float):
     J = model.jacobian(y, drive, afferent)
     eig = np.linalg.eigvals(J)
     eig = eig[np.lexsort((-eig.imag, -eig.real))]
@@ -225,7 +224,7 @@ def _stability(model: MeanFieldModel, y: np.ndarray, drive: float, afferent: flo
 
 
 def find_fixed_points(
-    model: MeanFieldModel,
+    model: ColumnModel,
     drive: float = 0.0,
     afferent: float = 0.0,
     *,
@@ -237,7 +236,7 @@ def find_fixed_points(
 
     Parameters
     ----------
-    model : MeanFieldModel
+    model : ColumnModel
     drive, afferent : float
         Constant input rates (Hz), >= 0.
     box : ((float, float), (float, float))
@@ -267,24 +266,25 @@ def find_fixed_points(
     first = model if model.order == 1 else model.replace(order=1)
     mp1 = first.packed
     pe, pi = model.packed_transfer
+    flags1 = first.flags
     E, I = np.meshgrid(_grid(e0, e1, n_starts), _grid(i0, i1, n_starts), indexing="ij")
     starts = np.zeros((E.size, N_STATE))
-    starts[:, 0] = E.ravel()
-    starts[:, 1] = I.ravel()
+    starts[:, S_NU_E] = E.ravel()
+    starts[:, S_NU_I] = I.ravel()
     if model.adaptation:
         for k in range(starts.shape[0]):
-            starts[k, 5] = _stationary_adaptation(mp1, pe, starts[k], drive, afferent)
-    roots = _newton(mp1, pe, pi, starts, drive, afferent, max_iter)
+            starts[k, S_W] = _stationary_adaptation(mp1, pe, starts[k], drive, afferent)
+    roots = _newton(mp1, pe, pi, flags1, starts, drive, afferent, max_iter)
     if model.order == 2:
-        roots = _newton(model.packed, pe, pi, roots, drive, afferent, max_iter)
+        roots = _newton(model.packed, pe, pi, model.flags, roots, drive, afferent, max_iter)
     kept: list[np.ndarray] = []
     for y in roots:
-        if not (e0 - 1e-9 <= y[0] <= e1 + 1e-9 and i0 - 1e-9 <= y[1] <= i1 + 1e-9):
+        if not (e0 - 1e-9 <= y[S_NU_E] <= e1 + 1e-9 and i0 - 1e-9 <= y[S_NU_I] <= i1 + 1e-9):
             continue
         if any(_same(y, z) for z in kept):
             continue
         kept.append(y)
-    kept.sort(key=lambda y: (y[0], y[1]))
+    kept.sort(key=lambda y: (y[S_NU_E], y[S_NU_I]))
     names = model.state_names
     result = []
     for y in kept:
@@ -303,11 +303,11 @@ def find_fixed_points(
     return result
 
 
-def _newton(mp, pe, pi, starts, drive, afferent, max_iter) -> np.ndarray:
+def _newton(mp, pe, pi, flags, starts, drive, afferent, max_iter) -> np.ndarray:
     """Run the compiled Newton iterations; return the converged rows."""
     roots = np.empty_like(starts)
     residuals = np.empty(starts.shape[0])
-    newton_multistart(mp, pe, pi, starts, drive, afferent, int(max_iter), roots, residuals)
+    newton_multistart(mp, pe, pi, *flags, starts, drive, afferent, int(max_iter), roots, residuals)
     ok = residuals <= RESIDUAL_TOLERANCE
     return roots[ok]
 
@@ -317,15 +317,17 @@ def _same(y: np.ndarray, z: np.ndarray) -> bool:
     return bool(np.all(np.abs(y - z) <= 1e-6 * (np.abs(y) + typical)))
 
 
-def _residual(model: MeanFieldModel, y, drive, afferent) -> float:
+def _residual(model: ColumnModel, y, drive, afferent) -> float:
     pe, pi = model.packed_transfer
-    mp = model.packed
+    idx = active_indices(*model.flags)
     return float(
-        _scaled_residual(mp, pe, pi, y, drive, afferent, active_indices(mp), np.empty(N_STATE))
+        _scaled_residual(
+            model.packed, pe, pi, *model.flags, y, drive, afferent, idx, np.empty(N_STATE)
+        )
     )
 
 
-def relevant_fixed_point(model: MeanFieldModel, points: Sequence[FixedPoint]) -> FixedPoint:
+def relevant_fixed_point(model: ColumnModel, points: Sequence[FixedPoint]) -> FixedPoint:
     """The relevant fixed point among ``points``: the stable one of lowest network rate.
 
     The network rate is ``nu = (1 - g) nu_e + g nu_i`` (SPEC 2.3); ties go to the lower
@@ -335,23 +337,20 @@ def relevant_fixed_point(model: MeanFieldModel, points: Sequence[FixedPoint]) ->
     """
     if not points:
         raise AdexmfError(f"no fixed point of the {model.label} model to choose from")
-    g = model.preset.network.inhibitory_fraction
+    network = model.preset.network
 
     def activity(p: FixedPoint) -> tuple[float, float]:
-        return ((1.0 - g) * p.state["nu_e"] + g * p.state["nu_i"], p.state["nu_e"])
+        return (network.population_average(p.state["nu_e"], p.state["nu_i"]), p.state["nu_e"])
 
     stable = [p for p in points if p.stable]
     return min(stable or points, key=activity)
 
 
-def fixed_point(
-    model: MeanFieldModel, drive: float = 0.0, afferent: float = 0.0, **kwargs
-) -> FixedPoint:
-    """The relevant fixed point: the stable one of lowest network rate
-    (:func:`relevant_fixed_point`).
-
-    Time courses start from it (ARCHITECTURE: starting elsewhere can swing the second order
-    to negative rates). Keyword arguments go to :func:`find_fixed_points`.
+def relevant_and_all_fixed_points(
+    model: ColumnModel, drive: float = 0.0, afferent: float = 0.0, **kwargs
+) -> tuple[FixedPoint, list[FixedPoint]]:
+    """The relevant fixed point (:func:`relevant_fixed_point`) and every fixed point found
+    in the search box. Keyword arguments go to :func:`find_fixed_points`.
 
     Raises
     ------
@@ -364,11 +363,28 @@ def fixed_point(
             f"no fixed point of the {model.label} model found at drive = {drive:g} Hz, "
             f"afferent = {afferent:g} Hz in the search box; widen the box"
         )
-    return relevant_fixed_point(model, points)
+    return relevant_fixed_point(model, points), points
+
+
+def fixed_point(
+    model: ColumnModel, drive: float = 0.0, afferent: float = 0.0, **kwargs
+) -> FixedPoint:
+    """The relevant fixed point: the stable one of lowest network rate
+    (:func:`relevant_fixed_point`).
+
+    Time courses start from it (ARCHITECTURE: starting elsewhere can swing the second order
+    to negative rates). Keyword arguments go to :func:`find_fixed_points`.
+
+    Raises
+    ------
+    AdexmfError
+        If no fixed point lies in the box.
+    """
+    return relevant_and_all_fixed_points(model, drive, afferent, **kwargs)[0]
 
 
 def refine_fixed_point(
-    model: MeanFieldModel, start, drive: float = 0.0, afferent: float = 0.0
+    model: ColumnModel, start, drive: float = 0.0, afferent: float = 0.0
 ) -> FixedPoint | None:
     """Newton iterations from one starting state (6 entries, SI); None if they fail.
 
@@ -377,7 +393,7 @@ def refine_fixed_point(
     check_inputs(drive, afferent)
     y0 = np.ascontiguousarray(np.asarray(start, dtype=np.float64).reshape(1, N_STATE))
     pe, pi = model.packed_transfer
-    roots = _newton(model.packed, pe, pi, y0, float(drive), float(afferent), 100)
+    roots = _newton(model.packed, pe, pi, model.flags, y0, float(drive), float(afferent), 100)
     if roots.shape[0] == 0:
         return None
     y = roots[0]
@@ -393,7 +409,7 @@ def refine_fixed_point(
 
 
 def continued_fixed_points(
-    models: Sequence[MeanFieldModel], drives: np.ndarray, afferents: np.ndarray
+    models: Sequence[ColumnModel], drives: np.ndarray, afferents: np.ndarray
 ) -> np.ndarray:
     """Stable fixed points (B, 6) for many (model, drive, afferent) members.
 
@@ -422,179 +438,3 @@ def continued_fixed_points(
         out[b] = fp.vector
         previous, previous_model = fp, m
     return out
-
-
-def fixed_points_vs_drive(
-    model: MeanFieldModel, drives: Sequence[float] | np.ndarray | None = None, **kwargs
-) -> xr.Dataset:
-    """Fixed points and their stability as a function of the drive (default 0-20 Hz).
-
-    Parameters
-    ----------
-    model : MeanFieldModel
-    drives : array_like, optional
-        Drive rates (Hz); default 0 to 20 Hz in 0.5 Hz steps.
-    **kwargs
-        Passed to :func:`find_fixed_points` (``box``, ``n_starts``...).
-
-    Returns
-    -------
-    xarray.Dataset
-        Dims ``drive`` and ``fixed_point`` (index, sorted by nu_e, padded with NaN): each
-        active state variable, ``stable`` (1 stable, 0 unstable, NaN absent),
-        ``max_real_eigenvalue`` (1/s) and ``n_fixed_points`` per drive.
-    """
-    drives = np.arange(0.0, 20.0 + 1e-9, 0.5) if drives is None else np.asarray(drives, float)
-    if drives.ndim != 1 or drives.size == 0:
-        raise ParameterError("drives must be a non-empty 1-D sequence of rates (Hz)")
-    check_inputs(drives)
-    found = [find_fixed_points(model, d, **kwargs) for d in drives]
-    n = max(1, max(len(f) for f in found))
-    names = model.state_names
-    data = {k: np.full((drives.size, n), np.nan) for k in (*names, "stable", "max_real")}
-    for a, points in enumerate(found):
-        for b, p in enumerate(points):
-            for k in names:
-                data[k][a, b] = p.state[k]
-            data["stable"][a, b] = 1.0 if p.stable else 0.0
-            data["max_real"][a, b] = float(np.max(p.eigenvalues.real))
-    dims = ("drive", "fixed_point")
-    variables = {k: (dims, data[k], {"units": STATE_UNITS[k]}) for k in names}
-    variables["stable"] = (
-        dims,
-        data["stable"],
-        {"units": "1", "description": "1: stable, 0: unstable, NaN: no such fixed point"},
-    )
-    variables["max_real_eigenvalue"] = (dims, data["max_real"], {"units": "1/s"})
-    variables["n_fixed_points"] = (("drive",), np.array([len(f) for f in found], np.int64))
-    return xr.Dataset(
-        variables,
-        coords={
-            "drive": ("drive", drives, {"units": "Hz", "long_name": "external drive"}),
-            "fixed_point": np.arange(n),
-        },
-        attrs={**provenance(), **model.describe(), "model": model.label},
-    )
-
-
-def drive_scan(
-    preset,
-    drives: Sequence[float] | np.ndarray | None = None,
-    orders: Sequence[int] = (1, 2),
-    adaptation: bool = False,
-    **kwargs,
-) -> xr.Dataset:
-    """Fixed points vs drive for several orders of the same preset, in one Dataset.
-
-    Parameters
-    ----------
-    preset : Preset or str
-    drives : array_like, optional
-        Drive rates (Hz); default 0 to 20 Hz in 0.5 Hz steps.
-    orders : sequence of int
-        Mean-field orders to scan (1 and/or 2).
-    adaptation : bool
-        Use the adaptation variant.
-    **kwargs
-        Passed to :func:`find_fixed_points`.
-
-    Returns
-    -------
-    xarray.Dataset
-        :func:`fixed_points_vs_drive` results stacked along a new ``order`` dim (the
-        covariances are NaN at first order).
-    """
-    scans = [
-        fixed_points_vs_drive(MeanFieldModel(preset, order=o, adaptation=adaptation), drives,
-                              **kwargs)
-        for o in orders
-    ]  # fmt: skip
-    order = xr.DataArray(np.asarray(orders, dtype=np.int64), dims="order", name="order")
-    ds = xr.concat(scans, dim=order, combine_attrs="drop_conflicts")
-    ds.attrs["model"] = (
-        "orders " + ", ".join(str(o) for o in orders) + (" + adaptation" if adaptation else "")
-    )
-    return ds
-
-
-def phase_plane(
-    model: MeanFieldModel,
-    drive: float = 0.0,
-    *,
-    nu_e_range: tuple[float, float] = (0.0, 8.0),
-    nu_i_range: tuple[float, float] = (0.0, 30.0),
-    n_grid: int = 41,
-    starts: Sequence[tuple[float, float]] | None = None,
-    duration: float = 0.1,
-    dt: float = 1e-4,
-) -> xr.Dataset:
-    """First-order phase plane: vector field, trajectories and fixed points (SPEC 5.2).
-
-    Parameters
-    ----------
-    model : MeanFieldModel
-        Its first-order version (without adaptation) is used.
-    drive : float
-        External drive (Hz).
-    nu_e_range, nu_i_range : (float, float)
-        Plotted ranges (Hz).
-    n_grid : int
-        Grid points per axis of the vector field.
-    starts : sequence of (nu_e, nu_i), optional
-        Initial points of the trajectories (Hz); default: points on the border of the box.
-    duration, dt : float
-        Length and step (s) of the trajectories (Heun).
-
-    Returns
-    -------
-    xarray.Dataset
-        ``dnu_e_dt``, ``dnu_i_dt`` (Hz/s) on the (nu_e, nu_i) grid; ``trajectory_nu_e``,
-        ``trajectory_nu_i`` (trajectory, time); fixed points ``fixed_point_nu_e``,
-        ``fixed_point_nu_i``, ``fixed_point_stable``.
-    """
-    from .integrate import integrate_batch
-
-    first = model.replace(order=1, adaptation=False)
-    check_inputs(drive)
-    (e0, e1), (i0, i1) = _check_box((nu_e_range, nu_i_range))
-    if not (5 <= int(n_grid) <= 400):
-        raise ParameterError(f"n_grid = {n_grid!r} is out of range; allowed: [5, 400]")
-    e = np.linspace(e0, e1, int(n_grid))
-    i = np.linspace(i0, i1, int(n_grid))
-    E, I = np.meshgrid(e, i, indexing="ij")
-    states = np.zeros((E.size, N_STATE))
-    states[:, 0], states[:, 1] = E.ravel(), I.ravel()
-    out = np.empty_like(states)
-    pe, pi = first.packed_transfer
-    rhs_on_states(first.packed, pe, pi, states, float(drive), 0.0, out)
-    if starts is None:
-        fe = np.array([0.1, 0.35, 0.65, 0.9])
-        starts = [(e0 + (e1 - e0) * u, i1) for u in fe] + [(e1, i0 + (i1 - i0) * u) for u in fe]
-        starts += [(e0 + (e1 - e0) * u, i0) for u in (0.5, 0.9)]
-        starts += [(e0, i0 + (i1 - i0) * u) for u in (0.5, 0.9)]
-    y0 = np.zeros((len(starts), N_STATE))
-    y0[:, :2] = np.asarray(starts, float)
-    traj = integrate_batch(
-        first, duration, dt=dt, drive=float(drive), initial=y0, method="heun", observables=False
-    )
-    points = find_fixed_points(first, drive, box=((e0, e1), (i0, i1)))
-    ds = xr.Dataset(
-        {
-            "dnu_e_dt": (("nu_e", "nu_i"), out[:, 0].reshape(E.shape), {"units": "Hz/s"}),
-            "dnu_i_dt": (("nu_e", "nu_i"), out[:, 1].reshape(E.shape), {"units": "Hz/s"}),
-            "trajectory_nu_e": (("trajectory", "time"), traj.rate.sel(population="exc").values),
-            "trajectory_nu_i": (("trajectory", "time"), traj.rate.sel(population="inh").values),
-            "fixed_point_nu_e": ("point", [p.state["nu_e"] for p in points], {"units": "Hz"}),
-            "fixed_point_nu_i": ("point", [p.state["nu_i"] for p in points], {"units": "Hz"}),
-            "fixed_point_stable": ("point", np.array([int(p.stable) for p in points], np.int8)),
-        },
-        coords={
-            "nu_e": ("nu_e", e, {"units": "Hz"}),
-            "nu_i": ("nu_i", i, {"units": "Hz"}),
-            "time": ("time", traj.time.values, {"units": "s"}),
-        },
-        attrs={**provenance(), **first.describe(), "drive_Hz": float(drive)},
-    )
-    for name in ("trajectory_nu_e", "trajectory_nu_i"):
-        ds[name].attrs["units"] = "Hz"
-    return ds

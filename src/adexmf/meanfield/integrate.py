@@ -40,9 +40,10 @@ order, drive 4 Hz, double Gaussian A = 4 Hz (tests/test_meanfield_integrate.py):
     Heun (Hz)    1.9e-3    4.8e-4    1.2e-4    2.8e-5   2.03
 
 :func:`integrate` runs one model; :func:`integrate_batch` runs many parameter sets or inputs
-in one compiled call, in parallel across the batch (never inside the time loop). Time
-courses start from the relevant fixed point at the initial inputs unless told otherwise
-(ARCHITECTURE: the second order started at an arbitrary state can swing to negative rates).
+in one compiled call, in parallel across the batch (never inside the time loop). Both take an
+explicit start state; :mod:`adexmf.meanfield.analysis` (``MeanFieldModel.run``) starts them
+from the relevant fixed point (ARCHITECTURE: the second order started at an arbitrary state
+can swing to negative rates).
 """
 
 from __future__ import annotations
@@ -55,10 +56,12 @@ import xarray as xr
 from numba import njit, prange
 
 from ..errors import InputRangeError, ParameterError, check_range
+from ..layouts import MF_T, N_STATE, S_C_EE, S_C_EI, S_C_II, S_NU_E, S_NU_I, S_W
 from ..store import provenance
-from ..theory.fluctuations import MAX_RATE
-from .equations import N_STATE, STATE_NAMES, MeanFieldModel, rhs, rhs_and_stiffness
-from .fixedpoints import FixedPoint, continued_fixed_points, fixed_point
+from ..theory.fluctuations import MAX_RATE, admissible_rate
+from .fixedpoints import FixedPoint
+from .model import STATE_NAMES, ColumnModel
+from .node import isolated_column_rhs
 from .observables import (
     POPULATION_OBSERVABLES,
     network_mean_potential,
@@ -86,16 +89,16 @@ def _project(y, nu_max, c_max):
     spike per neuron per Markov bin T, where A_ll = F (1/T - F) / N_l >= 0) and
     c_max = 1 / (4 T^2), Popoviciu's bound on the variance of a rate confined to [0, 1/T];
     at first order nu_max = inf."""
-    y[0] = min(max(y[0], 0.0), nu_max)
-    y[1] = min(max(y[1], 0.0), nu_max)
-    y[2] = min(max(y[2], 0.0), c_max)
-    y[4] = min(max(y[4], 0.0), c_max)
-    bound = np.sqrt(y[2] * y[4])
-    y[3] = min(max(y[3], -bound), bound)
+    y[S_NU_E] = min(admissible_rate(y[S_NU_E]), nu_max)
+    y[S_NU_I] = min(admissible_rate(y[S_NU_I]), nu_max)
+    y[S_C_EE] = min(max(y[S_C_EE], 0.0), c_max)
+    y[S_C_II] = min(max(y[S_C_II], 0.0), c_max)
+    bound = np.sqrt(y[S_C_EE] * y[S_C_II])
+    y[S_C_EI] = min(max(y[S_C_EI], -bound), bound)
 
 
 @njit(cache=True, inline="always")
-def _advance(mp, pe, pi, y, k1, k2, tmp, d1, a1, h, method, nu_max, c_max):
+def _advance(mp, pe, pi, order, adaptation, y, k1, k2, tmp, d1, a1, h, method, nu_max, c_max):
     """One Euler or Heun step of length h from y, given k1 = rhs(y) at the step's start;
     (d1, a1) are the inputs at its end. The result (and Heun's predictor) is projected onto
     the admissible set."""
@@ -106,7 +109,7 @@ def _advance(mp, pe, pi, y, k1, k2, tmp, d1, a1, h, method, nu_max, c_max):
         for j in range(N_STATE):
             tmp[j] = y[j] + h * k1[j]
         _project(tmp, nu_max, c_max)
-        rhs(mp, pe, pi, tmp, d1, a1, k2)
+        isolated_column_rhs(mp, pe, pi, order, adaptation, tmp, d1, a1, k2)
         half = 0.5 * h
         for j in range(N_STATE):
             y[j] += half * (k1[j] + k2[j])
@@ -115,8 +118,9 @@ def _advance(mp, pe, pi, y, k1, k2, tmp, d1, a1, h, method, nu_max, c_max):
 
 @njit(cache=True)
 def integrate_kernel(
-    mp, pe, pi, y0, drive, afferent, drive_offset, afferent_offset, dt, method, every, out
-):
+    mp, pe, pi, order, adaptation, y0, drive, afferent, drive_offset, afferent_offset, dt,
+    method, every, out,
+):  # fmt: skip
     """Integrate one model; records every ``every`` steps into ``out`` (n_records, 6).
 
     ``drive`` and ``afferent`` hold the inputs (Hz) at the n_steps + 1 grid times, to which
@@ -125,8 +129,9 @@ def integrate_kernel(
     interpolated linearly). Returns the number of steps so split.
     """
     n_steps = drive.size - 1
-    nu_max = 1.0 / mp[0] if mp[3] > 1.5 else np.inf
-    c_max = 0.25 / (mp[0] * mp[0])
+    T = mp[MF_T]
+    nu_max = 1.0 / T if order == 2 else np.inf
+    c_max = 0.25 / (T * T)
     y = y0.copy()
     k1 = np.empty(N_STATE)
     k2 = np.empty(N_STATE)
@@ -138,9 +143,11 @@ def integrate_kernel(
         a0 = afferent[n] + afferent_offset
         d1 = drive[n + 1] + drive_offset
         a1 = afferent[n + 1] + afferent_offset
-        rho = rhs_and_stiffness(mp, pe, pi, y, d0, a0, k1)
+        rho = isolated_column_rhs(mp, pe, pi, order, adaptation, y, d0, a0, k1)
         if rho * dt <= STIFFNESS_LIMIT:
-            _advance(mp, pe, pi, y, k1, k2, tmp, d1, a1, dt, method, nu_max, c_max)
+            _advance(
+                mp, pe, pi, order, adaptation, y, k1, k2, tmp, d1, a1, dt, method, nu_max, c_max
+            )
         else:
             n_sub = MAX_SUBSTEPS
             if rho * dt < STIFFNESS_LIMIT * MAX_SUBSTEPS:
@@ -149,10 +156,13 @@ def integrate_kernel(
             for s in range(n_sub):
                 if s > 0:
                     f0 = s / n_sub
-                    rhs(mp, pe, pi, y, d0 + f0 * (d1 - d0), a0 + f0 * (a1 - a0), k1)
+                    isolated_column_rhs(
+                        mp, pe, pi, order, adaptation, y, d0 + f0 * (d1 - d0),
+                        a0 + f0 * (a1 - a0), k1,
+                    )  # fmt: skip
                 f1 = (s + 1) / n_sub
-                _advance(mp, pe, pi, y, k1, k2, tmp, d0 + f1 * (d1 - d0), a0 + f1 * (a1 - a0),
-                         h, method, nu_max, c_max)  # fmt: skip
+                _advance(mp, pe, pi, order, adaptation, y, k1, k2, tmp, d0 + f1 * (d1 - d0),
+                         a0 + f1 * (a1 - a0), h, method, nu_max, c_max)  # fmt: skip
             split += 1
         if (n + 1) % every == 0:
             out[(n + 1) // every] = y
@@ -161,7 +171,7 @@ def integrate_kernel(
 
 @njit(cache=True, parallel=True)
 def integrate_batch_kernel(
-    mp, pe, pi, y0, drive, afferent, offsets, dt, method, every, out, split
+    mp, pe, pi, order, adaptation, y0, drive, afferent, offsets, dt, method, every, out, split
 ):  # fmt: skip
     """Integrate a batch in parallel (one member per thread task).
 
@@ -177,13 +187,13 @@ def integrate_batch_kernel(
         b = np.int64(k)
         bp, bd, ba = b * sp, b * sd, b * sa
         split[b] = integrate_kernel(
-            mp[bp], pe[bp], pi[bp], y0[b], drive[bd], afferent[ba],
+            mp[bp], pe[bp], pi[bp], order, adaptation, y0[b], drive[bd], afferent[ba],
             offsets[b, 0], offsets[b, 1], dt, method, every, out[b],
         )  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- helpers
-def time_grid(duration: float, dt: float, model: MeanFieldModel) -> np.ndarray:
+def time_grid(duration: float, dt: float, model: ColumnModel) -> np.ndarray:
     """Grid times t_k = k dt (s) covering ``duration``; checks dt and duration.
 
     Raises
@@ -254,38 +264,50 @@ def _check_record_every(record_every: int, n_steps: int, batch: int) -> int:
     return every
 
 
-def _initial_state(model, initial, drive0: float, afferent0: float) -> np.ndarray:
-    if initial is None or (isinstance(initial, str) and initial == "fixed_point"):
-        return fixed_point(model, drive0, afferent0).vector
-    if isinstance(initial, FixedPoint):
-        return initial.vector
-    y = model.state_vector(initial)
-    if not np.all(np.isfinite(y)) or y[0] < 0 or y[1] < 0:
+def _check_state(y: np.ndarray) -> np.ndarray:
+    if not np.all(np.isfinite(y)) or np.any(y[..., S_NU_E] < 0) or np.any(y[..., S_NU_I] < 0):
         raise InputRangeError(f"initial state {y.tolist()} must be finite with rates >= 0 Hz")
     return y
 
 
+def _initial_state(model, initial, drive0: float, afferent0: float) -> np.ndarray:
+    if initial is None:
+        raise ParameterError(
+            "initial is missing: give a start state (FixedPoint, dict or 6 values, SI) or a "
+            "function of the initial (drive, afferent); MeanFieldModel.run starts from the "
+            "relevant fixed point"
+        )
+    if callable(initial):
+        initial = initial(drive0, afferent0)
+    if isinstance(initial, FixedPoint):
+        return initial.vector
+    return _check_state(model.state_vector(initial))
+
+
 # ------------------------------------------------------------------------- public API
 def integrate(
-    model: MeanFieldModel,
+    model: ColumnModel,
     duration: float,
+    initial,
     *,
     dt: float = 1e-4,
     drive: Input = 0.0,
     afferent: Input = 0.0,
     method: str = "heun",
-    initial=None,
     record_every: int = 1,
     observables: bool = True,
     attrs: dict[str, Any] | None = None,
 ) -> xr.Dataset:
-    """Integrate a mean-field model in time.
+    """Integrate a mean-field model in time from an explicit start state.
 
     Parameters
     ----------
-    model : MeanFieldModel
+    model : ColumnModel
     duration : float
         Biological time (s), a whole number of steps.
+    initial : FixedPoint, dict, array of 6, or callable
+        Start state (SI), or a function ``initial(drive0, afferent0)`` of the inputs at t = 0
+        (Hz) returning one (``MeanFieldModel.run`` passes the relevant fixed point).
     dt : float
         Time step (s), in (0, T/2]; default 0.1 ms.
     drive, afferent : float, ndarray or callable
@@ -294,8 +316,6 @@ def integrate(
         ``functools.partial(adexmf.stimuli.double_gaussian, ...)``.
     method : {"heun", "euler"}
         Integration scheme.
-    initial : None, "fixed_point", FixedPoint, dict or array of 6
-        Initial state (SI). Default: the relevant fixed point at the initial inputs.
     record_every : int
         Store every n-th step.
     observables : bool
@@ -324,7 +344,9 @@ def integrate(
     y0 = _initial_state(model, initial, float(d[0]), float(a[0]))
     out = np.empty(((t.size - 1) // every + 1, N_STATE))
     pe, pi = model.packed_transfer
-    split = integrate_kernel(model.packed, pe, pi, y0, d, a, 0.0, 0.0, float(dt), code, every, out)
+    split = integrate_kernel(
+        model.packed, pe, pi, *model.flags, y0, d, a, 0.0, 0.0, float(dt), code, every, out
+    )
     extra = {
         "method": method,
         "dt_s": float(dt),
@@ -336,8 +358,9 @@ def integrate(
 
 
 def integrate_batch(
-    models: MeanFieldModel | Sequence[MeanFieldModel],
+    models: ColumnModel | Sequence[ColumnModel],
     duration: float,
+    initial,
     *,
     dt: float = 1e-4,
     drive_levels: Sequence[float] | np.ndarray | None = None,
@@ -345,7 +368,6 @@ def integrate_batch(
     drive: Input | Sequence[Input] = 0.0,
     afferent: Input | Sequence[Input] = 0.0,
     method: str = "heun",
-    initial=None,
     record_every: int = 1,
     observables: bool = True,
     attrs: dict[str, Any] | None = None,
@@ -357,8 +379,12 @@ def integrate_batch(
 
     Parameters
     ----------
-    models : MeanFieldModel or sequence of them
+    models : ColumnModel or sequence of them
         One model for all members, or one per member (same order and adaptation setting).
+    initial : array (B, 6) or (6,), or callable
+        Start states (SI), or a function ``initial(member_models, drive0, afferent0)`` of the
+        members' models and initial inputs (arrays of B rates, Hz) returning them
+        (``MeanFieldModel.run_batch`` passes continued fixed points).
     duration, dt, method, record_every, observables, attrs
         As in :func:`integrate`.
     drive_levels, afferent_levels : array_like of float, optional
@@ -366,8 +392,6 @@ def integrate_batch(
     drive, afferent : input or sequence of inputs
         Time courses shared by all members, or one per member (constant, grid values or
         callable, as in :func:`integrate`).
-    initial : None or array (B, 6) or (6,)
-        Initial states (SI); default the fixed point of each member at its initial inputs.
 
     Returns
     -------
@@ -375,9 +399,14 @@ def integrate_batch(
         As :func:`integrate`, with a leading ``batch`` dim; ``drive_level`` and
         ``afferent_level`` coordinates.
     """
-    model_list = [models] if isinstance(models, MeanFieldModel) else list(models)
+    model_list = [models] if isinstance(models, ColumnModel) else list(models)
     if not model_list:
         raise ParameterError("models is empty; give at least one MeanFieldModel")
+    if initial is None:
+        raise ParameterError(
+            "initial is missing: give start states (B x 6 values, SI) or a function of the "
+            "members' initial inputs; MeanFieldModel.run_batch starts from fixed points"
+        )
     first = model_list[0]
     for m in model_list[1:]:
         if (m.order, m.adaptation) != (first.order, first.adaptation):
@@ -406,7 +435,7 @@ def integrate_batch(
     a_lev = levels(afferent_levels, "afferent_levels")
     d_ser = series(drive, "drive")
     a_ser = series(afferent, "afferent")
-    init = None if initial is None else np.atleast_2d(np.asarray(initial, dtype=np.float64))
+    init = None if callable(initial) else np.atleast_2d(np.asarray(initial, dtype=np.float64))
     sizes = [len(model_list), d_lev.size, a_lev.size, d_ser.shape[0], a_ser.shape[0]]
     if init is not None:
         sizes.append(init.shape[0])
@@ -429,18 +458,17 @@ def integrate_batch(
     if init is None:
         d0 = np.broadcast_to(d_ser[:, 0], B) + offsets[:, 0]
         a0 = np.broadcast_to(a_ser[:, 0], B) + offsets[:, 1]
-        y0 = continued_fixed_points([member_model(b) for b in range(B)], d0, a0)
-    else:
-        if init.shape[1] != N_STATE:
-            raise ParameterError(f"initial states need {N_STATE} entries {STATE_NAMES}")
-        y0 = np.array(np.broadcast_to(init, (B, N_STATE)), dtype=np.float64)  # writable copy
+        init = np.atleast_2d(np.asarray(initial([member_model(b) for b in range(B)], d0, a0)))
+    if init.shape[1:] != (N_STATE,) or init.shape[0] not in (1, B):
+        raise ParameterError(f"initial states need (1 or {B}) x {N_STATE} entries {STATE_NAMES}")
+    y0 = _check_state(np.array(np.broadcast_to(init, (B, N_STATE)), dtype=np.float64))
     mp = np.stack([m.packed for m in model_list])
     pe = np.stack([m.packed_transfer[0] for m in model_list])
     pi = np.stack([m.packed_transfer[1] for m in model_list])
     out = np.empty((B, (t.size - 1) // every + 1, N_STATE))
     split = np.zeros(B, dtype=np.int64)
     integrate_batch_kernel(
-        mp, pe, pi, y0, d_ser, a_ser, offsets, float(dt), code, every, out, split
+        mp, pe, pi, *first.flags, y0, d_ser, a_ser, offsets, float(dt), code, every, out, split
     )
     d_rec = np.broadcast_to(d_ser[:, ::every], (B, out.shape[1])) + offsets[:, :1]
     a_rec = np.broadcast_to(a_ser[:, ::every], (B, out.shape[1])) + offsets[:, 1:]
@@ -459,35 +487,39 @@ def integrate_batch(
 
 
 def to_dataset(
-    model: MeanFieldModel,
+    model: ColumnModel,
     t: np.ndarray,
     states: np.ndarray,
     drive: np.ndarray,
     afferent: np.ndarray,
     attrs: dict[str, Any],
     observables: bool = True,
-    models: Sequence[MeanFieldModel] | None = None,
+    models: Sequence[ColumnModel] | None = None,
 ) -> xr.Dataset:
     """Build the result Dataset from recorded states (..., time, 6) and inputs (..., time)."""
     lead = ("batch",) if states.ndim == 3 else ()
     tp = (*lead, "time", "population")
     tt = (*lead, "time")
     variables: dict[str, Any] = {
-        "rate": (tp, states[..., :2], {"units": "Hz", "long_name": "population rate"}),
+        "rate": (
+            tp,
+            states[..., [S_NU_E, S_NU_I]],
+            {"units": "Hz", "long_name": "population rate"},
+        ),
         "drive": (tt, drive, {"units": "Hz", "long_name": "external drive"}),
         "afferent": (tt, afferent, {"units": "Hz", "long_name": "afferent stimulus"}),
     }
     if model.order == 2:
-        for k, name in enumerate(("c_ee", "c_ei", "c_ii")):
-            variables[name] = (tt, states[..., 2 + k], {"units": "Hz^2", "long_name": "covariance"})
-        std = np.sqrt(np.maximum(states[..., [2, 4]], 0.0))
+        for k, name in ((S_C_EE, "c_ee"), (S_C_EI, "c_ei"), (S_C_II, "c_ii")):
+            variables[name] = (tt, states[..., k], {"units": "Hz^2", "long_name": "covariance"})
+        std = np.sqrt(np.maximum(states[..., [S_C_EE, S_C_II]], 0.0))
         variables["rate_std"] = (
             tp,
             std,
             {"units": "Hz", "long_name": "std of 5 ms-binned population rates, sqrt(c)"},
         )
     if model.adaptation:
-        variables["W"] = (tt, states[..., 5], {"units": "A", "long_name": "adaptation current"})
+        variables["W"] = (tt, states[..., S_W], {"units": "A", "long_name": "adaptation current"})
     if observables:
         groups = [model] if models is None or len(models) == 1 else list(models)
         obs_parts = []
@@ -496,8 +528,8 @@ def to_dataset(
             s = states[sl]
             obs_parts.append(
                 population_observables(
-                    m, s[..., 0], s[..., 1], drive[sl] if drive.ndim else drive,
-                    afferent[sl] if afferent.ndim else afferent, s[..., 5],
+                    m, s[..., S_NU_E], s[..., S_NU_I], drive[sl] if drive.ndim else drive,
+                    afferent[sl] if afferent.ndim else afferent, s[..., S_W],
                 )
             )  # fmt: skip
         obs = (

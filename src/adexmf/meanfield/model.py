@@ -1,8 +1,16 @@
-"""Right-hand sides of the mean-field models (SPEC 5.1-5.3), with exact derivatives.
+"""The mean-field model of one RS-FS column: parameters, validation, packing (SPEC 5.1-5.3).
 
-Three variants share one state vector of six entries (SI units)::
+This is the bottom of the mean-field package's one-way layering::
 
-    0 nu_e (Hz)  1 nu_i (Hz)  2 c_ee (Hz^2)  3 c_ei (Hz^2)  4 c_ii (Hz^2)  5 W (A)
+    node.py        the compiled equations of one column, from its inputs (the only copy)
+    model.py       ColumnModel: parameters, validation, packed vectors, rhs/Jacobian calls
+    fixedpoints.py roots, stability, continuation        observables.py  SPEC 5.4
+    integrate.py   time integration from an explicit start state -> Dataset
+    analysis.py    MeanFieldModel (.run, .fixed_point), runs from the relevant fixed point,
+                   scans, phase plane
+
+Three variants share one state vector of six entries (SI units, ``S_*`` of
+:mod:`adexmf.layouts`): nu_e, nu_i (Hz), c_ee, c_ei, c_ii (Hz^2), W (A).
 
 - first order (``order=1``): ``T dnu_a/dt = F_a - nu_a`` (SPEC 5.2);
 - second order (``order=2``), the Master Equation of El Boustani & Destexhe (2009, SPEC 5.1),
@@ -40,11 +48,10 @@ on data that span W (``adexmf tf characterize --w-levels``, then ``tf fit``) can
 unchanged too. The default preset is never switched silently.
 
 Compiled kernels receive three packed float64 vectors: the model vector of
-:meth:`MeanFieldModel.packed` (layout below) and the packed transfer functions of the
-excitatory and inhibitory cells (:attr:`adexmf.theory.transfer.TransferFunction.packed`)::
-
-    0 T  1 N_e  2 N_i  3 order  4 adaptation  5 a  6 b  7 tau_w
-    8 drive->e  9 drive->i  10 afferent->e  11 afferent->i
+:attr:`ColumnModel.packed` (``MF_*`` layout of :mod:`adexmf.layouts`) and the packed transfer
+functions of the excitatory and inhibitory cells
+(:attr:`adexmf.theory.transfer.TransferFunction.packed`), plus the integer flags
+:attr:`ColumnModel.flags` (order, adaptation).
 """
 
 from __future__ import annotations
@@ -53,12 +60,26 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
-from ..errors import ParameterError, check_range
+from ..errors import InputRangeError, ParameterError, check_range
+from ..layouts import (
+    MF_A,
+    MF_AFFERENT_E,
+    MF_AFFERENT_I,
+    MF_B,
+    MF_DRIVE_E,
+    MF_DRIVE_I,
+    MF_N_E,
+    MF_N_I,
+    MF_T,
+    MF_TAU_W,
+    N_MODEL,
+    N_STATE,
+)
 from ..params import Preset, load_preset
-from ..theory.fluctuations import MAX_RATE, membrane_moments
-from ..theory.transfer import TransferFunction, transfer_dual
+from ..theory.fluctuations import MAX_RATE
+from ..theory.transfer import TransferFunction
+from .node import active_indices, isolated_column_jacobian, isolated_column_rhs
 
 #: Names of the six state variables, in kernel order.
 STATE_NAMES: tuple[str, ...] = ("nu_e", "nu_i", "c_ee", "c_ei", "c_ii", "W")
@@ -71,199 +92,17 @@ STATE_UNITS: dict[str, str] = {
     "c_ii": "Hz^2",
     "W": "A",
 }
-N_STATE = 6
-N_MODEL_PARAMS = 12
 #: Markov time constant of the reference model (s), SPEC 5.1.
 DEFAULT_T = 5e-3
 
 
-# ----------------------------------------------------------------------------- kernels
-@njit(cache=True)
-def moment_equations(T, N_e, N_i, order, nu_e, nu_i, c_ee, c_ei, c_ii, Fe, Fi):
-    """Time derivatives of rates and covariances given the transfer functions (SPEC 5.1-5.2).
-
-    Written once, compiled for the kernels; its pure-Python version (``.py_func``) serves the
-    plain-NumPy baseline of the benchmark.
-
-    Parameters
-    ----------
-    T : float
-        Markov time constant (s).
-    N_e, N_i : float
-        Population sizes (finite-size term of the variances).
-    order : float
-        1 (first order) or 2 (second order).
-    nu_e, nu_i : float
-        Population rates (Hz).
-    c_ee, c_ei, c_ii : float
-        Covariances of the rates (Hz^2); ignored at first order.
-    Fe, Fi : tuple of 10 floats
-        Transfer functions as dual numbers (value, gradient, Hessian), as returned by
-        :func:`~adexmf.theory.transfer.transfer_dual`.
-
-    Returns
-    -------
-    tuple of 5 floats
-        d nu_e/dt, d nu_i/dt (Hz/s), d c_ee/dt, d c_ei/dt, d c_ii/dt (Hz^2/s).
-    """
-    inv_T = 1.0 / T
-    Fe0, Fi0 = Fe[0], Fi[0]
-    if order < 1.5:
-        return (Fe0 - nu_e) * inv_T, (Fi0 - nu_i) * inv_T, 0.0, 0.0, 0.0
-    # Gradients (index 1: d/dnu_e, 2: d/dnu_i) and Hessians (4: ee, 5: ei, 7: ii).
-    Fe_e, Fe_i, Fi_e, Fi_i = Fe[1], Fe[2], Fi[1], Fi[2]
-    # T dnu_a/dt = F_a - nu_a + 1/2 sum_lm c_lm d2F_a/dnu_l dnu_m   (c_ie = c_ei)
-    dnu_e = Fe0 - nu_e + 0.5 * (c_ee * Fe[4] + 2.0 * c_ei * Fe[5] + c_ii * Fe[7])
-    dnu_i = Fi0 - nu_i + 0.5 * (c_ee * Fi[4] + 2.0 * c_ei * Fi[5] + c_ii * Fi[7])
-    de = Fe0 - nu_e
-    di = Fi0 - nu_i
-    # T dc_lm/dt = A_lm + (F_l - nu_l)(F_m - nu_m) + sum_k c_lk dF_m/dnu_k
-    #              + sum_k c_km dF_l/dnu_k - 2 c_lm,   A_ll = F_l (1/T - F_l) / N_l
-    dc_ee = Fe0 * (inv_T - Fe0) / N_e + de * de + 2.0 * (c_ee * Fe_e + c_ei * Fe_i) - 2.0 * c_ee
-    dc_ei = de * di + (c_ee * Fi_e + c_ei * Fi_i) + (c_ei * Fe_e + c_ii * Fe_i) - 2.0 * c_ei
-    dc_ii = Fi0 * (inv_T - Fi0) / N_i + di * di + 2.0 * (c_ei * Fi_e + c_ii * Fi_i) - 2.0 * c_ii
-    return dnu_e * inv_T, dnu_i * inv_T, dc_ee * inv_T, dc_ei * inv_T, dc_ii * inv_T
-
-
-@njit(cache=True, inline="always")
-def population_inputs(mp, y, drive, afferent):
-    """Excitatory input rates (Hz) seen by the excitatory and inhibitory cells."""
-    in_e = y[0] + mp[8] * drive + mp[10] * afferent
-    in_i = y[0] + mp[9] * drive + mp[11] * afferent
-    return in_e, in_i
-
-
-@njit(cache=True, inline="always")
-def adaptation_current(mp, y):
-    """W (A) as seen by the excitatory transfer function: 0 unless the variant is on."""
-    return y[5] if mp[4] != 0.0 else 0.0
-
-
-@njit(cache=True)
-def rhs_and_stiffness(mp, pe, pi, y, drive, afferent, dy):
-    """Time derivative of the state (into ``dy``) and a bound on the system's stiffness.
-
-    Parameters
-    ----------
-    mp : ndarray
-        Packed model vector (:meth:`MeanFieldModel.packed`).
-    pe, pi : ndarray
-        Packed transfer functions of the excitatory and inhibitory cells.
-    y : ndarray, shape (6,)
-        State (nu_e, nu_i, c_ee, c_ei, c_ii in Hz and Hz^2; W in A).
-    drive, afferent : float
-        External drive and afferent stimulus rates (Hz) at this time.
-    dy : ndarray, shape (6,)
-        Output: d y / dt (Hz/s, Hz^2/s, A/s).
-
-    Returns
-    -------
-    float
-        Stiffness estimate (1/s): spectral radius of the rate Jacobian (dF/dnu - I) / T from
-        the exact transfer-function gradients, doubled at second order (the covariances
-        evolve under its Lyapunov operator). The integrators use it to keep explicit steps
-        stable where steep transfer functions make the system stiff.
-    """
-    in_e, in_i = population_inputs(mp, y, drive, afferent)
-    W = adaptation_current(mp, y)
-    Fe = transfer_dual(pe, in_e, y[1], W)
-    Fi = transfer_dual(pi, in_i, y[1], 0.0)
-    r = moment_equations(mp[0], mp[1], mp[2], mp[3], y[0], y[1], y[2], y[3], y[4], Fe, Fi)
-    dy[0] = r[0]
-    dy[1] = r[1]
-    dy[2] = r[2]
-    dy[3] = r[3]
-    dy[4] = r[4]
-    if mp[4] != 0.0:
-        # dW/dt = -W / tau_w + b nu_e + a (mu_V - E_L) / tau_w   (SPEC 5.3); E_L = pe[2]
-        mu_V = membrane_moments(pe, max(in_e, 0.0), max(y[1], 0.0), W)[1][0]
-        dy[5] = (-W + mp[5] * (mu_V - pe[2])) / mp[7] + mp[6] * y[0]
-    else:
-        dy[5] = 0.0
-    # Spectral radius of the rate Jacobian (dF/dnu - I) / T, exactly (2x2); at second order
-    # the covariances evolve under the Lyapunov operator of the same matrix, whose
-    # eigenvalues are the pairwise sums: radius doubled.
-    a, b, c, e = Fe[1] - 1.0, Fe[2], Fi[1], Fi[2] - 1.0
-    half_trace = 0.5 * (a + e)
-    det = a * e - b * c
-    disc = half_trace * half_trace - det
-    if disc >= 0.0:
-        radius = abs(half_trace) + np.sqrt(disc)
-    else:
-        radius = np.sqrt(det)  # complex pair: |lambda|^2 = det
-    return radius * (2.0 if mp[3] > 1.5 else 1.0) / mp[0]
-
-
-@njit(cache=True)
-def rhs(mp, pe, pi, y, drive, afferent, dy):
-    """Time derivative of the mean-field state, written into ``dy`` (SI units per second).
-
-    Arguments as in :func:`rhs_and_stiffness`.
-    """
-    rhs_and_stiffness(mp, pe, pi, y, drive, afferent, dy)
-
-
-@njit(cache=True)
-def active_indices(mp):
-    """Indices of the state entries the variant evolves (others stay 0)."""
-    n = (2 if mp[3] < 1.5 else 5) + (1 if mp[4] != 0.0 else 0)
-    idx = np.empty(n, dtype=np.int64)
-    m = 2 if mp[3] < 1.5 else 5
-    for k in range(m):
-        idx[k] = k
-    if mp[4] != 0.0:
-        idx[n - 1] = 5
-    return idx
-
-
-@njit(cache=True)
-def jacobian(mp, pe, pi, y, drive, afferent, J):
-    """Jacobian d(dy)/dy (1/s, in SI units of the state) of :func:`rhs`, into ``J`` (6x6).
-
-    First order (with or without adaptation): exact, from the dual-number derivatives of the
-    transfer functions and of mu_V. Second order: central differences of the exact-derivative
-    right-hand side (an exact Jacobian would need third derivatives of the transfer function),
-    with steps of 1e-6 of each entry's scale; accurate to ~1e-9 relative.
-    """
-    J[:, :] = 0.0
-    if mp[3] < 1.5:
-        T = mp[0]
-        in_e, in_i = population_inputs(mp, y, drive, afferent)
-        W = adaptation_current(mp, y)
-        Fe = transfer_dual(pe, in_e, y[1], W)
-        Fi = transfer_dual(pi, in_i, y[1], 0.0)
-        J[0, 0] = (Fe[1] - 1.0) / T
-        J[0, 1] = Fe[2] / T
-        J[1, 0] = Fi[1] / T
-        J[1, 1] = (Fi[2] - 1.0) / T
-        if mp[4] != 0.0:
-            J[0, 5] = Fe[3] / T
-            mu_V = membrane_moments(pe, max(in_e, 0.0), max(y[1], 0.0), W)[1]
-            a_over_tau = mp[5] / mp[7]
-            J[5, 0] = mp[6] + a_over_tau * mu_V[1]
-            J[5, 1] = a_over_tau * mu_V[2]
-            J[5, 5] = -1.0 / mp[7] + a_over_tau * mu_V[3]
-        return
-    idx = active_indices(mp)
-    yp = y.copy()
-    fp = np.empty(N_STATE)
-    fm = np.empty(N_STATE)
-    for j in idx:
-        typical = 1e-12 if j == 5 else (1.0 if j < 2 else 1e-2)
-        h = 1e-6 * max(abs(y[j]), typical)
-        yp[j] = y[j] + h
-        rhs(mp, pe, pi, yp, drive, afferent, fp)
-        yp[j] = y[j] - h
-        rhs(mp, pe, pi, yp, drive, afferent, fm)
-        yp[j] = y[j]
-        for i in idx:
-            J[i, j] = (fp[i] - fm[i]) / (2.0 * h)
-
-
 # ------------------------------------------------------------------------------- model
 @dataclass(frozen=True, eq=False)
-class MeanFieldModel:
-    """A mean-field model of the excitatory-inhibitory network of a preset.
+class ColumnModel:
+    """A mean-field model of the excitatory-inhibitory network of a preset (one column).
+
+    The settings, their validation and the packed vectors of the compiled kernels. Use
+    :class:`adexmf.meanfield.MeanFieldModel`, which adds ``.run`` and ``.fixed_point``.
 
     Parameters
     ----------
@@ -292,13 +131,6 @@ class MeanFieldModel:
     afferent_to : tuple of 2 floats
         Weights of the afferent stimulus; default (1, 0): excitatory population only.
 
-    Examples
-    --------
-    >>> from adexmf.meanfield import MeanFieldModel
-    >>> model = MeanFieldModel("zerlaut2018", order=2)
-    >>> fp = model.fixed_point(drive=4.0)
-    >>> round(fp.state["nu_e"], 4)
-    2.3997
     """
 
     preset: Preset | str
@@ -354,17 +186,20 @@ class MeanFieldModel:
 
     @property
     def packed(self) -> np.ndarray:
-        """Packed model vector for compiled kernels (layout in the module docstring)."""
+        """Packed model vector for compiled kernels (``MF_*`` layout of :mod:`adexmf.layouts`)."""
         net = self.preset.network
-        tau_w = self.tau_w if self.tau_w is not None else 1.0
-        return np.array(
-            [
-                self.T, float(net.n_exc), float(net.n_inh), float(self.order),
-                1.0 if self.adaptation else 0.0, self.a, self.b, tau_w,
-                *self.drive_to, *self.afferent_to,
-            ],
-            dtype=np.float64,
-        )  # fmt: skip
+        mp = np.empty(N_MODEL, dtype=np.float64)
+        mp[MF_T], mp[MF_N_E], mp[MF_N_I] = self.T, float(net.n_exc), float(net.n_inh)
+        mp[MF_A], mp[MF_B] = self.a, self.b
+        mp[MF_TAU_W] = self.tau_w if self.tau_w is not None else 1.0
+        mp[MF_DRIVE_E], mp[MF_DRIVE_I] = self.drive_to
+        mp[MF_AFFERENT_E], mp[MF_AFFERENT_I] = self.afferent_to
+        return mp
+
+    @property
+    def flags(self) -> tuple[int, int]:
+        """Integer flags of the compiled kernels: (order, adaptation as 0 or 1)."""
+        return self.order, int(self.adaptation)
 
     @property
     def packed_transfer(self) -> tuple[np.ndarray, np.ndarray]:
@@ -375,7 +210,7 @@ class MeanFieldModel:
     @property
     def state_names(self) -> tuple[str, ...]:
         """Names of the state entries this variant evolves."""
-        return tuple(STATE_NAMES[k] for k in active_indices(self.packed))
+        return tuple(STATE_NAMES[k] for k in active_indices(*self.flags))
 
     @property
     def label(self) -> str:
@@ -383,7 +218,7 @@ class MeanFieldModel:
         text = "first order" if self.order == 1 else "second order"
         return text + (" + adaptation" if self.adaptation else "")
 
-    def replace(self, **changes) -> MeanFieldModel:
+    def replace(self, **changes) -> ColumnModel:
         """Return a copy with some settings changed (validated again)."""
         return dataclasses.replace(self, **changes)
 
@@ -440,7 +275,7 @@ class MeanFieldModel:
         y = self.state_vector(state)
         dy = np.empty(N_STATE)
         pe, pi = self.packed_transfer
-        rhs(self.packed, pe, pi, y, float(drive), float(afferent), dy)
+        isolated_column_rhs(self.packed, pe, pi, *self.flags, y, float(drive), float(afferent), dy)
         return dy
 
     def jacobian(self, state, drive: float = 0.0, afferent: float = 0.0) -> np.ndarray:
@@ -449,28 +284,12 @@ class MeanFieldModel:
         y = self.state_vector(state)
         J = np.zeros((N_STATE, N_STATE))
         pe, pi = self.packed_transfer
-        mp = self.packed
-        jacobian(mp, pe, pi, y, float(drive), float(afferent), J)
-        idx = active_indices(mp)
+        order, adaptation = self.flags
+        isolated_column_jacobian(
+            self.packed, pe, pi, order, adaptation, y, float(drive), float(afferent), J
+        )
+        idx = active_indices(order, adaptation)
         return J[np.ix_(idx, idx)]
-
-    def fixed_points(self, drive: float = 0.0, afferent: float = 0.0, **kwargs):
-        """All fixed points in a box; see :func:`adexmf.meanfield.fixedpoints.find_fixed_points`."""
-        from .fixedpoints import find_fixed_points
-
-        return find_fixed_points(self, drive, afferent, **kwargs)
-
-    def fixed_point(self, drive: float = 0.0, afferent: float = 0.0, **kwargs):
-        """The relevant fixed point; see :func:`adexmf.meanfield.fixedpoints.fixed_point`."""
-        from .fixedpoints import fixed_point
-
-        return fixed_point(self, drive, afferent, **kwargs)
-
-    def run(self, duration: float, **kwargs):
-        """Integrate in time; see :func:`adexmf.meanfield.integrate.integrate`."""
-        from .integrate import integrate
-
-        return integrate(self, duration, **kwargs)
 
 
 def check_inputs(drive, afferent=0.0) -> None:
@@ -481,8 +300,6 @@ def check_inputs(drive, afferent=0.0) -> None:
     InputRangeError
         Naming the offending input and the allowed range.
     """
-    from ..errors import InputRangeError
-
     for name, value in (("drive", drive), ("afferent", afferent)):
         arr = np.asarray(value, dtype=np.float64)
         bad = ~(np.isfinite(arr) & (arr >= 0.0) & (arr <= MAX_RATE))

@@ -243,3 +243,74 @@ def column_observables(pe, pi, in_ee, in_ie, in_i, W, out):
     """
     population_statistics(pe, in_ee, in_i, W, out[0])
     population_statistics(pi, in_ie, in_i, 0.0, out[1])
+
+
+# ------------------------------------------------------------ the column on its own
+# A single column is its own only source: its recurrent inputs are its own rates, plus the
+# external drive and the afferent stimulus (SPEC 5.1).
+@njit(cache=True)
+def isolated_column_rhs(mp, pe, pi, order, adaptation, y, drive, afferent, dy):
+    """Time derivative of a single column (into ``dy``); returns the stiffness (1/s).
+
+    Arguments as :func:`column_rhs`, with the external ``drive`` and ``afferent`` rates (Hz)
+    in place of the three inputs, which :func:`route_inputs` builds from the column's own rates.
+    """
+    in_ee, in_ie, in_i = route_inputs(mp, y[S_NU_E], y[S_NU_I], drive, afferent)
+    return column_rhs(mp, pe, pi, order, adaptation, y, in_ee, in_ie, in_i, dy)
+
+
+@njit(cache=True)
+def active_indices(order, adaptation):
+    """Indices of the state entries a variant evolves (the others stay 0)."""
+    m = 2 if order == 1 else 5
+    n = m + (1 if adaptation != 0 else 0)
+    idx = np.empty(n, dtype=np.int64)
+    for k in range(m):
+        idx[k] = k
+    if adaptation != 0:
+        idx[n - 1] = S_W
+    return idx
+
+
+@njit(cache=True)
+def isolated_column_jacobian(mp, pe, pi, order, adaptation, y, drive, afferent, J):
+    """Jacobian d(dy)/dy (1/s, SI) of :func:`isolated_column_rhs`, into ``J`` (6x6).
+
+    First order (with or without adaptation): exact, from the dual-number derivatives
+    (:func:`column_first_order_jacobian`). Second order: central differences of the
+    exact-derivative right-hand side (an exact Jacobian would need third derivatives of the
+    transfer function), steps of 1e-6 of each entry's scale; accurate to ~1e-9 relative.
+    """
+    J[:, :] = 0.0
+    if order == 1:
+        in_ee, in_ie, in_i = route_inputs(mp, y[S_NU_E], y[S_NU_I], drive, afferent)
+        column_first_order_jacobian(mp, pe, pi, adaptation, y, in_ee, in_ie, in_i, J)
+        return
+    idx = active_indices(order, adaptation)
+    yp = y.copy()
+    fp = np.empty(y.size)
+    fm = np.empty(y.size)
+    for j in idx:
+        typical = 1e-12 if j == S_W else (1.0 if j < S_C_EE else 1e-2)
+        h = 1e-6 * max(abs(y[j]), typical)
+        yp[j] = y[j] + h
+        isolated_column_rhs(mp, pe, pi, order, adaptation, yp, drive, afferent, fp)
+        yp[j] = y[j] - h
+        isolated_column_rhs(mp, pe, pi, order, adaptation, yp, drive, afferent, fm)
+        yp[j] = y[j]
+        for i in idx:
+            J[i, j] = (fp[i] - fm[i]) / (2.0 * h)
+
+
+@njit(cache=True)
+def isolated_column_observables(mp, pe, pi, adaptation, states, drive, afferent, out):
+    """Observables of a single column along a time course, into ``out`` (n, 2, 7).
+
+    ``states`` (n, 6), ``drive`` and ``afferent`` (n,) in SI units; rows of ``out`` as
+    :func:`column_observables`.
+    """
+    for k in range(states.shape[0]):
+        y = states[k]
+        in_ee, in_ie, in_i = route_inputs(mp, y[S_NU_E], y[S_NU_I], drive[k], afferent[k])
+        W = adaptation_of(adaptation, y)
+        column_observables(pe, pi, in_ee, in_ie, in_i, W, out[k])

@@ -3,17 +3,32 @@
 Each population sees its own input: the excitatory cells receive
 ``nu_e + x_de nu_drive + x_ae nu_aff`` excitatory and ``nu_i`` inhibitory rates (and the
 adaptation current W when the variant is on), the inhibitory cells the same without the
-afferent stimulus (default routing). The shot-noise statistics are those of
-:func:`adexmf.theory.fluctuations.shot_noise_statistics` with each transfer function's own
-formula variant (SPEC 3.2), so that the observables match the model being integrated.
+afferent stimulus (default routing). Inputs are routed and the statistics computed by the
+column node itself (:func:`adexmf.meanfield.node.column_observables`), with each transfer
+function's own formula variant (SPEC 3.2), so that the observables match the model being
+integrated, in the single column and in the ring alike.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..theory.fluctuations import shot_noise_statistics
-from .equations import MeanFieldModel
+from ..layouts import (
+    N_OBSERVABLES,
+    N_STATE,
+    OB_MU_GE,
+    OB_MU_GI,
+    OB_MU_V,
+    OB_SIGMA_GE,
+    OB_SIGMA_GI,
+    OB_SIGMA_V,
+    OB_TAU_V,
+    S_NU_E,
+    S_NU_I,
+    S_W,
+)
+from .model import ColumnModel
+from .node import isolated_column_observables
 
 #: Observables per population, with SI units.
 POPULATION_OBSERVABLES: dict[str, tuple[str, str]] = {
@@ -25,10 +40,20 @@ POPULATION_OBSERVABLES: dict[str, tuple[str, str]] = {
     "sigma_Ge": ("S", "standard deviation of the excitatory conductance"),
     "sigma_Gi": ("S", "standard deviation of the inhibitory conductance"),
 }
+#: Column of each observable in the node's output rows.
+_COLUMNS = {
+    "mu_V": OB_MU_V,
+    "sigma_V": OB_SIGMA_V,
+    "tau_V": OB_TAU_V,
+    "mu_Ge": OB_MU_GE,
+    "mu_Gi": OB_MU_GI,
+    "sigma_Ge": OB_SIGMA_GE,
+    "sigma_Gi": OB_SIGMA_GI,
+}
 
 
 def population_observables(
-    model: MeanFieldModel,
+    model: ColumnModel,
     nu_e,
     nu_i,
     drive=0.0,
@@ -39,7 +64,7 @@ def population_observables(
 
     Parameters
     ----------
-    model : MeanFieldModel
+    model : ColumnModel
     nu_e, nu_i : array_like
         Population rates (Hz), >= 0, broadcastable together with the inputs.
     drive, afferent : array_like
@@ -57,36 +82,24 @@ def population_observables(
     nu_e, nu_i, drive, afferent, W = np.broadcast_arrays(
         *(np.asarray(a, dtype=np.float64) for a in (nu_e, nu_i, drive, afferent, W))
     )
-    preset = model.preset
-    inputs = (
-        (preset.excitatory, nu_e + model.drive_to[0] * drive + model.afferent_to[0] * afferent,
-         W if model.adaptation else np.zeros_like(W), model.transfer_functions[0]),
-        (preset.inhibitory, nu_e + model.drive_to[1] * drive + model.afferent_to[1] * afferent,
-         np.zeros_like(W), model.transfer_functions[1]),
+    shape = nu_e.shape
+    states = np.zeros((nu_e.size, N_STATE))
+    states[:, S_NU_E], states[:, S_NU_I], states[:, S_W] = nu_e.ravel(), nu_i.ravel(), W.ravel()
+    out = np.empty((nu_e.size, 2, N_OBSERVABLES))
+    pe, pi = model.packed_transfer
+    isolated_column_observables(
+        model.packed, pe, pi, model.flags[1], states,
+        np.ascontiguousarray(drive.ravel()), np.ascontiguousarray(afferent.ravel()), out,
     )  # fmt: skip
-    out: dict[str, list[np.ndarray]] = {k: [] for k in POPULATION_OBSERVABLES}
-    for cell, exc_input, w, tf in inputs:
-        stats = shot_noise_statistics(
-            exc_input,
-            nu_i,
-            cell,
-            preset.synapses,
-            preset.network,
-            W=w,
-            inhibitory_term=tf.params.inhibitory_term,
-        )
-        for k in out:
-            out[k].append(getattr(stats, k))
-    return {k: np.stack(v, axis=-1) for k, v in out.items()}
+    return {k: out[:, :, c].reshape((*shape, 2)) for k, c in _COLUMNS.items()}
 
 
-def network_mean_potential(model: MeanFieldModel, mu_V: np.ndarray) -> np.ndarray:
+def network_mean_potential(model: ColumnModel, mu_V: np.ndarray) -> np.ndarray:
     """Population-averaged mean potential ``(1 - g) mu_V^exc + g mu_V^inh`` (V).
 
     ``mu_V`` has a trailing population axis (excitatory, inhibitory).
     """
-    g = model.preset.network.inhibitory_fraction
-    return (1.0 - g) * mu_V[..., 0] + g * mu_V[..., 1]
+    return model.preset.network.population_average(mu_V[..., 0], mu_V[..., 1])
 
 
 def vsd_signal(mean_potential: np.ndarray, reference: np.ndarray | float | None = None):

@@ -1,0 +1,405 @@
+"""The top layer of the mean-field package: it composes fixed points and integration.
+
+:class:`MeanFieldModel` is the model users build (``.run``, ``.fixed_point``); time courses
+start from the relevant fixed point at the initial inputs (ARCHITECTURE: the second order
+started elsewhere can swing to negative rates); scans of fixed points along the drive and
+the phase plane are built here from the layers below (:mod:`.fixedpoints`,
+:mod:`.integrate`), which never import this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ..errors import ParameterError
+from ..layouts import N_STATE, S_NU_E, S_NU_I
+from ..stimuli import Stimulus
+from ..store import provenance
+from .fixedpoints import (
+    FixedPoint,
+    _check_box,
+    continued_fixed_points,
+    find_fixed_points,
+    fixed_point,
+    rhs_on_states,
+)
+from .integrate import Input, integrate, integrate_batch
+from .model import STATE_UNITS, ColumnModel, check_inputs
+
+
+@dataclass(frozen=True, eq=False)
+class MeanFieldModel(ColumnModel):
+    """A mean-field model of the excitatory-inhibitory network of a preset.
+
+    Parameters as :class:`adexmf.meanfield.model.ColumnModel` (``preset``, ``order``,
+    ``adaptation``, ``T``, ``a``, ``b``, ``tau_w``, ``drive_to``, ``afferent_to``).
+
+    Examples
+    --------
+    >>> from adexmf.meanfield import MeanFieldModel
+    >>> model = MeanFieldModel("zerlaut2018", order=2)
+    >>> fp = model.fixed_point(drive=4.0)
+    >>> round(fp.state["nu_e"], 4)
+    2.3997
+    """
+
+    def fixed_points(self, drive: float = 0.0, afferent: float = 0.0, **kwargs):
+        """All fixed points in a box; see :func:`adexmf.meanfield.fixedpoints.find_fixed_points`."""
+        return find_fixed_points(self, drive, afferent, **kwargs)
+
+    def fixed_point(self, drive: float = 0.0, afferent: float = 0.0, **kwargs) -> FixedPoint:
+        """The relevant fixed point; see :func:`adexmf.meanfield.fixedpoints.fixed_point`."""
+        return fixed_point(self, drive, afferent, **kwargs)
+
+    def run(self, duration: float, **kwargs) -> xr.Dataset:
+        """Integrate in time from the relevant fixed point; see :func:`run`."""
+        return run(self, duration, **kwargs)
+
+
+def _from_fixed_point(model: ColumnModel):
+    def start(drive0: float, afferent0: float) -> np.ndarray:
+        return fixed_point(model, drive0, afferent0).vector
+
+    return start
+
+
+def run(
+    model: ColumnModel,
+    duration: float,
+    *,
+    initial=None,
+    dt: float = 1e-4,
+    drive: Input = 0.0,
+    afferent: Input = 0.0,
+    method: str = "heun",
+    record_every: int = 1,
+    observables: bool = True,
+    attrs: dict[str, Any] | None = None,
+) -> xr.Dataset:
+    """Integrate a mean-field model, by default from its relevant fixed point.
+
+    Parameters
+    ----------
+    model : ColumnModel
+    duration : float
+        Biological time (s).
+    initial : None, "fixed_point", FixedPoint, dict or array of 6
+        Start state (SI); default (or "fixed_point") the relevant fixed point at the inputs
+        at t = 0.
+    dt, drive, afferent, method, record_every, observables, attrs
+        As in :func:`adexmf.meanfield.integrate.integrate`.
+
+    Returns
+    -------
+    xarray.Dataset
+        As :func:`adexmf.meanfield.integrate.integrate`.
+    """
+    start = _from_fixed_point(model) if initial is None or initial == "fixed_point" else initial
+    return integrate(
+        model, duration, start, dt=dt, drive=drive, afferent=afferent, method=method,
+        record_every=record_every, observables=observables, attrs=attrs,
+    )  # fmt: skip
+
+
+def run_batch(
+    models: ColumnModel | Sequence[ColumnModel],
+    duration: float,
+    *,
+    initial=None,
+    **kwargs,
+) -> xr.Dataset:
+    """Integrate a batch (see :func:`adexmf.meanfield.integrate.integrate_batch`), each
+    member by default from its stable fixed point, continued along the batch."""
+    start = continued_fixed_points if initial is None else initial
+    return integrate_batch(models, duration, start, **kwargs)
+
+
+def fixed_points_vs_drive(
+    model: ColumnModel, drives: Sequence[float] | np.ndarray | None = None, **kwargs
+) -> xr.Dataset:
+    """Fixed points and their stability as a function of the drive (default 0-20 Hz).
+
+    Parameters
+    ----------
+    model : ColumnModel
+    drives : array_like, optional
+        Drive rates (Hz); default 0 to 20 Hz in 0.5 Hz steps.
+    **kwargs
+        Passed to :func:`find_fixed_points` (``box``, ``n_starts``...).
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``drive`` and ``fixed_point`` (index, sorted by nu_e, padded with NaN): each
+        active state variable, ``stable`` (1 stable, 0 unstable, NaN absent),
+        ``max_real_eigenvalue`` (1/s) and ``n_fixed_points`` per drive.
+    """
+    drives = np.arange(0.0, 20.0 + 1e-9, 0.5) if drives is None else np.asarray(drives, float)
+    if drives.ndim != 1 or drives.size == 0:
+        raise ParameterError("drives must be a non-empty 1-D sequence of rates (Hz)")
+    check_inputs(drives)
+    found = [find_fixed_points(model, d, **kwargs) for d in drives]
+    n = max(1, max(len(f) for f in found))
+    names = model.state_names
+    data = {k: np.full((drives.size, n), np.nan) for k in (*names, "stable", "max_real")}
+    for a, points in enumerate(found):
+        for b, p in enumerate(points):
+            for k in names:
+                data[k][a, b] = p.state[k]
+            data["stable"][a, b] = 1.0 if p.stable else 0.0
+            data["max_real"][a, b] = float(np.max(p.eigenvalues.real))
+    dims = ("drive", "fixed_point")
+    variables = {k: (dims, data[k], {"units": STATE_UNITS[k]}) for k in names}
+    variables["stable"] = (
+        dims,
+        data["stable"],
+        {"units": "1", "description": "1: stable, 0: unstable, NaN: no such fixed point"},
+    )
+    variables["max_real_eigenvalue"] = (dims, data["max_real"], {"units": "1/s"})
+    variables["n_fixed_points"] = (("drive",), np.array([len(f) for f in found], np.int64))
+    return xr.Dataset(
+        variables,
+        coords={
+            "drive": ("drive", drives, {"units": "Hz", "long_name": "external drive"}),
+            "fixed_point": np.arange(n),
+        },
+        attrs={**provenance(), **model.describe(), "model": model.label},
+    )
+
+
+def drive_scan(
+    preset,
+    drives: Sequence[float] | np.ndarray | None = None,
+    orders: Sequence[int] = (1, 2),
+    adaptation: bool = False,
+    **kwargs,
+) -> xr.Dataset:
+    """Fixed points vs drive for several orders of the same preset, in one Dataset.
+
+    Parameters
+    ----------
+    preset : Preset or str
+    drives : array_like, optional
+        Drive rates (Hz); default 0 to 20 Hz in 0.5 Hz steps.
+    orders : sequence of int
+        Mean-field orders to scan (1 and/or 2).
+    adaptation : bool
+        Use the adaptation variant.
+    **kwargs
+        Passed to :func:`find_fixed_points`.
+
+    Returns
+    -------
+    xarray.Dataset
+        :func:`fixed_points_vs_drive` results stacked along a new ``order`` dim (the
+        covariances are NaN at first order).
+    """
+    scans = [
+        fixed_points_vs_drive(MeanFieldModel(preset, order=o, adaptation=adaptation), drives,
+                              **kwargs)
+        for o in orders
+    ]  # fmt: skip
+    order = xr.DataArray(np.asarray(orders, dtype=np.int64), dims="order", name="order")
+    ds = xr.concat(scans, dim=order, combine_attrs="drop_conflicts")
+    ds.attrs["model"] = (
+        "orders " + ", ".join(str(o) for o in orders) + (" + adaptation" if adaptation else "")
+    )
+    return ds
+
+
+def phase_plane(
+    model: ColumnModel,
+    drive: float = 0.0,
+    *,
+    nu_e_range: tuple[float, float] = (0.0, 8.0),
+    nu_i_range: tuple[float, float] = (0.0, 30.0),
+    n_grid: int = 41,
+    starts: Sequence[tuple[float, float]] | None = None,
+    duration: float = 0.1,
+    dt: float = 1e-4,
+) -> xr.Dataset:
+    """First-order phase plane: vector field, trajectories and fixed points (SPEC 5.2).
+
+    Parameters
+    ----------
+    model : ColumnModel
+        Its first-order version (without adaptation) is used.
+    drive : float
+        External drive (Hz).
+    nu_e_range, nu_i_range : (float, float)
+        Plotted ranges (Hz).
+    n_grid : int
+        Grid points per axis of the vector field.
+    starts : sequence of (nu_e, nu_i), optional
+        Initial points of the trajectories (Hz); default: points on the border of the box.
+    duration, dt : float
+        Length and step (s) of the trajectories (Heun).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``dnu_e_dt``, ``dnu_i_dt`` (Hz/s) on the (nu_e, nu_i) grid; ``trajectory_nu_e``,
+        ``trajectory_nu_i`` (trajectory, time); fixed points ``fixed_point_nu_e``,
+        ``fixed_point_nu_i``, ``fixed_point_stable``.
+    """
+    first = model.replace(order=1, adaptation=False)
+    check_inputs(drive)
+    (e0, e1), (i0, i1) = _check_box((nu_e_range, nu_i_range))
+    if not (5 <= int(n_grid) <= 400):
+        raise ParameterError(f"n_grid = {n_grid!r} is out of range; allowed: [5, 400]")
+    e = np.linspace(e0, e1, int(n_grid))
+    i = np.linspace(i0, i1, int(n_grid))
+    E, I = np.meshgrid(e, i, indexing="ij")
+    states = np.zeros((E.size, N_STATE))
+    states[:, S_NU_E], states[:, S_NU_I] = E.ravel(), I.ravel()
+    out = np.empty_like(states)
+    pe, pi = first.packed_transfer
+    rhs_on_states(first.packed, pe, pi, *first.flags, states, float(drive), 0.0, out)
+    if starts is None:
+        fe = np.array([0.1, 0.35, 0.65, 0.9])
+        starts = [(e0 + (e1 - e0) * u, i1) for u in fe] + [(e1, i0 + (i1 - i0) * u) for u in fe]
+        starts += [(e0 + (e1 - e0) * u, i0) for u in (0.5, 0.9)]
+        starts += [(e0, i0 + (i1 - i0) * u) for u in (0.5, 0.9)]
+    y0 = np.zeros((len(starts), N_STATE))
+    y0[:, [S_NU_E, S_NU_I]] = np.asarray(starts, float)
+    traj = integrate_batch(
+        first, duration, y0, dt=dt, drive=float(drive), method="heun", observables=False
+    )
+    points = find_fixed_points(first, drive, box=((e0, e1), (i0, i1)))
+    ds = xr.Dataset(
+        {
+            "dnu_e_dt": (("nu_e", "nu_i"), out[:, S_NU_E].reshape(E.shape), {"units": "Hz/s"}),
+            "dnu_i_dt": (("nu_e", "nu_i"), out[:, S_NU_I].reshape(E.shape), {"units": "Hz/s"}),
+            "trajectory_nu_e": (("trajectory", "time"), traj.rate.sel(population="exc").values),
+            "trajectory_nu_i": (("trajectory", "time"), traj.rate.sel(population="inh").values),
+            "fixed_point_nu_e": ("point", [p.state["nu_e"] for p in points], {"units": "Hz"}),
+            "fixed_point_nu_i": ("point", [p.state["nu_i"] for p in points], {"units": "Hz"}),
+            "fixed_point_stable": ("point", np.array([int(p.stable) for p in points], np.int8)),
+        },
+        coords={
+            "nu_e": ("nu_e", e, {"units": "Hz"}),
+            "nu_i": ("nu_i", i, {"units": "Hz"}),
+            "time": ("time", traj.time.values, {"units": "s"}),
+        },
+        attrs={**provenance(), **first.describe(), "drive_Hz": float(drive)},
+    )
+    for name in ("trajectory_nu_e", "trajectory_nu_i"):
+        ds[name].attrs["units"] = "Hz"
+    return ds
+
+
+# ------------------------------------------------------------------------- summaries
+def stimulus_response(
+    model: ColumnModel,
+    duration: float,
+    stimuli: Sequence[Stimulus] = (),
+    *,
+    drive: float = 0.0,
+    dt: float = 1e-4,
+    method: str = "heun",
+    record_every: int = 1,
+) -> xr.Dataset:
+    """Response from the relevant fixed point to the sum of afferent stimuli (SPEC 6).
+
+    Parameters
+    ----------
+    model : ColumnModel
+    duration : float
+        Biological time (s).
+    stimuli : sequence of Stimulus
+        Afferent stimuli (Hz) onto the excitatory population, added together.
+    drive : float
+        Constant external drive (Hz).
+    dt, method, record_every
+        As in :func:`run`.
+
+    Returns
+    -------
+    xarray.Dataset
+        As :func:`run`, with the stimuli described in ``attrs["stimulus"]``.
+    """
+    stimuli = list(stimuli)
+
+    def afferent(t: np.ndarray) -> np.ndarray:
+        return sum((s(t) for s in stimuli), np.zeros_like(t))
+
+    return run(
+        model, duration, dt=dt, drive=drive, afferent=afferent, method=method,
+        record_every=record_every,
+        attrs={"stimulus": "; ".join(s.describe() for s in stimuli) or "none"},
+    )  # fmt: skip
+
+
+def time_course_summary(ds: xr.Dataset) -> dict[str, float]:
+    """Start, peak, time of peak and minimum of the rates, and the peak VSD-like signal.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A mean-field time course (:func:`run`).
+
+    Returns
+    -------
+    dict
+        ``nu_e_initial``, ``nu_i_initial``, ``nu_e_peak``, ``nu_i_peak``, ``nu_e_min`` (Hz),
+        ``t_peak_e`` (s, time of the excitatory peak) and ``vsd_peak`` (dimensionless; NaN
+        without observables).
+    """
+    exc = ds.rate.sel(population="exc")
+    inh = ds.rate.sel(population="inh")
+    return {
+        "nu_e_initial": float(exc[0]),
+        "nu_i_initial": float(inh[0]),
+        "nu_e_peak": float(exc.max()),
+        "nu_i_peak": float(inh.max()),
+        "t_peak_e": float(exc.idxmax("time")),
+        "nu_e_min": float(exc.min()),
+        "vsd_peak": float(ds.vsd.max()) if "vsd" in ds else float("nan"),
+    }
+
+
+def drive_grid(max_drive: float, step: float, max_points: int = 2001) -> np.ndarray:
+    """Drives 0, step, 2 step, ... up to ``max_drive`` (Hz) for a scan.
+
+    Raises
+    ------
+    ParameterError
+        If max_drive is not positive, the step not in (0, max_drive], or the grid larger
+        than ``max_points``.
+    """
+    if not (np.isfinite(max_drive) and max_drive > 0.0):
+        raise ParameterError(
+            f"max_drive = {max_drive:g} Hz is not allowed; give a drive > 0 Hz (the scan "
+            "starts at 0 Hz)"
+        )
+    if not (0.0 < step <= max_drive):
+        raise ParameterError(f"step = {step:g} Hz must lie in (0, {max_drive:g}] Hz")
+    drives = np.arange(0.0, max_drive + 0.5 * step, step)
+    if drives.size > max_points:
+        raise ParameterError(
+            f"{drives.size} drives requested; allowed: at most {max_points} (increase step)"
+        )
+    return drives
+
+
+def scan_summary(ds: xr.Dataset) -> dict[str, float | int]:
+    """Counts of a fixed-point scan (:func:`drive_scan`): drives, most fixed points per
+    drive, unstable points, and the relevant (first) fixed point's nu_e at 4 Hz per order
+    when 4 Hz was scanned."""
+    summary: dict[str, float | int] = {
+        "n_drives": int(ds.drive.size),
+        "max_drive": float(ds.drive.max()),
+        "max_fixed_points": int(ds.n_fixed_points.max()),
+        "n_unstable": int((ds.stable == 0).sum()),
+    }
+    if 4.0 in ds.drive.values and "order" in ds.dims:
+        for order in ds.order.values:
+            summary[f"nu_e_4Hz_order{int(order)}"] = float(
+                ds.nu_e.sel(drive=4.0, fixed_point=0, order=order)
+            )
+    return summary
