@@ -6,7 +6,8 @@ of the same equations measured in the same run, and the throughput of the batch 
 1000 drives. The NumPy baseline is the honest "plain NumPy" route: a Python time loop that
 evaluates the transfer functions and their derivatives through the public NumPy front end
 :meth:`adexmf.TransferFunction.evaluate` at each step and applies the same moment equations
-(the pure-Python version of :func:`adexmf.meanfield.equations.moment_equations`).
+(the pure-Python versions of the node's :func:`adexmf.meanfield.node.moment_equations`
+and :func:`adexmf.meanfield.node.route_inputs`).
 
 Run:  python benchmarks/bench_meanfield.py [--repeats 20] [--batch 1000]
 Targets (issue 4): 1 s in <= 10 ms after compilation, >= 100x the NumPy version.
@@ -23,10 +24,11 @@ import numba
 import numpy as np
 
 from adexmf import stimuli
+from adexmf.layouts import MF_N_E, MF_N_I, MF_T, N_STATE
 from adexmf.meanfield import MeanFieldModel, integrate, integrate_batch
-from adexmf.meanfield.equations import moment_equations
 from adexmf.meanfield.fixedpoints import continued_fixed_points, fixed_point
 from adexmf.meanfield.integrate import METHODS, integrate_kernel
+from adexmf.meanfield.node import moment_equations, route_inputs
 
 DT = 1e-4
 DRIVE = 4.0
@@ -50,6 +52,7 @@ def numpy_euler(model: MeanFieldModel, y0: np.ndarray, drive: np.ndarray, affere
     tf_e, tf_i = model.transfer_functions
     mp = model.packed
     equations = moment_equations.py_func
+    routing = route_inputs.py_func
     y = y0.copy()
 
     def dual(ev):
@@ -59,11 +62,10 @@ def numpy_euler(model: MeanFieldModel, y0: np.ndarray, drive: np.ndarray, affere
                 h[2, 2])  # fmt: skip
 
     for n in range(drive.size - 1):
-        in_e = y[0] + drive[n] + afferent[n]
-        in_i = y[0] + drive[n]
-        Fe = dual(tf_e.evaluate(max(in_e, 0.0), max(y[1], 0.0)))
-        Fi = dual(tf_i.evaluate(max(in_i, 0.0), max(y[1], 0.0)))
-        dy = equations(mp[0], mp[1], mp[2], mp[3], y[0], y[1], y[2], y[3], y[4], Fe, Fi)
+        in_ee, in_ie, in_i = routing(mp, y[0], y[1], drive[n], afferent[n])
+        Fe = dual(tf_e.evaluate(max(in_ee, 0.0), max(in_i, 0.0)))
+        Fi = dual(tf_i.evaluate(max(in_ie, 0.0), max(in_i, 0.0)))
+        dy = equations(mp[MF_T], mp[MF_N_E], mp[MF_N_I], 2, y[0], y[1], y[2], y[3], y[4], Fe, Fi)
         y[:5] += DT * np.asarray(dy)
         y[:2] = np.maximum(y[:2], 0.0)
     return y
@@ -80,6 +82,7 @@ def main() -> None:
     model = MeanFieldModel("zerlaut2018", order=2)
     pe, pi = model.packed_transfer
     mp = model.packed
+    flags = model.flags
     fp = fixed_point(model, DRIVE)
     y0 = fp.vector
     print(f"adexmf mean-field benchmark: second order, dt = {DT * 1e3:g} ms, drive {DRIVE:g} Hz, "
@@ -92,30 +95,33 @@ def main() -> None:
 
     start = time.perf_counter()
     d1, a1 = inputs(1.0)
-    out1 = np.empty((d1.size, 6))
-    integrate_kernel(mp, pe, pi, y0, d1, a1, 0.0, 0.0, DT, 0, 1, out1)
+    out1 = np.empty((d1.size, N_STATE))
+    integrate_kernel(mp, pe, pi, *flags, y0, d1, a1, 0.0, 0.0, DT, 0, 1, out1)
     print(f"  first call (compile or load from cache): {time.perf_counter() - start:.2f} s")
 
     results = {}
     for name, code in METHODS.items():
         best, med = timed(
-            lambda code=code: integrate_kernel(mp, pe, pi, y0, d1, a1, 0.0, 0.0, DT, code, 1, out1),
+            lambda code=code: integrate_kernel(
+                mp, pe, pi, *flags, y0, d1, a1, 0.0, 0.0, DT, code, 1, out1
+            ),
             args.repeats,
         )
         results[name] = best
         full, _ = timed(
-            lambda name=name: integrate(model, 1.0, dt=DT, drive=DRIVE, afferent=STIMULUS,
-                                        method=name, initial=fp, observables=False),
+            lambda name=name: integrate(model, 1.0, fp, dt=DT, drive=DRIVE, afferent=STIMULUS,
+                                        method=name, observables=False),
             max(3, args.repeats // 4),
         )  # fmt: skip
         print(f"  1 s   {name:5s}: kernel {best * 1e3:7.2f} ms (median {med * 1e3:.2f}), "
               f"integrate() -> Dataset {full * 1e3:7.2f} ms")  # fmt: skip
     d100, a100 = inputs(100.0)
-    out100 = np.empty((d100.size // 10 + 1, 6))
+    out100 = np.empty((d100.size // 10 + 1, N_STATE))
     for name, code in METHODS.items():
         best, _ = timed(
-            lambda code=code: integrate_kernel(mp, pe, pi, y0, d100, a100, 0.0, 0.0, DT, code,
-                                               10, out100),
+            lambda code=code: integrate_kernel(
+                mp, pe, pi, *flags, y0, d100, a100, 0.0, 0.0, DT, code, 10, out100
+            ),
             1,
         )  # fmt: skip
         print(f"  100 s {name:5s}: kernel {best:7.3f} s ({best / 100 * 1e3:.2f} ms per s)")
@@ -125,8 +131,8 @@ def main() -> None:
     start = time.perf_counter()
     y_np = numpy_euler(model, y0, dn, an)
     t_np = (time.perf_counter() - start) / seconds
-    outn = np.empty((dn.size, 6))
-    integrate_kernel(mp, pe, pi, y0, dn, an, 0.0, 0.0, DT, 0, 1, outn)
+    outn = np.empty((dn.size, N_STATE))
+    integrate_kernel(mp, pe, pi, *flags, y0, dn, an, 0.0, 0.0, DT, 0, 1, outn)
     diff = np.abs(y_np[:5] - outn[-1, :5]).max()
     print(f"  plain NumPy Euler (TransferFunction.evaluate per step): {t_np:.3f} s per s "
           f"(measured on {seconds:g} s); max |difference| to the kernel {diff:.1e}")  # fmt: skip
@@ -139,24 +145,24 @@ def main() -> None:
     init = continued_fixed_points([model] * B, drives, np.zeros(B))
     t_init = time.perf_counter() - start
     integrate_batch(
-        model, 0.01, drive_levels=drives, afferent=STIMULUS, initial=init, observables=False
+        model, 0.01, init, drive_levels=drives, afferent=STIMULUS, observables=False
     )  # fmt: skip  (compile / load)
     n_serial = min(B, 100)
     for name, code in METHODS.items():
         best, _ = timed(
-            lambda name=name: integrate_batch(model, 1.0, dt=DT, drive_levels=drives,
-                                              afferent=STIMULUS, initial=init, method=name,
+            lambda name=name: integrate_batch(model, 1.0, init, dt=DT, drive_levels=drives,
+                                              afferent=STIMULUS, method=name,
                                               record_every=10, observables=False),
             2,
         )  # fmt: skip
         # Serial reference in the same conditions: members one by one through the kernel.
         t_ser = np.arange(d1.size) * DT
         a_ser = np.ascontiguousarray(STIMULUS(t_ser))
-        out_ser = np.empty((d1.size // 10 + 1, 6))
+        out_ser = np.empty((d1.size // 10 + 1, N_STATE))
         start = time.perf_counter()
         for b in range(n_serial):
-            integrate_kernel(mp, pe, pi, init[b], np.zeros(d1.size), a_ser, drives[b], 0.0, DT,
-                             code, 10, out_ser)  # fmt: skip
+            integrate_kernel(mp, pe, pi, *flags, init[b], np.zeros(d1.size), a_ser, drives[b],
+                             0.0, DT, code, 10, out_ser)  # fmt: skip
         serial = (time.perf_counter() - start) / n_serial * B
         print(
             f"  batch {B} drives x 1 s {name:5s}: {best:6.2f} s = {B / best:6.1f} runs/s "

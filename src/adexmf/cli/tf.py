@@ -161,51 +161,15 @@ def fit_cmd(
     Prints RMS and maximum error (Hz) and writes a preset TOML that --preset accepts. The
     adaptation choice is recorded in the preset's transfer-function note and in the report.
     """
-    import xarray as xr
-
-    from ..params import save_preset
-    from ..singlecell.fit import (
-        check_characterization,
-        fit_dataset,
-        plot_error_map,
-        preset_with_fits,
-    )
+    from ..singlecell.fit import fit_file
 
     try:
-        if not file.is_file():
-            raise AdexmfError(f"characterisation file {str(file)!r} does not exist")
-        try:
-            with xr.open_dataset(file, engine="h5netcdf") as ds:
-                ds = ds.load()
-        except (OSError, ValueError) as exc:
-            raise AdexmfError(
-                f"cannot read {str(file)!r} as a NetCDF characterisation ({exc}); give a file "
-                "written by `adexmf tf characterize`"
-            ) from None
-        check_characterization(ds)
-        note = (
-            f"fitted by adexmf tf fit on {file.name} ({ds.sizes['point']} points x "
-            f"{ds.sizes['seed']} seeds, {ds.attrs.get('duration_s', float('nan')):g} s each)"
-        )
-        result = fit_dataset(
-            ds, layout=layout, inhibitory_term=inhibitory_term, adaptation=adaptation,
-            note=note,
+        result, path = fit_file(
+            file, layout=layout, inhibitory_term=inhibitory_term, adaptation=adaptation,
+            base_preset=base_preset, preset_out=preset_out, error_map=error_map,
         )  # fmt: skip
-        base = load_preset(base_preset)
-        preset = preset_with_fits(
-            base, [result], name=f"{base.name}-fit",
-            description=f"{base.description}; {result.cell.name} refitted ({note})",
-        )  # fmt: skip
-        path = preset_out or file.with_name(f"{file.stem}_fit.toml")
-        save_preset(preset, path)
     except (AdexmfError, OSError, ValueError) as exc:
         fail(exc)
-    if error_map is not None:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        ax = plot_error_map(result)
-        ax.figure.savefig(error_map, dpi=150, bbox_inches="tight")
     summary = {**result.summary(), "preset_file": str(path)}
     if as_json:
         emit_json(summary)

@@ -18,7 +18,7 @@ import xarray as xr
 
 from ..errors import ParameterError
 from ..layouts import N_STATE, S_NU_E, S_NU_I
-from ..stimuli import Stimulus
+from ..stimuli import Stimulus, Waveform
 from ..store import provenance
 from .fixedpoints import (
     FixedPoint,
@@ -28,7 +28,7 @@ from .fixedpoints import (
     fixed_point,
     rhs_on_states,
 )
-from .integrate import Input, integrate, integrate_batch
+from .integrate import integrate, integrate_batch
 from .model import STATE_UNITS, ColumnModel, check_inputs
 
 
@@ -74,8 +74,8 @@ def run(
     *,
     initial=None,
     dt: float = 1e-4,
-    drive: Input = 0.0,
-    afferent: Input = 0.0,
+    drive: Waveform = 0.0,
+    afferent: Waveform = 0.0,
     method: str = "heun",
     record_every: int = 1,
     observables: bool = True,
@@ -161,12 +161,16 @@ def fixed_points_vs_drive(
         {"units": "1", "description": "1: stable, 0: unstable, NaN: no such fixed point"},
     )
     variables["max_real_eigenvalue"] = (dims, data["max_real"], {"units": "1/s"})
-    variables["n_fixed_points"] = (("drive",), np.array([len(f) for f in found], np.int64))
+    variables["n_fixed_points"] = (
+        ("drive",),
+        np.array([len(f) for f in found], np.int64),
+        {"units": "1"},
+    )
     return xr.Dataset(
         variables,
         coords={
             "drive": ("drive", drives, {"units": "Hz", "long_name": "external drive"}),
-            "fixed_point": np.arange(n),
+            "fixed_point": ("fixed_point", np.arange(n), {"units": "1", "long_name": "index"}),
         },
         attrs={**provenance(), **model.describe(), "model": model.label},
     )
@@ -279,7 +283,11 @@ def phase_plane(
             "trajectory_nu_i": (("trajectory", "time"), traj.rate.sel(population="inh").values),
             "fixed_point_nu_e": ("point", [p.state["nu_e"] for p in points], {"units": "Hz"}),
             "fixed_point_nu_i": ("point", [p.state["nu_i"] for p in points], {"units": "Hz"}),
-            "fixed_point_stable": ("point", np.array([int(p.stable) for p in points], np.int8)),
+            "fixed_point_stable": (
+                "point",
+                np.array([int(p.stable) for p in points], np.int8),
+                {"units": "1", "description": "1: stable, 0: unstable"},
+            ),
         },
         coords={
             "nu_e": ("nu_e", e, {"units": "Hz"}),

@@ -48,7 +48,7 @@ can swing to negative rates).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -57,8 +57,9 @@ from numba import njit, prange
 
 from ..errors import InputRangeError, ParameterError, check_range
 from ..layouts import MF_T, N_STATE, S_C_EE, S_C_EI, S_C_II, S_NU_E, S_NU_I, S_W
+from ..stimuli import Waveform, sample_waveform
 from ..store import provenance
-from ..theory.fluctuations import MAX_RATE, admissible_rate
+from ..theory.fluctuations import admissible_rate
 from .fixedpoints import FixedPoint
 from .model import STATE_NAMES, ColumnModel
 from .node import isolated_column_rhs
@@ -77,8 +78,6 @@ STIFFNESS_LIMIT = 1.0
 MAX_SUBSTEPS = 1000
 #: Largest number of stored values (state entries x records x batch) of one call.
 MAX_STORED = 2e8
-
-Input = float | np.ndarray | Callable[[np.ndarray], Any]
 
 
 # ----------------------------------------------------------------------------- kernels
@@ -213,35 +212,6 @@ def time_grid(duration: float, dt: float, model: ColumnModel) -> np.ndarray:
     return np.arange(n + 1) * dt
 
 
-def sample_input(value: Input, t: np.ndarray, name: str) -> np.ndarray:
-    """An input rate (Hz) on the grid ``t``: from a constant, an array or a function of t.
-
-    Raises
-    ------
-    InputRangeError
-        If the result has the wrong length or holds negative or non-finite rates.
-    """
-    if callable(value):
-        arr = np.asarray(value(t), dtype=np.float64)
-        arr = np.broadcast_to(arr, t.shape) if arr.ndim == 0 else arr
-    else:
-        arr = np.asarray(value, dtype=np.float64)
-        if arr.ndim == 0:
-            arr = np.full(t.shape, float(arr))
-    if arr.shape[-1:] != t.shape:
-        raise InputRangeError(
-            f"{name} has {arr.shape[-1] if arr.ndim else 1} time samples; the grid has "
-            f"{t.size} (duration / dt + 1)"
-        )
-    bad = ~(np.isfinite(arr) & (arr >= 0.0) & (arr <= MAX_RATE))
-    if bad.any():
-        raise InputRangeError(
-            f"{name} = {float(arr[bad].flat[0]):g} Hz is not admissible; allowed: finite "
-            f"rates in [0, {MAX_RATE:g}] Hz"
-        )
-    return np.require(arr, dtype=np.float64, requirements=["C", "W"])
-
-
 def _method_code(method: str) -> int:
     if method not in METHODS:
         raise ParameterError(f"method = {method!r}; allowed: {', '.join(METHODS)}")
@@ -291,8 +261,8 @@ def integrate(
     initial,
     *,
     dt: float = 1e-4,
-    drive: Input = 0.0,
-    afferent: Input = 0.0,
+    drive: Waveform = 0.0,
+    afferent: Waveform = 0.0,
     method: str = "heun",
     record_every: int = 1,
     observables: bool = True,
@@ -338,8 +308,8 @@ def integrate(
     """
     code = _method_code(method)
     t = time_grid(duration, dt, model)
-    d = sample_input(drive, t, "drive")
-    a = sample_input(afferent, t, "afferent")
+    d = sample_waveform(drive, t, "drive")
+    a = sample_waveform(afferent, t, "afferent")
     every = _check_record_every(record_every, t.size - 1, 1)
     y0 = _initial_state(model, initial, float(d[0]), float(a[0]))
     out = np.empty(((t.size - 1) // every + 1, N_STATE))
@@ -350,6 +320,7 @@ def integrate(
     extra = {
         "method": method,
         "dt_s": float(dt),
+        "duration_s": float(t[-1]),
         "record_every": every,
         "substepped_steps": int(split),
         **(attrs or {}),
@@ -365,8 +336,8 @@ def integrate_batch(
     dt: float = 1e-4,
     drive_levels: Sequence[float] | np.ndarray | None = None,
     afferent_levels: Sequence[float] | np.ndarray | None = None,
-    drive: Input | Sequence[Input] = 0.0,
-    afferent: Input | Sequence[Input] = 0.0,
+    drive: Waveform | Sequence[Waveform] = 0.0,
+    afferent: Waveform | Sequence[Waveform] = 0.0,
     method: str = "heun",
     record_every: int = 1,
     observables: bool = True,
@@ -423,13 +394,13 @@ def integrate_batch(
         arr = np.atleast_1d(np.asarray(values, dtype=np.float64))
         if arr.ndim != 1:
             raise ParameterError(f"{name} must be a 1-D sequence of rates (Hz)")
-        sample_input(arr, arr, name)  # range check only
+        sample_waveform(arr, arr, name)  # range check only
         return arr
 
     def series(value, name):
         if callable(value) or np.ndim(value) <= 1 and not isinstance(value, list | tuple):
-            return sample_input(value, t, name)[None, :]
-        return np.stack([sample_input(v, t, f"{name}[{k}]") for k, v in enumerate(value)])
+            return sample_waveform(value, t, name)[None, :]
+        return np.stack([sample_waveform(v, t, f"{name}[{k}]") for k, v in enumerate(value)])
 
     d_lev = levels(drive_levels, "drive_levels")
     a_lev = levels(afferent_levels, "afferent_levels")
@@ -475,6 +446,7 @@ def integrate_batch(
     extra = {
         "method": method,
         "dt_s": float(dt),
+        "duration_s": float(t[-1]),
         "record_every": every,
         "substepped_steps": int(split.sum()),
         **(attrs or {}),
@@ -558,7 +530,7 @@ def to_dataset(
         coords={
             "time": ("time", t, {"units": "s"}),
             "population": ("population", ["exc", "inh"]),
-            "cell": (
+            "cell_model": (
                 "population",
                 [model.preset.network.excitatory_cell, model.preset.network.inhibitory_cell],
             ),

@@ -437,13 +437,16 @@ def _to_dataset(cell, synapses, network, config, grid, rate, key) -> xr.Dataset:
             "nu_i": var(pt, grid["nu_i"], "Hz", "inhibitory rate per synapse"),
             "W": var(pt, grid["W"], "A", "clamped adaptation current (NaN: free)"),
             "target_rate": var(pt, grid["target_rate"], "Hz", "design target"),
-            "level": (pt, grid["level"].astype(np.int64)),
+            "level": (pt, grid["level"].astype(np.int64), {"units": "1"}),
             "rate": var(("point", "seed"), rate, "Hz", "output rate per seed"),
             "rate_mean": var(pt, rate.mean(axis=1), "Hz", "mean over seeds"),
             "rate_std": var(pt, std, "Hz", "standard deviation over seeds"),
             "rate_sem": var(pt, std / np.sqrt(n_seeds), "Hz", "standard error of the mean"),
         },
-        coords={"point": np.arange(rate.shape[0]), "seed": np.arange(n_seeds)},
+        coords={
+            "point": ("point", np.arange(rate.shape[0]), {"units": "1", "long_name": "index"}),
+            "seed": ("seed", np.arange(n_seeds), {"units": "1", "long_name": "index"}),
+        },
         attrs={
             **provenance(),
             "title": f"transfer-function characterisation of cell {cell.name}",

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -32,7 +33,7 @@ from numba import njit
 from scipy.optimize import least_squares
 from scipy.special import erfcinv
 
-from ..errors import InputRangeError, ParameterError
+from ..errors import AdexmfError, InputRangeError, ParameterError
 from ..layouts import TF_P0
 from ..params import (
     INHIBITORY_TERMS,
@@ -436,3 +437,73 @@ def plot_error_map(result: FitResult, ax=None):
         fontsize=9,
     )
     return ax
+
+
+def fit_file(
+    file: Path,
+    *,
+    layout: str = "with_log",
+    inhibitory_term: str = "paper",
+    adaptation: str = "none",
+    base_preset: str = "corrected",
+    preset_out: Path | None = None,
+    error_map: Path | None = None,
+) -> tuple[FitResult, Path]:
+    """Fit a characterisation file and write the refitted preset (``adexmf tf fit``).
+
+    Parameters
+    ----------
+    file : Path
+        A characterisation NetCDF written by ``adexmf tf characterize``.
+    layout, inhibitory_term, adaptation
+        As in :func:`fit_dataset`.
+    base_preset : str
+        Preset whose transfer function of the fitted cell is replaced.
+    preset_out : Path, optional
+        Preset TOML written; default ``FILE`` with the suffix ``_fit.toml``.
+    error_map : Path, optional
+        Also draw the error map (PNG/SVG) there.
+
+    Returns
+    -------
+    (FitResult, Path)
+        The fit and the preset file written.
+
+    Raises
+    ------
+    AdexmfError
+        If the file is missing or not a characterisation.
+    """
+    from ..params import load_preset, save_preset
+
+    file = Path(file)
+    if not file.is_file():
+        raise AdexmfError(f"characterisation file {str(file)!r} does not exist")
+    try:
+        with xr.open_dataset(file, engine="h5netcdf") as ds:
+            ds = ds.load()
+    except (OSError, ValueError) as exc:
+        raise AdexmfError(
+            f"cannot read {str(file)!r} as a NetCDF characterisation ({exc}); give a file "
+            "written by `adexmf tf characterize`"
+        ) from None
+    check_characterization(ds)
+    note = (
+        f"fitted by adexmf tf fit on {file.name} ({ds.sizes['point']} points x "
+        f"{ds.sizes['seed']} seeds, {ds.attrs.get('duration_s', float('nan')):g} s each)"
+    )
+    result = fit_dataset(
+        ds, layout=layout, inhibitory_term=inhibitory_term, adaptation=adaptation, note=note
+    )
+    base = load_preset(base_preset)
+    preset = preset_with_fits(
+        base, [result], name=f"{base.name}-fit",
+        description=f"{base.description}; {result.cell.name} refitted ({note})",
+    )  # fmt: skip
+    path = Path(preset_out) if preset_out is not None else file.with_name(f"{file.stem}_fit.toml")
+    save_preset(preset, path)
+    if error_map is not None:
+        from ..plotting import save_figure
+
+        save_figure(plot_error_map(result).figure, Path(error_map))
+    return result, path
