@@ -66,3 +66,48 @@ def check_range(
         u = f" {unit}" if unit else ""
         raise error(f"{name} = {v:g}{u} is out of range; allowed: {lb}{lo}, {hi}{hb}{u}")
     return v
+
+
+class OutputError(AdexmfError):
+    """A result cannot be written where it was asked to go (a folder that cannot be created,
+    a read-only place, a directory where a file is meant...). Raised before the work when
+    possible; the message names the path and what to do."""
+
+
+class InputFileError(ParameterError):
+    """An input file (preset, data, cached result) cannot be read: missing, a directory or
+    a special file, unreadable, wrongly encoded or not of the expected format (a
+    :class:`ParameterError`: the file is a parameter of the call)."""
+
+
+class ValidityWarning(UserWarning):
+    """A result was computed outside the domain where the model can be trusted: a transfer
+    function evaluated outside the inputs it was fitted on, sub-stepped (stiff) mean-field
+    steps, non-finite intermediate values. The result is still returned, flagged in its
+    attributes; the command line shows the warning on stderr."""
+
+
+class CacheWarning(UserWarning):
+    """A cached chunk or an existing result file was unreadable or inconsistent; it was
+    discarded and is being recomputed (the message names the file)."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Work stopped by SIGINT or SIGTERM between two chunks; the message says what was kept
+    (finished chunks, where) and how to resume. A :class:`KeyboardInterrupt`, so that
+    ``except Exception`` clauses never swallow it.
+
+    Parameters
+    ----------
+    message : str
+        What was interrupted, what was kept and how to resume.
+    signum : int
+        The signal (``signal.SIGINT`` = 2 or ``signal.SIGTERM`` = 15).
+    """
+
+    def __init__(self, message: str = "interrupted", signum: int = 2) -> None:
+        super().__init__(message)
+        self.signum = int(signum)
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "interrupted"

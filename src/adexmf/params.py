@@ -48,6 +48,11 @@ def _validate(obj: Any) -> None:
         )
 
 
+#: Admissible membrane time constants C_m / g_L (s): 0.1 ms to 1 s spans every cortical
+#: cell; beyond, the shot-noise statistics and the fitted threshold overflow.
+MIN_TAU_M, MAX_TAU_M = 1e-4, 1.0
+
+
 @dataclass(frozen=True)
 class Cell:
     """AdEx cell with conductance-based synapses (SPEC 2.1). SI units throughout.
@@ -75,8 +80,8 @@ class Cell:
     """
 
     name: str
-    g_L: float = field(metadata=_q("S", 0.0, 1e-6, strict_low=True))
-    C_m: float = field(metadata=_q("F", 0.0, 1e-8, strict_low=True))
+    g_L: float = field(metadata=_q("S", 1e-12, 1e-6))
+    C_m: float = field(metadata=_q("F", 1e-13, 1e-8))
     t_ref: float = field(metadata=_q("s", 0.0, 0.1))
     E_L: float = field(metadata=_q("V", -0.15, 0.05))
     V_T: float = field(metadata=_q("V", -0.15, 0.05))
@@ -94,6 +99,14 @@ class Cell:
             raise ParameterError(
                 f"Cell.tau_w is missing for cell {self.name!r} with adaptation "
                 f"(a = {self.a:g} S, b = {self.b:g} A); give tau_w > 0 s"
+            )
+        tau_m = self.C_m / self.g_L
+        if not MIN_TAU_M <= tau_m <= MAX_TAU_M:
+            raise ParameterError(
+                f"Cell {self.name!r}: membrane time constant C_m / g_L = {tau_m:g} s "
+                f"(C_m = {self.C_m:g} F, g_L = {self.g_L:g} S) is out of range; allowed: "
+                f"[{MIN_TAU_M:g}, {MAX_TAU_M:g}] s (outside it the thresholds and rates of the "
+                "theory are not finite); change C_m or g_L"
             )
         if self.V_reset >= self.spike_threshold:
             raise ParameterError(
@@ -224,6 +237,27 @@ class Network:
         return dataclasses.replace(self, **changes)
 
 
+#: Fields of :class:`TransferParams` holding the domain of the fit (Hz).
+DOMAIN_FIELDS: tuple[str, ...] = ("domain_nu_e", "domain_nu_i")
+#: Largest rate (Hz) a fit domain may reach.
+MAX_DOMAIN_RATE = 1.0e4
+
+
+def _check_domain(name: str, value: Any) -> tuple[float, float]:
+    """A fit domain (low, high) in Hz: two finite rates with 0 <= low < high <= 1e4 Hz."""
+    try:
+        low, high = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"{name} = {value!r} must be two rates (low, high) in Hz, e.g. ['0 Hz', '30 Hz']"
+        ) from None
+    check_range(f"{name}[0]", low, 0.0, MAX_DOMAIN_RATE, unit="Hz")
+    check_range(f"{name}[1]", high, 0.0, MAX_DOMAIN_RATE, unit="Hz")
+    if not low < high:
+        raise ParameterError(f"{name} = ({low:g}, {high:g}) Hz: the low end must be below the high")
+    return low, high
+
+
 Layout = Literal["with_log", "without_log"]
 InhibitoryTerm = Literal["paper", "slip"]
 LAYOUT_SIZES: dict[str, int] = {"with_log": 11, "without_log": 10}
@@ -250,6 +284,11 @@ class TransferParams:
         Normalisation of tau_V^N (dimensionless).
     note : str
         Provenance of the coefficients.
+    domain_nu_e, domain_nu_i : (float, float) or None
+        Domain of the fit: the ranges of excitatory and inhibitory input rates per synapse
+        (Hz) spanned by the characterisation the coefficients were fitted on; inputs outside
+        it are flagged (:mod:`adexmf.validity`). None: unknown (no check). Written in TOML
+        as ``domain_nu_e = ["0 Hz", "30 Hz"]``.
     """
 
     coefficients: tuple[float, ...]
@@ -262,8 +301,14 @@ class TransferParams:
     tau_V0: float = field(default=0.5, metadata=_q("", 0.0, 100.0))
     d_tau_V0: float = field(default=1.0, metadata=_q("", 0.0, 100.0, strict_low=True))
     note: str = ""
+    domain_nu_e: tuple[float, float] | None = None
+    domain_nu_i: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
+        for name in DOMAIN_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, _check_domain(f"TransferParams.{name}", value))
         if self.layout not in LAYOUT_SIZES:
             raise ParameterError(
                 f"TransferParams.layout = {self.layout!r}; allowed: {', '.join(LAYOUT_SIZES)}"
@@ -375,6 +420,9 @@ def to_mapping(obj: Any) -> dict[str, Any]:
         value = getattr(obj, f.name)
         if isinstance(obj, TransferParams) and f.name == "coefficients":
             out[f.name] = [format_quantity(c, "V", "V") for c in value]
+        elif isinstance(obj, TransferParams) and f.name in DOMAIN_FIELDS:
+            if value is not None:  # TOML has no null: an unknown domain is left out
+                out[f.name] = [format_quantity(v, "Hz") for v in value]
         else:
             out[f.name] = _field_to_text(f, value)
     return out
@@ -423,6 +471,15 @@ def from_mapping(cls: type[T], data: Mapping[str, Any], section: str, **fixed: A
                 raise ParameterError(f"[{section}] coefficients must be a list of voltages")
             kwargs[name] = tuple(
                 parse_quantity(c, "V", name=f"{where}[{k}]") for k, c in enumerate(raw)
+            )
+        elif cls is TransferParams and name in DOMAIN_FIELDS:
+            if not isinstance(raw, list | tuple) or len(raw) != 2:
+                raise ParameterError(
+                    f"[{section}] {name} = {raw!r} must be a list of two rates, e.g. "
+                    "['0 Hz', '30 Hz']"
+                )
+            kwargs[name] = tuple(
+                parse_quantity(v, "Hz", name=f"{where}[{k}]") for k, v in enumerate(raw)
             )
         elif unit is None:
             kwargs[name] = raw
@@ -573,11 +630,14 @@ def load_preset(name_or_path: str | Path) -> Preset:
     name_or_path : str or Path
         ``"zerlaut2018"``, ``"corrected"``, or the path of a TOML file.
     """
+    from .store import read_text
+
     path = Path(name_or_path)
-    if path.suffix == ".toml" or path.exists():
-        if not path.is_file():
-            raise ParameterError(f"preset file {str(path)!r} does not exist")
-        text = path.read_text()
+    if path.suffix == ".toml" or path.exists() or path.is_symlink():
+        text = read_text(
+            path, what="preset file", hint="give a shipped preset name "
+            f"({', '.join(available_presets())}) or the path of a UTF-8 .toml file",
+        )  # fmt: skip
         source = str(path)
     else:
         names = available_presets()
@@ -595,10 +655,15 @@ def load_preset(name_or_path: str | Path) -> Preset:
     return Preset.from_mapping(data, source)
 
 
-def save_preset(preset: Preset, path: str | Path) -> Path:
-    """Write a preset as TOML (atomically: a temporary file renamed into place)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(tomli_w.dumps(preset.to_mapping()))
-    tmp.replace(path)
-    return path
+def save_preset(preset: Preset, path: str | Path, *, option: str | None = None) -> Path:
+    """Write a preset as TOML through the output layer (:func:`adexmf.store.write_text`:
+    destination checked, atomic, no temporary file left behind).
+
+    Raises
+    ------
+    OutputError
+        If ``path`` cannot be written (a directory, a read-only folder...).
+    """
+    from .store import write_text
+
+    return write_text(tomli_w.dumps(preset.to_mapping()), path, option=option)

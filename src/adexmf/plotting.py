@@ -9,7 +9,6 @@ grey/purple; stable fixed points filled, unstable ones open.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +18,9 @@ import numpy as np
 import xarray as xr
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from .errors import OutputError
+from .store import atomic_path, check_destination
 
 #: Population colours.
 COLORS = {
@@ -73,25 +75,51 @@ def new_figure(width: float = 6.5, height: float = 4.0, **subplots) -> tuple[Fig
     return fig, axes
 
 
-def save_figure(fig: Figure, path: str | Path, formats: Iterable[str] = FORMATS) -> list[Path]:
+#: Suffixes a figure path may carry (each format replaces it); "" for none.
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf", "")
+
+
+def figure_paths(
+    path: str | Path, formats: Iterable[str] = FORMATS, *, option: str | None = None
+) -> list[Path]:
+    """The files :func:`save_figure` writes for ``path``, checked before any work.
+
+    ``path`` may carry a figure suffix (``fig.png``) or none (``fig``); each format replaces
+    it. Raises :class:`~adexmf.errors.OutputError` for another suffix or a destination that
+    cannot be written (:func:`adexmf.store.check_destination`).
+    """
+    path = Path(path)
+    if path.suffix.lower() not in FIGURE_SUFFIXES:
+        raise OutputError(
+            f"{option + ' ' if option else ''}{str(path)!r}: figure suffix "
+            f"{path.suffix!r} is not supported; allowed: .png, .svg, .pdf or none "
+            "(PNG and SVG are written)"
+        )
+    base = path.with_suffix("") if path.suffix else path
+    targets = [base.with_name(f"{base.name}.{fmt}") for fmt in formats]
+    for target in targets:
+        check_destination(target, option=option)
+    return targets
+
+
+def save_figure(
+    fig: Figure,
+    path: str | Path,
+    formats: Iterable[str] = FORMATS,
+    *,
+    option: str | None = None,
+) -> list[Path]:
     """Write ``fig`` as PNG and SVG (by default) next to ``path``; return the files.
 
     ``path`` may carry a suffix (``fig.png``) or not (``fig``); each format replaces it.
+    Every file goes through the output layer (:func:`adexmf.store.atomic_path`): checked,
+    written atomically, never a temporary file left behind.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    base = path.with_suffix("") if path.suffix.lower() in {".png", ".svg", ".pdf"} else path
     written = []
     with style():
-        for fmt in formats:
-            target = base.with_name(f"{base.name}.{fmt}")
-            # atomically: an interrupted write never leaves a truncated figure under its name
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            try:
-                fig.savefig(tmp, format=fmt)
-                os.replace(tmp, target)
-            finally:
-                tmp.unlink(missing_ok=True)
+        for target in figure_paths(path, formats, option=option):
+            with atomic_path(target, option=option) as tmp:
+                fig.savefig(tmp, format=target.suffix[1:])
             written.append(target)
     return written
 

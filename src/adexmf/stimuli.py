@@ -291,8 +291,8 @@ def parse_stimulus(text: str) -> Stimulus:
     Raises
     ------
     ParameterError
-        For an unknown kind or parameter, a missing parameter, a wrong unit or a value out
-        of range.
+        For an unknown kind or parameter, a parameter given twice (also through an alias),
+        a missing parameter, a wrong unit or a value out of range.
     """
     kind, sep, rest = str(text).partition(":")
     kind = kind.strip().lower().replace("_", "-")
@@ -310,6 +310,11 @@ def parse_stimulus(text: str) -> Stimulus:
             raise ParameterError(
                 f"stimulus {kind!r}: cannot read {item!r}; give NAME=VALUE with NAME in "
                 f"{', '.join(spec)}"
+            )
+        if name in params:
+            raise ParameterError(
+                f"stimulus {kind!r}: parameter {name!r} is given twice in {text!r}; give each "
+                "parameter once"
             )
         unit = spec[name][0]
         value = value.strip()

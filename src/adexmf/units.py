@@ -79,6 +79,8 @@ def parse_quantity(text: str | float | int, unit: str, *, name: str = "quantity"
     if isinstance(text, bool):
         raise UnitError(f"{name}: expected a quantity in {unit or 'no unit'}, got {text!r}")
     if isinstance(text, int | float):
+        if not math.isfinite(text):
+            raise UnitError(f"{name} = {text!r} is not finite")
         if unit in ("", "Hz"):
             return float(text)
         raise UnitError(
@@ -91,6 +93,8 @@ def parse_quantity(text: str | float | int, unit: str, *, name: str = "quantity"
         raise UnitError(f"{name}: cannot read {text!r} as a number with a unit ({unit or '-'})")
     value = float(m.group(1))
     written = m.group(2)
+    if not math.isfinite(value):
+        raise UnitError(f"{name} = {text!r} is not finite")
     if written == "":
         if unit in ("", "Hz"):
             return value

@@ -12,7 +12,7 @@ import typer
 
 from ..errors import AdexmfError
 from . import tf as _tf
-from .common import fail
+from .common import fail, show_warnings
 
 app = typer.Typer(
     help="adexmf: mean-field models of AdEx networks, validated against spiking simulations.",
@@ -45,6 +45,7 @@ def _root(
     out: Path = typer.Option(Path("adexmf-results"), help="Results folder of the default run."),
 ) -> None:
     """Run the default pipeline when no sub-command is given."""
+    show_warnings()
     if ctx.invoked_subcommand is None:
         from ..pipeline import run_default
 
@@ -55,5 +56,28 @@ def _root(
 
 
 def main() -> None:
-    """Entry point of the ``adexmf`` console script."""
-    app()
+    """Entry point of the ``adexmf`` console script.
+
+    SIGTERM behaves like SIGINT (:func:`adexmf.store.install_signal_handlers`): work stops
+    cleanly between chunks, temporary files are removed, and the interrupted state is
+    reported on stderr (exit status 128 + signal: 130 for SIGINT, 143 for SIGTERM).
+    """
+    import sys
+
+    import click
+
+    from ..store import install_signal_handlers
+
+    install_signal_handlers()
+    try:
+        code = app(standalone_mode=False)
+    except click.exceptions.Abort as exc:  # Click turns KeyboardInterrupt into Abort
+        cause = exc.__cause__ or exc.__context__
+        signum = getattr(cause, "signum", 2)
+        message = str(cause) if isinstance(cause, KeyboardInterrupt) and str(cause) else ""
+        typer.secho(f"interrupted: {message or 'stopped by SIGINT'}", fg=typer.colors.RED, err=True)
+        sys.exit(128 + signum)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

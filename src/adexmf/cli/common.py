@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from typing import Any
 
 import typer
 
-from ..errors import AdexmfError
+from ..errors import AdexmfError, CacheWarning, ValidityWarning
 from ..units import parse_quantity
 
 
@@ -34,3 +35,16 @@ def fail(exc: Exception) -> None:
     """Report a user error on stderr and exit with status 2 (no traceback)."""
     typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code=2)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Print a warning as one ``warning: ...`` line on stderr (no source line)."""
+    label = {ValidityWarning: "warning", CacheWarning: "cache"}.get(category, "warning")
+    typer.secho(f"{label}: {message}", fg=typer.colors.YELLOW, err=True)
+
+
+def show_warnings() -> None:
+    """Show every warning (validity, cache...) once per message, as a plain stderr line."""
+    warnings.showwarning = _show_warning
+    warnings.simplefilter("default", ValidityWarning)
+    warnings.simplefilter("default", CacheWarning)

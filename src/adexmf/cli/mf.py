@@ -61,13 +61,13 @@ def fixed_point_cmd(
     (1-g) nu_e + g nu_i); every fixed point found in the search box is listed too.
     Eigenvalues are in 1/s.
     """
-    from ..meanfield.fixedpoints import relevant_and_all_fixed_points
+    from ..meanfield.analysis import fixed_points_at
 
     try:
         model = _model(preset, order, adaptation)
         d = quantity(drive, "Hz", "--drive")
         a = quantity(afferent, "Hz", "--afferent")
-        chosen, points = relevant_and_all_fixed_points(model, d, a)
+        chosen, points, n_outside = fixed_points_at(model, d, a)
     except AdexmfError as exc:
         fail(exc)
     if as_json:
@@ -78,6 +78,7 @@ def fixed_point_cmd(
             **chosen.to_dict(),
             "n_fixed_points": len(points),
             "fixed_points": [p.to_dict() for p in points],
+            "outside_fit_domain": n_outside,
         }
         emit_json(payload)
         return
@@ -138,34 +139,33 @@ def run_cmd(
 
       ramp:A=4Hz,duration=100ms
     """
-    from ..meanfield.analysis import stimulus_response, time_course_summary
-    from ..plotting import plot_time_course
+    from ..meanfield.analysis import time_course_summary
+    from ..pipeline import time_course_stage
     from ..stimuli import parse_stimulus
-    from ..store import write_netcdf
+    from ..validity import flags_summary
 
     try:
-        model = _model(preset, order, adaptation)
         d = quantity(drive, "Hz", "--drive")
         step = quantity(dt, "s", "--dt")
         T = quantity(duration, "s", "--duration")
         stims = [parse_stimulus(s) for s in stimulus]
-        if out.suffix != ".nc":
-            raise ParameterError(f"--out = {str(out)!r} must be a NetCDF file ending in .nc")
-        ds = stimulus_response(
-            model, T, stims, drive=d, dt=step, method=method, record_every=record_every
-        )
+        if figure is not None and no_figure:
+            raise ParameterError("--figure and --no-figure exclude each other; give one")
+        model = _model(preset, order, adaptation)
+        ds, path, figures = time_course_stage(
+            model, T, stims, out=out, figure=figure, draw=not no_figure, drive=d, dt=step,
+            method=method, record_every=record_every,
+            notify=lambda line: typer.echo(line, err=True),
+        )  # fmt: skip
     except AdexmfError as exc:
         fail(exc)
-    path = write_netcdf(ds, out)
-    figures = []
-    if not no_figure:
-        figures = plot_time_course(ds, figure or out.with_suffix(".png"))
     summary = {
         "model": model.label,
         "preset": model.preset.name,
         "drive": d,
         "stimulus": ds.attrs["stimulus"],
         **time_course_summary(ds),
+        **flags_summary(ds.attrs),
         "out": str(path),
         "figures": [str(f) for f in figures],
     }
@@ -203,24 +203,23 @@ def phase_plane_cmd(
     data: Path | None = typer.Option(None, help="Also write the panels' data as NetCDF."),
 ) -> None:
     """First-order phase plane: vector field, nullclines, trajectories and fixed points."""
-    from ..meanfield import phase_plane
-    from ..plotting import plot_phase_planes
-    from ..store import write_netcdf
+    from ..pipeline import phase_plane_stage
 
     try:
-        model = _model(preset, 1, False)
         e_max = quantity(nu_e_max, "Hz", "--nu-e-max")
         i_max = quantity(nu_i_max, "Hz", "--nu-i-max")
         drives = [quantity(d, "Hz", "--drive") for d in drive]
         if not drives or len(drives) > 6:
             raise ParameterError(f"--drive given {len(drives)} times; allowed: 1 to 6 panels")
-        planes = [
-            phase_plane(model, d, nu_e_range=(0.0, e_max), nu_i_range=(0.0, i_max)) for d in drives
-        ]
+        if len(set(drives)) != len(drives):
+            raise ParameterError(f"--drive repeats a value ({drive}); give each drive once")
+        model = _model(preset, 1, False)
+        planes, figures, data_files = phase_plane_stage(
+            model, drives, nu_e_range=(0.0, e_max), nu_i_range=(0.0, i_max), out=out, data=data
+        )
     except AdexmfError as exc:
         fail(exc)
-    figures = plot_phase_planes(planes, out)
-    for d, ds in zip(drives, planes, strict=True):
+    for k, (d, ds) in enumerate(zip(drives, planes, strict=True)):
         pts = ", ".join(
             f"({e:.4f}, {i:.4f}) Hz {'stable' if s else 'unstable'}"
             for e, i, s in zip(
@@ -231,9 +230,8 @@ def phase_plane_cmd(
             )
         )
         typer.echo(f"drive {d:g} Hz: fixed points {pts or 'none in the window'}")
-        if data is not None:
-            target = data.with_name(f"{data.stem}_drive{d:g}Hz.nc")
-            typer.echo(f"  data: {write_netcdf(ds, target)}")
+        if data_files:
+            typer.echo(f"  data: {data_files[k]}")
     for f in figures:
         typer.echo(f"figure: {f}")
 
@@ -261,9 +259,11 @@ def drive_scan_cmd(
     except AdexmfError as exc:
         fail(exc)
     summary = scan_summary(ds)
+    outside = int(ds.attrs.get("outside_fit_domain", 0))
     typer.echo(
         f"fixed points for {summary['n_drives']} drives in [0, {top:g}] Hz (orders 1 and 2): "
         f"at most {summary['max_fixed_points']} per drive, {summary['n_unstable']} unstable"
+        + (f"; {outside} outside the transfer functions' fit domain" if outside else "")
     )
     for p in paths:
         typer.echo(f"  {p}")

@@ -19,7 +19,9 @@ _MODE = typer.Option(
     "runtime", help="Brian2 mode: runtime, or standalone (C++, compiled once and cached)."
 )
 _TARGET = typer.Option(
-    "cython", help="Brian2 runtime code target: cython (fast, compiled once) or numpy."
+    None,
+    help="Brian2 runtime code target: cython (the default: fast, compiled once) or numpy. "
+    "Runtime mode only: refused with --mode standalone and --backend nest.",
 )
 _SEED = typer.Option(5, help="Seed of connectivity and drive (integer >= 0).")
 _N_TOTAL = typer.Option(
@@ -74,7 +76,7 @@ def _model(
 def run(
     backend: str = _BACKEND,
     mode: str = _MODE,
-    target: str = _TARGET,
+    target: str | None = _TARGET,
     duration: str = typer.Option("1.5s", help="Biological duration, e.g. 1.5s."),
     drive: str = _DRIVE,
     ramp: str = _RAMP,
@@ -95,8 +97,8 @@ def run(
 
     Rates are per neuron (Hz); V statistics exclude spikes and refractory periods.
     """
-    from ..network import run_stationary, run_summary
-    from ..store import write_netcdf
+    from ..network import run_summary
+    from ..pipeline import network_run_stage
 
     try:
         if seed < 0:
@@ -110,12 +112,10 @@ def run(
                 f"--stationary-start = {t0:g} s must lie in [0, --duration = {T:g} s); "
                 "lengthen --duration (the paper uses 1.5 s) or shorten --stationary-start"
             )
-        ds = run_stationary(
-            model, T, seed, t_start=t0, backend=backend, mode=mode, target=target,
+        ds = network_run_stage(
+            model, T, seed, out=out, t_start=t0, backend=backend, mode=mode, target=target,
             threads=threads,
         )  # fmt: skip
-        if out is not None:
-            write_netcdf(ds, out)
     except AdexmfError as exc:
         fail(exc)
     summary = run_summary(ds)
@@ -165,27 +165,13 @@ def figure3(
     Raster of 400 excitatory and 100 inhibitory cells, 5 ms-binned rates with the drive, V
     and conductances of 3 + 3 cells. Writes figure3.png, figure3.svg and figure3.nc.
     """
-    from ..experiments.figure3 import plot_figure3, run_figure3
-    from ..store import write_netcdf
+    from ..experiments.figure3 import figure3_stage
 
     try:
-        if data is not None:
-            import xarray as xr
-
-            if not data.is_file():
-                raise ParameterError(f"--data {str(data)!r} does not exist")
-            try:
-                ds = xr.load_dataset(data, engine="h5netcdf")
-            except (OSError, ValueError) as exc:
-                raise ParameterError(
-                    f"--data {str(data)!r} cannot be read as NetCDF ({exc}); give a file "
-                    "written by `adexmf network run --out`"
-                ) from None
-        else:
+        model = None
+        if data is None:
             model = _model(preset, n_total, keep_in_degrees, drive, "100ms", drive_model)
-            ds = run_figure3(model, seed=seed, backend=backend, mode=mode)
-            write_netcdf(ds, out / "figure3.nc")
-        paths = plot_figure3(ds, out)
+        paths = figure3_stage(out, model=model, data=data, seed=seed, backend=backend, mode=mode)
     except AdexmfError as exc:
         fail(exc)
     typer.echo("\n".join(f"written {p}" for p in paths))

@@ -14,11 +14,19 @@ import numpy as np
 import xarray as xr
 
 from ..params import Cell, Preset, Synapses, load_preset
-from ..plotting import COLORS, legend_on_top, new_figure, panel_label, save_figure, style
+from ..plotting import (
+    COLORS,
+    figure_paths,
+    legend_on_top,
+    new_figure,
+    panel_label,
+    save_figure,
+    style,
+)
 from ..singlecell.characterize import CharacterizationConfig, characterize_to_file
 from ..singlecell.fit import fit_dataset
 from ..singlecell.simulate import CurrentStep, simulate_cells
-from ..store import provenance, write_netcdf
+from ..store import check_destination, check_folder, provenance, write_netcdf
 from ..theory.transfer import TransferFunction
 
 #: Display value of V at a spike (V); the model itself resets at threshold.
@@ -198,8 +206,9 @@ def run_figure2(
         Paths of the written files.
     """
     p = load_preset(preset) if isinstance(preset, str) else preset
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_folder(out, option="--out")
+    check_destination(out / "figure2_steps.nc", option="--out")
+    figure_paths(out / "figure2", option="--out")
     written: dict[str, Path] = {}
     data: dict[str, xr.Dataset] = {}
     transfer: dict[str, TransferFunction] = {}
@@ -218,11 +227,8 @@ def run_figure2(
     steps = step_responses({n: p.cells[n] for n in cells}, p.synapses)
     written["steps"] = write_netcdf(steps, out / "figure2_steps.nc")
     fig = plot_figure2(steps, data, transfer, "fit" if refit else f"preset {p.name}")
-    # written under temporary names, then renamed: never a half-written figure
-    for tmp in save_figure(fig, out / ".figure2.tmp"):
-        path = out / f"figure2{tmp.suffix}"
-        tmp.replace(path)
-        written[tmp.suffix[1:]] = path
+    for path in save_figure(fig, out / "figure2", option="--out"):  # atomic, one by one
+        written[path.suffix[1:]] = path
     return written
 
 

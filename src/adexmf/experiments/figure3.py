@@ -15,7 +15,16 @@ import xarray as xr
 
 from ..errors import ParameterError
 from ..network import NetworkModel, Recorders, check_layout, simulate
-from ..plotting import COLORS, LABELS, legend_on_top, panel_label, save_figure, style
+from ..plotting import (
+    COLORS,
+    LABELS,
+    figure_paths,
+    legend_on_top,
+    panel_label,
+    save_figure,
+    style,
+)
+from ..store import check_destination, check_folder, read_netcdf, write_netcdf
 
 #: Duration of the protocol (s).
 DURATION = 1.5
@@ -91,8 +100,45 @@ def plot_figure3(ds: xr.Dataset, out_dir: str | Path) -> list[Path]:
         fig = Figure(figsize=(7.2, 8.4), layout="constrained")
         FigureCanvasAgg(fig)
         _draw(fig, ds)
-        paths = save_figure(fig, Path(out_dir) / "figure3")
+        paths = save_figure(fig, Path(out_dir) / "figure3", option="--out")
     return paths
+
+
+def figure3_stage(
+    out: str | Path,
+    *,
+    model: NetworkModel | None = None,
+    data: str | Path | None = None,
+    seed: int = 5,
+    backend: str = "brian2",
+    mode: str = "runtime",
+) -> list[Path]:
+    """Fig. 3 into ``out`` (``adexmf network figure3``): from a saved network result
+    (``data``) or by running the protocol (:func:`run_figure3`, result kept as
+    ``figure3.nc``). Every destination is checked, and ``data`` read, before any simulation.
+
+    Returns
+    -------
+    list of Path
+        The files written (data first when simulated, then PNG and SVG).
+
+    Raises
+    ------
+    OutputError, InputFileError
+        For an unwritable ``out`` or an unreadable ``data``, before the work.
+    """
+    out = check_folder(out, option="--out")
+    figure_paths(out / "figure3", option="--out")
+    written: list[Path] = []
+    if data is not None:
+        ds = read_netcdf(
+            data, what="--data", hint="give a file written by `adexmf network run --out`"
+        )
+    else:
+        target = check_destination(out / "figure3.nc", option="--out")
+        ds = run_figure3(model, seed=seed, backend=backend, mode=mode)
+        written.append(write_netcdf(ds, target, option="--out"))
+    return written + plot_figure3(ds, out)
 
 
 def _draw(fig, ds: xr.Dataset) -> None:

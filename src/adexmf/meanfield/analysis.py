@@ -16,19 +16,21 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ..errors import ParameterError
+from ..errors import ParameterError, check_range
 from ..layouts import N_STATE, S_NU_E, S_NU_I
 from ..stimuli import Stimulus, Waveform
 from ..store import provenance
+from ..validity import count_nonfinite, flag_mean_field
 from .fixedpoints import (
     FixedPoint,
     _check_box,
     continued_fixed_points,
     find_fixed_points,
     fixed_point,
+    relevant_and_all_fixed_points,
     rhs_on_states,
 )
-from .integrate import integrate, integrate_batch
+from .integrate import MAX_STORED, integrate, integrate_batch
 from .model import STATE_UNITS, ColumnModel, check_inputs
 
 
@@ -99,11 +101,110 @@ def run(
     xarray.Dataset
         As :func:`adexmf.meanfield.integrate.integrate`.
     """
+    check_run_size(duration, dt, record_every, model)  # before the fixed point and the grid
     start = _from_fixed_point(model) if initial is None or initial == "fixed_point" else initial
-    return integrate(
+    ds = integrate(
         model, duration, start, dt=dt, drive=drive, afferent=afferent, method=method,
         record_every=record_every, observables=observables, attrs=attrs,
     )  # fmt: skip
+    return flag_time_course(model, ds)
+
+
+#: Longest run (steps) accepted: beyond, the grid alone would not fit in memory.
+MAX_STEPS = 100_000_000
+#: Measured cost of one integration step (s) on the 2-core development machine, second order
+#: with observables off (benchmarks/bench_meanfield.py: ~10 ms per 10^4 Heun steps); Euler
+#: costs about half, the first order about a third.
+STEP_COST = {"heun": 1.0e-6, "euler": 0.5e-6}
+
+
+def check_run_size(
+    duration: float, dt: float, record_every: int = 1, model: ColumnModel | None = None
+) -> int:
+    """Check the size of a run before anything is allocated or integrated; return its steps.
+
+    Parameters
+    ----------
+    duration, dt : float
+        Biological time and step (s).
+    record_every : int
+        Store every n-th step.
+    model : ColumnModel, optional
+        Bounds dt by T/2 (the Markov time constant).
+
+    Raises
+    ------
+    ParameterError
+        If dt or the duration is not positive and finite, dt exceeds T/2 or the duration, or
+        the run has more than :data:`MAX_STEPS` steps or would store more than
+        :data:`~adexmf.meanfield.integrate.MAX_STORED` values.
+    """
+    check_range("dt", dt, 0.0, None if model is None else model.T / 2, unit="s",
+                low_inclusive=False)  # fmt: skip
+    check_range("duration", duration, 0.0, 1e5, unit="s", low_inclusive=False)
+    if dt > duration:
+        raise ParameterError(
+            f"dt = {dt:g} s is longer than the duration {duration:g} s; allowed: dt <= duration "
+            "(lengthen --duration or shorten --dt)"
+        )
+    n = duration / dt
+    if n > MAX_STEPS:
+        raise ParameterError(
+            f"duration / dt = {duration:g} s / {dt:g} s = {n:.3g} steps; allowed: at most "
+            f"{MAX_STEPS:.0e} steps (dt >= {duration / MAX_STEPS:.3g} s for this duration)"
+        )
+    stored = N_STATE * (n / max(int(record_every), 1) + 1)
+    if stored > MAX_STORED:
+        raise ParameterError(
+            f"this run would store {stored:.3g} values (limit {MAX_STORED:.0e}); increase "
+            "--record-every or shorten the run"
+        )
+    return int(round(n))
+
+
+def estimate_run_seconds(model: ColumnModel, duration: float, dt: float, method: str) -> float:
+    """Rough wall time (s) of integrating ``model`` for ``duration`` at ``dt`` (compiled
+    kernels, not counting a first compilation)."""
+    per_step = STEP_COST.get(method, STEP_COST["heun"]) * (1.0 if model.order == 2 else 0.4)
+    return duration / dt * per_step
+
+
+def flag_time_course(model: ColumnModel, ds: xr.Dataset, what: str = "time course") -> xr.Dataset:
+    """Add the validity flags of a mean-field time course to its attrs (and warn).
+
+    ``outside_fit_domain``: recorded samples (times, and batch members) at which a
+    population's transfer-function inputs lie outside the domain of its fit;
+    ``nonfinite_values``: non-finite numbers among the variables (:mod:`adexmf.validity`).
+    """
+    rate = ds["rate"]
+    ds.attrs["outside_fit_domain"] = flag_mean_field(
+        model, rate.sel(population="exc").values, rate.sel(population="inh").values,
+        ds["drive"].values, ds["afferent"].values, what=f"mean-field {what}",
+    )  # fmt: skip
+    ds.attrs["nonfinite_values"] = count_nonfinite(ds, what=f"mean-field {what}")
+    return ds
+
+
+def fixed_points_at(
+    model: ColumnModel, drive: float = 0.0, afferent: float = 0.0, **kwargs
+) -> tuple[FixedPoint, list[FixedPoint], int]:
+    """The relevant fixed point, every fixed point found, and how many of them lie where a
+    transfer function is outside the domain of its fit (a warning is issued for those).
+
+    Parameters
+    ----------
+    model : ColumnModel
+    drive, afferent : float
+        Constant inputs (Hz).
+    **kwargs
+        Passed to :func:`find_fixed_points`.
+    """
+    chosen, points = relevant_and_all_fixed_points(model, drive, afferent, **kwargs)
+    n_out = flag_mean_field(
+        model, [p.state["nu_e"] for p in points], [p.state["nu_i"] for p in points],
+        drive, afferent, what=f"fixed points at drive {drive:g} Hz, afferent {afferent:g} Hz",
+    )  # fmt: skip
+    return chosen, points, n_out
 
 
 def run_batch(
@@ -116,7 +217,9 @@ def run_batch(
     """Integrate a batch (see :func:`adexmf.meanfield.integrate.integrate_batch`), each
     member by default from its stable fixed point, continued along the batch."""
     start = continued_fixed_points if initial is None else initial
-    return integrate_batch(models, duration, start, **kwargs)
+    ds = integrate_batch(models, duration, start, **kwargs)
+    first = models if isinstance(models, ColumnModel) else list(models)[0]
+    return flag_time_course(first, ds, "batch")
 
 
 def fixed_points_vs_drive(
@@ -166,14 +269,21 @@ def fixed_points_vs_drive(
         np.array([len(f) for f in found], np.int64),
         {"units": "1"},
     )
+    outside = flag_mean_field(
+        model, data["nu_e"], data["nu_i"], drives[:, None], 0.0,
+        what=f"{model.label} fixed points vs drive",
+    )  # fmt: skip
     return xr.Dataset(
         variables,
         coords={
             "drive": ("drive", drives, {"units": "Hz", "long_name": "external drive"}),
             "fixed_point": ("fixed_point", np.arange(n), {"units": "1", "long_name": "index"}),
         },
-        attrs={**provenance(), **model.describe(), "model": model.label},
-    )
+        attrs={
+            **provenance(), **model.describe(), "model": model.label,
+            "outside_fit_domain": outside,
+        },
+    )  # fmt: skip
 
 
 def drive_scan(
@@ -210,6 +320,7 @@ def drive_scan(
     ]  # fmt: skip
     order = xr.DataArray(np.asarray(orders, dtype=np.int64), dims="order", name="order")
     ds = xr.concat(scans, dim=order, combine_attrs="drop_conflicts")
+    ds.attrs["outside_fit_domain"] = sum(int(sc.attrs["outside_fit_domain"]) for sc in scans)
     ds.attrs["model"] = (
         "orders " + ", ".join(str(o) for o in orders) + (" + adaptation" if adaptation else "")
     )

@@ -24,7 +24,8 @@ dt = 0.1 ms ran away to 5e6 Hz. Two safeguards keep every run finite:
 
 In ordinary regimes (all reference runs, the convergence tests and the benchmark) neither
 acts and the schemes are exactly the fixed-step ones; the number of split steps is recorded
-in ``attrs["substepped_steps"]``.
+in ``attrs["substepped_steps"]`` and, when it is not 0, reported by a
+:class:`~adexmf.errors.ValidityWarning` (a sub-stepped run is not a number to trust at that dt).
 
 Cost on the 2-core development machine: 5.2 ms (Euler) and 10.1 ms (Heun) per second of
 biological time, second order, dt = 0.1 ms, i.e. ~270x a plain NumPy loop over the same
@@ -60,6 +61,7 @@ from ..layouts import MF_T, N_STATE, S_C_EE, S_C_EI, S_C_II, S_NU_E, S_NU_I, S_W
 from ..stimuli import Waveform, sample_waveform
 from ..store import provenance
 from ..theory.fluctuations import admissible_rate
+from ..validity import warn_substepped
 from .fixedpoints import FixedPoint
 from .model import STATE_NAMES, ColumnModel
 from .node import isolated_column_rhs
@@ -317,6 +319,7 @@ def integrate(
     split = integrate_kernel(
         model.packed, pe, pi, *model.flags, y0, d, a, 0.0, 0.0, float(dt), code, every, out
     )
+    warn_substepped(int(split), t.size - 1, float(dt), STIFFNESS_LIMIT)
     extra = {
         "method": method,
         "dt_s": float(dt),
@@ -441,6 +444,7 @@ def integrate_batch(
     integrate_batch_kernel(
         mp, pe, pi, *first.flags, y0, d_ser, a_ser, offsets, float(dt), code, every, out, split
     )
+    warn_substepped(int(split.sum()), B * (t.size - 1), float(dt), STIFFNESS_LIMIT)
     d_rec = np.broadcast_to(d_ser[:, ::every], (B, out.shape[1])) + offsets[:, :1]
     a_rec = np.broadcast_to(a_ser[:, ::every], (B, out.shape[1])) + offsets[:, 1:]
     extra = {

@@ -56,7 +56,7 @@ def simulate(
     *,
     backend: str = "brian2",
     mode: str = "runtime",
-    target: str = "cython",
+    target: str | None = None,
     threads: int = 1,
 ) -> xr.Dataset:
     """Simulate the network and return its Dataset (SI units).
@@ -74,8 +74,9 @@ def simulate(
     mode : {"runtime", "standalone"}
         Brian2 only: runtime code generation or C++ standalone (compiled once per network
         structure and duration, cached).
-    target : {"cython", "numpy"}
-        Brian2 runtime only: code-generation target.
+    target : {"cython", "numpy"} or None
+        Brian2 runtime only: code-generation target (None: cython). Giving one for the
+        standalone mode or the NEST backend is an error (it would be ignored).
     threads : int
         NEST threads, or OpenMP threads of the Brian2 standalone binary (1: none).
 
@@ -90,6 +91,12 @@ def simulate(
         raise ParameterError(f"seed = {seed!r}; allowed: an integer in [0, {MAX_SEED})")
     if int(threads) < 1:
         raise ParameterError(f"threads = {threads}; allowed: an integer >= 1")
+    if backend == "nest" and (target is not None or mode != "runtime"):
+        given = f"target = {target!r}" if target is not None else f"mode = {mode!r}"
+        raise ParameterError(
+            f"{given} applies to the Brian2 backend only; the NEST backend has neither "
+            "(drop --target/--mode, or use --backend brian2)"
+        )
     if backend == "nest":
         from .nest_backend import run_nest
 
@@ -99,10 +106,15 @@ def simulate(
     from . import brian2_backend
 
     if mode == "standalone":
+        if target is not None:
+            raise ParameterError(
+                f"target = {target!r} applies to the Brian2 runtime mode only; the standalone "
+                "mode compiles C++ (drop --target, or use --mode runtime)"
+            )
         return brian2_backend.run_standalone(
             model, duration, seed, threads=0 if threads == 1 else threads
         )
-    return brian2_backend.run_runtime(model, duration, seed, target=target)
+    return brian2_backend.run_runtime(model, duration, seed, target=target or "cython")
 
 
 __all__ = [

@@ -24,7 +24,7 @@ import xarray as xr
 
 from ..errors import InputRangeError, ParameterError
 from ..params import population_average
-from ..store import provenance
+from ..store import json_attr, provenance
 from .model import POPULATIONS, TRACE_UNITS, NetworkModel
 
 #: Width of the bins of population rates (s), SPEC 2.3.
@@ -481,8 +481,8 @@ def run_summary(ds: xr.Dataset) -> dict[str, Any]:
         ``attrs["timings"]`` (s; ``wall_time_s`` is the whole run seen by the caller, NaN if
         not measured) and ``cpu_s_per_biological_s``.
     """
-    protocol = json.loads(ds.attrs["protocol"])
-    timings = {k: float(v) for k, v in json.loads(ds.attrs.get("timings", "{}")).items()}
+    protocol = json_attr(ds, "protocol", source="network result")
+    timings = {k: float(v) for k, v in json_attr(ds, "timings", source="network result").items()}
     duration = float(ds.attrs["duration_s"])
     cpu = timings.get("simulation_cpu_s", float("nan"))
     return {

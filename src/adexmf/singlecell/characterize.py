@@ -28,7 +28,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
+import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,9 +37,20 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from ..errors import ParameterError, check_range
+from ..errors import CacheWarning, InputFileError, Interrupted, ParameterError, check_range
 from ..params import DEFAULT_NETWORK, DEFAULT_SYNAPSES, Cell, Network, Synapses, to_mapping
-from ..store import provenance
+from ..store import (
+    check_destination,
+    check_folder,
+    deferred_interrupts,
+    json_attr,
+    output_error,
+    provenance,
+    read_netcdf,
+    remove_stale_temporaries,
+    write_netcdf,
+    write_npz,
+)
 from .simulate import derive_seeds, simulate_cells
 
 #: Version of the simulation/design algorithm, part of every cache key.
@@ -164,6 +176,20 @@ class CharacterizationConfig:
         check_range("CharacterizationConfig.seed", self.seed, 0, 2**63 - 1)
         check_range("CharacterizationConfig.discard", self.discard, 0.0, self.duration,
                     unit="s", high_inclusive=False)  # fmt: skip
+        # checked here, before the pilot: the kernel would refuse it only after minutes
+        if self.duration - self.discard < self.dt:
+            raise ParameterError(
+                f"CharacterizationConfig: the counted time duration - discard = "
+                f"{self.duration - self.discard:g} s is shorter than one step dt = {self.dt:g} s; "
+                "lengthen --duration (SPEC 4.2: 10 s), shorten --discard or reduce --dt"
+            )
+        g = self.design
+        for name in ("bracket_duration", "refine_duration", "low_duration"):
+            if getattr(g, name) < self.dt:
+                raise ParameterError(
+                    f"GridDesign.{name} = {getattr(g, name):g} s is shorter than one step "
+                    f"dt = {self.dt:g} s; lengthen it or reduce dt"
+                )
 
 
 def _cache_key(cell: Cell, synapses: Synapses, network: Network, config) -> str:
@@ -179,26 +205,94 @@ def _cache_key(cell: Cell, synapses: Synapses, network: Network, config) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+#: Expected content of a chunk: array name -> (shape, NaN allowed, lowest value or None).
+ChunkSchema = dict[str, tuple[tuple[int, ...], bool, float | None]]
+
+
 class _ChunkStore:
-    """Finished chunks of work as small ``.npz`` files, written atomically."""
+    """Finished chunks of work as small ``.npz`` files, written atomically, validated on read.
 
-    def __init__(self, folder: Path | None) -> None:
+    Every chunk records the cache key and its own name; on read it must open as an ``.npz``
+    (the zip CRC checks the bytes), carry the same key and name, and hold the arrays of the
+    expected shapes with admissible values. A chunk failing any check is reported by name
+    (:class:`~adexmf.errors.CacheWarning` on stderr), deleted and recomputed. With
+    ``force`` nothing is read (every chunk is recomputed and rewritten). Temporary files
+    left by a killed run are removed when the store is opened.
+    """
+
+    def __init__(self, folder: Path | None, key: str = "", *, force: bool = False) -> None:
         self.folder = folder
+        self.key = key
+        self.force = force
+        self.discarded: list[Path] = []
         if folder is not None:
-            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise output_error(exc, folder, "--out") from None
+            remove_stale_temporaries(folder)
 
-    def get(self, name: str) -> dict[str, np.ndarray] | None:
-        if self.folder is None or not (self.folder / f"{name}.npz").exists():
+    def path(self, name: str) -> Path:
+        assert self.folder is not None
+        return self.folder / f"{name}.npz"
+
+    def count(self) -> int:
+        """Number of chunk files present."""
+        if self.folder is None or not self.folder.is_dir():
+            return 0
+        return sum(1 for _ in self.folder.glob("*.npz"))
+
+    def _problem(self, name: str, arrays: dict[str, np.ndarray], schema: ChunkSchema) -> str:
+        """Why a chunk's content is unusable ('' if it is fine)."""
+        if str(arrays.get("_key", "")) != self.key or str(arrays.get("_name", "")) != name:
+            return "written for other inputs (cache key or chunk name differs)"
+        for var, (shape, nan_ok, low) in schema.items():
+            if var not in arrays:
+                return f"no array {var!r}"
+            a = arrays[var]
+            if a.shape != shape:
+                return f"array {var!r} has shape {a.shape}, expected {shape}"
+            if a.dtype.kind not in "fiu":
+                return f"array {var!r} has dtype {a.dtype}, expected numbers"
+            finite = np.isfinite(a) | (np.isnan(a) if nan_ok else False)
+            if not finite.all():
+                return f"array {var!r} holds non-finite values"
+            if low is not None and np.any(a[np.isfinite(a)] < low):
+                return f"array {var!r} holds values below {low:g}"
+        return ""
+
+    def get(self, name: str, schema: ChunkSchema) -> dict[str, np.ndarray] | None:
+        """The chunk ``name`` if present and valid; None (after reporting and deleting a bad
+        one) if it must be computed."""
+        if self.folder is None or self.force:
             return None
-        with np.load(self.folder / f"{name}.npz") as f:
-            return {k: f[k] for k in f.files}
+        path = self.path(name)
+        if not path.exists():
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                arrays = {k: f[k] for k in f.files}
+            problem = self._problem(name, arrays, schema)
+        except Exception as exc:  # truncated, empty, garbage, pickled: BadZipFile, ValueError...
+            problem = f"unreadable: {type(exc).__name__}: {exc}"
+        if not problem:
+            return {k: v for k, v in arrays.items() if not k.startswith("_")}
+        warnings.warn(
+            f"cache chunk {str(path)!r} is unusable ({problem}); discarded, recomputing it",
+            CacheWarning,
+            stacklevel=3,
+        )
+        self.discarded.append(path)
+        try:
+            path.unlink()
+        except OSError:
+            pass  # rewritten by put (or put reports why it cannot be)
+        return None
 
     def put(self, name: str, **arrays: np.ndarray) -> None:
         if self.folder is None:
             return
-        tmp = self.folder / f".{name}.{os.getpid()}.tmp.npz"
-        np.savez(tmp, **arrays)
-        os.replace(tmp, self.folder / f"{name}.npz")
+        write_npz(self.path(name), {**arrays, "_key": np.array(self.key), "_name": np.array(name)})
 
 
 def _isotonic(y: np.ndarray) -> np.ndarray:
@@ -269,10 +363,18 @@ def design_grid(
     """
     config = config or CharacterizationConfig()
     store = store or _ChunkStore(None)
-    cached = store.get("design")
+    g = config.design
+    n_design = g.n_points
+    schema: ChunkSchema = {
+        "nu_e": ((n_design,), False, 0.0),
+        "nu_i": ((n_design,), False, 0.0),
+        "W": ((n_design,), True, None),
+        "target_rate": ((n_design,), False, 0.0),
+        "level": ((n_design,), False, 0.0),
+    }
+    cached = store.get("design", schema)
     if cached is not None:
         return cached
-    g = config.design
     levels = g.levels
     n_lev = len(levels)
     nu_i_lv = np.array([lv[0] for lv in levels])
@@ -344,7 +446,8 @@ def design_grid(
         "target_rate": np.tile(targets, n_lev),
         "level": np.repeat(np.arange(n_lev), targets.size),
     }
-    store.put("design", **out)
+    with deferred_interrupts():
+        store.put("design", **out)
     return out
 
 
@@ -356,6 +459,7 @@ def characterize(
     *,
     cache_dir: str | Path | None = None,
     progress: bool | Callable[[int, int], None] = False,
+    force: bool = False,
 ) -> xr.Dataset:
     """Measure the transfer function of ``cell`` on an adaptive grid (SPEC 4.2).
 
@@ -373,6 +477,8 @@ def characterize(
         Folder for finished chunks; a rerun with the same inputs resumes from them.
     progress : bool or callable
         True: a tqdm progress bar over grid points; a callable receives (done, total).
+    force : bool
+        Recompute every chunk without reading the cache (chunks are rewritten).
 
     Returns
     -------
@@ -381,44 +487,73 @@ def characterize(
         w is free), ``target_rate`` (Hz), ``level``, ``rate`` (point, seed; Hz),
         ``rate_mean``, ``rate_sem`` (standard error of the mean), ``rate_std`` (Hz).
         Attributes record the cell, synapses, in-degrees, protocol and provenance.
+
+    Raises
+    ------
+    Interrupted
+        On SIGINT (or SIGTERM under the command line): finished chunks stay in the cache and
+        the message says how many and where.
     """
     config = config or CharacterizationConfig()
     key = _cache_key(cell, synapses, network, config)
-    store = _ChunkStore(Path(cache_dir) / key if cache_dir is not None else None)
-    grid = design_grid(cell, synapses, network, config, store)
-    n_points = grid["nu_e"].size
-    levels = grid["level"]
-    n_lev = int(levels.max()) + 1
-    rate = np.empty((n_points, config.n_seeds))
+    store = _ChunkStore(Path(cache_dir) / key if cache_dir is not None else None, key, force=force)
+    stage = "the pilot (grid design)"
     bar = None
-    if progress is True:
-        from tqdm.auto import tqdm
+    n_lev = len(config.design.levels)
+    lev = 0
+    try:
+        grid = design_grid(cell, synapses, network, config, store)
+        stage = "the grid points"
+        n_points = grid["nu_e"].size
+        levels = grid["level"]
+        rate = np.empty((n_points, config.n_seeds))
+        if progress is True:
+            from tqdm.auto import tqdm
 
-        bar = tqdm(total=n_points, desc=f"characterise {cell.name}", unit="point")
-    done = 0
-    for lev in range(n_lev):
-        idx = np.nonzero(levels == lev)[0]
-        name = f"level{lev:03d}"
-        chunk = store.get(name)
-        if chunk is None:
+            bar = tqdm(total=n_points, desc=f"characterise {cell.name}", unit="point")
+        done = 0
+        for lev in range(n_lev):
+            idx = np.nonzero(levels == lev)[0]
+            name = f"level{lev:03d}"
             reps = config.n_seeds
-            pts = np.repeat(idx, reps)
-            keys = np.stack([np.full(pts.size, 2), pts, np.tile(np.arange(reps), idx.size)], 1)
-            res = simulate_cells(
-                cell, synapses, grid["nu_e"][pts], grid["nu_i"][pts], network=network,
-                duration=config.duration, dt=config.dt, seeds=derive_seeds(config.seed, keys),
-                adaptation_clamp=grid["W"][pts], stats_start=config.discard,
-            )  # fmt: skip
-            chunk = {"rate": res.rate.reshape(idx.size, reps)}
-            store.put(name, **chunk)
-        rate[idx] = chunk["rate"]
-        done += idx.size
+            chunk = store.get(name, {"rate": ((idx.size, reps), False, 0.0)})
+            if chunk is None:
+                with deferred_interrupts():  # a signal waits until this chunk is stored
+                    pts = np.repeat(idx, reps)
+                    keys = np.stack(
+                        [np.full(pts.size, 2), pts, np.tile(np.arange(reps), idx.size)], 1
+                    )
+                    res = simulate_cells(
+                        cell, synapses, grid["nu_e"][pts], grid["nu_i"][pts], network=network,
+                        duration=config.duration, dt=config.dt,
+                        seeds=derive_seeds(config.seed, keys), adaptation_clamp=grid["W"][pts],
+                        stats_start=config.discard,
+                    )  # fmt: skip
+                    chunk = {"rate": res.rate.reshape(idx.size, reps)}
+                    store.put(name, **chunk)
+            rate[idx] = chunk["rate"]
+            done += idx.size
+            if bar is not None:
+                bar.update(idx.size)
+            elif callable(progress):
+                progress(done, n_points)
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", 2)
+        how = str(exc) if isinstance(exc, Interrupted) else "interrupted"
+        if store.folder is None:
+            kept = "nothing was kept (no cache folder)"
+        else:
+            kept = (
+                f"{store.count()} finished chunk(s) of {n_lev + 1} are kept in "
+                f"{str(store.folder)!r}; rerun the same command to resume"
+            )
+        where = stage if stage.startswith("the pilot") else f"{stage} (level {lev} of {n_lev})"
+        raise Interrupted(
+            f"characterisation of {cell.name} {how} during {where}: {kept}", signum
+        ) from None
+    finally:
         if bar is not None:
-            bar.update(idx.size)
-        elif callable(progress):
-            progress(done, n_points)
-    if bar is not None:
-        bar.close()
+            bar.close()
     return _to_dataset(cell, synapses, network, config, grid, rate, key)
 
 
@@ -479,9 +614,9 @@ def dataset_parameters(ds: xr.Dataset) -> tuple[Cell, Synapses, Network]:
             raise ParameterError(
                 f"dataset has no {key!r} attribute: not a characterisation made by adexmf"
             )
-    cell = from_mapping(Cell, json.loads(ds.attrs["cell"]), "dataset.cell")
-    synapses = from_mapping(Synapses, json.loads(ds.attrs["synapses"]), "dataset.synapses")
-    network = from_mapping(Network, json.loads(ds.attrs["network"]), "dataset.network")
+    cell = from_mapping(Cell, json_attr(ds, "cell"), "dataset.cell")
+    synapses = from_mapping(Synapses, json_attr(ds, "synapses"), "dataset.synapses")
+    network = from_mapping(Network, json_attr(ds, "network"), "dataset.network")
     return cell, synapses, network
 
 
@@ -499,25 +634,112 @@ def characterize_to_file(
 
     Finished chunks are kept in ``out/.tf-cache/<key>/`` so that an interrupted run resumes
     where it stopped; the final file is written atomically and records the cache key of its
-    inputs, so a rerun with the same inputs returns at once (unless ``force``).
+    inputs, so a rerun with the same inputs returns at once (unless ``force``). The folder is
+    checked before any work; an existing file that cannot be read or does not match its
+    inputs' design is reported on stderr and recomputed; ``force`` recomputes everything
+    without reading the file or the cached chunks.
 
     Returns
     -------
     Path
         The NetCDF file.
-    """
-    from ..store import write_netcdf
 
+    Raises
+    ------
+    OutputError
+        If ``out`` cannot be written (before any simulation).
+    Interrupted
+        On SIGINT/SIGTERM; finished chunks are kept.
+    """
     config = config or CharacterizationConfig()
-    out = Path(out)
-    path = out / f"tf_{cell.name}.nc"
+    out = check_folder(out, option="--out")
+    path = check_destination(out / f"tf_{cell.name}.nc", option="--out")
+    check_folder(out / ".tf-cache", option="--out")
     key = _cache_key(cell, synapses, network, config)
-    if path.exists() and not force:
-        with xr.open_dataset(path, engine="h5netcdf") as old:
-            if old.attrs.get("cache_key") == key:
-                return path
+    if not force and (path.exists() or path.is_symlink()):
+        problem = existing_result_problem(path, key, config)
+        if problem is None:
+            return path
+        if problem:
+            warnings.warn(
+                f"existing result {str(path)!r} is unusable ({problem}); recomputing it",
+                CacheWarning,
+                stacklevel=2,
+            )
+    if progress is True:
+        print(f"characterise {cell.name}: {estimate_text(config)}", file=sys.stderr, flush=True)
     ds = characterize(
-        cell, synapses, network, config, cache_dir=out / ".tf-cache", progress=progress
-    )
-    write_netcdf(ds, path)
+        cell, synapses, network, config, cache_dir=out / ".tf-cache", progress=progress,
+        force=force,
+    )  # fmt: skip
+    write_netcdf(ds, path, option="--out")
     return path
+
+
+def existing_result_problem(path: Path, key: str, config: CharacterizationConfig) -> str | None:
+    """Whether an existing characterisation file can be reused for inputs of cache ``key``.
+
+    Returns
+    -------
+    str or None
+        None: up to date and valid (reuse it); ``""``: valid but for other inputs (recompute
+        silently); otherwise why the file is unusable (recompute and report it).
+    """
+    try:
+        ds = read_netcdf(path, what="existing result")
+    except InputFileError as exc:
+        return str(exc)
+    if ds.attrs.get("cache_key") != key:
+        return ""
+    n_points, n_seeds = config.design.n_points, config.n_seeds
+    for var, dims in (("nu_e", ("point",)), ("nu_i", ("point",)), ("rate", ("point", "seed")),
+                      ("rate_mean", ("point",)), ("rate_sem", ("point",))):  # fmt: skip
+        if var not in ds or ds[var].dims != dims:
+            return f"no variable {var!r} with dims {dims}"
+    if ds.sizes["point"] != n_points or ds.sizes["seed"] != n_seeds:
+        return (
+            f"{ds.sizes['point']} points x {ds.sizes['seed']} seeds, the design has "
+            f"{n_points} x {n_seeds}"
+        )
+    if not np.isfinite(ds["rate"].values).all():
+        return "non-finite rates"
+    try:
+        dataset_parameters(ds)
+    except ParameterError as exc:
+        return str(exc)
+    return None
+
+
+#: Measured cost of one cell for one time step of the compiled single-cell kernel (s), on
+#: the 2-core development machine (benchmarks/bench_characterize.py order of magnitude).
+CELL_STEP_COST = 2.5e-8
+
+
+def estimate_cell_steps(config: CharacterizationConfig) -> float:
+    """Cell-steps (cells x time steps) of a characterisation: pilot stages and grid."""
+    g = config.design
+    n_lev = len(g.levels)
+    pilot = n_lev * (
+        g.bracket_points * g.bracket_duration
+        + g.refine_points * g.refine_seeds * g.refine_duration
+        + (g.low_points * g.low_seeds * g.low_duration if min(g.target_rates) < g.low_rate else 0)
+    )
+    grid = g.n_points * config.n_seeds * config.duration
+    return (pilot + grid) / config.dt
+
+
+def estimate_text(config: CharacterizationConfig) -> str:
+    """One line: the size of the work and a rough duration on this kind of machine."""
+    steps = estimate_cell_steps(config)
+    seconds = steps * CELL_STEP_COST
+    if seconds < 120:
+        eta = f"{seconds:.0f} s"
+    elif seconds < 7200:
+        eta = f"{seconds / 60:.0f} min"
+    else:
+        eta = f"{seconds / 3600:.1f} h"
+    return (
+        f"{config.design.n_points} points x {config.n_seeds} seeds x {config.duration:g} s at "
+        f"dt = {config.dt * 1e3:g} ms plus the pilot: {steps:.2g} cell-steps, roughly {eta} "
+        "on 2 cores (interrupt with Ctrl-C or SIGTERM; a rerun resumes)"
+    )

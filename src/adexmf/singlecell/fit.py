@@ -33,7 +33,7 @@ from numba import njit
 from scipy.optimize import least_squares
 from scipy.special import erfcinv
 
-from ..errors import AdexmfError, InputRangeError, ParameterError
+from ..errors import InputRangeError, ParameterError
 from ..layouts import TF_P0
 from ..params import (
     INHIBITORY_TERMS,
@@ -222,6 +222,12 @@ def _transfer(cell, synapses, network, layout, term, coefficients) -> TransferFu
     return TransferFunction(cell, synapses, network, params)
 
 
+def _data_range(values: np.ndarray) -> tuple[float, float] | None:
+    """(min, max) of the data's input rates (Hz): the domain of the fit; None if empty."""
+    lo, hi = float(np.min(values)), float(np.max(values))
+    return (lo, hi) if hi > lo else None
+
+
 def fit_transfer_function(
     nu_e,
     nu_i,
@@ -331,6 +337,8 @@ def fit_transfer_function(
         layout=layout,
         inhibitory_term=inhibitory_term,
         note="; ".join(t for t in (note, ADAPTATION_NOTES[adaptation]) if t),
+        domain_nu_e=_data_range(e),
+        domain_nu_i=_data_range(i),
     )
     return FitResult(
         params=params,
@@ -471,22 +479,22 @@ def fit_file(
 
     Raises
     ------
-    AdexmfError
-        If the file is missing or not a characterisation.
+    InputFileError
+        If the file is missing, unreadable or not a characterisation.
+    OutputError
+        If ``preset_out`` or ``error_map`` cannot be written (checked before the fit).
     """
     from ..params import load_preset, save_preset
+    from ..store import check_destination, read_netcdf
 
     file = Path(file)
-    if not file.is_file():
-        raise AdexmfError(f"characterisation file {str(file)!r} does not exist")
-    try:
-        with xr.open_dataset(file, engine="h5netcdf") as ds:
-            ds = ds.load()
-    except (OSError, ValueError) as exc:
-        raise AdexmfError(
-            f"cannot read {str(file)!r} as a NetCDF characterisation ({exc}); give a file "
-            "written by `adexmf tf characterize`"
-        ) from None
+    path = Path(preset_out) if preset_out is not None else file.with_name(f"{file.stem}_fit.toml")
+    check_destination(path, option="--preset-out")
+    if error_map is not None:
+        check_destination(error_map, option="--error-map", suffixes=(".png", ".svg", ".pdf", ""))
+    ds = read_netcdf(
+        file, what="characterisation file", hint="give a file written by `adexmf tf characterize`"
+    )
     check_characterization(ds)
     note = (
         f"fitted by adexmf tf fit on {file.name} ({ds.sizes['point']} points x "
@@ -500,10 +508,9 @@ def fit_file(
         base, [result], name=f"{base.name}-fit",
         description=f"{base.description}; {result.cell.name} refitted ({note})",
     )  # fmt: skip
-    path = Path(preset_out) if preset_out is not None else file.with_name(f"{file.stem}_fit.toml")
-    save_preset(preset, path)
+    save_preset(preset, path, option="--preset-out")
     if error_map is not None:
         from ..plotting import save_figure
 
-        save_figure(plot_error_map(result).figure, Path(error_map))
+        save_figure(plot_error_map(result).figure, Path(error_map), option="--error-map")
     return result, path

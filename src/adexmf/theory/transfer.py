@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from ..errors import ParameterError
 from ..layouts import (
     FL_C_M,
     FL_G_L,
@@ -36,6 +37,7 @@ from ..layouts import (
     TF_TAU_V0,
 )
 from ..params import Cell, Network, Preset, Synapses, TransferParams
+from ..validity import check_transfer_inputs, fit_domain, outside_fit_domain, warn_validity
 from . import dual as d
 from .fluctuations import (
     ShotNoiseStatistics,
@@ -178,6 +180,36 @@ class TransferFunction:
         packed[TF_P0:] = params.full_coefficients
         packed.flags.writeable = False
         self._packed = packed
+        self._check_finite()
+
+    def _check_finite(self) -> None:
+        """Refuse parameter sets whose threshold or rate is not finite at ordinary inputs.
+
+        Probed at three input pairs inside every reasonable domain (1-10 Hz); one compiled
+        call of a few microseconds.
+        """
+        e = np.array([1.0, 5.0, 10.0])
+        out = np.empty((d.SIZE, e.size))
+        extra = np.empty((1, e.size))
+        _transfer_loop(self._packed, e, e.copy(), np.zeros(3), out, extra)
+        if not (np.isfinite(out).all() and np.isfinite(extra).all()):
+            raise ParameterError(
+                f"the transfer function of cell {self.cell.name!r} is not finite at ordinary "
+                "inputs (nu_e = nu_i = 1-10 Hz): threshold V_thr = "
+                f"{', '.join(f'{v:g}' for v in extra[0])} V; the cell's C_m, g_L or the "
+                "coefficients' normalisation (mu_V0, d_mu_V0, sigma_V0, d_sigma_V0, tau_V0, "
+                "d_tau_V0) are outside the range where the template is defined; check them"
+            )
+
+    @property
+    def domain(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        """Domain of the fit, ``((nu_e_low, nu_e_high), (nu_i_low, nu_i_high))`` in Hz, or
+        None if unknown (:mod:`adexmf.validity`)."""
+        return fit_domain(self.params)
+
+    def outside_domain(self, nu_e, nu_i) -> np.ndarray:
+        """Boolean mask of the inputs (Hz) outside the domain of the fit."""
+        return outside_fit_domain(self.params, nu_e, nu_i)
 
     @classmethod
     def from_preset(cls, preset: Preset, cell: str) -> TransferFunction:
@@ -194,7 +226,7 @@ class TransferFunction:
         """Output rate (Hz) for per-synapse input rates nu_e, nu_i (Hz) and current W (A)."""
         return self.evaluate(nu_e, nu_i, W).rate
 
-    def evaluate(self, nu_e, nu_i, W=0.0) -> TransferEvaluation:
+    def evaluate(self, nu_e, nu_i, W=0.0, *, check_domain: bool = True) -> TransferEvaluation:
         """Value, exact gradient and Hessian, and membrane statistics.
 
         Parameters
@@ -203,6 +235,10 @@ class TransferFunction:
             Per-synapse input rates (Hz), finite and >= 0.
         W : array_like
             Mean adaptation current (A).
+        check_domain : bool
+            Warn (:class:`~adexmf.errors.ValidityWarning`) for inputs outside the domain of
+            the fit and for non-finite results; False for callers that flag them themselves
+            (tables over a wide grid).
 
         Raises
         ------
@@ -210,6 +246,8 @@ class TransferFunction:
             For negative, non-finite or absurdly large inputs.
         """
         e, i, w, shape = check_inputs(nu_e, nu_i, W)
+        if check_domain:
+            check_transfer_inputs(self.params, self.cell.name, e, i)
         out = np.empty((d.SIZE, e.size))
         extra = np.empty((1, e.size))
         _transfer_loop(self._packed, e, i, w, out, extra)
@@ -222,6 +260,11 @@ class TransferFunction:
             e.reshape(shape), i.reshape(shape), self.cell, self.synapses, self.network,
             w.reshape(shape), self.params.inhibitory_term,
         )  # fmt: skip
+        if check_domain and not np.isfinite(out).all():
+            warn_validity(
+                f"transfer function of {self.cell.name}: {int((~np.isfinite(out)).sum())} "
+                "non-finite value(s) among the rates and derivatives"
+            )
         return TransferEvaluation(
             rate=out[0].reshape(shape),
             gradient=grad,
