@@ -824,9 +824,7 @@ def load_ring_config(path: str | Path) -> tuple[Ring | Sheet, list[RingStimulus]
         stimuli = data.get("stimulus", [])
         if not isinstance(stimuli, list):
             raise ParameterError("[[stimulus]] must be an array of tables")
-        parsed = [
-            from_mapping(RingStimulus, s, f"stimulus[{k}]") for k, s in enumerate(stimuli)
-        ]
+        parsed = [from_mapping(RingStimulus, s, f"stimulus[{k}]") for k, s in enumerate(stimuli)]
     except ParameterError as exc:
         raise ParameterError(f"{path}: {exc}") from None
     return geometry, parsed

@@ -81,3 +81,9 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+from . import ring as _ring  # noqa: E402  (ring and sheet groups, registered last)
+
+app.add_typer(_ring.app, name="ring")
+app.add_typer(_ring.sheet_app, name="sheet")
