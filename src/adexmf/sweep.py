@@ -96,7 +96,7 @@ class TaskStore:
         return ds
 
 
-def _client(scheduler: str | None, n_workers: int | None):
+def _client(scheduler: str | None, n_workers: int | None, preload: Sequence[str]):
     from distributed import Client, LocalCluster
 
     if scheduler:
@@ -105,7 +105,8 @@ def _client(scheduler: str | None, n_workers: int | None):
         n_workers=n_workers,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: never clash with another cluster
+        preload=list(preload),
     )
     return Client(cluster), cluster
 
@@ -118,6 +119,7 @@ def run_tasks(
     scheduler: str | None = None,
     n_workers: int | None = None,
     progress: bool | Callable[[int, int], None] = False,
+    preload: Sequence[str] = (),
 ) -> list[xr.Dataset]:
     """Run ``function(spec)`` for every specification not already stored; return all results.
 
@@ -135,6 +137,11 @@ def run_tasks(
         Workers of the LocalCluster (default: Dask's choice, one per core).
     progress : bool or callable
         True: a tqdm bar; a callable receives (done, total) after each task.
+    preload : sequence of str
+        Modules the LocalCluster's workers import at start, in their main thread (Brian2
+        installs a signal handler on import, which fails in a task thread: pass
+        ``("brian2",)`` for network tasks; start the workers of a remote cluster with
+        ``dask worker ADDRESS --preload brian2``).
 
     Returns
     -------
@@ -156,7 +163,7 @@ def run_tasks(
     if missing:
         from distributed import as_completed
 
-        client, cluster = _client(scheduler, n_workers)
+        client, cluster = _client(scheduler, n_workers, preload)
         try:
             futures = {client.submit(function, spec, key=f"adexmf-{k}", pure=False): k
                        for k, spec in missing.items()}  # fmt: skip

@@ -1,6 +1,7 @@
 """The ``adexmf`` command (Typer). One sub-command group per stage of the pipeline.
 
-Each group lives in its own module (``tf``, ``mf``, ``network``) and is registered here;
+Each group lives in its own module (``tf``, ``mf``, ``network``, ``compare``, ``ring``) and
+is registered here;
 ``adexmf`` alone runs the default pipeline (:mod:`adexmf.pipeline`).
 """
 
@@ -11,6 +12,9 @@ from pathlib import Path
 import typer
 
 from ..errors import AdexmfError
+from . import compare as _compare
+from . import mf as _mf
+from . import network as _network
 from . import tf as _tf
 from .common import fail, show_warnings
 
@@ -20,23 +24,9 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(_tf.app, name="tf")
-
-
-def _register_optional_groups() -> None:
-    """Register the sub-command groups whose modules exist (grown by later work)."""
-    import importlib
-
-    for name in ("mf", "network"):
-        try:
-            module = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-            continue
-        app.add_typer(module.app, name=name)
-
-
-_register_optional_groups()
+app.add_typer(_mf.app, name="mf")
+app.add_typer(_network.app, name="network")
+app.add_typer(_compare.app, name="compare")
 
 
 @app.callback(invoke_without_command=True)
@@ -82,8 +72,3 @@ def main() -> None:
         sys.exit(exc.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
 
-
-from . import ring as _ring  # noqa: E402  (ring and sheet groups, registered last)
-
-app.add_typer(_ring.app, name="ring")
-app.add_typer(_ring.sheet_app, name="sheet")

@@ -1,0 +1,190 @@
+"""Metrics comparing the mean field with the spiking network (SPEC 7 rows 4-7).
+
+Pure functions of arrays in SI units, each checked on synthetic signals with known answers
+(tests/test_compare_metrics.py): relative errors of stationary quantities, the transient's
+peak and post-stimulus undershoot, and the amplitude and phase of the response to a
+sinusoid (SPEC 7 row 6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InputRangeError
+
+
+def relative_error_percent(predicted, reference):
+    """``100 (predicted - reference) / reference`` (percent); NaN where the reference is 0."""
+    predicted = np.asarray(predicted, dtype=np.float64)
+    reference = np.asarray(reference, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = 100.0 * (predicted - reference) / reference
+    return np.where(reference == 0.0, np.nan, out)
+
+
+@dataclass(frozen=True)
+class TransientMetrics:
+    """Peak and post-stimulus undershoot of a response (SI units).
+
+    Attributes
+    ----------
+    baseline : float
+        Mean before the stimulus window (Hz).
+    peak, t_peak : float
+        Largest value in the window and its time (Hz, s).
+    trough, t_trough : float
+        Smallest value after the peak (Hz, s): the post-stimulus undershoot.
+    undershoot : float
+        ``baseline - trough`` (Hz), >= 0 when the response dips below its baseline.
+    """
+
+    baseline: float
+    peak: float
+    t_peak: float
+    trough: float
+    t_trough: float
+    undershoot: float
+
+    def to_dict(self) -> dict[str, float]:
+        """Plain mapping (SI units)."""
+        return dict(self.__dict__)
+
+
+def transient_metrics(
+    time: np.ndarray, signal: np.ndarray, baseline_window: tuple[float, float],
+    window: tuple[float, float],
+) -> TransientMetrics:  # fmt: skip
+    """Peak and undershoot of ``signal(time)`` (SPEC 7 row 5).
+
+    Parameters
+    ----------
+    time : ndarray
+        Times (s), increasing.
+    signal : ndarray
+        Values (Hz) at those times.
+    baseline_window : (float, float)
+        Interval (s) whose mean is the baseline (before the stimulus).
+    window : (float, float)
+        Interval (s) searched for the peak and, after it, the trough.
+
+    Raises
+    ------
+    InputRangeError
+        If a window holds no sample.
+    """
+    t = np.asarray(time, dtype=np.float64)
+    x = np.asarray(signal, dtype=np.float64)
+    base = (t >= baseline_window[0]) & (t <= baseline_window[1])
+    inside = (t >= window[0]) & (t <= window[1])
+    for name, mask, (a, b) in (("baseline_window", base, baseline_window),
+                               ("window", inside, window)):  # fmt: skip
+        if not mask.any():
+            raise InputRangeError(f"{name} [{a:g}, {b:g}] s holds no sample of the signal")
+    idx = np.flatnonzero(inside)
+    k_peak = idx[np.argmax(x[idx])]
+    after = idx[idx >= k_peak]
+    k_trough = after[np.argmin(x[after])]
+    baseline = float(x[base].mean())
+    return TransientMetrics(
+        baseline=baseline,
+        peak=float(x[k_peak]),
+        t_peak=float(t[k_peak]),
+        trough=float(x[k_trough]),
+        t_trough=float(t[k_trough]),
+        undershoot=baseline - float(x[k_trough]),
+    )
+
+
+@dataclass(frozen=True)
+class SinusoidFit:
+    """Fit of ``nu(t) = B + A (1 - cos(2 pi f (t - t0) + phi)) / 2`` after t0 (SPEC 7 row 6).
+
+    Attributes
+    ----------
+    baseline : float
+        B (Hz).
+    amplitude : float
+        A (Hz), >= 0.
+    phase : float
+        phi (rad) in (-pi, pi]: positive when the response lags the input
+        ``(1 - cos(2 pi f (t - t0))) / 2``.
+    residual_rms : float
+        RMS of the residuals (Hz).
+    """
+
+    baseline: float
+    amplitude: float
+    phase: float
+    residual_rms: float
+
+
+def fit_sinusoid_response(
+    time: np.ndarray, signal: np.ndarray, frequency: float, t0: float, t_end: float | None = None
+) -> SinusoidFit:
+    """Least-squares fit of the response to a sinusoidal input, in closed form.
+
+    ``(1 - cos(w tau + phi)) / 2 = 1/2 - cos(phi) cos(w tau) / 2 + sin(phi) sin(w tau) / 2``
+    with ``tau = t - t0``, so the model is linear in (1, cos w tau, sin w tau).
+
+    Parameters
+    ----------
+    time, signal : ndarray
+        Times (s) and values (Hz).
+    frequency : float
+        f (Hz), > 0.
+    t0 : float
+        Onset of the input (s); samples from t0 on are fitted (until ``t_end``).
+    t_end : float, optional
+        End of the fitted interval (s).
+
+    Raises
+    ------
+    InputRangeError
+        If the frequency is not positive or fewer than 4 samples lie in the interval.
+    """
+    if not (np.isfinite(frequency) and frequency > 0.0):
+        raise InputRangeError(f"frequency = {frequency!r} Hz must be > 0")
+    t = np.asarray(time, dtype=np.float64)
+    x = np.asarray(signal, dtype=np.float64)
+    mask = (t >= t0) & (t <= (np.inf if t_end is None else t_end))
+    if mask.sum() < 4:
+        raise InputRangeError(
+            f"only {int(mask.sum())} samples after t0 = {t0:g} s; the fit needs at least 4"
+        )
+    w_tau = 2.0 * np.pi * frequency * (t[mask] - t0)
+    design = np.stack([np.ones_like(w_tau), np.cos(w_tau), np.sin(w_tau)], axis=1)
+    coef, *_ = np.linalg.lstsq(design, x[mask], rcond=None)
+    c0, c1, c2 = coef
+    half_amplitude = np.hypot(c1, c2)
+    phase = float(np.arctan2(c2, -c1)) if half_amplitude > 0 else 0.0
+    residual = x[mask] - design @ coef
+    return SinusoidFit(
+        baseline=float(c0 - half_amplitude),
+        amplitude=float(2.0 * half_amplitude),
+        phase=phase,
+        residual_rms=float(np.sqrt(np.mean(residual**2))),
+    )
+
+
+def wrapped_phase_difference(phase, reference):
+    """``phase - reference`` wrapped into (-pi, pi] (rad)."""
+    d = np.asarray(phase, dtype=np.float64) - np.asarray(reference, dtype=np.float64)
+    return np.pi - np.mod(np.pi - d, 2.0 * np.pi)
+
+
+def band_mean_abs_error(
+    frequency: np.ndarray, error: np.ndarray, bands=((1.0, 10.0), (10.0, 50.0), (50.0, 300.0))
+) -> dict[str, float]:
+    """Mean |error| per frequency band (keys ``"1-10Hz"``...); NaN for an empty band.
+
+    Bands are closed on the left and open on the right, except the last, closed on both.
+    """
+    f = np.asarray(frequency, dtype=np.float64)
+    e = np.abs(np.asarray(error, dtype=np.float64))
+    out = {}
+    for k, (lo, hi) in enumerate(bands):
+        inside = (f >= lo) & ((f <= hi) if k == len(bands) - 1 else (f < hi))
+        out[f"{lo:g}-{hi:g}Hz"] = float(e[inside].mean()) if inside.any() else float("nan")
+    return out

@@ -1,0 +1,63 @@
+"""Named mean-field variants compared with the network (issue: validation suite).
+
+Each variant is a preset and the adaptation setting; the order is the protocol's (the paper
+used the second order for Figs 4-5, the first for Figs 6-7). Listed by
+``adexmf compare --help``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from ..errors import ParameterError
+from ..meanfield import MeanFieldModel
+from ..params import Preset, load_preset
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A mean-field variant: preset, adaptation variable on or off, and what it is."""
+
+    name: str
+    preset: str
+    adaptation: bool
+    description: str
+
+    def model(self, order: int, n_total: int | None = None) -> MeanFieldModel:
+        """The variant's model at ``order``; ``n_total`` resizes the populations (finite-size
+        term of the covariances) with the in-degrees kept, like a scaled-down network."""
+        preset: Preset = load_preset(self.preset)
+        if n_total is not None and n_total != preset.network.n_total:
+            net = preset.network
+            p = net.connection_probability * net.n_total / n_total
+            preset = dataclasses.replace(
+                preset, network=net.replace(n_total=n_total, connection_probability=p)
+            )
+        return MeanFieldModel(preset, order=order, adaptation=self.adaptation)
+
+
+VARIANTS: dict[str, Variant] = {
+    v.name: v
+    for v in (
+        Variant("reference", "zerlaut2018", False,
+                "the paper's: published coefficients, the authors' formula slip"),
+        Variant("corrected", "corrected", False,
+                "the paper's formula, transfer functions refitted by adexmf"),
+        Variant("adaptation", "corrected_adaptation", True,
+                "corrected, with the adaptation current W of the RS population (SPEC 5.3)"),
+    )
+}  # fmt: skip
+
+
+def get_variant(name: str) -> Variant:
+    """The variant called ``name``.
+
+    Raises
+    ------
+    ParameterError
+        Naming the allowed variants.
+    """
+    if name not in VARIANTS:
+        raise ParameterError(f"variant = {name!r} is unknown; allowed: {', '.join(VARIANTS)}")
+    return VARIANTS[name]

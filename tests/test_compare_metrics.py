@@ -1,0 +1,66 @@
+"""Comparison metrics on synthetic signals with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from adexmf.compare.metrics import (
+    band_mean_abs_error,
+    fit_sinusoid_response,
+    relative_error_percent,
+    transient_metrics,
+    wrapped_phase_difference,
+)
+from adexmf.errors import InputRangeError
+
+
+def test_relative_error():
+    assert relative_error_percent(2.4, 1.7) == pytest.approx(100 * 0.7 / 1.7)
+    np.testing.assert_allclose(relative_error_percent([1.0, 3.0], [2.0, 3.0]), [-50.0, 0.0])
+    assert np.isnan(relative_error_percent(1.0, 0.0))
+
+
+def test_transient_peak_and_undershoot_of_a_known_shape():
+    t = np.arange(0.0, 1.2, 1e-3)
+    x = 2.0 + 3.0 * np.exp(-0.5 * ((t - 0.8) / 0.05) ** 2)
+    x -= 0.4 * np.exp(-0.5 * ((t - 1.0) / 0.04) ** 2)  # undershoot after the peak
+    m = transient_metrics(t, x, (0.5, 0.6), (0.6, 1.2))
+    assert m.baseline == pytest.approx(2.0, abs=1e-3)  # the peak's tail reaches 0.6 s
+    assert m.peak == pytest.approx(5.0, abs=1e-3) and m.t_peak == pytest.approx(0.8)
+    assert m.t_trough == pytest.approx(1.0, abs=2e-3)
+    assert m.undershoot == pytest.approx(0.4, abs=1e-2)
+    with pytest.raises(InputRangeError, match="holds no sample"):
+        transient_metrics(t, x, (2.0, 3.0), (0.6, 1.2))
+
+
+@pytest.mark.parametrize("phase", [-2.5, -0.3, 0.0, 0.7, 3.0])
+@pytest.mark.parametrize("frequency", [2.0, 50.0])
+def test_sinusoid_fit_recovers_amplitude_and_phase(frequency, phase):
+    rng = np.random.default_rng(1)
+    t = np.arange(0.0, 2.0, 5e-5)
+    t0 = 0.5
+    tau = t - t0
+    x = 3.0 + 1.5 * (1 - np.cos(2 * np.pi * frequency * tau + phase)) / 2
+    x = np.where(t >= t0, x, 3.0) + rng.normal(0, 0.05, t.size)
+    fit = fit_sinusoid_response(t, x, frequency, t0)
+    assert fit.amplitude == pytest.approx(1.5, abs=0.01)
+    assert fit.baseline == pytest.approx(3.0, abs=0.01)
+    assert wrapped_phase_difference(fit.phase, phase) == pytest.approx(0.0, abs=0.01)
+    assert fit.residual_rms == pytest.approx(0.05, rel=0.05)
+
+
+def test_sinusoid_fit_errors():
+    t = np.linspace(0, 1, 100)
+    with pytest.raises(InputRangeError, match="must be > 0"):
+        fit_sinusoid_response(t, t, 0.0, 0.0)
+    with pytest.raises(InputRangeError, match="at least 4"):
+        fit_sinusoid_response(t, t, 5.0, 0.99)
+
+
+def test_phase_wrapping_and_bands():
+    assert wrapped_phase_difference(3.0, -3.0) == pytest.approx(6.0 - 2 * np.pi)
+    assert wrapped_phase_difference(np.pi, 0.0) == pytest.approx(np.pi)
+    f = np.array([1.0, 5.0, 10.0, 40.0, 50.0, 300.0])
+    e = np.array([1.0, -3.0, 2.0, 4.0, -1.0, 3.0])
+    assert band_mean_abs_error(f, e) == {"1-10Hz": 2.0, "10-50Hz": 3.0, "50-300Hz": 2.0}
