@@ -105,9 +105,14 @@ class Interrupted(KeyboardInterrupt):
         The signal (``signal.SIGINT`` = 2 or ``signal.SIGTERM`` = 15).
     """
 
+    #: The most recent instance (the command line reports it after Typer turned the
+    #: interrupt into a bare exit status 130).
+    latest: Interrupted | None = None
+
     def __init__(self, message: str = "interrupted", signum: int = 2) -> None:
         super().__init__(message)
         self.signum = int(signum)
+        Interrupted.latest = self
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else "interrupted"

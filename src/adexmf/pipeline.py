@@ -44,7 +44,9 @@ def transfer_function_table(
     -------
     xarray.Dataset
         ``rate`` (cell, nu_e, nu_i) in Hz, with mu_V, sigma_V, tau_V (shared by the cells
-        when they have the same passive properties, stored per cell anyway).
+        when they have the same passive properties, stored per cell anyway), and
+        ``outside_fit_domain`` (1 where the inputs lie outside the domain of the cell's fit:
+        the table is not warned about, it is flagged point by point).
     """
     nu_e = np.arange(0.0, 30.0 + 1e-9, 0.5) if nu_e is None else np.asarray(nu_e, float)
     nu_i = np.arange(0.0, 30.0 + 1e-9, 0.5) if nu_i is None else np.asarray(nu_i, float)
@@ -234,9 +236,7 @@ def phase_plane_stage(
     figure_paths(out, option="--out")
     targets = []
     if data is not None:
-        data = Path(data)
-        if data.suffix not in (".nc", ""):
-            check_destination(data, option="--data", suffixes=(".nc",))
+        data = check_destination(data, option="--data", suffixes=(".nc", ""))  # the stem
         targets = [data.with_name(f"{data.stem}_drive{d:g}Hz.nc") for d in drives]
         for target in targets:
             check_destination(target, option="--data")

@@ -422,7 +422,8 @@ def read_netcdf(path: str | Path, *, what: str = "NetCDF file", hint: str = "") 
     except Exception as exc:  # h5py/h5netcdf raise OSError, ValueError, KeyError...
         tail = f"; {hint}" if hint else ""
         raise InputFileError(
-            f"{what} {str(path)!r} cannot be read as NetCDF ({type(exc).__name__}: {exc}){tail}"
+            f"cannot read {what} {str(path)!r}: the file cannot be read as NetCDF "
+            f"({type(exc).__name__}: {exc}){tail}"
         ) from None
 
 

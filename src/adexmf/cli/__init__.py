@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from ..errors import AdexmfError
+from ..errors import AdexmfError, Interrupted
 from . import compare as _compare
 from . import mf as _mf
 from . import network as _network
@@ -61,14 +61,15 @@ def main() -> None:
     install_signal_handlers()
     try:
         code = app(standalone_mode=False)
-    except click.exceptions.Abort as exc:  # Click turns KeyboardInterrupt into Abort
-        cause = exc.__cause__ or exc.__context__
-        signum = getattr(cause, "signum", 2)
-        message = str(cause) if isinstance(cause, KeyboardInterrupt) and str(cause) else ""
-        typer.secho(f"interrupted: {message or 'stopped by SIGINT'}", fg=typer.colors.RED, err=True)
-        sys.exit(128 + signum)
+    except click.exceptions.Abort:  # EOF on a prompt
+        typer.secho("aborted", fg=typer.colors.RED, err=True)
+        sys.exit(1)
     except click.exceptions.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    stopped = Interrupted.latest  # Typer turns KeyboardInterrupt into exit status 130
+    if stopped is not None or code == 130:
+        message = str(stopped) if stopped is not None else "stopped by SIGINT"
+        typer.secho(f"interrupted: {message}", fg=typer.colors.RED, err=True)
+        sys.exit(128 + (stopped.signum if stopped is not None else 2))
     sys.exit(code if isinstance(code, int) else 0)
-

@@ -56,6 +56,7 @@ def evaluate(
         "d2_rate_d_nu_e2": float(ev.hessian[0, 0]),
         "d2_rate_d_nu_e_d_nu_i": float(ev.hessian[0, 1]),
         "d2_rate_d_nu_i2": float(ev.hessian[1, 1]),
+        "outside_fit_domain": int(tf.outside_domain(e, i).sum()),
     }
     if as_json:
         emit_json(payload)
@@ -76,6 +77,8 @@ def evaluate(
         f"  d2 rate/d nu_e nu_i{ev.hessian[0, 1]:12.6g} 1/Hz",
         f"  d2 rate/d nu_i2    {ev.hessian[1, 1]:12.6g} 1/Hz",
     ]
+    if payload["outside_fit_domain"]:
+        lines.append("  OUTSIDE the domain of the fit: not a number to trust")
     typer.echo("\n".join(lines))
 
 
