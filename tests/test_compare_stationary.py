@@ -56,7 +56,7 @@ def test_cli_mean_field_only(tmp_path):
                                  "reference", "--variant", "corrected", "--out", str(tmp_path),
                                  "--json"])  # fmt: skip
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.output)
+    summary = json.loads(result.stdout)
     assert summary["mf"]["reference"]["nu_e"] == pytest.approx(2.399683, rel=1e-5)
     assert "network" not in summary and set(summary["mf"]) == {"reference", "corrected"}
     assert (tmp_path / "stationary.nc").exists() and (tmp_path / "stationary.png").exists()
