@@ -15,6 +15,7 @@ from ..errors import AdexmfError, Interrupted
 from . import compare as _compare
 from . import mf as _mf
 from . import network as _network
+from . import ring as _ring
 from . import tf as _tf
 from .common import fail, show_warnings
 
@@ -27,6 +28,8 @@ app.add_typer(_tf.app, name="tf")
 app.add_typer(_mf.app, name="mf")
 app.add_typer(_network.app, name="network")
 app.add_typer(_compare.app, name="compare")
+app.add_typer(_ring.app, name="ring")
+app.add_typer(_ring.sheet_app, name="sheet")
 
 
 @app.callback(invoke_without_command=True)

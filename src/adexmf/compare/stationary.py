@@ -191,8 +191,11 @@ def stationary_comparison(
         net_std = data["network_rate_std"][1].mean(axis=0)
         data["error_rate_percent"] = (vp, relative_error_percent(data["mf_rate"][1], net_rate),
                                       {"units": "%"})  # fmt: skip
-        data["rate_std_ratio"] = (vp, net_std / data["mf_rate_std"][1],
-                                  {"units": "1", "long_name": "network binned-rate std / sqrt(c)"})
+        data["rate_std_ratio"] = (
+            vp,
+            net_std / data["mf_rate_std"][1],
+            {"units": "1", "long_name": "network binned-rate std / sqrt(c)"},
+        )
         for k in CELL_STATISTICS:
             reference = np.nanmean(data[f"network_{k}"][1], axis=0)
             data[f"error_{k}_percent"] = (
