@@ -21,24 +21,34 @@ app = typer.Typer(
 )
 
 
+VARIANT = typer.Option(
+    ["reference", "corrected", "adaptation"], "--variant", help="Mean-field variant."
+)
+SEEDS = typer.Option(None, help="Network seeds (default: the scale's).")
+SCALE = typer.Option(
+    "quick", help="quick (10,000 neurons, 2 seeds) or paper (10,000 neurons, 5 seeds)."
+)
+DRIVE = typer.Option("4Hz", help="External drive onto both populations.")
+NETWORK = typer.Option(
+    True, "--network/--no-network", help="Run the network (--no-network: the mean field)."
+)
+SCHEDULER = typer.Option(
+    None, help="Address of a running Dask scheduler (default: a local cluster)."
+)
+OUT = typer.Option(Path("adexmf-results/compare"), help="Results folder.")
+JSON = typer.Option(False, "--json", help="Print one JSON object (SI units).")
+
+
 @app.command("stationary")
 def stationary_cmd(
-    variant: list[str] = typer.Option(
-        ["reference", "corrected", "adaptation"], "--variant", help="Mean-field variant."
-    ),
-    seeds: int | None = typer.Option(None, help="Network seeds (default: the scale's)."),
-    scale: str = typer.Option(
-        "quick", help="quick (10,000 neurons, 2 seeds) or paper (10,000 neurons, 5 seeds)."
-    ),
-    drive: str = typer.Option("4Hz", help="External drive onto both populations."),
-    network: bool = typer.Option(
-        True, "--network/--no-network", help="Run the network (--no-network: the mean field)."
-    ),
-    scheduler: str | None = typer.Option(
-        None, help="Address of a running Dask scheduler (default: a local cluster)."
-    ),
-    out: Path = typer.Option(Path("adexmf-results/compare"), help="Results folder."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (SI units)."),
+    variant: list[str] = VARIANT,
+    seeds: int | None = SEEDS,
+    scale: str = SCALE,
+    drive: str = DRIVE,
+    network: bool = NETWORK,
+    scheduler: str | None = SCHEDULER,
+    out: Path = OUT,
+    as_json: bool = JSON,
 ) -> None:
     """Stationary state (Fig. 4): rates, binned-rate distributions, V and G statistics.
 
@@ -84,22 +94,14 @@ def stationary_cmd(
 
 @app.command("transient")
 def transient_cmd(
-    variant: list[str] = typer.Option(
-        ["reference", "corrected", "adaptation"], "--variant", help="Mean-field variant."
-    ),
-    seeds: int | None = typer.Option(None, help="Network seeds (default: the scale's)."),
-    scale: str = typer.Option(
-        "quick", help="quick (10,000 neurons, 2 seeds) or paper (10,000 neurons, 5 seeds)."
-    ),
-    drive: str = typer.Option("4Hz", help="External drive onto both populations."),
-    network: bool = typer.Option(
-        True, "--network/--no-network", help="Run the network (--no-network: the mean field)."
-    ),
-    scheduler: str | None = typer.Option(
-        None, help="Address of a running Dask scheduler (default: a local cluster)."
-    ),
-    out: Path = typer.Option(Path("adexmf-results/compare"), help="Results folder."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (SI units)."),
+    variant: list[str] = VARIANT,
+    seeds: int | None = SEEDS,
+    scale: str = SCALE,
+    drive: str = DRIVE,
+    network: bool = NETWORK,
+    scheduler: str | None = SCHEDULER,
+    out: Path = OUT,
+    as_json: bool = JSON,
 ) -> None:
     """Response to a transient (Fig. 5): double Gaussian A = 2 Hz at 800 ms on the
     excitatory population; peak, its time and the post-stimulus undershoot.

@@ -18,18 +18,17 @@ runs 2 seeds with 20 traced cells per population, ``paper`` 5 seeds with 50.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from ..errors import ParameterError
 from ..layouts import S_C_EE, S_C_II, S_NU_E, S_NU_I, S_W
 from ..meanfield import population_observables
 from ..store import provenance
 from .metrics import relative_error_percent
+from .protocol import Scale, check_request, run_network_tasks
 from .variants import get_variant
 
 POPULATIONS = ("exc", "inh")
@@ -39,31 +38,8 @@ _UNITS = {"mu_V": "V", "sigma_V": "V", "mu_Ge": "S", "sigma_Ge": "S", "mu_Gi": "
           "sigma_Gi": "S"}  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Scale:
-    """Size of a protocol run: network size, duration (s), seeds, traced cells."""
-
-    n_total: int
-    duration: float
-    seeds: int
-    traced_cells: int
-
-
-SCALES: dict[str, Scale] = {
-    "quick": Scale(n_total=10_000, duration=1.5, seeds=2, traced_cells=20),
-    "paper": Scale(n_total=10_000, duration=1.5, seeds=5, traced_cells=50),
-}
 #: Transient left out of the statistics (s), SPEC 2.3.
 T_START = 0.5
-
-
-def get_scale(name: str | Scale) -> Scale:
-    """The scale called ``name`` (``quick`` or ``paper``), or ``name`` itself if a Scale."""
-    if isinstance(name, Scale):
-        return name
-    if name not in SCALES:
-        raise ParameterError(f"scale = {name!r} is unknown; allowed: {', '.join(SCALES)}")
-    return SCALES[name]
 
 
 def network_task(spec: dict[str, Any]) -> xr.Dataset:
@@ -159,15 +135,7 @@ def stationary_comparison(
         ``error_rate_percent``, ``rate_std_ratio`` (network std / sqrt(c)) and
         ``error_<statistic>_percent`` (variant, population).
     """
-    sc = get_scale(scale)
-    variants = list(dict.fromkeys(variants))
-    if not variants:
-        raise ParameterError("variants is empty; give at least one (e.g. reference)")
-    for v in variants:
-        get_variant(v)
-    n_seeds = sc.seeds if seeds is None else int(seeds)
-    if not 1 <= n_seeds <= 100:
-        raise ParameterError(f"seeds = {seeds!r} is out of range; allowed: 1 to 100")
+    variants, sc, n_seeds = check_request(variants, scale, seeds)
     pred = [mean_field_prediction(v, drive, sc.n_total) for v in variants]
     vp = ("variant", "population")
     data: dict[str, Any] = {
@@ -179,11 +147,8 @@ def stationary_comparison(
         data[f"mf_{k}"] = (vp, np.stack([p[k] for p in pred]), {"units": _UNITS[k]})
     coords: dict[str, Any] = {"variant": list(variants), "population": list(POPULATIONS)}
     if network:
-        from ..sweep import run_tasks
-
         specs = network_specs(sc, range(1, n_seeds + 1), drive)
-        runs = run_tasks(network_task, specs, Path(out) / "tasks", scheduler=scheduler,
-                         progress=progress, preload=("brian2",))  # fmt: skip
+        runs = run_network_tasks(network_task, specs, out, scheduler, progress)
         data.update(_network_variables(runs))
         coords["seed"] = [int(r.attrs["seed"]) for r in runs]
         coords["time_bin"] = runs[0].time_bin.values

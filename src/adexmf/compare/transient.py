@@ -25,7 +25,8 @@ from ..errors import ParameterError
 from ..stimuli import double_gaussian
 from ..store import provenance
 from .metrics import transient_metrics
-from .stationary import POPULATIONS, Scale, get_scale
+from .protocol import Scale, check_request, run_network_tasks
+from .stationary import POPULATIONS
 from .variants import get_variant
 
 #: The stimulus of SPEC 7 row 5 (SI units).
@@ -132,15 +133,7 @@ def transient_comparison(
         metric, population) and ``network_metric`` (metric, population; of the mean over
         seeds), in Hz (times in s).
     """
-    sc = get_scale(scale)
-    variants = list(dict.fromkeys(variants))
-    if not variants:
-        raise ParameterError("variants is empty; give at least one (e.g. reference)")
-    for v in variants:
-        get_variant(v)
-    n_seeds = sc.seeds if seeds is None else int(seeds)
-    if not 1 <= n_seeds <= 100:
-        raise ParameterError(f"seeds = {seeds!r} is out of range; allowed: 1 to 100")
+    variants, sc, n_seeds = check_request(variants, scale, seeds)
     responses = [mean_field_response(v, drive, sc.n_total) for v in variants]
     time_bin = responses[0].time_bin.values
     vtp = ("variant", "time_bin", "population")
@@ -159,11 +152,8 @@ def transient_comparison(
         "metric": ("metric", list(METRICS), {"units": "Hz, or s for t_peak and t_trough"}),
     }
     if network:
-        from ..sweep import run_tasks
-
         specs = network_specs(sc, range(1, n_seeds + 1), drive)
-        runs = run_tasks(network_task, specs, Path(out) / "tasks", scheduler=scheduler,
-                         progress=progress, preload=("brian2",))  # fmt: skip
+        runs = run_network_tasks(network_task, specs, out, scheduler, progress)
         net = np.stack([r.rate_binned.transpose("time_bin", "population").values for r in runs])
         net_time = runs[0].time_bin.values
         if net.shape[1] != time_bin.size or not np.allclose(net_time, time_bin):

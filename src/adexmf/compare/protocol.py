@@ -1,0 +1,76 @@
+"""What every comparison protocol shares: run sizes, request checks, network tasks on Dask."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+
+from ..errors import ParameterError
+from .variants import get_variant
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Size of a protocol run: network size, duration (s), seeds, traced cells."""
+
+    n_total: int
+    duration: float
+    seeds: int
+    traced_cells: int
+
+
+SCALES: dict[str, Scale] = {
+    "quick": Scale(n_total=10_000, duration=1.5, seeds=2, traced_cells=20),
+    "paper": Scale(n_total=10_000, duration=1.5, seeds=5, traced_cells=50),
+}
+
+
+def get_scale(name: str | Scale) -> Scale:
+    """The scale called ``name`` (``quick`` or ``paper``), or ``name`` itself if a Scale."""
+    if isinstance(name, Scale):
+        return name
+    if name not in SCALES:
+        raise ParameterError(f"scale = {name!r} is unknown; allowed: {', '.join(SCALES)}")
+    return SCALES[name]
+
+
+def check_request(
+    variants: Sequence[str], scale: str | Scale, seeds: int | None
+) -> tuple[list[str], Scale, int]:
+    """Validate a comparison request before any work: the variants (duplicates dropped, order
+    kept), the scale and the number of network seeds (default: the scale's).
+
+    Raises
+    ------
+    ParameterError
+        For an empty or unknown variant, an unknown scale, or seeds outside 1-100.
+    """
+    names = list(dict.fromkeys(variants))
+    if not names:
+        raise ParameterError("variants is empty; give at least one (e.g. reference)")
+    for name in names:
+        get_variant(name)
+    sc = get_scale(scale)
+    n_seeds = sc.seeds if seeds is None else int(seeds)
+    if not 1 <= n_seeds <= 100:
+        raise ParameterError(f"seeds = {seeds!r} is out of range; allowed: 1 to 100")
+    return names, sc, n_seeds
+
+
+def run_network_tasks(
+    task: Callable[[dict[str, Any]], xr.Dataset],
+    specs: Sequence[dict[str, Any]],
+    out: str | Path,
+    scheduler: str | None,
+    progress: bool,
+) -> list[xr.Dataset]:
+    """Network runs as Dask tasks stored in ``out/tasks`` (:func:`adexmf.sweep.run_tasks`),
+    with Brian2 imported by each worker at start."""
+    from ..sweep import run_tasks
+
+    return run_tasks(task, specs, Path(out) / "tasks", scheduler=scheduler, progress=progress,
+                     preload=("brian2",))  # fmt: skip
