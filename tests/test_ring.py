@@ -247,3 +247,44 @@ def test_cli_ring_run_json(tmp_path):
     assert out.exists()
     bad = CliRunner().invoke(app, ["ring", "run", "--conduction-velocity", "0mm/s"])
     assert bad.exit_code == 2 and "v_c" in bad.output
+
+
+def test_cli_apparent_motion_json(tmp_path):
+    """Fig 11 from the command line: the suppression is negative, after the second stimulus."""
+    from typer.testing import CliRunner
+
+    from adexmf.cli import app
+
+    out = tmp_path / "motion.nc"
+    result = CliRunner().invoke(
+        app,
+        ["ring", "apparent-motion", "--n-units", "30", "--duration", "400ms", "--out", str(out),
+         "--no-figure", "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    for key in ("vsd_peak_single", "vsd_peak_both", "suppression_min",
+                "t_suppression_min_s", "x_suppression_min_mm"):  # fmt: skip
+        assert key in payload
+    assert payload["suppression_min"] < 0.0 < payload["vsd_peak_single"]
+    # Both stimuli together respond less than the sum of the two alone, never below zero.
+    assert -payload["suppression_min"] < 2.0 * payload["vsd_peak_single"]
+    assert payload["vsd_peak_both"] > 0.0
+    assert 0.0 <= payload["x_suppression_min_mm"] <= 36.0
+    assert out.exists()
+
+
+def test_cli_sheet_run_writes_maps_snapshots_and_gif(tmp_path):
+    from typer.testing import CliRunner
+
+    from adexmf.cli import app
+
+    out = tmp_path / "sheet.nc"
+    result = CliRunner().invoke(
+        app,
+        ["sheet", "run", "--n-units", "12", "--duration", "100ms", "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    assert out.exists() and out.with_suffix(".gif").exists() and out.with_suffix(".png").exists()
+    bad = CliRunner().invoke(app, ["sheet", "run", "--n-units", "2", "--out", str(out)])
+    assert bad.exit_code == 2 and "n_units" in bad.output
