@@ -71,16 +71,19 @@ def plot_figure9(
             if name == "nu":
                 label = "network rate - baseline (Hz)"
             _map(ax, da, scale, label, cmap)
-            try:
-                line = early_response_line(ds[name], criteria)
-                _line(ax, line, color="w", ls="--", lw=1.0, label="early response")
-            except AdexmfError:
-                pass
-            # the conduction-velocity line from the stimulus centre at the stimulus peak
+            if name != "nu_aff":  # the input itself does not propagate: no response line
+                try:
+                    line = early_response_line(ds[name], criteria)
+                    _line(ax, line, color="w", ls="--", lw=1.0, label="early response")
+                except AdexmfError:
+                    pass
+            # The conduction-velocity line from the stimulus centre, drawn until it has gone
+            # half way round the ring (where the two fronts meet), not along the edges.
             L = float(ds.attrs["length_m"])
-            t_end = float(ds.time.values[-1])
-            tt = np.linspace(t_stim - 0.1, t_end, 50)
-            reach = np.clip(v_c * (tt - (t_stim - 0.1)), 0, L / 2)
+            t_start = t_stim - 0.1
+            tt = np.linspace(t_start, min(t_start + 0.5 * L / v_c, float(ds.time.values[-1])),
+                             50)  # fmt: skip
+            reach = v_c * (tt - t_start)
             for sign in (-1, 1):
                 ax.plot(tt * 1e3, (x0 + sign * reach) * 1e3, color="c", lw=0.9, ls=":",
                         label=f"v_c = {v_c * 1e3:g} mm/s" if sign > 0 else None)  # fmt: skip
