@@ -55,28 +55,23 @@ def stationary_cmd(
     Network runs are tasks on Dask, stored in OUT/tasks as they finish; a rerun skips
     them. Writes OUT/stationary.nc and the figure OUT/stationary.png/.svg.
     """
-    from ..compare.stationary import plot_stationary, stationary_comparison, stationary_summary
-    from ..store import check_folder, write_netcdf
+    from ..compare.stages import comparison_stage
 
     try:
-        d = quantity(drive, "Hz", "--drive")
-        check_folder(out, option="--out")
-        ds = stationary_comparison(
-            variant, scale=scale, seeds=seeds, drive=d, network=network, out=out,
-            scheduler=scheduler, progress=not as_json,
+        summary = comparison_stage(
+            "stationary", variant, out, scale=scale, seeds=seeds,
+            drive=quantity(drive, "Hz", "--drive"), network=network, scheduler=scheduler,
+            progress=not as_json,
         )  # fmt: skip
-        path = write_netcdf(ds, out / "stationary.nc", option="--out")
-        figures = plot_stationary(ds, out / "stationary.png")
     except AdexmfError as exc:
         fail(exc)
-    summary = {**stationary_summary(ds), "out": str(path), "figures": [str(f) for f in figures]}
     if as_json:
         emit_json(summary)
         return
     if "network" in summary:
         n = summary["network"]
         typer.echo(
-            f"network ({ds.attrs['n_total']} neurons, {len(n['seeds'])} seeds): nu_e = "
+            f"network ({summary['n_total']} neurons, {len(n['seeds'])} seeds): nu_e = "
             f"{n['nu_e']:.3f} +- {n['nu_e_std']:.3f} Hz, nu_i = {n['nu_i']:.3f} +- "
             f"{n['nu_i_std']:.3f} Hz"
         )
@@ -88,7 +83,7 @@ def stationary_cmd(
         )
         typer.echo(f"mean field {name:10s}: nu_e = {m['nu_e']:.3f} Hz, nu_i = {m['nu_i']:.3f} Hz"
                    f"{errors}")  # fmt: skip
-    for f in (path, *figures):
+    for f in (summary["out"], *summary["figures"]):
         typer.echo(f"  {f}")
 
 
@@ -109,21 +104,16 @@ def transient_cmd(
     The mean field runs at second order (the paper's Fig. 5). Network runs are tasks on
     Dask, stored in OUT/tasks; writes OUT/transient.nc and OUT/transient.png/.svg.
     """
-    from ..compare.transient import plot_transient, transient_comparison, transient_summary
-    from ..store import check_folder, write_netcdf
+    from ..compare.stages import comparison_stage
 
     try:
-        d = quantity(drive, "Hz", "--drive")
-        check_folder(out, option="--out")
-        ds = transient_comparison(
-            variant, scale=scale, seeds=seeds, drive=d, network=network, out=out,
-            scheduler=scheduler, progress=not as_json,
+        summary = comparison_stage(
+            "transient", variant, out, scale=scale, seeds=seeds,
+            drive=quantity(drive, "Hz", "--drive"), network=network, scheduler=scheduler,
+            progress=not as_json,
         )  # fmt: skip
-        path = write_netcdf(ds, out / "transient.nc", option="--out")
-        figures = plot_transient(ds, out / "transient.png")
     except AdexmfError as exc:
         fail(exc)
-    summary = {**transient_summary(ds), "out": str(path), "figures": [str(f) for f in figures]}
     if as_json:
         emit_json(summary)
         return
@@ -136,5 +126,5 @@ def transient_cmd(
             f"at {m['t_peak_nu_e'] * 1e3:.1f} ms, trough {m['trough_nu_e']:.3f} Hz at "
             f"{m['t_trough_nu_e'] * 1e3:.1f} ms (undershoot {m['undershoot_nu_e']:.3f} Hz)"
         )
-    for f in (path, *figures):
+    for f in (summary["out"], *summary["figures"]):
         typer.echo(f"  {f}")
