@@ -893,7 +893,7 @@ class SheetModel:
                 )
             if n == n_steps:
                 break
-            rho = node_derivatives(mp, pe, pi, order, adapt, drive, y, E, I, aff, k1)
+            rho = node_derivatives(mp, pe, pi, order, adapt, drive, y, E, I, aff, k1, True)
             worst = max(worst, rho * dt)
             pos1 = pos + 1 if pos + 1 < M else 0
             # known part at t_{n+1}: rows <= n only, shared by Heun's two stages
@@ -903,7 +903,7 @@ class SheetModel:
                 project_units(ytmp, order, T)
                 E, I = lateral(known_e, known_i, transform(ytmp[:, 0]), transform(ytmp[:, 1]))  # noqa: E741
                 aff = np.ascontiguousarray(courses[:, n + 1] @ profiles)
-                rho = node_derivatives(mp, pe, pi, order, adapt, drive, ytmp, E, I, aff, k2)
+                rho = node_derivatives(mp, pe, pi, order, adapt, drive, ytmp, E, I, aff, k2, True)
                 worst = max(worst, rho * dt)
                 y += 0.5 * dt * (k1 + k2)
             else:
