@@ -87,6 +87,12 @@ class ValidityWarning(UserWarning):
     attributes; the command line shows the warning on stderr."""
 
 
+class DataWarning(UserWarning):
+    """An input data file has a known defect (missing values, metadata that disagree with its
+    name...); it was read anyway, the defect recorded in the result's attributes, and the
+    message names the file and the defect."""
+
+
 class CacheWarning(UserWarning):
     """A cached chunk or an existing result file was unreadable or inconsistent; it was
     discarded and is being recomputed (the message names the file)."""
