@@ -97,3 +97,18 @@ def test_sample_waveform_on_any_grid():
 def test_sample_waveform_errors_name_the_input(waveform, message):
     with pytest.raises(InputRangeError, match=message):
         stimuli.sample_waveform(waveform, np.arange(10) * 1e-4, "drive")
+
+
+def test_cell_averaged_profile_conserves_the_stimulus_and_tends_to_point_values():
+    x = np.arange(30) * 1.2e-3
+    for width in (0.2e-3, 1e-3, 5e-3):
+        cells = stimuli.gaussian_profile(x, 18e-3, width, cell=1.2e-3, ring_length=36e-3)
+        # the integral of the Gaussian, sqrt(2 pi) l, whatever the grid (up to the tails
+        # beyond half the ring for the widest one)
+        assert cells.sum() * 1.2e-3 == pytest.approx(np.sqrt(2 * np.pi) * width, rel=1e-3)
+        assert np.all(cells <= 1.0)
+    fine = stimuli.gaussian_profile(x, 18.3e-3, 1e-3, cell=1e-7, ring_length=36e-3)
+    point = stimuli.gaussian_profile(x, 18.3e-3, 1e-3, ring_length=36e-3)
+    np.testing.assert_allclose(fine, point, rtol=1e-6, atol=1e-12)
+    with pytest.raises(ParameterError, match="cell"):
+        stimuli.gaussian_profile(x, 0.0, 1e-3, cell=-1.0)

@@ -207,6 +207,22 @@ def test_convergence_in_n_and_dt(column):
         assert compare_lines(l0, l1) < 0.01
 
 
+def test_a_stimulus_narrower_than_the_grid_converges_in_n(column):
+    """l_stim = 0.2 mm (the low end of the VSDi fit's range) on grids of 1.2 down to 0.3 mm:
+    the cell-averaged stimulus keeps the total input right, so the peak response converges,
+    each halving of the grid at least halving the change (measured: 0.146, 0.215, 0.252,
+    0.262), once the grid resolves the stimulus (a point-sampled one would put the full
+    amplitude on one unit at every N and converge from no N)."""
+    stim = RingStimulus(x0=0.018, l_stim=2e-4, t0=0.1)
+    peaks = []
+    for n in (30, 60, 120, 240):
+        ds = RingModel(Ring(n_units=n), column).run(0.25, [stim], record_every=10)
+        peaks.append(float(ds.vsd.max()))
+    steps = np.abs(np.diff(peaks))
+    assert np.all(steps[1:] < 0.6 * steps[:-1])
+    assert steps[-1] / peaks[-1] < 0.05
+
+
 # ------------------------------------------------------------------------------ sheet
 def test_sheet_point_stimulus_gives_a_circular_wave(column):
     sheet = Sheet(n_units=24, length=0.024)

@@ -172,6 +172,48 @@ def ramp(t: ArrayLike, amplitude: float, duration: float):
     return amplitude * np.clip(t / duration, 0.0, 1.0)
 
 
+def gaussian_profile(
+    x: ArrayLike,
+    x0: float,
+    l_stim: float,
+    *,
+    cell: float | None = None,
+    ring_length: float | None = None,
+) -> np.ndarray:
+    """Spatial factor of the ring stimulus, ``exp(-(x - x0)^2 / (2 l_stim^2))`` (SPEC 6).
+
+    Parameters
+    ----------
+    x : float or ndarray
+        Positions (m).
+    x0, l_stim : float
+        Centre (m) and width (m, > 0).
+    cell : float, optional
+        Width (m) of the grid cell each position stands for: the profile is then averaged
+        over ``[x - cell/2, x + cell/2]`` (exactly, with erf). This is the finite-volume
+        discretisation of the continuous stimulus: the total afferent input is right even
+        for a stimulus narrower than the grid, so results converge as the grid is refined
+        from any width (point values give a sub-grid stimulus the full amplitude on one unit).
+    ring_length : float, optional
+        Length of a periodic ring (m): distances are taken the shortest way round.
+    """
+    check_range("l_stim", l_stim, 0.0, 10.0, unit="m", low_inclusive=False)
+    x = np.asarray(x, dtype=np.float64)
+    dx = x - x0
+    if ring_length is not None:
+        check_range("ring_length", ring_length, 0.0, 100.0, unit="m", low_inclusive=False)
+        dx = (dx + 0.5 * ring_length) % ring_length - 0.5 * ring_length
+    if cell is None:
+        return np.exp(-0.5 * (dx / l_stim) ** 2)
+    from scipy.special import erf
+
+    check_range("cell", cell, 0.0, 10.0, unit="m", low_inclusive=False)
+    scale = np.sqrt(2.0) * l_stim
+    upper = erf((dx + 0.5 * cell) / scale)
+    lower = erf((dx - 0.5 * cell) / scale)
+    return (upper - lower) * (np.sqrt(np.pi / 2.0) * l_stim / cell)
+
+
 def gaussian_space_time(
     t: ArrayLike,
     x: ArrayLike,
@@ -182,6 +224,7 @@ def gaussian_space_time(
     tau1: float,
     tau2: float,
     ring_length: float | None = None,
+    cell: float | None = None,
 ):
     """Spatial stimulus of the ring: ``A exp(-(x - x0)^2 / (2 l_stim^2))`` times the double
     Gaussian in time (SPEC 6).
@@ -198,14 +241,10 @@ def gaussian_space_time(
         Temporal profile (s), as in :func:`double_gaussian`.
     ring_length : float, optional
         Length of a periodic ring (m): distances are taken the shortest way round.
+    cell : float, optional
+        Grid cell width (m): average the profile over each cell (:func:`gaussian_profile`).
     """
-    check_range("l_stim", l_stim, 0.0, 10.0, unit="m", low_inclusive=False)
-    x = np.asarray(x, dtype=np.float64)
-    dx = x - x0
-    if ring_length is not None:
-        check_range("ring_length", ring_length, 0.0, 100.0, unit="m", low_inclusive=False)
-        dx = (dx + 0.5 * ring_length) % ring_length - 0.5 * ring_length
-    profile = np.exp(-0.5 * (dx / l_stim) ** 2)
+    profile = gaussian_profile(x, x0, l_stim, cell=cell, ring_length=ring_length)
     return profile * double_gaussian(t, amplitude, t0, tau1, tau2)
 
 

@@ -162,16 +162,18 @@ def stimulus_tables(
     stimuli: Sequence[RingStimulus], x: np.ndarray, t: np.ndarray, length: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Separable afferent input: profiles (S, N) in Hz on the ring and time courses
-    (S, n_times) in [0, 1], from :func:`adexmf.stimuli.gaussian_space_time` and
-    :func:`adexmf.stimuli.double_gaussian`."""
+    (S, n_times) in [0, 1], from :func:`adexmf.stimuli.gaussian_space_time` (averaged over
+    each unit's cell of width L/N) and :func:`adexmf.stimuli.double_gaussian`. ``x`` must
+    be the N columns of the ring."""
     S = max(len(stimuli), 1)
     profiles = np.zeros((S, x.size))
     courses = np.zeros((S, t.size))
     for k, s in enumerate(stimuli):
         # the space-time stimulus at its peak time t0 is A x the spatial profile
         profiles[k] = gaussian_space_time(
-            s.t0, x, s.amplitude, s.x0, s.l_stim, s.t0, s.tau1, s.tau2, ring_length=length
-        )
+            s.t0, x, s.amplitude, s.x0, s.l_stim, s.t0, s.tau1, s.tau2,
+            ring_length=length, cell=length / x.size,
+        )  # fmt: skip
         courses[k] = double_gaussian(t, 1.0, s.t0, s.tau1, s.tau2)
     return profiles, courses
 
@@ -771,8 +773,9 @@ class SheetModel:
         out = np.zeros((max(len(stimuli), 1), x.size * x.size))
         for k, s in enumerate(stimuli):
             args = (s.l_stim, s.t0, s.tau1, s.tau2)
-            gx = gaussian_space_time(s.t0, x, s.amplitude, s.x0, *args, ring_length=wrap)
-            gy = gaussian_space_time(s.t0, x, 1.0, s.y0, *args, ring_length=wrap)
+            cell = L / x.size
+            gx = gaussian_space_time(s.t0, x, s.amplitude, s.x0, *args, ring_length=wrap, cell=cell)
+            gy = gaussian_space_time(s.t0, x, 1.0, s.y0, *args, ring_length=wrap, cell=cell)
             out[k] = np.outer(gx, gy).ravel()
         return out
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..params import Ring, RingStimulus, population_average
+from ..stimuli import gaussian_profile
 
 
 def numpy_ring(
@@ -68,8 +69,8 @@ def numpy_ring(
     t = np.arange(n_steps + 1) * dt
     aff = np.zeros((n_steps + 1, N))
     for st in stimuli:
-        dxs = (x - st.x0 + L / 2) % L - L / 2
-        space = st.amplitude * np.exp(-(dxs**2) / (2 * st.l_stim**2))
+        # the stimulus's discretisation (cell averages) is shared, not re-derived here
+        space = st.amplitude * gaussian_profile(x, st.x0, st.l_stim, cell=L / N, ring_length=L)
         width = np.where(t < st.t0, st.tau1, st.tau2)
         aff += np.exp(-((t - st.t0) ** 2) / (2 * width**2))[:, None] * space[None, :]
     if initial is None:
