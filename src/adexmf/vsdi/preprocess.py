@@ -272,11 +272,10 @@ def prepare_map(
     smoothed = _smoothed_data(values, frame, opts)
     t_c, x_c = locate_centre(smoothed, t, x, opts) if centre is None else centre
     lo, hi = opts.window
-    k0 = int(np.ceil((lo - (t[0] - t_c)) / frame - 1e-9))
+    # the frames inside the window: the data are not resampled, only re-labelled
     n = int(np.floor((hi - lo) / frame + 1e-9)) + 1
-    # the frames nearest the window: the data are not resampled, only re-labelled
-    k0 = max(k0, 0)
-    k1 = min(k0 + n, t.size)
+    k0 = max(int(np.ceil((lo - (t[0] - t_c)) / frame - 1e-9)), 0)
+    k1 = min(int(np.floor((hi - (t[0] - t_c)) / frame + 1e-9)) + 1, t.size)
     if k1 - k0 < 0.5 * n:
         raise ParameterError(
             f"the window {lo * 1e3:g}..{hi * 1e3:g} ms around the centre t = {t_c * 1e3:.1f} ms "
