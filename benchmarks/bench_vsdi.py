@@ -22,8 +22,7 @@ import warnings
 from pathlib import Path
 
 DEFAULT_RECORDING = (
-    Path(__file__).resolve().parents[2]
-    / "shared/data/vsdi/Monkey1/matx2_wa080208_NL_up_10050.mat"
+    Path(__file__).resolve().parents[2] / "shared/data/vsdi/Monkey1/matx2_wa080208_NL_up_10050.mat"
 )
 
 

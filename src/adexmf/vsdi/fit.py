@@ -414,10 +414,14 @@ def _fit_dataset(
             "x_centre_m": s1.x_centre,
             "scale": s1.scale,
             "uncertainty_method": "Gauss-Newton covariance, pre-window noise, autocorrelation",
-            "fit_settings": json.dumps({"n_starts": fit.n_starts,
-                                        "max_evaluations": fit.max_evaluations,
-                                        "fd_step": fit.fd_step,
-                                        "preprocessing": repr(fit.preprocessing)}),  # fmt: skip
+            "fit_settings": json.dumps(
+                {
+                    "n_starts": fit.n_starts,
+                    "max_evaluations": fit.max_evaluations,
+                    "fd_step": fit.fd_step,
+                    "preprocessing": repr(fit.preprocessing),
+                }
+            ),  # fmt: skip
             **{f"scan_{k}": v for k, v in settings.__dict__.items()},
             **provenance(),
         },
