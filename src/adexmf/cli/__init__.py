@@ -17,6 +17,7 @@ from . import mf as _mf
 from . import network as _network
 from . import ring as _ring
 from . import tf as _tf
+from . import vsdi as _vsdi
 from .common import fail, show_warnings
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app.add_typer(_network.app, name="network")
 app.add_typer(_compare.app, name="compare")
 app.add_typer(_ring.app, name="ring")
 app.add_typer(_ring.sheet_app, name="sheet")
+app.add_typer(_vsdi.app, name="vsdi")
 
 
 @app.callback(invoke_without_command=True)

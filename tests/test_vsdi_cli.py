@@ -1,0 +1,168 @@
+"""``adexmf vsdi``: fit, summary, show and scan on a tiny scan (2^6 points, a 20-column
+ring), and clean errors for bad input. The scan is stored in a temporary folder (never the
+user cache); the whole module runs in well under a minute."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from adexmf.cli import app
+from adexmf.store import read_netcdf
+from adexmf.vsdi.summary import fit_table, table_statistics
+
+runner = CliRunner()
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "vsdi"
+FILE1 = DATA / "Monkey1" / "matx2_wa080208_NL_up_10050.mat"
+FILE2 = DATA / "Monkey1" / "matx2_wa071130_NL_up_1020.mat"
+TINY = ["--points", "2", "--n-units", "20", "--workers", "1"]
+KEYS = {"file", "duration_ms", "residual", "default_residual", "parameters", "uncertainty",
+        "stim2_residual", "both_residual"}  # fmt: skip
+PARAMETER_KEYS = {"v_c_mm_per_s", "l_stim_mm", "l_exc_mm", "l_inh_mm", "tau1_ms", "tau2_ms"}
+
+needs_data = pytest.mark.skipif(
+    not (FILE1.exists() and FILE2.exists()), reason="VSDI recordings not available"
+)
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    """Two recordings fitted into one folder: FILE1 with --json and its figure, FILE2 with
+    the text output and --no-figure (the scan computed once, then reused)."""
+    if not (FILE1.exists() and FILE2.exists()):
+        pytest.skip("VSDI recordings not available")
+    root = tmp_path_factory.mktemp("vsdi")
+    common = [*TINY, "--scan-folder", str(root / "scan"), "--out", str(root / "fits")]
+    as_json = runner.invoke(app, ["vsdi", "fit", str(FILE1), *common, "--json"])
+    as_text = runner.invoke(app, ["vsdi", "fit", str(FILE2), *common, "--no-figure"])
+    return root, as_json, as_text
+
+
+@needs_data
+def test_fit_json_has_the_keys_and_beats_the_default(fitted):
+    root, result, _ = fitted
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert isinstance(rows, list) and len(rows) == 1
+    row = rows[0]
+    assert KEYS <= set(row)
+    assert set(row["parameters"]) == PARAMETER_KEYS == set(row["uncertainty"])
+    assert row["file"] == str(FILE1) and row["duration_ms"] == 100
+    assert row["residual"] <= row["default_residual"]
+    assert all(np.isfinite(v) for v in row["parameters"].values())
+    fit_file = root / "fits" / "wa080208_100ms.fit.nc"
+    assert row["out"] == str(fit_file) and fit_file.is_file()
+    assert (root / "fits" / "wa080208_100ms.fit.png").is_file()
+    ds = read_netcdf(fit_file)
+    assert json.loads(ds.attrs["summary"])["residual"] == pytest.approx(row["residual"])
+    assert ds.attrs["scan_n_points"] == 2 and ds.attrs["scan_n_units"] == 20
+
+
+@needs_data
+def test_fit_text_output_and_no_figure(fitted):
+    root, _, result = fitted
+    assert result.exit_code == 0, result.output
+    assert "wa071130 (10 ms): residual" in result.stdout and "v_c" in result.stdout
+    assert "mm/s" in result.stdout and "predicted stim2" in result.stdout
+    assert (root / "fits" / "wa071130_10ms.fit.nc").is_file()
+    assert not (root / "fits" / "wa071130_10ms.fit.png").exists()
+
+
+@needs_data
+def test_summary_writes_table_csv_and_figure(fitted, tmp_path):
+    root, _, _ = fitted
+    out = tmp_path / "summary"
+    result = runner.invoke(app, ["vsdi", "summary", str(root / "fits"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "2 recording(s): wa071130, wa080208" in result.stdout
+    assert "Wilcoxon" in result.stdout and "Spearman" in result.stdout
+    for name in ("vsdi_fits.nc", "vsdi_fits.csv", "vsdi_summary.png"):
+        assert (out / name).is_file(), name
+    with open(out / "vsdi_fits.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["recording"] for r in rows] == ["wa071130", "wa080208"]
+    assert {"v_c_mm_per_s", "v_c_sd_mm_per_s", "tau1_ms", "residual", "duration_ms"} <= set(rows[0])
+    table = read_netcdf(out / "vsdi_fits.nc")
+    assert table.sizes == {"recording": 2, "parameter": 6}
+    assert list(table.parameter_units.values) == ["m/s", "m", "m", "m", "s", "s"]
+    assert float(rows[1]["v_c_mm_per_s"]) == pytest.approx(
+        float(table.value.sel(recording="wa080208", parameter="v_c")) * 1e3, rel=1e-6
+    )
+    stats = json.loads(table.attrs["statistics"])
+    assert stats["n_recordings"] == 2 and stats["l_exc_vs_l_inh"]["n"] == 2
+    assert 0.0 <= stats["fraction_below_default"] <= 1.0
+
+
+@needs_data
+def test_table_names_repeated_sessions_by_duration(fitted):
+    root, _, _ = fitted
+    fit = read_netcdf(root / "fits" / "wa080208_100ms.fit.nc")
+    other = fit.copy()
+    summary = json.loads(other.attrs["summary"])
+    other.attrs["summary"] = json.dumps({**summary, "duration_ms": 50.0})
+    table = fit_table([fit, other, fit])
+    assert list(table.recording.values) == ["wa080208_100ms", "wa080208_50ms", "wa080208_100ms_2"]
+    np.testing.assert_allclose(table.duration_s.values, [0.1, 0.05, 0.1])
+    stats = table_statistics(table)
+    assert stats["v_c_m_per_s"]["sd"] == pytest.approx(0.0, abs=1e-12)
+    assert stats["n_below_default"] == 3
+
+
+@needs_data
+def test_show_writes_a_png(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["vsdi", "show", str(FILE1)])
+    assert result.exit_code == 0, result.output
+    png = tmp_path / "matx2_wa080208_NL_up_10050.png"
+    assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert str(png.name) in result.stdout
+    pdf = tmp_path / "maps.pdf"
+    result = runner.invoke(app, ["vsdi", "show", str(FILE1), "--out", str(pdf)])
+    assert result.exit_code == 0, result.output
+    assert pdf.read_bytes()[:4] == b"%PDF"
+
+
+@needs_data
+def test_scan_command_reuses_the_stored_scan(fitted):
+    root, _, _ = fitted
+    result = runner.invoke(app, ["vsdi", "scan", *TINY, "--folder", str(root / "scan")])
+    assert result.exit_code == 0, result.output
+    assert "64 points (2^6), N = 20 columns" in result.stdout
+    assert str(root / "scan") in result.stdout and "time:" in result.stdout
+
+
+def _assert_clean_error(result, *fragments):
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, result.output
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def test_errors_are_one_line_and_start_no_scan(tmp_path):
+    scan, out = tmp_path / "scan", tmp_path / "fits"
+    where = ["--scan-folder", str(scan), "--out", str(out)]
+    missing = tmp_path / "absent.mat"
+    result = runner.invoke(app, ["vsdi", "fit", str(missing), *TINY, *where])
+    _assert_clean_error(result, "absent.mat", "does not exist")
+    foreign = tmp_path / "notes_NL_up_1050.mat"
+    foreign.write_text("not a MATLAB file\n")
+    result = runner.invoke(app, ["vsdi", "fit", str(foreign), *TINY, *where])
+    _assert_clean_error(result, "notes_NL_up_1050.mat")
+    result = runner.invoke(app, ["vsdi", "fit", str(FILE1), "--points", "1", *where])
+    _assert_clean_error(result, "--points", "allowed")
+    assert not scan.exists() and not out.exists()
+    result = runner.invoke(app, ["vsdi", "scan", "--points", "1", "--folder", str(scan)])
+    _assert_clean_error(result, "--points")
+    result = runner.invoke(app, ["vsdi", "show", str(missing), "--out", str(tmp_path / "a.png")])
+    _assert_clean_error(result, "does not exist")
+    result = runner.invoke(app, ["vsdi", "summary", str(tmp_path)])
+    _assert_clean_error(result, "no .fit.nc file")
+    assert not scan.exists()
