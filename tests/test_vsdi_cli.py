@@ -166,3 +166,16 @@ def test_errors_are_one_line_and_start_no_scan(tmp_path):
     result = runner.invoke(app, ["vsdi", "summary", str(tmp_path)])
     _assert_clean_error(result, "no .fit.nc file")
     assert not scan.exists()
+
+
+def test_usage_errors_of_the_console_script_are_one_line_not_a_traceback():
+    import subprocess
+    import sys
+
+    for argv in (["ring", "run", "--bogus"], ["vsdi", "fit"]):
+        proc = subprocess.run(
+            [sys.executable, "-c", "from adexmf.cli import main; main()", *argv],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr and "Error:" in proc.stderr

@@ -50,6 +50,22 @@ def _root(
             fail(exc)
 
 
+def _click_classes(name: str) -> tuple[type[BaseException], ...]:
+    """``click.exceptions.<name>``, and the same class of the copy of click that newer Typer
+    releases bundle (their parser raises that one)."""
+    import click
+
+    classes: list[type[BaseException]] = [getattr(click.exceptions, name)]
+    try:
+        from typer._click import exceptions as bundled  # Typer >= 0.29 (private module)
+    except ImportError:
+        pass
+    else:
+        if hasattr(bundled, name):
+            classes.append(getattr(bundled, name))
+    return tuple(classes)
+
+
 def main() -> None:
     """Entry point of the ``adexmf`` console script.
 
@@ -59,17 +75,15 @@ def main() -> None:
     """
     import sys
 
-    import click
-
     from ..store import install_signal_handlers
 
     install_signal_handlers()
     try:
         code = app(standalone_mode=False)
-    except click.exceptions.Abort:  # EOF on a prompt
+    except _click_classes("Abort"):  # EOF on a prompt
         typer.secho("aborted", fg=typer.colors.RED, err=True)
         sys.exit(1)
-    except click.exceptions.ClickException as exc:
+    except _click_classes("ClickException") as exc:
         exc.show()
         sys.exit(exc.exit_code)
     stopped = Interrupted.latest  # Typer turns KeyboardInterrupt into exit status 130
