@@ -164,5 +164,13 @@ def test_fit_beats_the_default_is_reproducible_and_in_range(tiny_scan):
     assert s["residual"] <= s["grid_residual"] and s["residual"] < s["default_residual"]
     assert np.all(a.value.values >= a.low.values) and np.all(a.value.values <= a.high.values)
     assert np.all(a.uncertainty.values > 0)
+    # the flag says where the range, not the data, sets a value
+    from adexmf.vsdi.fit import at_bound
+
+    np.testing.assert_array_equal(a.at_bound.values, at_bound(a.value.values))
+    assert set(s["at_bound"]) <= set(s["parameters"])
+    assert at_bound(np.array([0.05, 1e-3, 5e-3, 7e-3, 0.02, 0.1])).tolist() == [
+        True, False, False, True, False, False,
+    ]  # fmt: skip
     assert np.isfinite([s["stim2_residual"], s["both_residual"]]).all()
     assert -12 < s["stimulus_offset_mm"] < -3  # stim2 lies ~8 mm from stim1

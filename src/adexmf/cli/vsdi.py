@@ -110,7 +110,8 @@ def _fit_line(summary: dict[str, Any]) -> str:
         key = f"{name}_{human.replace('/', '_per_')}"
         v, sd = summary["parameters"][key], summary["uncertainty"][key]
         sd_text = f"{sd:.2g}" if math.isfinite(sd) else "inf"
-        parts.append(f"{name} {v:.3g} ± {sd_text} {human}")
+        bound = " (at its range limit)" if key in summary.get("at_bound", ()) else ""
+        parts.append(f"{name} {v:.3g} ± {sd_text} {human}{bound}")
     return (
         f"{summary['session']} ({summary['duration_ms']:g} ms): residual "
         f"{summary['residual']:.4g} (default {summary['default_residual']:.4g}); "

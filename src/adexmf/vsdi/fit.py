@@ -339,6 +339,13 @@ def fit_recording(
                         objective.evaluations, settings, fit)  # fmt: skip
 
 
+def at_bound(params: np.ndarray, tolerance: float = 1e-3) -> np.ndarray:
+    """Which parameters (SI, :data:`NAMES` order) lie within ``tolerance`` of their range's
+    ends (as a fraction of the range): there the range, not the data, sets the value."""
+    u = to_unit(params)
+    return (u <= tolerance) | (u >= 1.0 - tolerance)
+
+
 def _human(values: np.ndarray) -> dict[str, float]:
     out = {}
     for name, v in zip(NAMES, values, strict=True):
@@ -365,6 +372,8 @@ def _fit_dataset(
         "relative_residual": res / norm,
         "parameters": _human(params),
         "uncertainty": _human(sd),
+        # where the range of SPEC 9 binds the fit, the sd is a one-sided local curvature
+        "at_bound": [k for k, a in zip(_human(params), at_bound(params), strict=True) if a],
         "stim2_residual": pred["stim2_residual"],
         "both_residual": pred["both_residual"],
         "suppression_residual": pred["suppression_residual"],
@@ -383,6 +392,7 @@ def _fit_dataset(
     ds = xr.Dataset(
         {
             "value": ("parameter", params),
+            "at_bound": ("parameter", at_bound(params).astype(np.int8), {"units": "1"}),
             "uncertainty": ("parameter", sd),
             "default": ("parameter", default),
             "low": ("parameter", LOW),

@@ -171,6 +171,11 @@ def fit_table(fits: Sequence[xr.Dataset]) -> xr.Dataset:
             {"long_name": "default (paper) value"},
         ),  # fmt: skip
     }
+    from .fit import at_bound
+
+    flags = np.array([at_bound(v) for v in stack("value")], dtype=np.int8)
+    bound_attrs = {**one, "long_name": "1 where the range of SPEC 9 sets the value"}
+    data["at_bound"] = (("recording", "parameter"), flags, bound_attrs)
     for var, key, long_name in _SCALARS:
         data[var] = (rec, scalars(key), {**one, "long_name": long_name})
     durations = np.array([float(s.get("duration_ms", np.nan)) * 1e-3 for s in summaries])
@@ -298,7 +303,8 @@ def table_csv(table: xr.Dataset) -> str:
     header = ["recording", "session", "monkey", "duration_ms"]
     for name in NAMES:
         unit, _ = _human(name)
-        header += [f"{name}_{unit}", f"{name}_sd_{unit}", f"{name}_default_{unit}"]
+        header += [f"{name}_{unit}", f"{name}_sd_{unit}", f"{name}_default_{unit}",
+                   f"{name}_at_bound"]  # fmt: skip
     header += [var for var, _, _ in _SCALARS] + ["file"]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -310,6 +316,7 @@ def table_csv(table: xr.Dataset) -> str:
             _, factor = _human(name)
             for var in ("value", "uncertainty", "default"):
                 row.append(_csv_number(table[var].sel(parameter=name).values[k] * factor))
+            row.append(str(int(table["at_bound"].sel(parameter=name).values[k])))
         row += [_csv_number(table[var].values[k]) for var, _, _ in _SCALARS]
         row.append(str(table.file.values[k]))
         writer.writerow(row)
