@@ -102,16 +102,15 @@ def scan_cmd(
 
 
 def _fit_line(summary: dict[str, Any]) -> str:
-    from ..vsdi.scan import NAMES, PARAMETERS
+    from ..vsdi.scan import NAMES, human
 
     parts = []
     for name in NAMES:
-        human = PARAMETERS[name][3]
-        key = f"{name}_{human.replace('/', '_per_')}"
+        key, unit, _ = human(name)
         v, sd = summary["parameters"][key], summary["uncertainty"][key]
         sd_text = f"{sd:.2g}" if math.isfinite(sd) else "inf"
         bound = " (at its range limit)" if key in summary.get("at_bound", ()) else ""
-        parts.append(f"{name} {v:.3g} ± {sd_text} {human}{bound}")
+        parts.append(f"{name} {v:.3g} ± {sd_text} {unit}{bound}")
     return (
         f"{summary['session']} ({summary['duration_ms']:g} ms): residual "
         f"{summary['residual']:.4g} (default {summary['default_residual']:.4g}); "

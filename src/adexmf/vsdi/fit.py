@@ -38,6 +38,7 @@ from .scan import (
     PARAMETERS,
     ScanSettings,
     from_unit,
+    human,
     model_maps,
     ring_model,
     to_unit,
@@ -167,45 +168,37 @@ def grid_residuals(
     return out
 
 
+def _residual_and_jacobian(
+    objective: Objective, u: np.ndarray, h: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Residual vector at ``u`` and its forward-difference Jacobian (backward at the upper
+    bound), from one batch of 7 runs: the point and its 6 neighbours."""
+    steps = np.where(u + h <= 1.0, h, -h)
+    vec = objective.vectors(np.vstack([u, u + np.diag(steps)]))
+    return vec[0], ((vec[1:] - vec[0]) / steps[:, None]).T
+
+
 def _refine(objective: Objective, u0: np.ndarray, fit: FitSettings) -> tuple[np.ndarray, float]:
     from scipy.optimize import least_squares
 
-    h = fit.fd_step
-    cache: dict[bytes, np.ndarray] = {}
+    # the residual and its Jacobian come from one batch of runs: keep both per point
+    evaluated: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
 
     def evaluate(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        # the point and its 6 forward (backward at the upper bound) neighbours in one batch
-        steps = np.where(u + h <= 1.0, h, -h)
-        sets = np.vstack([u, u + np.diag(steps)])
-        vec = objective.vectors(sets)
-        cache[u.tobytes()] = vec[0]
-        return vec[0], ((vec[1:] - vec[0]) / steps[:, None]).T
-
-    jac_cache: dict[bytes, np.ndarray] = {}
-
-    def fun(u: np.ndarray) -> np.ndarray:
         key = u.tobytes()
-        if key not in cache:
-            v, jac_cache[key] = evaluate(u)
-        return cache[key]
+        if key not in evaluated:
+            evaluated[key] = _residual_and_jacobian(objective, u, fit.fd_step)
+        return evaluated[key]
 
-    def jac(u: np.ndarray) -> np.ndarray:
-        key = u.tobytes()
-        if key not in jac_cache:
-            _, jac_cache[key] = evaluate(u)
-        return jac_cache[key]
-
-    sol = least_squares(fun, u0, jac=jac, bounds=(0.0, 1.0), method="trf",
+    sol = least_squares(lambda u: evaluate(u)[0], u0, jac=lambda u: evaluate(u)[1],
+                        bounds=(0.0, 1.0), method="trf",
                         max_nfev=fit.max_evaluations, x_scale=1.0)  # fmt: skip
     return np.clip(sol.x, 0.0, 1.0), float(2.0 * sol.cost)
 
 
 def _uncertainty(objective: Objective, u: np.ndarray, fit: FitSettings) -> np.ndarray:
     """One-sd uncertainty (SI) of each parameter at ``u`` (see the module docstring)."""
-    h = fit.fd_step
-    steps = np.where(u + h <= 1.0, h, -h)
-    vec = objective.vectors(np.vstack([u, u + np.diag(steps)]))
-    J = ((vec[1:] - vec[0]) / steps[:, None]).T
+    _, J = _residual_and_jacobian(objective, u, fit.fd_step)
     var, c = noise_model(objective.target)
     if not np.isfinite(var):
         return np.full(u.size, np.nan)
@@ -315,7 +308,7 @@ def fit_recording(
     """
     fit = fit or FitSettings()
     opts = fit.preprocessing
-    settings = ScanSettings(**{k[5:]: v for k, v in scan.attrs.items() if k.startswith("scan_")})
+    settings = ScanSettings.from_attrs(scan.attrs)
     data = prepare_recording(recording, opts)
     target = data["stim1"]
     model = ring_model(settings)
@@ -347,11 +340,8 @@ def at_bound(params: np.ndarray, tolerance: float = 1e-3) -> np.ndarray:
 
 
 def _human(values: np.ndarray) -> dict[str, float]:
-    out = {}
-    for name, v in zip(NAMES, values, strict=True):
-        unit, _, _, human, factor = PARAMETERS[name]
-        out[f"{name}_{human.replace('/', '_per_')}"] = float(v * factor)
-    return out
+    keys = [human(name) for name in NAMES]
+    return {key: float(v * factor) for (key, _, factor), v in zip(keys, values, strict=True)}
 
 
 def _fit_dataset(
@@ -432,7 +422,7 @@ def _fit_dataset(
                     "preprocessing": repr(fit.preprocessing),
                 }
             ),  # fmt: skip
-            **{f"scan_{k}": v for k, v in settings.__dict__.items()},
+            **settings.attrs(),
             **provenance(),
         },
     )

@@ -34,6 +34,15 @@ PARAMETERS: dict[str, tuple[str, float, float, str, float]] = {
     "tau2": ("s", 50e-3, 200e-3, "ms", 1e3),
 }
 NAMES = tuple(PARAMETERS)
+
+
+def human(name: str) -> tuple[str, str, float]:
+    """How a parameter is shown: its key in summaries (``v_c_mm_per_s``), its human unit
+    (``mm/s``) and the factor from SI."""
+    _, _, _, unit, factor = PARAMETERS[name]
+    return f"{name}_{unit.replace('/', '_per_')}", unit, factor
+
+
 LOW = np.array([PARAMETERS[k][1] for k in NAMES])
 HIGH = np.array([PARAMETERS[k][2] for k in NAMES])
 
@@ -100,6 +109,16 @@ class ScanSettings:
     def replace(self, **changes: Any) -> ScanSettings:
         """A copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)
+
+    def attrs(self) -> dict[str, Any]:
+        """The settings as Dataset attributes (``scan_<field>``)."""
+        return {f"scan_{k}": v for k, v in dataclasses.asdict(self).items()}
+
+    @classmethod
+    def from_attrs(cls, attrs: dict[str, Any]) -> ScanSettings:
+        """The settings a Dataset's attributes record (:meth:`attrs`)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k[5:]: v for k, v in attrs.items() if k[:5] == "scan_" and k[5:] in names})
 
     @property
     def times(self) -> np.ndarray:
@@ -259,8 +278,7 @@ def run_scan(
     }
     for j, name in enumerate(NAMES):
         coords[name] = ("point", params[:, j], {"units": PARAMETERS[name][0]})
-    attrs = {f"scan_{k}": v for k, v in base.items()}
-    attrs.update(provenance())
+    attrs = {**settings.attrs(), **provenance()}
     return xr.Dataset(
         {"vsd": (("point", "time", "r"), vsd, {"units": "1"})}, coords=coords, attrs=attrs
     )

@@ -41,7 +41,7 @@ from ..store import (
     write_text,
 )
 from .io import MONKEYS
-from .scan import DEFAULT_PARAMETERS, NAMES, PARAMETERS
+from .scan import DEFAULT_PARAMETERS, NAMES, PARAMETERS, human
 
 __all__ = [
     "FIT_SUFFIX",
@@ -75,8 +75,8 @@ _SCALARS = (
 
 def _human(name: str) -> tuple[str, float]:
     """Human unit of a parameter as a name suffix (``mm_per_s``) and its factor from SI."""
-    _, _, _, human, factor = PARAMETERS[name]
-    return human.replace("/", "_per_"), factor
+    key, _, factor = human(name)
+    return key[len(name) + 1 :], factor
 
 
 def _label(name: str) -> str:
