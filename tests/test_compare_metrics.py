@@ -7,8 +7,11 @@ import pytest
 
 from adexmf.compare.metrics import (
     band_mean_abs_error,
+    circular_mean,
+    cycle_average,
     fit_sinusoid_response,
     relative_error_percent,
+    resonance,
     transient_metrics,
     wrapped_phase_difference,
 )
@@ -64,3 +67,36 @@ def test_phase_wrapping_and_bands():
     f = np.array([1.0, 5.0, 10.0, 40.0, 50.0, 300.0])
     e = np.array([1.0, -3.0, 2.0, 4.0, -1.0, 3.0])
     assert band_mean_abs_error(f, e) == {"1-10Hz": 2.0, "10-50Hz": 3.0, "50-300Hz": 2.0}
+
+
+def test_fit_start_later_than_the_phase_origin():
+    t = np.arange(0.0, 2.0, 1e-4)
+    x = 1.0 + 2.0 * (1 - np.cos(2 * np.pi * 3.0 * (t - 0.5) - 0.4)) / 2
+    x[t < 0.8] = 50.0  # an onset that must be left out
+    fit = fit_sinusoid_response(t, x, 3.0, 0.5, t_start=0.8)
+    assert fit.amplitude == pytest.approx(2.0) and fit.phase == pytest.approx(-0.4)
+
+
+def test_circular_mean_and_cycle_average():
+    assert abs(circular_mean([np.pi - 0.1, -np.pi + 0.1])) == pytest.approx(np.pi)
+    assert circular_mean([0.2, 0.4]) == pytest.approx(0.3, abs=1e-3)
+    t = np.arange(0.0, 3.0, 1e-4)
+    x = np.cos(2 * np.pi * 2.0 * (t - 1.0))
+    cycle = cycle_average(t, x, 2.0, 1.0, n_bins=8)
+    centres = (np.arange(8) + 0.5) / 8
+    # The mean of cos over a bin of width 2 pi / 8: sinc-attenuated cosine at the centre.
+    expected = np.cos(2 * np.pi * centres) * np.sin(np.pi / 8) / (np.pi / 8)
+    np.testing.assert_allclose(cycle, expected, atol=2e-3)
+    assert np.isnan(cycle_average(t[:3], x[:3], 2.0, 0.0, n_bins=8)).sum() >= 5
+
+
+def test_resonance_of_a_peaked_and_a_low_pass_response():
+    f = np.geomspace(1.0, 300.0, 20)
+    peaked = 1.0 + 2.0 * np.exp(-((np.log(f) - np.log(47.0)) ** 2) / 0.5)
+    r = resonance(f, peaked)
+    assert r.frequency == pytest.approx(47.0, rel=0.1)
+    assert r.gain == pytest.approx(3.0 / peaked[0], rel=0.05)
+    low = resonance(f, 1.0 / np.sqrt(1.0 + (f / 30.0) ** 2))
+    assert low.frequency == 1.0 and low.gain == 1.0
+    with pytest.raises(InputRangeError, match="increasing"):
+        resonance(f[::-1], peaked)

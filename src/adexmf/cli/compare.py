@@ -128,3 +128,103 @@ def transient_cmd(
         )
     for f in (summary["out"], *summary["figures"]):
         typer.echo(f"  {f}")
+
+
+STIMULUS = typer.Option(
+    "code",
+    help="code: the authors' code (A = 4.5 Hz; tau1/tau2 = 50/70 ms), text: the paper's "
+    "text (5 Hz; 60/100 ms).",
+)
+
+
+@app.command("frequency")
+def frequency_cmd(
+    variant: list[str] = VARIANT,
+    seeds: int | None = typer.Option(None, help="Network seeds (default: 2 quick, 3 paper)."),
+    scale: str = typer.Option(
+        "quick", help="quick (10 of the 20 frequencies, 2 seeds) or paper (20, 3 seeds)."
+    ),
+    drive: str = DRIVE,
+    network: bool = NETWORK,
+    scheduler: str | None = SCHEDULER,
+    out: Path = OUT,
+    stimulus: str = STIMULUS,
+    order: int = typer.Option(1, help="Mean-field order (the paper's Fig. 6: 1)."),
+    as_json: bool = JSON,
+) -> None:
+    """Frequency response (Fig. 6): sinusoidal input on the excitatory population from
+    500 ms, 1-300 Hz log-spaced, dt 0.05 ms; amplitude and phase of nu_e fitted after t0.
+
+    Each (frequency, seed) network run is a Dask task stored in OUT/tasks; writes
+    OUT/frequency.nc and OUT/frequency.png/.svg.
+    """
+    from ..compare.stages import comparison_stage
+
+    try:
+        summary = comparison_stage(
+            "frequency", variant, out, scale=scale, seeds=seeds,
+            drive=quantity(drive, "Hz", "--drive"), network=network, scheduler=scheduler,
+            progress=not as_json, stimulus=stimulus, order=order,
+        )  # fmt: skip
+    except AdexmfError as exc:
+        fail(exc)
+    if as_json:
+        emit_json(summary)
+        return
+    rows = ([("network", summary["network"])] if "network" in summary else []) + list(
+        summary["mf"].items()
+    )
+    typer.echo("f (Hz)      " + " ".join(f"{f:7.3g}" for f in summary["frequency_Hz"]))
+    for name, m in rows:
+        typer.echo(f"{name:10s} A'" + " ".join(f"{a:7.2f}" for a in m["amplitude_Hz"]))
+        typer.echo(f"{'':10s} phi" + " ".join(f"{p:7.2f}" for p in m["phase_rad"])[1:])
+    for name, m in rows:
+        if "peak_frequency_Hz" in m:
+            typer.echo(f"{name:10s}: amplitude peak at {m['peak_frequency_Hz']:.3g} Hz "
+                       f"(gain {m['peak_gain']:.2f} over 1 Hz)")  # fmt: skip
+        if "phase_error_rad_by_band" in m:
+            bands = ", ".join(f"{k} {v:.2f}" for k, v in m["phase_error_rad_by_band"].items())
+            typer.echo(f"{'':10s}  mean |phase error| (rad): {bands}")
+    for f in (summary["out"], *summary["figures"]):
+        typer.echo(f"  {f}")
+
+
+@app.command("integrative")
+def integrative_cmd(
+    variant: list[str] = VARIANT,
+    drive: str = DRIVE,
+    stimulus: str = STIMULUS,
+    order: int = typer.Option(1, help="Mean-field order (the paper's Fig. 7: 1)."),
+    out: Path = OUT,
+    as_json: bool = JSON,
+) -> None:
+    """Integrative properties of the mean field (Fig. 7; no network): (A) double Gaussian of
+    amplitude 0-15 Hz at 250 ms, (B) 1 Hz on an extra background drive of 0-15 Hz.
+
+    Writes OUT/integrative.nc and OUT/integrative.png/.svg.
+    """
+    from ..compare.stages import comparison_stage
+
+    try:
+        summary = comparison_stage(
+            "integrative", variant, out, drive=quantity(drive, "Hz", "--drive"),
+            stimulus=stimulus, order=order,
+        )  # fmt: skip
+    except AdexmfError as exc:
+        fail(exc)
+    if as_json:
+        emit_json(summary)
+        return
+    typer.echo("(A) A (Hz)         " + " ".join(f"{a:6.1f}" for a in summary["amplitude_Hz"]))
+    for name, m in summary["mf"].items():
+        typer.echo(f"{name:10s} peak nu " + " ".join(f"{x:6.2f}" for x in m["peak_rate_Hz"]))
+        typer.echo(f"{'':10s} dV/V0 % " + " ".join(f"{x:6.2f}" for x in m["peak_vsd_percent"]))
+    typer.echo("(B) bg (Hz)        " + " ".join(f"{a:6.1f}" for a in summary["background_Hz"]))
+    for name, m in summary["mf"].items():
+        typer.echo(
+            f"{name:10s} d nu    " + " ".join(f"{x:6.2f}" for x in m["background_rate_change_Hz"])
+        )
+        typer.echo(f"{'':10s} dV/V0 % " + " ".join(f"{x:6.2f}" for x in m["background_vsd_percent"])
+                   + f"   (suppressed by {m['vsd_suppression_percent']:.0f} %)")  # fmt: skip
+    for f in (summary["out"], *summary["figures"]):
+        typer.echo(f"  {f}")

@@ -108,8 +108,8 @@ class SinusoidFit:
     amplitude : float
         A (Hz), >= 0.
     phase : float
-        phi (rad) in (-pi, pi]: positive when the response lags the input
-        ``(1 - cos(2 pi f (t - t0))) / 2``.
+        phi (rad) in (-pi, pi]: negative when the response lags the input
+        ``(1 - cos(2 pi f (t - t0))) / 2`` (a low-pass filter), positive when it leads.
     residual_rms : float
         RMS of the residuals (Hz).
     """
@@ -121,7 +121,12 @@ class SinusoidFit:
 
 
 def fit_sinusoid_response(
-    time: np.ndarray, signal: np.ndarray, frequency: float, t0: float, t_end: float | None = None
+    time: np.ndarray,
+    signal: np.ndarray,
+    frequency: float,
+    t0: float,
+    t_end: float | None = None,
+    t_start: float | None = None,
 ) -> SinusoidFit:
     """Least-squares fit of the response to a sinusoidal input, in closed form.
 
@@ -135,9 +140,13 @@ def fit_sinusoid_response(
     frequency : float
         f (Hz), > 0.
     t0 : float
-        Onset of the input (s); samples from t0 on are fitted (until ``t_end``).
+        Onset of the input (s), the origin of the phase; samples from t0 on are fitted
+        (until ``t_end``), unless ``t_start`` is given.
     t_end : float, optional
         End of the fitted interval (s).
+    t_start : float, optional
+        Start of the fitted interval (s), default t0: a later start leaves out the response
+        to the onset.
 
     Raises
     ------
@@ -148,10 +157,11 @@ def fit_sinusoid_response(
         raise InputRangeError(f"frequency = {frequency!r} Hz must be > 0")
     t = np.asarray(time, dtype=np.float64)
     x = np.asarray(signal, dtype=np.float64)
-    mask = (t >= t0) & (t <= (np.inf if t_end is None else t_end))
+    start = t0 if t_start is None else t_start
+    mask = (t >= start) & (t <= (np.inf if t_end is None else t_end))
     if mask.sum() < 4:
         raise InputRangeError(
-            f"only {int(mask.sum())} samples after t0 = {t0:g} s; the fit needs at least 4"
+            f"only {int(mask.sum())} samples from {start:g} s on; the fit needs at least 4"
         )
     w_tau = 2.0 * np.pi * frequency * (t[mask] - t0)
     design = np.stack([np.ones_like(w_tau), np.cos(w_tau), np.sin(w_tau)], axis=1)
@@ -188,3 +198,71 @@ def band_mean_abs_error(
         inside = (f >= lo) & ((f <= hi) if k == len(bands) - 1 else (f < hi))
         out[f"{lo:g}-{hi:g}Hz"] = float(e[inside].mean()) if inside.any() else float("nan")
     return out
+
+
+def circular_mean(phase, axis=None):
+    """Mean direction of angles (rad), in (-pi, pi]: ``angle(mean(exp(i phase)))``."""
+    return np.angle(np.mean(np.exp(1j * np.asarray(phase, dtype=np.float64)), axis=axis))
+
+
+def cycle_average(
+    time: np.ndarray,
+    signal: np.ndarray,
+    frequency: float,
+    t0: float,
+    n_bins: int = 24,
+    t_start: float | None = None,
+) -> np.ndarray:
+    """Mean of ``signal`` per phase bin of the input cycle, from ``t_start`` (default t0) on.
+
+    Bin k holds the samples with ``frac(f (t - t0))`` in [k/n, (k+1)/n); bins are NaN where
+    no sample falls (a period shorter than ``n_bins`` samples).
+    """
+    t = np.asarray(time, dtype=np.float64)
+    x = np.asarray(signal, dtype=np.float64)
+    after = t >= (t0 if t_start is None else t_start)
+    phase = np.mod(frequency * (t[after] - t0), 1.0)
+    k = np.minimum((phase * n_bins).astype(np.int64), n_bins - 1)
+    counts = np.bincount(k, minlength=n_bins).astype(float)
+    sums = np.bincount(k, weights=x[after], minlength=n_bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / counts, np.nan)
+
+
+@dataclass(frozen=True)
+class Resonance:
+    """Peak of an amplitude response: frequency (Hz), amplitude (Hz) and gain over the
+    amplitude at the lowest frequency (1: no resonance, a low-pass filter)."""
+
+    frequency: float
+    amplitude: float
+    gain: float
+
+
+def resonance(frequency: np.ndarray, amplitude: np.ndarray) -> Resonance:
+    """Peak of an amplitude response sampled at increasing frequencies.
+
+    The peak is refined by a parabola through the largest sample and its neighbours in
+    log-frequency (the protocol's frequencies are log-spaced); at an end of the range the
+    end sample is returned.
+
+    Raises
+    ------
+    InputRangeError
+        For fewer than 3 frequencies, unsorted frequencies or non-finite amplitudes.
+    """
+    f = np.asarray(frequency, dtype=np.float64)
+    a = np.asarray(amplitude, dtype=np.float64)
+    if f.size < 3 or f.shape != a.shape or np.any(np.diff(f) <= 0) or np.any(f <= 0):
+        raise InputRangeError("resonance needs >= 3 increasing positive frequencies, one "
+                              "amplitude each")  # fmt: skip
+    if not np.all(np.isfinite(a)):
+        raise InputRangeError("resonance: amplitudes must be finite")
+    k = int(np.argmax(a))
+    if k in (0, f.size - 1):
+        return Resonance(float(f[k]), float(a[k]), float(a[k] / a[0]))
+    x = np.log(f[k - 1 : k + 2])
+    c2, c1, c0 = np.polyfit(x, a[k - 1 : k + 2], 2)
+    x_peak = float(np.clip(-c1 / (2.0 * c2), x[0], x[2])) if c2 < 0 else float(x[1])
+    a_peak = float(np.polyval([c2, c1, c0], x_peak))
+    return Resonance(float(np.exp(x_peak)), a_peak, a_peak / float(a[0]))

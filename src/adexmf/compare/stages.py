@@ -8,7 +8,13 @@ from typing import Any
 
 from ..errors import ParameterError
 from ..store import check_folder, write_netcdf
-from . import stationary, transient
+from . import frequency, integrative, stationary, transient
+
+
+def _integrative(variants: Sequence[str], *, out: Path, **options: Any):
+    """The integrative protocol is the mean field's alone: nothing goes to ``out/tasks``."""
+    return integrative.integrative_properties(variants, **options)
+
 
 #: Protocol name -> (comparison, figure, summary) functions.
 PROTOCOLS = {
@@ -16,6 +22,10 @@ PROTOCOLS = {
                    stationary.stationary_summary),
     "transient": (transient.transient_comparison, transient.plot_transient,
                   transient.transient_summary),
+    "frequency": (frequency.frequency_comparison, frequency.plot_frequency,
+                  frequency.frequency_summary),
+    "integrative": (_integrative, integrative.plot_integrative,
+                    integrative.integrative_summary),
 }  # fmt: skip
 
 
@@ -29,14 +39,15 @@ def comparison_stage(
 
     Parameters
     ----------
-    protocol : {"stationary", "transient"}
+    protocol : {"stationary", "transient", "frequency", "integrative"}
     variants : sequence of str
         Mean-field variants.
     out : str or Path
         Results folder (checked before any work; network tasks go to ``out/tasks``).
     **options
         ``scale``, ``seeds``, ``drive`` (Hz), ``network``, ``scheduler``, ``progress``: as in
-        :func:`adexmf.compare.stationary.stationary_comparison`.
+        :func:`adexmf.compare.stationary.stationary_comparison`; ``stimulus`` and ``order``
+        for the frequency and integrative protocols (the latter takes no network options).
 
     Returns
     -------

@@ -1,0 +1,379 @@
+"""Frequency response: the mean field against the spiking network (SPEC 7 row 6, Fig. 6).
+
+Protocol: drive 4 Hz (100 ms ramp, as Fig. 4); from t0 = 500 ms a sinusoidal afferent input
+``A (1 - cos(2 pi f (t - t0))) / 2`` on the excitatory population, A = 4.5 Hz ([code]; 5 Hz
+[text] with ``stimulus="text"``), at 20 frequencies log-spaced 1-300 Hz; dt 0.05 ms on both
+sides; each run lasts t0 + max(1 s, 2 periods). The response ``nu(t) = B + A'(1 - cos(2 pi f
+(t - t0) + phi)) / 2`` is fitted from t0 on, as the paper did
+(:func:`adexmf.compare.metrics.fit_sinusoid_response`) on the network's rate per time step
+(no binning, so 300 Hz is not attenuated) and on the mean field's rate at the same step.
+phi < 0: the response lags the input.
+
+Each (frequency, seed) network run is a Dask task (:func:`adexmf.sweep.run_tasks`); ``quick``
+runs 10 of the 20 frequencies (both ends kept) with 2 seeds, ``paper`` all 20 with 3 seeds
+(SPEC 7). The quick frequencies are a subset of the paper's, so their runs are reused.
+Mean-field variants run at first order (the paper's Fig. 6) unless ``order=2``. Next to each
+simulated response the Dataset holds the variant's analytic linear response around the fixed
+point at the mean input A/2 (:func:`adexmf.meanfield.response.linear_response`).
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ..errors import InputRangeError, ParameterError, ValidityWarning
+from ..meanfield.response import linear_response
+from ..stimuli import sinusoid
+from ..store import provenance
+from .metrics import (
+    band_mean_abs_error,
+    circular_mean,
+    cycle_average,
+    fit_sinusoid_response,
+    resonance,
+    wrapped_phase_difference,
+)
+from .protocol import Scale, check_request, get_scale, run_network_tasks
+from .stationary import POPULATIONS
+from .variants import get_variant
+
+#: The 20 frequencies of SPEC 7 row 6 (Hz).
+FREQUENCIES = np.geomspace(1.0, 300.0, 20)
+#: Indices of the quick scale's frequencies (both ends kept).
+QUICK_INDICES = np.round(np.linspace(0, FREQUENCIES.size - 1, 10)).astype(int)
+#: Network seeds per scale (SPEC 7: 3 seeds for Fig. 6).
+SEEDS = {"quick": 2, "paper": 3}
+#: Amplitude A (Hz) of the [code] and [text] protocols.
+AMPLITUDES = {"code": 4.5, "text": 5.0}
+T0 = 0.5
+DT = 5e-5
+DRIVE_RAMP = 0.1
+#: Part of each network run kept before t0 (s): the stored rate starts there.
+PRE_STIMULUS = 0.1
+CYCLE_BINS = 24
+FIT_FIELDS = ("amplitude", "phase", "baseline", "residual_rms")
+BANDS = ((1.0, 10.0), (10.0, 50.0), (50.0, 300.0))
+
+
+def run_duration(frequency: float) -> float:
+    """Length of the run at ``frequency`` (s): t0 + max(1 s, 2 periods), rounded up to a
+    whole millisecond (a whole number of steps)."""
+    return T0 + max(1.0, np.ceil(2000.0 / float(frequency)) / 1000.0)
+
+
+def protocol_frequencies(scale: str | Scale, frequencies: Sequence[float] | None) -> np.ndarray:
+    """The frequencies of a run (Hz): given ones (checked), else the scale's."""
+    if frequencies is not None:
+        f = np.asarray(frequencies, dtype=np.float64).ravel()
+        if f.size == 0 or not np.all(np.isfinite(f) & (f > 0) & (f <= 1000.0)):
+            raise ParameterError(f"frequencies = {frequencies!r}; allowed: a non-empty list of "
+                                 "rates in (0, 1000] Hz")  # fmt: skip
+        return np.unique(f)
+    return FREQUENCIES[QUICK_INDICES] if scale == "quick" else FREQUENCIES
+
+
+def network_task(spec: dict[str, Any]) -> xr.Dataset:
+    """One (frequency, seed) run: the population rates per time step from t0 - 100 ms
+    (float32, Hz; a Dask task)."""
+    from ..network import Afferent, NetworkModel, simulate
+
+    stim = functools.partial(sinusoid, **spec["stimulus"])
+    model = NetworkModel.from_preset(
+        spec["preset"], n_total=spec["n_total"], keep_in_degrees=True,
+        drive_rate=spec["drive_Hz"], ramp=spec["ramp_s"], dt=spec["dt_s"],
+        afferent=Afferent(stim, "exc"), traced_cells=0,
+    )  # fmt: skip
+    ds = simulate(model, spec["duration_s"], spec["seed"])
+    rate = ds["rate"].sel(time=slice(spec["keep_from_s"], None)).astype(np.float32)
+    return xr.Dataset(
+        {"rate": rate}, attrs={k: ds.attrs[k] for k in ("seed", "timings") if k in ds.attrs}
+    )
+
+
+def network_specs(
+    scale: Scale, seeds: Sequence[int], frequencies: np.ndarray, drive: float, amplitude: float
+) -> list[dict[str, Any]]:
+    """Task specifications (everything that determines a run), frequency-major."""
+    return [
+        {
+            "protocol": "frequency", "preset": "zerlaut2018", "n_total": scale.n_total,
+            "keep_in_degrees": True, "drive_Hz": float(drive), "ramp_s": DRIVE_RAMP,
+            "dt_s": DT, "duration_s": run_duration(f), "keep_from_s": T0 - PRE_STIMULUS,
+            "stimulus": {"amplitude": float(amplitude), "frequency": float(f), "t0": T0},
+            "seed": int(s), "backend": "brian2",
+        }
+        for f in frequencies
+        for s in seeds
+    ]  # fmt: skip
+
+
+def _fit(time: np.ndarray, rate: np.ndarray, frequency: float) -> tuple[np.ndarray, np.ndarray]:
+    """FIT_FIELDS (rows) x populations, and the cycle averages (population, bin)."""
+    fits = [fit_sinusoid_response(time, rate[:, p], frequency, T0) for p in range(2)]
+    table = np.array([[getattr(fit, k) for fit in fits] for k in FIT_FIELDS])
+    cycles = np.stack([cycle_average(time, rate[:, p], frequency, T0, CYCLE_BINS)
+                       for p in range(2)])  # fmt: skip
+    return table, cycles
+
+
+def mean_field_responses(
+    variant: str,
+    frequencies: np.ndarray,
+    drive: float,
+    amplitude: float,
+    n_total: int,
+    order: int = 1,
+) -> dict[str, np.ndarray]:
+    """A variant's simulated and linear responses at each frequency.
+
+    Returns ``fit`` (frequency, field, population), ``cycle`` (frequency, population, bin),
+    ``linear`` (frequency, population; complex gain) and ``outside_fit_domain`` (frequency:
+    samples whose transfer-function inputs leave the fit domain).
+    """
+    model = get_variant(variant).model(order=order, n_total=n_total)
+    fits, cycles, outside = [], [], []
+    for f in frequencies:
+        stim = functools.partial(sinusoid, amplitude=amplitude, frequency=float(f), t0=T0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ValidityWarning)  # counted below instead
+            ds = model.run(run_duration(f), dt=DT, drive=drive, afferent=stim,
+                           observables=False)  # fmt: skip
+        table, cycle = _fit(ds.time.values, ds.rate.values, float(f))
+        fits.append(table)
+        cycles.append(cycle)
+        outside.append(int(ds.attrs["outside_fit_domain"]))
+    try:
+        gain = linear_response(model, frequencies, drive, afferent=amplitude / 2.0)
+    except InputRangeError:  # an unstable state at the mean input: no linear response
+        gain = np.full((frequencies.size, 2), np.nan + 0j)
+    return {"fit": np.stack(fits), "cycle": np.stack(cycles), "linear": gain,
+            "outside_fit_domain": np.array(outside)}  # fmt: skip
+
+
+def frequency_comparison(
+    variants: Sequence[str] = ("reference", "corrected", "adaptation"),
+    *,
+    scale: str | Scale = "quick",
+    seeds: int | None = None,
+    drive: float = 4.0,
+    network: bool = True,
+    out: str | Path = "adexmf-results/compare",
+    scheduler: str | None = None,
+    progress: bool = False,
+    stimulus: str = "code",
+    frequencies: Sequence[float] | None = None,
+    order: int = 1,
+) -> xr.Dataset:
+    """The frequency-response comparison of SPEC 7 row 6 as one Dataset.
+
+    Parameters
+    ----------
+    variants, scale, seeds, drive, network, out, scheduler, progress
+        As :func:`adexmf.compare.stationary.stationary_comparison` (default seeds: 2 quick,
+        3 paper).
+    stimulus : {"code", "text"}
+        A = 4.5 Hz (the authors' code) or 5 Hz (the paper's text).
+    frequencies : sequence of float, optional
+        Input frequencies (Hz); default the scale's (10 or 20 of the 1-300 Hz grid).
+    order : {1, 2}
+        Order of the mean field (the paper's Fig. 6: first).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``mf_fit`` (variant, frequency, fit, population): fitted amplitude A' (Hz), phase phi
+        (rad), baseline B (Hz), residual RMS (Hz); ``mf_cycle`` (variant, frequency,
+        population, cycle_phase; Hz); ``mf_linear_amplitude`` / ``mf_linear_phase`` (variant,
+        frequency, population): the linear response (A |H|, Hz; arg H, rad). With the network:
+        ``network_fit`` (seed, frequency, fit, population), ``network_cycle`` (frequency,
+        population, cycle_phase; mean over seeds), ``network_amplitude``,
+        ``network_amplitude_std``, ``network_phase`` (frequency, population; mean and std over
+        seeds, circular mean), ``amplitude_ratio`` and ``phase_difference`` (variant,
+        frequency, population; mean field over network, mean field minus network).
+    """
+    if stimulus not in AMPLITUDES:
+        raise ParameterError(f"stimulus = {stimulus!r}; allowed: {', '.join(AMPLITUDES)}")
+    if order not in (1, 2):
+        raise ParameterError(f"order = {order!r}; allowed: 1 or 2")
+    scale_name = scale if isinstance(scale, str) else "custom"
+    if seeds is None and isinstance(scale, str) and scale in SEEDS:
+        seeds = SEEDS[scale]
+    variants, sc, n_seeds = check_request(variants, get_scale(scale), seeds)
+    freqs = protocol_frequencies(scale_name, frequencies)
+    amplitude = AMPLITUDES[stimulus]
+    responses = [mean_field_responses(v, freqs, drive, amplitude, sc.n_total, order)
+                 for v in variants]  # fmt: skip
+    vfp = ("variant", "frequency", "population")
+    mf_fit = np.stack([r["fit"] for r in responses])  # variant, frequency, field, population
+    linear = np.stack([r["linear"] for r in responses])
+    data: dict[str, Any] = {
+        "mf_fit": (("variant", "frequency", "fit", "population"), mf_fit),
+        "mf_cycle": (("variant", "frequency", "population", "cycle_phase"),
+                     np.stack([r["cycle"] for r in responses]), {"units": "Hz"}),
+        "mf_linear_amplitude": (vfp, amplitude * np.abs(linear), {"units": "Hz"}),
+        "mf_linear_phase": (vfp, np.angle(linear), {"units": "rad"}),
+        "mf_outside_fit_domain": (("variant", "frequency"),
+                                  np.stack([r["outside_fit_domain"] for r in responses])),
+    }  # fmt: skip
+    coords: dict[str, Any] = {
+        "variant": variants,
+        "frequency": ("frequency", freqs, {"units": "Hz"}),
+        "population": list(POPULATIONS),
+        "fit": ("fit", list(FIT_FIELDS), {"units": "Hz, rad for phase"}),
+        "cycle_phase": ("cycle_phase", (np.arange(CYCLE_BINS) + 0.5) / CYCLE_BINS,
+                        {"units": "1", "long_name": "phase of the input cycle (cycles)"}),
+    }  # fmt: skip
+    if network:
+        data.update(_network_part(sc, n_seeds, freqs, drive, amplitude, out, scheduler,
+                                  progress, mf_fit, coords))  # fmt: skip
+    return xr.Dataset(
+        data, coords=coords,
+        attrs={**provenance(), "protocol": "frequency response (SPEC 7 row 6)",
+               "scale": scale_name, "n_total": sc.n_total, "drive_Hz": float(drive),
+               "order": int(order), "stimulus": stimulus, "amplitude_Hz": amplitude,
+               "t0_s": T0, "dt_s": DT, "fit_start_s": T0, "network": int(network),
+               "linear_response": "around the fixed point at afferent A/2 (the mean input)"},
+    )  # fmt: skip
+
+
+def _network_part(sc, n_seeds, freqs, drive, amplitude, out, scheduler, progress, mf_fit,
+                  coords) -> dict[str, Any]:  # fmt: skip
+    """Network runs, their fits, and the mean field's errors against them."""
+    seeds = list(range(1, n_seeds + 1))
+    specs = network_specs(sc, seeds, freqs, drive, amplitude)
+    runs = run_network_tasks(network_task, specs, out, scheduler, progress)
+    fits = np.empty((n_seeds, freqs.size, len(FIT_FIELDS), 2))
+    cycles = np.empty((n_seeds, freqs.size, 2, CYCLE_BINS))
+    for k, run in enumerate(runs):
+        i, s = divmod(k, n_seeds)
+        rate = run.rate.transpose("time", "population").values.astype(np.float64)
+        fits[s, i], cycles[s, i] = _fit(run.time.values, rate, float(freqs[i]))
+    coords["seed"] = seeds
+    amp = fits[:, :, FIT_FIELDS.index("amplitude")]
+    phase = circular_mean(fits[:, :, FIT_FIELDS.index("phase")], axis=0)
+    mf_amp = mf_fit[:, :, FIT_FIELDS.index("amplitude")]
+    mf_phase = mf_fit[:, :, FIT_FIELDS.index("phase")]
+    fp = ("frequency", "population")
+    vfp = ("variant", "frequency", "population")
+    return {
+        "network_fit": (("seed", "frequency", "fit", "population"), fits),
+        "network_cycle": (("frequency", "population", "cycle_phase"), cycles.mean(0),
+                          {"units": "Hz"}),
+        "network_amplitude": (fp, amp.mean(0), {"units": "Hz"}),
+        "network_amplitude_std": (fp, amp.std(0, ddof=1) if n_seeds > 1
+                                  else np.zeros(amp.shape[1:]), {"units": "Hz"}),
+        "network_phase": (fp, phase, {"units": "rad", "long_name": "circular mean"}),
+        "amplitude_ratio": (vfp, mf_amp / amp.mean(0), {"units": "1"}),
+        "phase_difference": (vfp, wrapped_phase_difference(mf_phase, phase), {"units": "rad"}),
+    }  # fmt: skip
+
+
+def frequency_summary(ds: xr.Dataset) -> dict[str, Any]:
+    """JSON-friendly summary (SI units) of the excitatory population's response:
+    ``frequency_Hz``; per variant ``mf[NAME].amplitude_Hz``, ``mf[NAME].phase_rad`` (and the
+    linear response); with the network ``network.amplitude_Hz``, ``network.amplitude_std_Hz``,
+    ``network.phase_rad``, its resonance, and per variant the phase error per band (rad)."""
+    exc = {"population": "exc"}
+    f = ds.frequency.values
+    out: dict[str, Any] = {"frequency_Hz": f.tolist(), "drive_Hz": float(ds.attrs["drive_Hz"]),
+                           "amplitude_Hz": float(ds.attrs["amplitude_Hz"]),
+                           "scale": ds.attrs["scale"], "order": int(ds.attrs["order"])}  # fmt: skip
+    mf: dict[str, Any] = {}
+    for v in ds.variant.values:
+        fit = ds.mf_fit.sel(variant=v, **exc)
+        entry = {
+            "amplitude_Hz": fit.sel(fit="amplitude").values.tolist(),
+            "phase_rad": fit.sel(fit="phase").values.tolist(),
+            "linear_amplitude_Hz": ds.mf_linear_amplitude.sel(variant=v, **exc).values.tolist(),
+            "linear_phase_rad": ds.mf_linear_phase.sel(variant=v, **exc).values.tolist(),
+        }
+        if f.size >= 3:
+            r = resonance(f, fit.sel(fit="amplitude").values)
+            entry["peak_frequency_Hz"], entry["peak_gain"] = r.frequency, r.gain
+        if "phase_difference" in ds:
+            diff = ds.phase_difference.sel(variant=v, **exc).values
+            entry["phase_error_rad_by_band"] = band_mean_abs_error(f, diff, BANDS)
+            ratio = ds.amplitude_ratio.sel(variant=v, **exc).values
+            entry["amplitude_ratio"] = ratio.tolist()
+        mf[str(v)] = entry
+    if "network_amplitude" in ds:
+        amp = ds.network_amplitude.sel(**exc).values
+        out["network"] = {
+            "amplitude_Hz": amp.tolist(),
+            "amplitude_std_Hz": ds.network_amplitude_std.sel(**exc).values.tolist(),
+            "phase_rad": ds.network_phase.sel(**exc).values.tolist(),
+            "seeds": [int(s) for s in ds.seed.values],
+        }
+        if f.size >= 3:
+            r = resonance(f, amp)
+            out["network"].update(peak_frequency_Hz=r.frequency, peak_gain=r.gain)
+    out["mf"] = mf
+    return out
+
+
+def plot_frequency(ds: xr.Dataset, path: str | Path) -> list[Path]:
+    """Fig. 6: amplitude and phase of the excitatory response vs frequency, network (mean
+    +- std over seeds) and each variant (simulated, and its linear response dashed); below,
+    the cycle-averaged response at a low frequency and near 50 Hz. PNG + SVG."""
+    from ..plotting import new_figure, panel_label, save_figure, style
+
+    colors = ("C1", "C2", "C3", "C4", "C5")
+    f = ds.frequency.values
+    exc = {"population": "exc"}
+    with style():
+        fig, axes = new_figure(8.0, 6.2, nrows=2, ncols=2)
+        ax_a, ax_p = axes[0]
+        if "network_amplitude" in ds:
+            amp, sd = ds.network_amplitude.sel(**exc).values, ds.network_amplitude_std.sel(**exc)
+            ax_a.errorbar(f, amp, yerr=sd.values, color="k", marker="o", ms=3, capsize=2,
+                          label="network")  # fmt: skip
+            ax_p.plot(f, ds.network_phase.sel(**exc).values, "ko-", ms=3, label="network")
+        for k, v in enumerate(ds.variant.values):
+            c = colors[k % 5]
+            fit = ds.mf_fit.sel(variant=v, **exc)
+            ax_a.plot(f, fit.sel(fit="amplitude").values, color=c, marker="s", ms=3, label=str(v))
+            ax_a.plot(f, ds.mf_linear_amplitude.sel(variant=v, **exc).values, color=c, ls="--",
+                      lw=0.8)  # fmt: skip
+            ax_p.plot(f, fit.sel(fit="phase").values, color=c, marker="s", ms=3, label=str(v))
+            ax_p.plot(f, ds.mf_linear_phase.sel(variant=v, **exc).values, color=c, ls="--",
+                      lw=0.8)  # fmt: skip
+        for ax in (ax_a, ax_p):
+            ax.set_xscale("log")
+            ax.set_xlabel("input frequency (Hz)")
+        ax_a.set_yscale("log")
+        ax_a.set_ylabel("amplitude A' of nu_e (Hz)")
+        ax_p.set_ylabel("phase phi of nu_e (rad; < 0: lag)")
+        ax_a.legend(fontsize=7, title="dashed: linear response", title_fontsize=7)
+        for ax, target in zip(axes[1], (5.0, 50.0), strict=True):
+            _plot_cycle(ax, ds, int(np.argmin(np.abs(np.log(f / target)))), colors)
+        for ax, letter in zip(axes.ravel(), "ABCD", strict=True):
+            panel_label(ax, letter)
+        fig.suptitle(f"frequency response (A = {ds.attrs['amplitude_Hz']:g} Hz on drive "
+                     f"{ds.attrs['drive_Hz']:g} Hz, order {ds.attrs['order']}), "
+                     f"{ds.attrs['n_total']} neurons")  # fmt: skip
+        return save_figure(fig, path)
+
+
+def _plot_cycle(ax, ds: xr.Dataset, i: int, colors) -> None:
+    """Cycle-averaged excitatory rate at frequency index ``i``, with the input's shape."""
+    phase = ds.cycle_phase.values
+    f = float(ds.frequency.values[i])
+    if "network_cycle" in ds:
+        ax.plot(phase, ds.network_cycle.isel(frequency=i).sel(population="exc"), "k",
+                label="network")  # fmt: skip
+    for k, v in enumerate(ds.variant.values):
+        ax.plot(phase, ds.mf_cycle.sel(variant=v, population="exc").isel(frequency=i),
+                color=colors[k % 5], label=str(v))  # fmt: skip
+    twin = ax.twinx()
+    twin.plot(phase, ds.attrs["amplitude_Hz"] * (1 - np.cos(2 * np.pi * phase)) / 2, color="0.6",
+              ls=":", label="input")  # fmt: skip
+    twin.set_ylabel("input (Hz)", color="0.5")
+    ax.set_xlabel(f"phase of the input cycle at {f:.3g} Hz (cycles)")
+    ax.set_ylabel("nu_e, cycle average (Hz)")

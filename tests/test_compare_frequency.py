@@ -1,0 +1,134 @@
+"""Frequency response (Fig. 6): the mean field's linear response, the protocol, the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import xarray as xr
+from typer.testing import CliRunner
+
+from adexmf.cli import app
+from adexmf.compare.frequency import (
+    FREQUENCIES,
+    QUICK_INDICES,
+    frequency_comparison,
+    frequency_summary,
+    run_duration,
+)
+from adexmf.compare.metrics import fit_sinusoid_response, wrapped_phase_difference
+from adexmf.compare.protocol import Scale
+from adexmf.errors import InputRangeError
+from adexmf.meanfield import MeanFieldModel
+from adexmf.meanfield.response import afferent_sensitivity, linear_response
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    "preset, order, adaptation",
+    [("zerlaut2018", 1, False), ("zerlaut2018", 2, False), ("corrected_adaptation", 1, True)],
+)
+def test_linear_response_is_the_small_amplitude_limit_of_a_run(preset, order, adaptation):
+    """A weak sinusoid (0.02 Hz) integrated in time gives the gain (2 pi i f - J)^-1 b of the
+    exact Jacobian: two independent computations of the same response. The run starts at
+    the fixed point of the mean input A/2 so that no slow adaptation transient remains."""
+    model = MeanFieldModel(preset, order=order, adaptation=adaptation)
+    amplitude, t0 = 0.02, 0.5
+    start = model.fixed_point(drive=4.0, afferent=amplitude / 2)
+    for f in (8.0, 80.0):
+        gain = linear_response(model, [f], 4.0, afferent=amplitude / 2)[0, 0]
+
+        def stim(t, f=f):
+            return amplitude * (1 - np.cos(2 * np.pi * f * (np.asarray(t) - t0))) / 2
+
+        ds = model.run(1.5, dt=2e-5, drive=4.0, afferent=stim, initial=start, observables=False)
+        fit = fit_sinusoid_response(ds.time.values, ds.rate.values[:, 0], f, t0, t_start=0.5)
+        assert fit.amplitude / amplitude == pytest.approx(abs(gain), rel=2e-3)
+        assert wrapped_phase_difference(fit.phase, np.angle(gain)) == pytest.approx(0, abs=5e-3)
+
+
+def test_linear_response_limits():
+    """f -> 0: the static gain d nu*/d nu_aff of the fixed points; f -> infinity: an
+    integrator, |H| = |b_e| / (2 pi f) with a quarter-period lag."""
+    model = MeanFieldModel("zerlaut2018", order=1)
+    h = 1e-3
+    nu = [model.fixed_point(drive=4.0, afferent=a).state["nu_e"] for a in (1.0 - h, 1.0 + h)]
+    static = (nu[1] - nu[0]) / (2 * h)
+    low = linear_response(model, [1e-3], 4.0, afferent=1.0)[0, 0]
+    assert abs(low) == pytest.approx(static, rel=1e-5) and abs(np.angle(low)) < 1e-3
+    fp = model.fixed_point(drive=4.0, afferent=1.0)
+    b_e = afferent_sensitivity(model, fp.vector, 4.0, 1.0)[0]
+    high = linear_response(model, [1e6], 4.0, afferent=1.0)[0, 0]
+    assert abs(high) == pytest.approx(abs(b_e) / (2 * np.pi * 1e6), rel=1e-3)
+    assert np.angle(high) == pytest.approx(-np.pi / 2, abs=1e-2)
+
+
+def test_linear_response_errors():
+    model = MeanFieldModel("zerlaut2018", order=1)
+    with pytest.raises(InputRangeError, match="frequency = 0.0 Hz"):
+        linear_response(model, [10.0, 0.0], 4.0)
+
+
+def test_protocol_grid():
+    assert FREQUENCIES.size == 20 and FREQUENCIES[0] == 1.0 and FREQUENCIES[-1] == 300.0
+    quick = FREQUENCIES[QUICK_INDICES]
+    assert quick.size == 10 and quick[0] == 1.0 and quick[-1] == 300.0
+    assert run_duration(1.0) == pytest.approx(2.5) and run_duration(50.0) == pytest.approx(1.5)
+
+
+@pytest.fixture(scope="module")
+def mean_field_only():
+    return frequency_comparison(["reference", "corrected"], network=False,
+                                frequencies=[1.0, 10.0, 50.0, 300.0])  # fmt: skip
+
+
+def test_first_order_mean_field_is_a_low_pass_filter(mean_field_only):
+    """SPEC 7 row 6: the first-order mean field is a low-pass filter: the amplitude falls
+    and the lag grows with the frequency, and the simulated response sits near its linear
+    response around the mean input."""
+    s = frequency_summary(mean_field_only)["mf"]
+    for v in ("reference", "corrected"):
+        amp, phase = np.array(s[v]["amplitude_Hz"]), np.array(s[v]["phase_rad"])
+        assert np.all(np.diff(amp) < 0) and np.all(np.diff(phase) < 0)
+        assert -0.1 < phase[0] <= 0 and -np.pi < phase[-1] < -np.pi / 2
+        assert amp[-1] < 0.15 * amp[0]
+        lin = np.array(s[v]["linear_amplitude_Hz"])
+        np.testing.assert_allclose(amp, lin, rtol=0.15)
+    assert s["reference"]["peak_frequency_Hz"] == 1.0  # no resonance
+
+
+def test_cli_frequency_mean_field_only(tmp_path):
+    result = runner.invoke(app, ["compare", "frequency", "--no-network", "--variant",
+                                 "reference", "--out", str(tmp_path), "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert len(summary["frequency_Hz"]) == 10 and summary["amplitude_Hz"] == 4.5
+    assert len(summary["mf"]["reference"]["amplitude_Hz"]) == 10
+    assert len(summary["mf"]["reference"]["phase_rad"]) == 10
+    with xr.open_dataset(tmp_path / "frequency.nc") as ds:
+        assert ds.mf_fit.dims == ("variant", "frequency", "fit", "population")
+    bad = runner.invoke(app, ["compare", "frequency", "--no-network", "--stimulus", "paper",
+                              "--out", str(tmp_path)])  # fmt: skip
+    assert bad.exit_code == 2 and "stimulus = 'paper'" in bad.output and "code, text" in bad.output
+    bad = runner.invoke(app, ["compare", "frequency", "--no-network", "--order", "3",
+                              "--out", str(tmp_path)])  # fmt: skip
+    assert bad.exit_code == 2 and "order = 3" in bad.output
+
+
+@pytest.mark.network
+def test_small_network_frequency_response_and_its_resume(tmp_path):
+    """A 1,000-neuron network (in-degrees kept) at one frequency, through the Dask sweep; the
+    rerun reads the stored task."""
+    scale = Scale(n_total=1000, duration=1.5, seeds=1, traced_cells=0)
+    ds = frequency_comparison(["reference"], scale=scale, frequencies=[20.0], out=tmp_path)
+    amp = float(ds.network_amplitude.sel(population="exc", frequency=20.0))
+    assert 2.0 < amp < 60.0
+    assert -np.pi / 2 < float(ds.network_phase.sel(population="exc", frequency=20.0)) < 0.5
+    stored = list((tmp_path / "tasks").glob("*.nc"))
+    assert len(stored) == 1
+    mtime = stored[0].stat().st_mtime_ns
+    again = frequency_comparison(["corrected"], scale=scale, frequencies=[20.0], out=tmp_path)
+    assert stored[0].stat().st_mtime_ns == mtime
+    xr.testing.assert_identical(again.network_fit, ds.network_fit)
