@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -15,11 +16,14 @@ from adexmf.compare.frequency import (
     QUICK_INDICES,
     frequency_comparison,
     frequency_summary,
+    mean_field_responses,
     run_duration,
 )
 from adexmf.compare.metrics import fit_sinusoid_response, wrapped_phase_difference
 from adexmf.compare.protocol import Scale
-from adexmf.errors import InputRangeError
+from adexmf.compare.timing import fit_time_constant, mismatch
+from adexmf.compare.variants import get_variant
+from adexmf.errors import InputFileError, InputRangeError
 from adexmf.meanfield import MeanFieldModel
 from adexmf.meanfield.response import afferent_sensitivity, linear_response
 
@@ -132,3 +136,33 @@ def test_small_network_frequency_response_and_its_resume(tmp_path):
     again = frequency_comparison(["corrected"], scale=scale, frequencies=[20.0], out=tmp_path)
     assert stored[0].stat().st_mtime_ns == mtime
     xr.testing.assert_identical(again.network_fit, ds.network_fit)
+
+
+def _synthetic_network(T: float, frequencies) -> xr.Dataset:
+    """A 'network' frequency response that is the reference mean field's at time constant T."""
+    variant = dataclasses.replace(get_variant("reference"), T=T)
+    f = np.asarray(frequencies, dtype=float)
+    r = mean_field_responses(variant, f, 4.0, 4.5, 10_000)
+    fp = ("frequency", "population")
+    return xr.Dataset(
+        {"network_amplitude": (fp, r["fit"][:, 0, :]), "network_phase": (fp, r["fit"][:, 1, :])},
+        coords={"frequency": f, "population": ["exc", "inh"], "seed": [1]},
+        attrs={"protocol": "frequency response (SPEC 7 row 6)", "drive_Hz": 4.0,
+               "amplitude_Hz": 4.5, "n_total": 10_000, "order": 1},
+    )  # fmt: skip
+
+
+def test_fitted_time_constant_recovers_a_known_one(tmp_path):
+    """The fit of T against a response made with T = 8 ms finds 8 ms and a zero mismatch."""
+    network = _synthetic_network(8e-3, [2.0, 10.0, 40.0, 150.0])
+    assert mismatch("reference", network, T=8e-3).loss == pytest.approx(0.0, abs=1e-12)
+    assert mismatch("reference", network).loss > 0.01
+    result = fit_time_constant("reference", network)
+    assert result["T_s"] == pytest.approx(8e-3, rel=0.02)
+    assert result["fitted"]["loss"] < 1e-3 < result["default"]["loss"]
+    path = tmp_path / "no-network.nc"
+    network.drop_vars(["network_amplitude", "network_phase"]).to_netcdf(path)
+    with pytest.raises(InputFileError, match="no network part"):
+        fit_time_constant("reference", path)
+    bad = runner.invoke(app, ["compare", "fit-time-constant", str(tmp_path / "missing.nc")])
+    assert bad.exit_code == 2 and "does not exist" in bad.output

@@ -152,8 +152,10 @@ def frequency_cmd(
     order: int = typer.Option(1, help="Mean-field order (the paper's Fig. 6: 1)."),
     as_json: bool = JSON,
 ) -> None:
-    """Frequency response (Fig. 6): sinusoidal input on the excitatory population from
-    500 ms, 1-300 Hz log-spaced, dt 0.05 ms; amplitude and phase of nu_e fitted after t0.
+    """Frequency response (Fig. 6): amplitude and phase of nu_e vs input frequency.
+
+    Sinusoidal input on the excitatory population from 500 ms, 1-300 Hz log-spaced, dt
+    0.05 ms; amplitude and phase of nu_e fitted after t0.
 
     Each (frequency, seed) network run is a Dask task stored in OUT/tasks; writes
     OUT/frequency.nc and OUT/frequency.png/.svg.
@@ -198,8 +200,10 @@ def integrative_cmd(
     out: Path = OUT,
     as_json: bool = JSON,
 ) -> None:
-    """Integrative properties of the mean field (Fig. 7; no network): (A) double Gaussian of
-    amplitude 0-15 Hz at 250 ms, (B) 1 Hz on an extra background drive of 0-15 Hz.
+    """Integrative properties of the mean field (Fig. 7; no network).
+
+    (A) double Gaussian of amplitude 0-15 Hz at 250 ms, (B) 1 Hz on an extra background
+    drive of 0-15 Hz.
 
     Writes OUT/integrative.nc and OUT/integrative.png/.svg.
     """
@@ -228,3 +232,33 @@ def integrative_cmd(
                    + f"   (suppressed by {m['vsd_suppression_percent']:.0f} %)")  # fmt: skip
     for f in (summary["out"], *summary["figures"]):
         typer.echo(f"  {f}")
+
+
+@app.command("fit-time-constant")
+def fit_time_constant_cmd(
+    frequency_file: Path = typer.Argument(..., help="OUT/frequency.nc of a run with the network."),
+    variant: str = typer.Option("adaptation", help="Mean-field variant whose T is fitted."),
+    as_json: bool = JSON,
+) -> None:
+    """Fit the Markov time constant T of a variant to the network's frequency response.
+
+    Minimises mean(ln(A'_mf / A'_net)^2) + mean(dphi^2) over the frequencies of the file
+    (excitatory rate, the file's protocol), T in 1-40 ms.
+    """
+    from ..compare.timing import fit_time_constant
+
+    try:
+        result = fit_time_constant(variant, frequency_file)
+    except AdexmfError as exc:
+        fail(exc)
+    if as_json:
+        emit_json(result)
+        return
+    typer.echo(f"{result['variant']}: T = {result['T_s'] * 1e3:.2f} ms "
+               f"(default {result['T_default_s'] * 1e3:g} ms)")  # fmt: skip
+    for label in ("default", "fitted"):
+        m = result[label]
+        bands = ", ".join(f"{k} {v:.2f}" for k, v in m["phase_error_by_band"].items())
+        typer.echo(f"  {label:8s} mismatch {m['loss']:.3f}: ln-amplitude RMS "
+                   f"{m['log_amplitude_rms']:.3f}, phase RMS {m['phase_rms']:.3f} rad; "
+                   f"mean |phase error| {bands}")  # fmt: skip

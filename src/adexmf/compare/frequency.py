@@ -42,7 +42,7 @@ from .metrics import (
 )
 from .protocol import Scale, check_request, get_scale, run_network_tasks
 from .stationary import POPULATIONS
-from .variants import get_variant
+from .variants import Variant, get_variant
 
 #: The 20 frequencies of SPEC 7 row 6 (Hz).
 FREQUENCIES = np.geomspace(1.0, 300.0, 20)
@@ -124,7 +124,7 @@ def _fit(time: np.ndarray, rate: np.ndarray, frequency: float) -> tuple[np.ndarr
 
 
 def mean_field_responses(
-    variant: str,
+    variant: str | Variant,
     frequencies: np.ndarray,
     drive: float,
     amplitude: float,
