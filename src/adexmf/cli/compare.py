@@ -22,7 +22,9 @@ app = typer.Typer(
 
 
 VARIANT = typer.Option(
-    ["reference", "corrected", "adaptation"], "--variant", help="Mean-field variant."
+    ["reference", "corrected", "adaptation", "adaptation-T"],
+    "--variant",
+    help="Mean-field variant (repeatable).",
 )
 SEEDS = typer.Option(None, help="Network seeds (default: the scale's).")
 SCALE = typer.Option(
@@ -262,3 +264,63 @@ def fit_time_constant_cmd(
         typer.echo(f"  {label:8s} mismatch {m['loss']:.3f}: ln-amplitude RMS "
                    f"{m['log_amplitude_rms']:.3f}, phase RMS {m['phase_rms']:.3f} rad; "
                    f"mean |phase error| {bands}")  # fmt: skip
+
+
+@app.command("validity")
+def validity_cmd(
+    variant: list[str] = VARIANT,
+    seeds: int | None = typer.Option(
+        None, help="Network seeds per point (default: 1 quick, 3 paper)."
+    ),
+    scale: str = typer.Option("quick", help="quick (1 seed per point) or paper (3 seeds)."),
+    network: bool = NETWORK,
+    scheduler: str | None = SCHEDULER,
+    out: Path = OUT,
+    as_json: bool = JSON,
+) -> None:
+    """Validity map (beyond the paper): stationary rates over drive x RS adaptation b.
+
+    Drive 1-10 Hz (6 levels) x b = 0, 20, 40, 60 pA; 3 s runs, statistics after 1.5 s; the
+    network's asynchronous-irregular points (CV of ISIs, Fano factor); the error of each
+    variant's second-order fixed point, and its folds and Hopf points by continuation.
+    Writes OUT/validity.nc and OUT/validity.png/.svg.
+    """
+    from ..compare.stages import comparison_stage
+
+    try:
+        summary = comparison_stage(
+            "validity", variant, out, scale=scale, seeds=seeds, network=network,
+            scheduler=scheduler, progress=not as_json,
+        )  # fmt: skip
+    except AdexmfError as exc:
+        fail(exc)
+    if as_json:
+        emit_json(summary)
+        return
+    drives, bs = summary["drive_Hz"], summary["b_A"]
+    header = "b (pA) \\ drive (Hz)" + "".join(f"{d:8.3g}" for d in drives)
+    if "network" in summary:
+        net = summary["network"]
+        typer.echo("network nu_e (Hz; * not asynchronous-irregular)")
+        typer.echo(header)
+        for j, b in enumerate(bs):
+            row = "".join(f"{net['nu_e'][i][j]:7.2f}{' ' if net['ai'][i][j] else '*'}"
+                          for i in range(len(drives)))  # fmt: skip
+            typer.echo(f"{b * 1e12:19.0f}{row}")
+    for name, m in summary["mf"].items():
+        key = "error_nu_e_percent" if "error_nu_e_percent" in m else "nu_e"
+        typer.echo(f"{name}: {'error of nu_e (%)' if key != 'nu_e' else 'nu_e (Hz)'}")
+        typer.echo(header)
+        for j, b in enumerate(bs):
+            typer.echo(
+                f"{b * 1e12:19.0f}" + "".join(f"{m[key][i][j]:8.1f}" for i in range(len(drives)))
+            )
+        if "max_abs_error_ai_percent" in m:
+            share = 100 * m["within_10_percent_ai_fraction"]
+            typer.echo(f"  over the AI points: max |error| {m['max_abs_error_ai_percent']:.1f} %, "
+                       f"{share:.0f} % of points within 10 %")  # fmt: skip
+        bif = ", ".join(f"{p['kind']} at {p['drive_Hz']:.3g} Hz, b {p['b_A'] * 1e12:.0f} pA"
+                        for p in m["bifurcations"]) or "none"  # fmt: skip
+        typer.echo(f"  bifurcations of the branch (0.5-20 Hz): {bif}")
+    for f in (summary["out"], *summary["figures"]):
+        typer.echo(f"  {f}")

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import ParameterError
 from ..store import check_folder, write_netcdf
-from . import frequency, integrative, stationary, transient
+from . import frequency, integrative, stationary, transient, validity_map
 
 
 def _integrative(variants: Sequence[str], *, out: Path, **options: Any):
@@ -26,6 +26,8 @@ PROTOCOLS = {
                   frequency.frequency_summary),
     "integrative": (_integrative, integrative.plot_integrative,
                     integrative.integrative_summary),
+    "validity": (validity_map.validity_map, validity_map.plot_validity,
+                 validity_map.validity_summary),
 }  # fmt: skip
 
 
@@ -39,7 +41,7 @@ def comparison_stage(
 
     Parameters
     ----------
-    protocol : {"stationary", "transient", "frequency", "integrative"}
+    protocol : {"stationary", "transient", "frequency", "integrative", "validity"}
     variants : sequence of str
         Mean-field variants.
     out : str or Path

@@ -1,0 +1,80 @@
+"""Validity map: AI statistics on synthetic spikes, the mean-field part, the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from adexmf.cli import app
+from adexmf.compare.validity_map import spike_statistics, validity_map, validity_summary
+from adexmf.errors import ParameterError
+from adexmf.meanfield import MeanFieldModel
+
+runner = CliRunner()
+
+
+def _poisson(rng, n_cells, rate, duration):
+    counts = rng.poisson(rate * duration, n_cells)
+    neuron = np.repeat(np.arange(n_cells), counts)
+    return rng.uniform(0.0, duration, counts.sum()), neuron
+
+
+def test_independent_poisson_cells_are_irregular_and_asynchronous():
+    rng = np.random.default_rng(3)
+    t, i = _poisson(rng, 2000, 5.0, 20.0)
+    s = spike_statistics(t, i, 2000, 0.0, 20.0)
+    assert s["cv_isi"] == pytest.approx(1.0, abs=0.03)
+    assert s["fano"] == pytest.approx(1.0, abs=0.05)
+    assert s["active_fraction"] == 1.0
+
+
+def test_regular_and_synchronous_cells():
+    # Every cell fires at 10 Hz in the same 1 ms window of each period: CV 0, Fano >> 1.
+    n, period = 500, 0.1
+    times = np.arange(0.0, 10.0, period)
+    rng = np.random.default_rng(0)
+    t = (times[None, :] + rng.uniform(0, 1e-3, (n, times.size))).ravel()
+    i = np.repeat(np.arange(n), times.size)
+    s = spike_statistics(t, i, n, 0.0, 10.0)
+    assert s["cv_isi"] < 0.02
+    assert s["fano"] > 100.0
+    # cells beyond n_cells (the inhibitory population) are left out
+    s2 = spike_statistics(np.append(t, 5.0), np.append(i, n + 3), n, 0.0, 10.0)
+    assert s2["active_fraction"] == 1.0 and s2["fano"] == pytest.approx(s["fano"], rel=1e-2)
+
+
+def test_mean_field_part_follows_the_branch_and_b():
+    ds = validity_map(["reference", "adaptation"], network=False, drives=(2.0, 4.0, 8.0),
+                      b_values=(0.0, 60e-12))  # fmt: skip
+    ref = ds.mf_rate.sel(variant="reference", population="exc")
+    # The 4 Hz branch of the second order (SPEC 10) and no dependence on b without W.
+    assert float(ref.sel(drive=4.0, b=0.0)) == pytest.approx(2.399683, rel=1e-5)
+    np.testing.assert_allclose(ref.sel(b=0.0), ref.sel(b=60e-12))
+    ada = ds.mf_rate.sel(variant="adaptation", population="exc")
+    assert np.all(ada.sel(b=60e-12).values < ada.sel(b=0.0).values)  # more adaptation, lower rate
+    expected = MeanFieldModel("corrected_adaptation", order=2, adaptation=True, b=60e-12)
+    assert float(ada.sel(drive=8.0, b=60e-12)) == pytest.approx(
+        expected.fixed_point(8.0).state["nu_e"], rel=1e-6
+    )
+    s = validity_summary(ds)
+    assert s["mf"]["reference"]["bifurcations"] == [] and "network" not in s
+    with pytest.raises(ParameterError, match="b_values"):
+        validity_map(["reference"], network=False, b_values=(-1e-12,))
+
+
+def test_cli_validity_errors():
+    bad = runner.invoke(app, ["compare", "validity", "--scale", "huge", "--no-network"])
+    assert bad.exit_code == 2 and "scale = 'huge' is unknown" in bad.output
+
+
+def test_cli_validity_mean_field_only(tmp_path):
+    result = runner.invoke(app, ["compare", "validity", "--no-network", "--variant", "reference",
+                                 "--out", str(tmp_path), "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    s = json.loads(result.stdout)
+    assert len(s["drive_Hz"]) == 6 and len(s["b_A"]) == 4
+    assert np.shape(s["mf"]["reference"]["nu_e"]) == (6, 4)
+    assert (tmp_path / "validity.nc").exists() and (tmp_path / "validity.png").exists()
