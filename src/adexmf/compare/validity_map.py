@@ -375,6 +375,7 @@ def plot_validity(ds: xr.Dataset, path: str | Path) -> list[Path]:
 def _annotate(ax, d, b, values, fmt, ai) -> None:
     for i, x in enumerate(d):
         for j, y in enumerate(b):
-            text = fmt.format(values[j, i]) if np.isfinite(values[j, i]) else "-"
+            v = values[j, i]
+            text = "-" if not np.isfinite(v) else (">999" if abs(v) >= 999.5 else fmt.format(v))
             ax.text(x, y, text + ("" if ai[j, i] else "\nx"), ha="center", va="center",
                     fontsize=6)  # fmt: skip

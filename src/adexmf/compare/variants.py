@@ -55,6 +55,9 @@ VARIANTS: dict[str, Variant] = {
         Variant("adaptation-T", "corrected_adaptation", True,
                 "adaptation, Markov time constant T = 9.2 ms fitted to the network's "
                 "frequency response (5 ms in the others)", T=9.2e-3),
+        Variant("adaptation-W", "corrected_w", True,
+                "the adaptation current W with an RS transfer function fitted on clamped-W data "
+                "(0-200 pA): one fit for every b"),
     )
 }  # fmt: skip
 
