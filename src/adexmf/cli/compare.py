@@ -22,7 +22,7 @@ app = typer.Typer(
 
 
 VARIANT = typer.Option(
-    ["reference", "corrected", "adaptation", "adaptation-T"],
+    ["reference", "corrected", "adaptation", "adaptation-T", "adaptation-W", "adaptation-WT"],
     "--variant",
     help="Mean-field variant (repeatable).",
 )
@@ -144,7 +144,7 @@ def frequency_cmd(
     variant: list[str] = VARIANT,
     seeds: int | None = typer.Option(None, help="Network seeds (default: 2 quick, 3 paper)."),
     scale: str = typer.Option(
-        "quick", help="quick (10 of the 20 frequencies, 2 seeds) or paper (20, 3 seeds)."
+        "quick", help="quick (8 of the 20 frequencies, 2 seeds) or paper (20, 3 seeds)."
     ),
     drive: str = DRIVE,
     network: bool = NETWORK,
@@ -180,8 +180,8 @@ def frequency_cmd(
     )
     typer.echo("f (Hz)      " + " ".join(f"{f:7.3g}" for f in summary["frequency_Hz"]))
     for name, m in rows:
-        typer.echo(f"{name:10s} A'" + " ".join(f"{a:7.2f}" for a in m["amplitude_Hz"]))
-        typer.echo(f"{'':10s} phi" + " ".join(f"{p:7.2f}" for p in m["phase_rad"])[1:])
+        typer.echo(f"{name:12s} A'" + " ".join(f"{a:7.2f}" for a in m["amplitude_Hz"]))
+        typer.echo(f"{'':12s} phi" + " ".join(f"{p:7.2f}" for p in m["phase_rad"])[1:])
     for name, m in rows:
         if "peak_frequency_Hz" in m:
             typer.echo(f"{name:10s}: amplitude peak at {m['peak_frequency_Hz']:.3g} Hz "
@@ -304,7 +304,7 @@ def validity_cmd(
         typer.echo("network nu_e (Hz; * not asynchronous-irregular)")
         typer.echo(header)
         for j, b in enumerate(bs):
-            row = "".join(f"{net['nu_e'][i][j]:7.2f}{' ' if net['ai'][i][j] else '*'}"
+            row = "".join(f"{_cell(net['nu_e'][i][j], 7, 2)}{' ' if net['ai'][i][j] else '*'}"
                           for i in range(len(drives)))  # fmt: skip
             typer.echo(f"{b * 1e12:19.0f}{row}")
     for name, m in summary["mf"].items():
@@ -324,3 +324,8 @@ def validity_cmd(
         typer.echo(f"  bifurcations of the branch (0.5-20 Hz): {bif}")
     for f in (summary["out"], *summary["figures"]):
         typer.echo(f"  {f}")
+
+
+def _cell(value: float | None, width: int, digits: int) -> str:
+    """A table cell: the number, or '-' where it is undefined (None in the JSON)."""
+    return f"{'-':>{width}s}" if value is None else f"{value:{width}.{digits}f}"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import xarray as xr
 
 from ..errors import ParameterError
@@ -74,3 +75,12 @@ def run_network_tasks(
 
     return run_tasks(task, specs, Path(out) / "tasks", scheduler=scheduler, progress=progress,
                      preload=("brian2",))  # fmt: skip
+
+
+def json_values(values) -> Any:
+    """An array as nested lists for JSON, with None where a value is undefined (NaN/inf:
+    e.g. the CV of a silent population, a branch lost by continuation)."""
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim == 0:
+        return float(arr) if np.isfinite(arr) else None
+    return [json_values(a) for a in arr]

@@ -33,7 +33,7 @@ from ..meanfield.bifurcations import bifurcation_points
 from ..meanfield.fixedpoints import fixed_point, refine_fixed_point
 from ..store import provenance
 from .metrics import relative_error_percent
-from .protocol import Scale, check_request, get_scale, run_network_tasks
+from .protocol import Scale, check_request, get_scale, json_values, run_network_tasks
 from .stationary import POPULATIONS
 from .variants import get_variant
 
@@ -282,16 +282,16 @@ def validity_summary(ds: xr.Dataset) -> dict[str, Any]:
     if "network_rate_mean" in ds:
         rate = ds.network_rate_mean
         out["network"] = {
-            "nu_e": rate.sel(population="exc").values.tolist(),
-            "nu_i": rate.sel(population="inh").values.tolist(),
-            "ai": ds.ai.values.tolist(), "cv_isi": ds.cv_isi.values.tolist(),
-            "fano": ds.fano.values.tolist(), "seeds": [int(s) for s in ds.seed.values],
+            "nu_e": json_values(rate.sel(population="exc").values),
+            "nu_i": json_values(rate.sel(population="inh").values),
+            "ai": ds.ai.values.tolist(), "cv_isi": json_values(ds.cv_isi.values),
+            "fano": json_values(ds.fano.values), "seeds": [int(s) for s in ds.seed.values],
         }  # fmt: skip
     mf: dict[str, Any] = {}
     for k, v in enumerate(ds.variant.values):
         entry: dict[str, Any] = {
-            "nu_e": ds.mf_rate.sel(variant=v, population="exc").values.tolist(),
-            "nu_i": ds.mf_rate.sel(variant=v, population="inh").values.tolist(),
+            "nu_e": json_values(ds.mf_rate.sel(variant=v, population="exc").values),
+            "nu_i": json_values(ds.mf_rate.sel(variant=v, population="inh").values),
             "bifurcations": [
                 {"kind": str(kind), "drive_Hz": float(d), "b_A": float(b)}
                 for kind, d, b in zip(ds.bifurcation_kind.values[k], ds.bifurcation_drive.values[k],
@@ -302,8 +302,8 @@ def validity_summary(ds: xr.Dataset) -> dict[str, Any]:
         if "error_percent" in ds:
             err = ds.error_percent.sel(variant=v)
             ee, ei = err.sel(population="exc").values, err.sel(population="inh").values
-            entry["error_nu_e_percent"] = ee.tolist()
-            entry["error_nu_i_percent"] = ei.tolist()
+            entry["error_nu_e_percent"] = json_values(ee)
+            entry["error_nu_i_percent"] = json_values(ei)
             if ai is not None and ai.any():
                 worst = np.nanmax(np.maximum(np.abs(ee), np.abs(ei))[ai])
                 within = (np.abs(ee) <= 10.0) & (np.abs(ei) <= 10.0)
