@@ -56,6 +56,11 @@ STYLE: dict[str, object] = {
 FORMATS = ("png", "svg")
 
 
+#: Colours of the mean-field variants in comparison figures, in the order they are given
+#: (C0 is left for the network's own colour, C7 grey for data spreads).
+VARIANT_COLORS = ("C1", "C2", "C3", "C4", "C5", "C6", "C8", "C9")
+
+
 @contextmanager
 def style():
     """Context in which the toolkit's matplotlib style is active."""

@@ -323,9 +323,9 @@ def plot_frequency(ds: xr.Dataset, path: str | Path) -> list[Path]:
     """Fig. 6: amplitude and phase of the excitatory response vs frequency, network (mean
     +- std over seeds) and each variant (simulated, and its linear response dashed); below,
     the cycle-averaged response at a low frequency and near 50 Hz. PNG + SVG."""
-    from ..plotting import new_figure, panel_label, save_figure, style
+    from ..plotting import VARIANT_COLORS, new_figure, panel_label, save_figure, style
 
-    colors = ("C1", "C2", "C3", "C4", "C5")
+    colors = VARIANT_COLORS
     f = ds.frequency.values
     exc = {"population": "exc"}
     with style():
@@ -337,7 +337,7 @@ def plot_frequency(ds: xr.Dataset, path: str | Path) -> list[Path]:
                           label="network")  # fmt: skip
             ax_p.plot(f, ds.network_phase.sel(**exc).values, "ko-", ms=3, label="network")
         for k, v in enumerate(ds.variant.values):
-            c = colors[k % 5]
+            c = colors[k % len(colors)]
             fit = ds.mf_fit.sel(variant=v, **exc)
             ax_a.plot(f, fit.sel(fit="amplitude").values, color=c, marker="s", ms=3, label=str(v))
             ax_a.plot(f, ds.mf_linear_amplitude.sel(variant=v, **exc).values, color=c, ls="--",
@@ -371,7 +371,7 @@ def _plot_cycle(ax, ds: xr.Dataset, i: int, colors) -> None:
                 label="network")  # fmt: skip
     for k, v in enumerate(ds.variant.values):
         ax.plot(phase, ds.mf_cycle.sel(variant=v, population="exc").isel(frequency=i),
-                color=colors[k % 5], label=str(v))  # fmt: skip
+                color=colors[k % len(colors)], label=str(v))  # fmt: skip
     twin = ax.twinx()
     twin.plot(phase, ds.attrs["amplitude_Hz"] * (1 - np.cos(2 * np.pi * phase)) / 2, color="0.6",
               ls=":", label="input")  # fmt: skip

@@ -194,9 +194,9 @@ def plot_integrative(ds: xr.Dataset, path: str | Path) -> list[Path]:
     PNG + SVG."""
     import matplotlib as mpl
 
-    from ..plotting import new_figure, panel_label, save_figure, style
+    from ..plotting import VARIANT_COLORS, new_figure, panel_label, save_figure, style
 
-    colors = ("C1", "C2", "C3", "C4", "C5")
+    colors = VARIANT_COLORS
     first = ds.variant.values[0]
     t = ds.time.values * 1e3
     rows = (
@@ -220,10 +220,11 @@ def plot_integrative(ds: xr.Dataset, path: str | Path) -> list[Path]:
             ax_peak = axes[r, 2]
             twin = ax_peak.twinx()
             for k, v in enumerate(ds.variant.values):
-                ax_peak.plot(levels, ds[peak_rate].sel(variant=v), color=colors[k % 5],
-                             marker="o", ms=3, label=f"{v}: rate")  # fmt: skip
-                twin.plot(levels, ds[peak_vsd].sel(variant=v), color=colors[k % 5], ls="--",
-                          marker="s", ms=3, label=f"{v}: dV/V0")  # fmt: skip
+                c = colors[k % len(colors)]
+                ax_peak.plot(levels, ds[peak_rate].sel(variant=v), color=c, marker="o", ms=3,
+                             label=f"{v}: rate (dashed: dV/V0)")  # fmt: skip
+                twin.plot(levels, ds[peak_vsd].sel(variant=v), color=c, ls="--", marker="s",
+                          ms=3)  # fmt: skip
             ax_peak.set_xlabel(xlabel)
             ax_peak.set_ylabel("peak rate (Hz)" if r == 0 else "rate change (Hz)")
             twin.set_ylabel("peak dV/V0 (%), dashed")

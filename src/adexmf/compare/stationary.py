@@ -247,9 +247,9 @@ def _quantised_bins(values: np.ndarray, target: int = 30) -> np.ndarray:
 def plot_stationary(ds: xr.Dataset, path: str | Path) -> list[Path]:
     """Fig. 4: distributions of 5 ms-binned rates (network histogram vs N(nu*, sqrt(c*)) of
     each variant) and the relative errors of the predicted cell statistics; PNG + SVG."""
-    from ..plotting import new_figure, save_figure, style
+    from ..plotting import VARIANT_COLORS, new_figure, save_figure, style
 
-    colors = ("C1", "C2", "C3", "C4", "C5")
+    colors = VARIANT_COLORS
     with style():
         fig, axes = new_figure(9.0, 3.2, ncols=3)
         for ax, pop, label in zip(axes[0, :2], POPULATIONS, ("excitatory", "inhibitory"),
@@ -268,7 +268,7 @@ def plot_stationary(ds: xr.Dataset, path: str | Path) -> list[Path]:
                 hi.append(mu + 4 * sd)
                 x = np.linspace(mu - 4 * sd, mu + 4 * sd, 200)
                 ax.plot(x, np.exp(-0.5 * ((x - mu) / sd) ** 2) / (sd * np.sqrt(2 * np.pi)),
-                        color=colors[k % 5], label=str(v))  # fmt: skip
+                        color=colors[k % len(colors)], label=str(v))  # fmt: skip
             ax.set_xlim(max(min(lo), 0.0), max(hi))
             ax.set_xlabel(f"{label} rate, 5 ms bins (Hz)")
             ax.set_ylabel("density (1/Hz)")
@@ -281,7 +281,7 @@ def plot_stationary(ds: xr.Dataset, path: str | Path) -> list[Path]:
                 errs = [float(ds[f"error_{n}_percent"].sel(variant=v, population="exc"))
                         for n in names]  # fmt: skip
                 ax.barh(np.arange(len(names)) + k * width, errs, height=width,
-                        color=colors[k % 5], label=str(v))  # fmt: skip
+                        color=colors[k % len(colors)], label=str(v))  # fmt: skip
             ax.set_yticks(np.arange(len(names)) + 0.4 - width / 2, names)
             ax.axvline(0.0, color="k", lw=0.8)
             ax.set_xlabel("mean-field error, exc. (%)")

@@ -197,9 +197,9 @@ def transient_summary(ds: xr.Dataset) -> dict[str, Any]:
 def plot_transient(ds: xr.Dataset, path: str | Path) -> list[Path]:
     """Fig. 5: binned rates in the window, network (mean and spread over seeds) and each
     variant (mean +- sqrt(c)); PNG + SVG."""
-    from ..plotting import new_figure, save_figure, style
+    from ..plotting import VARIANT_COLORS, new_figure, save_figure, style
 
-    colors = ("C1", "C2", "C3", "C4", "C5")
+    colors = VARIANT_COLORS
     t = ds.time_bin.values
     inside = (t >= WINDOW[0]) & (t <= WINDOW[1])
     with style():
@@ -214,7 +214,7 @@ def plot_transient(ds: xr.Dataset, path: str | Path) -> list[Path]:
             for k, v in enumerate(ds.variant.values):
                 mu = ds.mf_rate.sel(variant=v, population=pop).values[inside]
                 sd = ds.mf_rate_std.sel(variant=v, population=pop).values[inside]
-                c = colors[k % 5]
+                c = colors[k % len(colors)]
                 ax.plot(t[inside] * 1e3, mu, color=c, label=str(v))
                 ax.fill_between(t[inside] * 1e3, mu - sd, mu + sd, color=c, alpha=0.15, lw=0)
             ax.set_xlabel("time (ms)")
