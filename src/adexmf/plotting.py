@@ -61,6 +61,58 @@ FORMATS = ("png", "svg")
 VARIANT_COLORS = ("C1", "C2", "C3", "C4", "C5", "C6", "C8", "C9")
 
 
+#: Pixel columns a time series is reduced to before plotting (a 6-inch figure at 200 dpi
+#: is 1200 px wide): the figure's size and drawing time no longer grow with the data.
+PLOT_COLUMNS = 2000
+
+
+def _chunks(y: np.ndarray, columns: int) -> tuple[np.ndarray, int]:
+    """``y`` in consecutive chunks of equal length, as (n_chunks <= columns, chunk); the last
+    chunk is padded with the last value."""
+    chunk = -(-y.size // columns)
+    n = -(-y.size // chunk)
+    padded = np.concatenate([y, np.full(n * chunk - y.size, y[-1])])
+    return padded.reshape(n, chunk), chunk
+
+
+def envelope(t: np.ndarray, y: np.ndarray, columns: int = PLOT_COLUMNS):
+    """A series reduced to its minimum and maximum per column, in time order.
+
+    Drawn as a line at a resolution of ``columns`` pixels, the result covers exactly the
+    pixels the full series covers (every extreme is kept), with at most ``2 columns``
+    points. Series of at most ``2 columns`` samples are returned unchanged. NaNs count as
+    missing.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        Times and values.
+    """
+    t = np.asarray(t, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if y.size <= 2 * columns:
+        return t, y
+    blocks, chunk = _chunks(y, columns)
+    filled = np.where(np.isnan(blocks), np.nanmean(y) if np.isfinite(y).any() else 0.0, blocks)
+    lo, hi = np.argmin(filled, axis=1), np.argmax(filled, axis=1)
+    first, second = np.minimum(lo, hi), np.maximum(lo, hi)
+    base = np.arange(blocks.shape[0]) * chunk
+    idx = np.minimum(np.stack([base + first, base + second], axis=1).ravel(), y.size - 1)
+    return t[idx], y[idx]
+
+
+def band_envelope(t: np.ndarray, low: np.ndarray, high: np.ndarray, columns: int = PLOT_COLUMNS):
+    """A band (``fill_between``) reduced per column to its lowest low and highest high,
+    at the column's first time; unchanged if it has at most ``2 columns`` samples."""
+    t = np.asarray(t, dtype=np.float64)
+    if t.size <= 2 * columns:
+        return t, np.asarray(low), np.asarray(high)
+    lo_blocks, chunk = _chunks(np.asarray(low, dtype=np.float64), columns)
+    hi_blocks, _ = _chunks(np.asarray(high, dtype=np.float64), columns)
+    times = t[np.arange(lo_blocks.shape[0]) * chunk]
+    return times, np.nanmin(lo_blocks, axis=1), np.nanmax(hi_blocks, axis=1)
+
+
 @contextmanager
 def style():
     """Context in which the toolkit's matplotlib style is active."""
@@ -170,38 +222,39 @@ def plot_time_course(
                                gridspec_kw={"height_ratios": ratios})  # fmt: skip
         axes = axes[:, 0]
         ax = axes[0]
-        ax.plot(t, ds.afferent, color=COLORS["afferent"], label="afferent stimulus")
-        ax.plot(t, ds.drive, color=COLORS["drive"], ls="--", label="drive")
+        ax.plot(*envelope(t, ds.afferent.values), color=COLORS["afferent"],
+                label="afferent stimulus")  # fmt: skip
+        ax.plot(*envelope(t, ds.drive.values), color=COLORS["drive"], ls="--", label="drive")
         ax.set_ylabel("input (Hz)")
         ax.set_ylim(0, 1.05 * max(float(ds.afferent.max()), float(ds.drive.max()), 1e-3))
         legend_on_top(ax, ncol=2, room=0.45)
         for k, pop in enumerate(("exc", "inh")):
             ax = axes[1 + k]
             rate = ds.rate.sel(population=pop).values
-            ax.plot(t, rate, color=COLORS[pop], label=LABELS[pop])
+            ax.plot(*envelope(t, rate), color=COLORS[pop], label=LABELS[pop])
             if "rate_std" in ds:
                 std = ds.rate_std.sel(population=pop).values
-                ax.fill_between(t, rate - std, rate + std, color=COLORS[pop], alpha=0.25, lw=0,
-                                label="mean $\\pm\\sqrt{c}$")  # fmt: skip
+                ax.fill_between(*band_envelope(t, rate - std, rate + std), color=COLORS[pop],
+                                alpha=0.25, lw=0, label="mean $\\pm\\sqrt{c}$")  # fmt: skip
             ax.set_ylabel(f"$\\nu_{pop[0]}$ (Hz)")
             legend_on_top(ax, ncol=2)
         row = 3
         if has_obs:
             ax = axes[row]
             for pop in ("exc", "inh"):
-                ax.plot(t, ds.mu_V.sel(population=pop) * 1e3, color=COLORS[pop], lw=1.2,
-                        label=f"$\\mu_V$ {pop}")  # fmt: skip
-            ax.plot(t, ds.mu_V_network * 1e3, color=COLORS["network"], ls="--", lw=1.0,
-                    label="network mean")  # fmt: skip
+                ax.plot(*envelope(t, ds.mu_V.sel(population=pop).values * 1e3),
+                        color=COLORS[pop], lw=1.2, label=f"$\\mu_V$ {pop}")  # fmt: skip
+            ax.plot(*envelope(t, ds.mu_V_network.values * 1e3), color=COLORS["network"], ls="--",
+                    lw=1.0, label="network mean")  # fmt: skip
             ax.set_ylabel("$\\mu_V$ (mV)")
             legend_on_top(ax, ncol=3, room=0.45)
             ax = axes[row + 1]
-            ax.plot(t, ds.vsd * 100, color=COLORS["afferent"])
+            ax.plot(*envelope(t, ds.vsd.values * 100), color=COLORS["afferent"])
             ax.set_ylabel("dV/V$_0$ (%)")
             row += 2
         if has_w:
             ax = axes[row]
-            ax.plot(t, ds.W * 1e12, color=COLORS["adaptation"])
+            ax.plot(*envelope(t, ds.W.values * 1e12), color=COLORS["adaptation"])
             ax.set_ylabel("W (pA)")
         axes[-1].set_xlabel("time (ms)")
         axes[-1].set_xlim(t[0], t[-1])
@@ -392,10 +445,10 @@ def plot_rate_comparison(
             rate = ds.rate.sel(population=population).values
             color = palette[k % len(palette)]
             if k == 0:
-                axes[0].plot(t, ds.afferent, color=COLORS["afferent"])
-            axes[1].plot(t, rate, color=color, label=label)
+                axes[0].plot(*envelope(t, ds.afferent.values), color=COLORS["afferent"])
+            axes[1].plot(*envelope(t, rate), color=color, label=label)
             change = rate - rate[0]
-            axes[2].plot(t, change, color=color, label=label)
+            axes[2].plot(*envelope(t, change), color=color, label=label)
             lows.append(change.min())
             k_min = int(np.argmin(change))
             if change[k_min] < -0.01 * rate[0]:

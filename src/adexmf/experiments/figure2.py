@@ -16,6 +16,7 @@ import xarray as xr
 from ..params import Cell, Preset, Synapses, load_preset
 from ..plotting import (
     COLORS,
+    envelope,
     figure_paths,
     legend_on_top,
     new_figure,
@@ -93,11 +94,11 @@ def _plot_step(ax, ax_current, steps: xr.Dataset, name: str, color: str) -> None
     V = s["V"].values.copy()
     V[s["spike"].values] = SPIKE_PEAK  # draw spikes as vertical strokes
     t_ms = steps["time"].values * 1e3
-    ax.plot(t_ms, V * 1e3, lw=0.8, color=color)
+    ax.plot(*envelope(t_ms, V * 1e3), lw=0.8, color=color)
     ax.set_ylabel("V (mV)")
     ax.set_title(f"{name} cell, {steps['current'].values.max() * 1e12:g} pA step")
     ax.tick_params(labelbottom=False)
-    ax_current.plot(t_ms, steps["current"].values * 1e12, color=COLORS["drive"], lw=1)
+    ax_current.plot(*envelope(t_ms, steps["current"].values * 1e12), color=COLORS["drive"], lw=1)
     ax_current.set_ylabel("I (pA)")
     ax_current.set_xlabel("time (ms)")
     ax_current.set_xlim(t_ms[0], t_ms[-1])

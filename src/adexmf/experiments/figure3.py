@@ -18,6 +18,7 @@ from ..network import NetworkModel, Recorders, check_layout, simulate
 from ..plotting import (
     COLORS,
     LABELS,
+    envelope,
     figure_paths,
     legend_on_top,
     panel_label,
@@ -171,7 +172,7 @@ def _draw(fig, ds: xr.Dataset) -> None:
         label = r"$\nu_e$ (exc.)" if pop == "exc" else r"$\nu_i$ (inh.)"
         rate = ds["rate_binned"].sel(population=pop).values
         ax_rate.plot(tb, rate, color=COLORS[pop], lw=0.9, label=label)
-    ax_rate.plot(t_ms, ds["drive"].values, color=COLORS["drive"], lw=1.4, ls="--",
+    ax_rate.plot(*envelope(t_ms, ds["drive"].values), color=COLORS["drive"], lw=1.4, ls="--",
                  label=r"drive $\nu_{drive}$")  # fmt: skip
     ax_rate.set_ylabel("rate (Hz), 5 ms bins")
     ax_rate.set_xlim(t_ms[0], t_ms[-1] + (t_ms[1] - t_ms[0]))
@@ -191,10 +192,10 @@ def _draw(fig, ds: xr.Dataset) -> None:
             alpha = 1.0 - 0.3 * shade
             spikes = spike_t[spike_n == cells[r]]
             v, g_e, g_i = (ds[var].isel(cell=r).values for var in ("V", "G_e", "G_i"))
-            ax_v.plot(t_ms, v * 1e3, color=COLORS[pop], lw=0.5, alpha=alpha)
+            ax_v.plot(*envelope(t_ms, v * 1e3), color=COLORS[pop], lw=0.5, alpha=alpha)
             ax_v.vlines(spikes, -45, -35, color=COLORS[pop], lw=0.5, alpha=alpha)
-            ax_g.plot(t_ms, g_i * 1e9, color=COLORS["inh"], lw=0.4, alpha=alpha)
-            ax_g.plot(t_ms, g_e * 1e9, color=COLORS["exc"], lw=0.4, alpha=alpha)
+            ax_g.plot(*envelope(t_ms, g_i * 1e9), color=COLORS["inh"], lw=0.4, alpha=alpha)
+            ax_g.plot(*envelope(t_ms, g_e * 1e9), color=COLORS["exc"], lw=0.4, alpha=alpha)
         ax_v.set_title(f"{len(rows)} {LABELS[pop]} cells", loc="left")
         ax_v.set_ylabel("V (mV)")
         ax_v.tick_params(labelbottom=False)

@@ -1,0 +1,60 @@
+"""Figures that do not grow with the data, and compressed NetCDF outputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from adexmf.plotting import band_envelope, envelope, plot_time_course
+from adexmf.store import write_netcdf
+
+
+def test_envelope_keeps_every_column_extreme_in_time_order():
+    rng = np.random.default_rng(0)
+    t = np.arange(100_003) * 1e-4
+    y = np.cumsum(rng.normal(size=t.size))
+    tr, yr = envelope(t, y, columns=500)
+    assert tr.size <= 1000 and np.all(np.diff(tr) >= 0)
+    chunk = -(-t.size // 500)
+    for k in (0, 137, (t.size - 1) // chunk):
+        block = y[k * chunk : (k + 1) * chunk]
+        inside = (tr >= t[k * chunk]) & (tr <= t[min((k + 1) * chunk, t.size) - 1])
+        assert yr[inside].min() == block.min() and yr[inside].max() == block.max()
+    assert yr.min() == y.min() and yr.max() == y.max()
+    short_t, short_y = envelope(t[:800], y[:800], columns=500)
+    assert short_t.size == 800 and np.array_equal(short_y, y[:800])
+
+
+def test_band_envelope_covers_the_band():
+    t = np.linspace(0, 1, 50_000)
+    lo, hi = np.sin(40 * t) - 1, np.sin(40 * t) + 1
+    tb, lb, hb = band_envelope(t, lo, hi, columns=100)
+    assert tb.size == 100 and lb.min() == lo.min() and hb.max() == hi.max()
+    assert np.all(lb <= hb)
+
+
+def _long_run(n: int) -> xr.Dataset:
+    t = np.arange(n) * 1e-4
+    rate = 3 + np.sin(2 * np.pi * 10 * t)[:, None] * np.array([1.0, 2.0])
+    return xr.Dataset(
+        {"rate": (("time", "population"), rate),
+         "rate_std": (("time", "population"), 0.1 + 0 * rate),
+         "afferent": ("time", np.sin(t)), "drive": ("time", 4 + 0 * t)},
+        coords={"time": t, "population": ["exc", "inh"]},
+    )  # fmt: skip
+
+
+def test_a_long_run_gives_a_small_figure(tmp_path):
+    """510,000 samples (51 s at 0.1 ms) draw a figure no bigger than 2,000 columns do."""
+    long_svg = plot_time_course(_long_run(510_001), tmp_path / "long.png", title="x")[1]
+    short_svg = plot_time_course(_long_run(4_000), tmp_path / "short.png", title="x")[1]
+    assert long_svg.stat().st_size < 1.5 * short_svg.stat().st_size + 100_000
+    assert long_svg.stat().st_size < 1_000_000
+
+
+def test_netcdf_is_compressed_and_exact(tmp_path):
+    ds = _long_run(200_000)
+    path = write_netcdf(ds, tmp_path / "run.nc")
+    assert path.stat().st_size < 0.5 * ds.nbytes
+    with xr.open_dataset(path) as back:
+        xr.testing.assert_identical(back.load(), ds)
