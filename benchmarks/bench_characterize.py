@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 
+from _report import record
 from adexmf import DEFAULT_NETWORK, DEFAULT_SYNAPSES, cell_preset
 from adexmf.singlecell.characterize import CharacterizationConfig, characterize
 from adexmf.singlecell.simulate import simulate_cells, simulate_cells_brian2
@@ -76,6 +77,9 @@ def main() -> None:
     print(f"Brian2 ({args.target}, runtime): same grids in {brian2:.1f} s wall{note}")
     print(f"ratio Brian2 / compiled, same grids: {brian2 / grid_only:.1f}x")
     print(f"ratio Brian2 (grids only) / compiled full characterisation: {brian2 / ours:.1f}x")
+    record("characterize", "RS + FS grids, compiled", grid_only, "Brian2, same grids", brian2)
+    record("characterize", "RS + FS characterisation (pilot incl.)", ours, "Brian2, same grids",
+           brian2, "<= 60 s")  # fmt: skip
 
 
 if __name__ == "__main__":

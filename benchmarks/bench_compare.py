@@ -17,6 +17,8 @@ import time
 import warnings
 from pathlib import Path
 
+from _report import record
+
 PROTOCOLS = ("stationary", "transient", "frequency", "integrative", "validity")
 VARIANTS = ("reference", "corrected", "adaptation", "adaptation-T", "adaptation-W", "adaptation-WT")
 
@@ -55,6 +57,11 @@ def main() -> None:
         f"{'suite':12s} mean field {mf:7.1f} s   with network {total:7.1f} s "
         f"({total / 60:.1f} min; target {'5' if args.scale == 'quick' else '30'} min)"
     )
+    for r in rows:
+        record("compare", f"{r['protocol']} ({args.scale})", r["total_s"], "mean field alone",
+               r["mean_field_s"])  # fmt: skip
+    record("compare", f"whole suite ({args.scale})", total, "mean field alone", mf,
+           "<= 5 min" if args.scale == "quick" else "<= 30 min")  # fmt: skip
     print(json.dumps({"scale": args.scale, "rows": rows, "total_s": total}))
 
 

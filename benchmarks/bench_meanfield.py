@@ -23,6 +23,7 @@ import time
 import numba
 import numpy as np
 
+from _report import record
 from adexmf import stimuli
 from adexmf.layouts import MF_N_E, MF_N_I, MF_T, N_STATE
 from adexmf.meanfield import MeanFieldModel, integrate, integrate_batch
@@ -137,6 +138,9 @@ def main() -> None:
     diff = np.abs(y_np[:5] - outn[-1, :5]).max()
     print(f"  plain NumPy Euler (TransferFunction.evaluate per step): {t_np:.3f} s per s "
           f"(measured on {seconds:g} s); max |difference| to the kernel {diff:.1e}")  # fmt: skip
+    for name in METHODS:
+        record("meanfield", f"1 s second order, {name}", results[name], "plain NumPy Euler", t_np,
+               "<= 10 ms")  # fmt: skip
     print(f"  ratio NumPy / Numba (Euler, 1 s): {t_np / results['euler']:.0f}x; "
           f"NumPy Euler / Numba Heun: {t_np / results['heun']:.0f}x")  # fmt: skip
 
@@ -170,6 +174,7 @@ def main() -> None:
             f"({B / best:.0f} biological s per s); serial loop {serial:.2f} s "
             f"(from {n_serial} members) -> parallel speed-up {serial / best:.2f}x"
         )
+        record("meanfield", f"batch {B} drives x 1 s, {name}", best, "serial kernel loop", serial)
     print(f"  initial fixed points of the batch (continuation): {t_init:.2f} s")
 
 

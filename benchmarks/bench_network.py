@@ -28,6 +28,8 @@ import sys
 import tempfile
 import time
 
+from _report import record
+
 BACKENDS = ("brian2-runtime", "brian2-standalone", "nest")
 
 
@@ -154,6 +156,10 @@ def main() -> None:
                 f"(recompiled: {r['recompiled']}); rerun with a new seed "
                 f"{r['rerun_new_seed_s']:.2f} s, recompiled: {r['rerun_recompiled']}"
             )
+    for r in warm:
+        if r["duration"] in base:
+            record("network", f"{r['backend']} {r['duration']:g} s: CPU per biological s",
+                   cpu_per_s(r), "Brian2 runtime", base[r["duration"]])  # fmt: skip
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)

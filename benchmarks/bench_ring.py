@@ -21,6 +21,7 @@ import warnings
 
 import numpy as np
 
+from _report import record
 from adexmf.meanfield import MeanFieldModel
 from adexmf.params import Ring, Sheet
 from adexmf.ring import RingModel, centred_stimulus, run_batch
@@ -56,6 +57,8 @@ def main() -> None:
         t_run = best_of(lambda r=ring, s=stim: r.run(duration, s), args.repeat)
         t_numpy = best_of(lambda r=ring, s=stim: numpy_ring(r.ring, column, s, duration, 5e-4), 1)
         numpy_time[n] = t_numpy
+        record("ring", f"ring N = {n}, 600 ms", t_kernel, "NumPy ring", t_numpy,
+               "<= 10 ms" if n == 30 else "")  # fmt: skip
         print(
             f"ring N = {n:3d}, 600 ms, euler dt = 0.5 ms: kernel {t_kernel * 1e3:7.2f} ms, "
             f"run() with Dataset {t_run * 1e3:7.2f} ms, NumPy {t_numpy * 1e3:8.1f} ms, "
@@ -83,6 +86,8 @@ def main() -> None:
     )
     estimate = numpy_time[30] * B
     print(f"  NumPy baseline, same batch (estimate): {estimate:.0f} s ({estimate / t_batch:.0f}x)")
+    record("ring", f"batch of {B} ring sets", t_batch, "NumPy ring (estimate)", estimate,
+           "<= 15 s" if B == 1000 else "")  # fmt: skip
     sheet = SheetModel(Sheet(n_units=args.sheet), column)
     sheet.run(0.01, [centred_stimulus(sheet.sheet)])  # warm up
     t = time.perf_counter()
@@ -92,6 +97,7 @@ def main() -> None:
         f"sheet {args.sheet} x {args.sheet}, 600 ms, euler dt = 0.5 ms: {t_sheet:6.2f} s; "
         f"peak dV/V0 {float(ds.vsd.max()) * 100:.2f} %"
     )
+    record("ring", f"sheet {args.sheet} x {args.sheet}, 600 ms", t_sheet, target="<= 30 s")
 
 
 if __name__ == "__main__":

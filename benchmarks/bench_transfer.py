@@ -14,6 +14,7 @@ import time
 import numpy as np
 from numba import njit
 
+from _report import record
 from adexmf import TransferFunction, load_preset
 from adexmf.theory.transfer import transfer_dual
 
@@ -71,6 +72,8 @@ def main(n: int = 200_000) -> None:
         f"central finite differences, per point  : {t_fd * 1e9:8.1f} ns  "
         f"(ratio {t_fd / t_dual:.1f}x)"
     )
+    record("transfer", "TF value+gradient+Hessian per call", t_dual, "NumPy front end", t_front)
+    record("transfer", "TF value+gradient+Hessian per call", t_dual, "finite differences", t_fd)
 
 
 if __name__ == "__main__":

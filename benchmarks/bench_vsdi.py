@@ -21,6 +21,8 @@ import time
 import warnings
 from pathlib import Path
 
+from _report import record
+
 DEFAULT_RECORDING = (
     Path(__file__).resolve().parents[2] / "shared/data/vsdi/Monkey1/matx2_wa080208_NL_up_10050.mat"
 )
@@ -61,6 +63,8 @@ def main() -> None:
         f"{t_scan:.1f} s ({t_scan / n * 1e3:.2f} ms per set); NumPy ring {per_set:.2f} s per "
         f"set, {per_set * n / 3600:.1f} h for the grid ({per_set * n / t_scan:.0f}x)"
     )
+    record("vsdi", f"scan {settings.n_points}^6 ring maps", t_scan, "NumPy ring (estimate)",
+           per_set * n, "<= 15 min" if settings.n_points == 5 else "")  # fmt: skip
     rec = load_recording(args.recording)
     t = time.perf_counter()
     ds = fit_recording(rec, scan)
@@ -71,6 +75,7 @@ def main() -> None:
         f"{s['model_runs']} ring runs; residual {s['residual']:.2f} vs default "
         f"{s['default_residual']:.2f}"
     )
+    record("vsdi", "fit of one recording", t_fit, target="<= 30 s")
 
 
 if __name__ == "__main__":
