@@ -166,4 +166,4 @@ def test_fitted_time_constant_recovers_a_known_one(tmp_path):
     with pytest.raises(InputFileError, match="no network part"):
         fit_time_constant("reference", path)
     bad = runner.invoke(app, ["compare", "fit-time-constant", str(tmp_path / "missing.nc")])
-    assert bad.exit_code == 2 and "does not exist" in bad.output
+    assert bad.exit_code == 2 and "missing.nc" in bad.output and "Traceback" not in bad.output

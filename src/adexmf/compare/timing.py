@@ -22,6 +22,7 @@ import xarray as xr
 from scipy.optimize import minimize_scalar
 
 from ..errors import InputFileError, ParameterError
+from ..store import read_netcdf
 from .frequency import BANDS, FIT_FIELDS, mean_field_responses
 from .metrics import band_mean_abs_error, wrapped_phase_difference
 from .variants import Variant, get_variant
@@ -101,10 +102,8 @@ def fit_time_constant(variant: str | Variant, network: xr.Dataset | str | Path) 
         (:class:`Mismatch` as dicts), ``evaluations``.
     """
     if isinstance(network, str | Path):
-        if not Path(network).is_file():
-            raise InputFileError(f"frequency-response file {str(network)!r} does not exist")
-        with xr.open_dataset(network) as ds:
-            network = ds.load()
+        hint = "give OUT/frequency.nc of `adexmf compare frequency`"
+        network = read_netcdf(network, what="frequency-response file", hint=hint)
     v = get_variant(variant)
     _network_response(network)  # a clear error before any work
     if network.attrs.get("protocol", "").split(" (")[0] != "frequency response":

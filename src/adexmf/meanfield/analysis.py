@@ -498,12 +498,13 @@ def drive_grid(max_drive: float, step: float, max_points: int = 2001) -> np.ndar
         )
     if not (0.0 < step <= max_drive):
         raise ParameterError(f"step = {step:g} Hz must lie in (0, {max_drive:g}] Hz")
-    drives = np.arange(0.0, max_drive + 0.5 * step, step)
-    if drives.size > max_points:
+    n = np.floor(max_drive / step + 0.5) + 1  # counted before the grid is allocated
+    if n > max_points:
         raise ParameterError(
-            f"{drives.size} drives requested; allowed: at most {max_points} (increase step)"
+            f"{n:.3g} drives requested (max_drive {max_drive:g} Hz / step {step:g} Hz); "
+            f"allowed: at most {max_points} (increase step or lower max_drive)"
         )
-    return drives
+    return np.arange(0.0, max_drive + 0.5 * step, step)
 
 
 def scan_summary(ds: xr.Dataset) -> dict[str, float | int]:
