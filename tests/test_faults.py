@@ -102,6 +102,16 @@ COMMANDS = [
     (["tf", "figure2", "--out", "{}"], "fig2",
      "adexmf.experiments.figure2.characterize_to_file"),
     (["--out", "{}"], "results", "adexmf.pipeline.transfer_function_table"),
+    (["ring", "run", "--out", "{}"], "ring.nc", "adexmf.ring.model.RingModel.run"),
+    (["ring", "apparent-motion", "--out", "{}"], "am.nc", "adexmf.ring.analysis.apparent_motion"),
+    (["sheet", "run", "--out", "{}"], "sheet.nc", "adexmf.ring.model.SheetModel.run"),
+    (["compare", "stationary", "--no-network", "--out", "{}"], "cmp",
+     "adexmf.compare.protocol.get_variant"),
+    (["compare", "frequency", "--no-network", "--out", "{}"], "cmp",
+     "adexmf.compare.protocol.get_variant"),
+    (["compare", "integrative", "--out", "{}"], "cmp", "adexmf.compare.protocol.get_variant"),
+    (["compare", "validity", "--no-network", "--out", "{}"], "cmp",
+     "adexmf.compare.protocol.get_variant"),
 ]  # fmt: skip
 
 
@@ -112,7 +122,8 @@ def test_bad_destination_fails_before_the_work(tmp_path, monkeypatch, kind, args
     if kind == "directory" and "characterize" in args or (kind == "directory" and
                                                           args[0] == "--out"):  # fmt: skip
         pytest.skip("a folder is the right destination for this option")
-    if kind == "directory" and args[:2] in (["network", "figure3"], ["tf", "figure2"]):
+    if kind == "directory" and (args[:2] in (["network", "figure3"], ["tf", "figure2"])
+                                or args[0] == "compare"):  # fmt: skip
         pytest.skip("a folder is the right destination for this option")
     bad = _bad_destination(kind, tmp_path, name)
     _forbid(monkeypatch, expensive)

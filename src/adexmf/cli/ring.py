@@ -90,9 +90,18 @@ def _geometry(cls, length, n_units, exc, inh, vc, drive, **extra):
     )
 
 
-def _out_check(out: Path) -> None:
+def _out_check(out: Path, figures: bool, gif: bool = False) -> None:
+    """Every destination of the command checked before the run (data, figures, GIF)."""
+    from ..plotting import figure_paths
+    from ..store import check_destination
+
     if out.exists() and out.is_dir():
         raise ParameterError(f"--out {str(out)!r} is a folder; give a .nc file path")
+    check_destination(out, option="--out", suffixes=(".nc", ""))
+    if figures:
+        figure_paths(out.with_suffix(".png"), option="--out")
+    if figures and gif:
+        check_destination(out.with_suffix(".gif"), option="--out")
 
 
 @app.command("run")
@@ -133,7 +142,7 @@ def run_cmd(
     from ..store import write_netcdf
 
     try:
-        _out_check(out)
+        _out_check(out, not no_figure)
         ring = _geometry(Ring, length, n_units, exc_extent, inh_extent, conduction_velocity,
                          drive)  # fmt: skip
         stim = _stimulus(ring, stimulus_setting, amplitude, stimulus_extent, stimulus_position,
@@ -210,7 +219,7 @@ def motion_cmd(
     from ..store import write_netcdf
 
     try:
-        _out_check(out)
+        _out_check(out, not no_figure)
         ring = _geometry(Ring, length, n_units, exc_extent, inh_extent, conduction_velocity,
                          drive)  # fmt: skip
         stim = _stimulus(ring, stimulus_setting, amplitude, stimulus_extent, None, t0, tau1,
@@ -275,7 +284,7 @@ def sheet_run_cmd(
     from ..store import write_netcdf
 
     try:
-        _out_check(out)
+        _out_check(out, not no_figure, gif=True)
         sheet = _geometry(Sheet, length, n_units, exc_extent, inh_extent, conduction_velocity,
                           drive, boundary=boundary)  # fmt: skip
         stim = _stimulus(sheet, stimulus_setting, amplitude, stimulus_extent, None, t0, tau1,
