@@ -57,18 +57,19 @@ def stationary_cmd(
     Network runs are tasks on Dask, stored in OUT/tasks as they finish; a rerun skips
     them. Writes OUT/stationary.nc and the figure OUT/stationary.png/.svg.
     """
-    from ..compare.stages import comparison_stage
-
-    try:
-        summary = comparison_stage(
-            "stationary", variant, out, scale=scale, seeds=seeds,
-            drive=quantity(drive, "Hz", "--drive"), network=network, scheduler=scheduler,
-            progress=not as_json,
-        )  # fmt: skip
-    except AdexmfError as exc:
-        fail(exc)
-    if as_json:
-        emit_json(summary)
+    summary = _stage(
+        "stationary",
+        variant,
+        out,
+        as_json,
+        scale=scale,
+        seeds=seeds,
+        drive=drive,
+        network=network,
+        scheduler=scheduler,
+        progress=not as_json,
+    )
+    if summary is None:
         return
     if "network" in summary:
         n = summary["network"]
@@ -106,22 +107,21 @@ def transient_cmd(
     The mean field runs at second order (the paper's Fig. 5). Network runs are tasks on
     Dask, stored in OUT/tasks; writes OUT/transient.nc and OUT/transient.png/.svg.
     """
-    from ..compare.stages import comparison_stage
-
-    try:
-        summary = comparison_stage(
-            "transient", variant, out, scale=scale, seeds=seeds,
-            drive=quantity(drive, "Hz", "--drive"), network=network, scheduler=scheduler,
-            progress=not as_json,
-        )  # fmt: skip
-    except AdexmfError as exc:
-        fail(exc)
-    if as_json:
-        emit_json(summary)
-        return
-    rows = ([("network", summary["network"])] if "network" in summary else []) + list(
-        summary["mf"].items()
+    summary = _stage(
+        "transient",
+        variant,
+        out,
+        as_json,
+        scale=scale,
+        seeds=seeds,
+        drive=drive,
+        network=network,
+        scheduler=scheduler,
+        progress=not as_json,
     )
+    if summary is None:
+        return
+    rows = _rows(summary)
     for name, m in rows:
         typer.echo(
             f"{name:10s}: nu_e baseline {m['baseline_nu_e']:.3f} Hz, peak {m['peak_nu_e']:.3f} Hz "
@@ -162,22 +162,23 @@ def frequency_cmd(
     Each (frequency, seed) network run is a Dask task stored in OUT/tasks; writes
     OUT/frequency.nc and OUT/frequency.png/.svg.
     """
-    from ..compare.stages import comparison_stage
-
-    try:
-        summary = comparison_stage(
-            "frequency", variant, out, scale=scale, seeds=seeds,
-            drive=quantity(drive, "Hz", "--drive"), network=network, scheduler=scheduler,
-            progress=not as_json, stimulus=stimulus, order=order,
-        )  # fmt: skip
-    except AdexmfError as exc:
-        fail(exc)
-    if as_json:
-        emit_json(summary)
-        return
-    rows = ([("network", summary["network"])] if "network" in summary else []) + list(
-        summary["mf"].items()
+    summary = _stage(
+        "frequency",
+        variant,
+        out,
+        as_json,
+        scale=scale,
+        seeds=seeds,
+        drive=drive,
+        network=network,
+        scheduler=scheduler,
+        progress=not as_json,
+        stimulus=stimulus,
+        order=order,
     )
+    if summary is None:
+        return
+    rows = _rows(summary)
     typer.echo("f (Hz)      " + " ".join(f"{f:7.3g}" for f in summary["frequency_Hz"]))
     for name, m in rows:
         typer.echo(f"{name:12s} A'" + " ".join(f"{a:7.2f}" for a in m["amplitude_Hz"]))
@@ -209,17 +210,16 @@ def integrative_cmd(
 
     Writes OUT/integrative.nc and OUT/integrative.png/.svg.
     """
-    from ..compare.stages import comparison_stage
-
-    try:
-        summary = comparison_stage(
-            "integrative", variant, out, drive=quantity(drive, "Hz", "--drive"),
-            stimulus=stimulus, order=order,
-        )  # fmt: skip
-    except AdexmfError as exc:
-        fail(exc)
-    if as_json:
-        emit_json(summary)
+    summary = _stage(
+        "integrative",
+        variant,
+        out,
+        as_json,
+        drive=drive,
+        stimulus=stimulus,
+        order=order,
+    )
+    if summary is None:
         return
     typer.echo("(A) A (Hz)         " + " ".join(f"{a:6.1f}" for a in summary["amplitude_Hz"]))
     for name, m in summary["mf"].items():
@@ -285,17 +285,18 @@ def validity_cmd(
     variant's second-order fixed point, and its folds and Hopf points by continuation.
     Writes OUT/validity.nc and OUT/validity.png/.svg.
     """
-    from ..compare.stages import comparison_stage
-
-    try:
-        summary = comparison_stage(
-            "validity", variant, out, scale=scale, seeds=seeds, network=network,
-            scheduler=scheduler, progress=not as_json,
-        )  # fmt: skip
-    except AdexmfError as exc:
-        fail(exc)
-    if as_json:
-        emit_json(summary)
+    summary = _stage(
+        "validity",
+        variant,
+        out,
+        as_json,
+        scale=scale,
+        seeds=seeds,
+        network=network,
+        scheduler=scheduler,
+        progress=not as_json,
+    )
+    if summary is None:
         return
     drives, bs = summary["drive_Hz"], summary["b_A"]
     header = "b (pA) \\ drive (Hz)" + "".join(f"{d:8.3g}" for d in drives)
@@ -329,3 +330,26 @@ def validity_cmd(
 def _cell(value: float | None, width: int, digits: int) -> str:
     """A table cell: the number, or '-' where it is undefined (None in the JSON)."""
     return f"{'-':>{width}s}" if value is None else f"{value:{width}.{digits}f}"
+
+
+def _stage(protocol: str, variant: list[str], out: Path, as_json: bool, **options):
+    """Run a comparison stage; print its JSON and return None with --json, else the summary.
+    A user error ends the command with its one-line message."""
+    from ..compare.stages import comparison_stage
+
+    try:
+        if "drive" in options:  # parsed here, so that a bad unit is a clean error too
+            options["drive"] = quantity(options["drive"], "Hz", "--drive")
+        summary = comparison_stage(protocol, variant, out, **options)
+    except AdexmfError as exc:
+        fail(exc)
+    if as_json:
+        emit_json(summary)
+        return None
+    return summary
+
+
+def _rows(summary: dict) -> list[tuple[str, dict]]:
+    """(name, entry) of the network (if run) and of each variant, in order."""
+    network = [("network", summary["network"])] if "network" in summary else []
+    return network + list(summary["mf"].items())
