@@ -145,7 +145,7 @@ def integrative_properties(
                "drive_Hz": float(drive), "order": int(order), "stimulus": stimulus,
                "t0_s": T0, "tau1_s": taus[0], "tau2_s": taus[1], "dt_s": DT,
                "duration_s": DURATION, "background_amplitude_Hz": BACKGROUND_AMPLITUDE,
-               "n_total": int(get_variant(variants[0]).model(order=order).preset.network.n_total),
+               "n_total": int(model.preset.network.n_total),
                "network": 0},
     )  # fmt: skip
 

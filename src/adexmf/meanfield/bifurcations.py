@@ -151,7 +151,7 @@ def continue_branch(
     # the tangents of the descending half point the other way along the arclength
     ts[: len(down)] *= -1
     tests = np.array([system.hopf_test(x) for x in xs])
-    states = np.array([system.full(x[:-1])[system.idx] for x in xs])
+    states = xs[:, :-1] * system.scale  # back to SI
     return Branch(drive=xs[:, -1], states=states, tangent_drive=ts[:, -1], hopf_test=tests)
 
 
