@@ -52,12 +52,12 @@ def test_bad_input_is_a_clear_error(args, message):
     assert "Traceback" not in res.output
 
 
-def test_default_pipeline_writes_results(tmp_path):
+def test_transfer_stage_of_the_study_writes_results(tmp_path):
     import xarray as xr
 
-    res = runner.invoke(app, ["--out", str(tmp_path / "res")])
+    res = runner.invoke(app, ["run", "--stage", "transfer", "--out", str(tmp_path / "res")])
     assert res.exit_code == 0, res.output
-    ds = xr.load_dataset(tmp_path / "res" / "transfer_functions.nc")
+    ds = xr.load_dataset(tmp_path / "res" / "transfer" / "transfer_functions.nc")
     assert ds.rate.attrs["units"] == "Hz"
     assert float(ds.rate.sel(cell="RS", nu_e=5.0, nu_i=5.0)) == pytest.approx(6.331918, abs=5e-7)
     assert not list((tmp_path / "res").glob("*.tmp"))

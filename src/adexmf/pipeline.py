@@ -1,7 +1,7 @@
-"""The default pipeline run by ``adexmf`` with no sub-command.
+"""Mean-field and transfer-function stages: a computation, its NetCDF file and its figure.
 
-Each stage is a plain function returning an xarray Dataset; :func:`run_default` runs the
-stages available on the reference preset and writes their results to a folder.
+Each is a plain function returning an xarray Dataset and the files written, called by the
+``adexmf mf`` sub-commands and by the study (:mod:`adexmf.study.stages`).
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ from .meanfield import drive_scan, phase_plane
 from .meanfield.analysis import (
     check_run_size,
     estimate_run_seconds,
-    scan_summary,
     stimulus_response,
 )
 from .meanfield.model import ColumnModel
-from .params import Preset, load_preset
+from .params import Preset
 from .plotting import figure_paths, plot_fixed_points_vs_drive, plot_phase_planes, plot_time_course
 from .stimuli import Stimulus
-from .store import check_destination, check_folder, provenance, write_netcdf
+from .store import check_destination, provenance, write_netcdf
 from .theory.transfer import TransferFunction
 from .validity import outside_fit_domain
 
@@ -81,45 +80,6 @@ def transfer_function_table(
         {"units": "1", "long_name": "1 where (nu_e, nu_i) lies outside the domain of the fit"},
     )
     return ds
-
-
-def run_default(out: Path, echo: Callable[[str], None] = print) -> None:
-    """Run the default pipeline on the reference preset and write its results to ``out``.
-
-    Parameters
-    ----------
-    out : Path
-        Results folder.
-    echo : callable
-        Receives one line of progress per stage (the command line prints them).
-    """
-    out = check_folder(out, option="--out")
-    table_path = check_destination(out / "transfer_functions.nc", option="--out")
-    scan_path = out / "mf_fixed_points_vs_drive.nc"
-    check_destination(scan_path, option="--out")
-    figure_paths(scan_path.with_suffix(".png"), option="--out")
-    preset = load_preset("zerlaut2018")
-    echo(f"adexmf: default pipeline on preset {preset.name!r} -> {out}/")
-    ds = transfer_function_table(preset)
-    path = write_netcdf(ds, table_path, option="--out")
-    peak = {c: float(ds.rate.sel(cell=c).max()) for c in ds.cell.values}
-    echo(
-        f"  transfer functions on {ds.nu_e.size}x{ds.nu_i.size} input rates: {path}"
-        f" (max rate RS {peak['RS']:.1f} Hz, FS {peak['FS']:.1f} Hz)"
-    )
-    ds, paths = drive_scan_stage(preset, scan_path, np.arange(0.0, 20.0 + 1e-9, 0.5))
-    summary = scan_summary(ds)
-    echo(
-        f"  mean-field fixed points for {summary['n_drives']} drives in 0-20 Hz: {paths[0]}, "
-        f"{paths[1].name} (drive 4 Hz: nu_e = {summary['nu_e_4Hz_order1']:.6f} Hz first "
-        f"order, {summary['nu_e_4Hz_order2']:.6f} Hz second order; "
-        f"{summary['n_unstable']} unstable points)"
-    )
-    if ds.attrs.get("outside_fit_domain"):
-        echo(
-            f"  {ds.attrs['outside_fit_domain']} fixed point(s) lie where a transfer function "
-            "is outside the domain of its fit (flagged in attrs['outside_fit_domain'])"
-        )
 
 
 def drive_scan_stage(

@@ -2,7 +2,8 @@
 
 Each group lives in its own module (``tf``, ``mf``, ``network``, ``compare``, ``ring``) and
 is registered here;
-``adexmf`` alone runs the default pipeline (:mod:`adexmf.pipeline`).
+``adexmf run`` runs the whole study (:mod:`adexmf.study`) and ``adexmf`` alone is
+``adexmf run --scale quick``.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ from pathlib import Path
 
 import typer
 
-from ..errors import AdexmfError, Interrupted
+from ..errors import Interrupted
 from . import compare as _compare
 from . import mf as _mf
 from . import network as _network
 from . import ring as _ring
+from . import run as _run
 from . import tf as _tf
 from . import vsdi as _vsdi
-from .common import fail, show_warnings
+from .common import show_warnings
 
 app = typer.Typer(
     help="adexmf: mean-field models of AdEx networks, validated against spiking simulations.",
@@ -32,22 +34,19 @@ app.add_typer(_compare.app, name="compare")
 app.add_typer(_ring.app, name="ring")
 app.add_typer(_ring.sheet_app, name="sheet")
 app.add_typer(_vsdi.app, name="vsdi")
+app.command("run")(_run.study)
 
 
 @app.callback(invoke_without_command=True)
 def _root(
     ctx: typer.Context,
-    out: Path = typer.Option(Path("adexmf-results"), help="Results folder of the default run."),
+    out: Path = typer.Option(Path("adexmf-results"), help="Results folder of the quick study."),
 ) -> None:
-    """Run the default pipeline when no sub-command is given."""
+    """Run the quick study (``adexmf run --scale quick``) when no sub-command is given."""
     show_warnings()
     if ctx.invoked_subcommand is None:
-        from ..pipeline import run_default
-
-        try:
-            run_default(out, echo=typer.echo)
-        except AdexmfError as exc:
-            fail(exc)
+        _run.study(scale="quick", out=out, scheduler=None, config=None, stage=None,
+                   print_config=False)  # fmt: skip
 
 
 def _click_classes(name: str) -> tuple[type[BaseException], ...]:
