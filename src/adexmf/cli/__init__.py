@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 
 from ..errors import Interrupted
+from . import build as _build
 from . import compare as _compare
 from . import mf as _mf
 from . import network as _network
@@ -35,6 +36,7 @@ app.add_typer(_ring.app, name="ring")
 app.add_typer(_ring.sheet_app, name="sheet")
 app.add_typer(_vsdi.app, name="vsdi")
 app.command("run")(_run.study)
+app.command("build")(_build.build)
 
 
 @app.callback(invoke_without_command=True)

@@ -319,7 +319,7 @@ def drive_scan(
         for o in orders
     ]  # fmt: skip
     order = xr.DataArray(np.asarray(orders, dtype=np.int64), dims="order", name="order")
-    ds = xr.concat(scans, dim=order, combine_attrs="drop_conflicts")
+    ds = xr.concat(scans, dim=order, join="outer", combine_attrs="drop_conflicts")
     ds.attrs["outside_fit_domain"] = sum(int(sc.attrs["outside_fit_domain"]) for sc in scans)
     ds.attrs["model"] = (
         "orders " + ", ".join(str(o) for o in orders) + (" + adaptation" if adaptation else "")

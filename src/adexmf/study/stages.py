@@ -98,27 +98,14 @@ def transfer_stage(config: dict[str, Any], folder: Path, ctx: StageContext) -> S
 
 
 def _characterize(config, folder: Path, ctx: StageContext, files: list[Path]):
-    from ..params import load_preset
-    from ..singlecell.characterize import CharacterizationConfig, characterize_to_file
-    from ..singlecell.fit import fit_file
+    from ..build import characterize_and_fit
 
-    preset = load_preset(config["preset"])
-    settings = CharacterizationConfig(
-        duration=_q(config, "transfer", "duration", "s"), n_seeds=config["transfer"]["seeds"]
-    )
-    base: str = config["preset"]
-    fits = {}
-    for cell in config["transfer"]["cells"]:
-        ctx.echo(f"    characterising {cell} ({settings.n_seeds} seeds x "
-                 f"{settings.duration:g} s per point)")  # fmt: skip
-        data = characterize_to_file(preset.cells[cell], folder, preset.synapses,
-                                    preset.network, settings, progress=ctx.progress)  # fmt: skip
-        fit, toml = fit_file(data, base_preset=base, preset_out=folder / f"fitted_{cell}.toml",
-                             error_map=folder / f"fit_error_{cell}.png")  # fmt: skip
-        files += [data, toml, folder / f"fit_error_{cell}.png"]
-        fits[cell] = {k: v for k, v in fit.summary().items() if k != "coefficients"}
-        base = str(toml)  # the next cell's fit starts from this preset: one preset, both cells
-    return files, fits
+    _, fits, written = characterize_and_fit(
+        config["preset"], config["transfer"]["cells"], folder,
+        seeds=config["transfer"]["seeds"], duration=_q(config, "transfer", "duration", "s"),
+        progress=ctx.progress, echo=ctx.echo,
+    )  # fmt: skip
+    return files + written, fits
 
 
 def meanfield_stage(config: dict[str, Any], folder: Path, ctx: StageContext) -> StageResult:

@@ -1,0 +1,283 @@
+"""Bring your own cell: from AdEx parameters to a fitted, checked mean-field preset.
+
+``adexmf build CELL.toml`` (:func:`build_preset`) takes a preset file without transfer
+functions (``[meta]``, ``[network]``, ``[synapses]``, ``[cells.<E>]``, ``[cells.<I>]``: the
+format of the shipped presets) and
+
+1. checks that each cell can be characterised on the transfer-function grid (it fires
+   under the strongest excitation and is not already above the grid's top rate under the
+   weakest): otherwise it stops, before any long work, saying what to change;
+2. characterises both cells by single-cell simulations and fits the template (SPEC 4),
+   chained into one preset file ``OUT/<name>_fitted.toml``;
+3. computes its mean-field fixed points against the drive (first and second order);
+4. runs its spiking network (Dask tasks, stored as they finish) and reports the errors of the
+   second-order mean field on the stationary rates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import ParameterError, check_range
+from .params import Preset, load_preset
+
+#: Output rate (Hz) the grid's highest target reaches (``GridDesign.target_rates``).
+TOP_RATE = 33.0
+#: Below this rate (Hz) under the strongest excitation a cell is called silent.
+SILENT_RATE = 1.0
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    """How long and how often ``adexmf build`` simulates.
+
+    Attributes
+    ----------
+    seeds : int
+        Seeds per grid point of the characterisation (SPEC 4.2: >= 4).
+    duration : float
+        Simulated time per seed and grid point (s).
+    drive : float
+        External drive (Hz) of the network check.
+    network_seeds : int
+        Seeds of the network check (1.5 s each, statistics after 500 ms).
+    seed : int
+        User seed of the characterisation.
+    """
+
+    seeds: int = 4
+    duration: float = 5.0
+    drive: float = 4.0
+    network_seeds: int = 2
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        check_range("seeds", self.seeds, 4, 64)
+        check_range("duration", self.duration, 0.5, 100.0, unit="s")
+        check_range("drive", self.drive, 0.0, 50.0, unit="Hz")
+        check_range("network_seeds", self.network_seeds, 1, 20)
+
+
+@dataclass
+class BuildResult:
+    """What :func:`build_preset` made.
+
+    Attributes
+    ----------
+    preset : Path
+        The fitted preset (TOML).
+    fits : dict
+        Per cell: RMS and maximum error of the fit (Hz), points, settings.
+    check : dict
+        Network and mean-field stationary rates (Hz) and the errors (%).
+    files : list of Path
+        Every file written.
+    """
+
+    preset: Path
+    fits: dict[str, Any] = field(default_factory=dict)
+    check: dict[str, Any] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+
+def _rates(cell, preset: Preset, nu_e: float, nu_i: float, seed: int) -> float:
+    from .singlecell.simulate import simulate_cells
+
+    res = simulate_cells(cell, preset.synapses, np.full(4, nu_e), np.full(4, nu_i),
+                         network=preset.network, duration=1.0, seed=seed)  # fmt: skip
+    return float(np.mean(res.rate))
+
+
+def check_characterisable(preset: Preset, seed: int = 0) -> None:
+    """Stop early on a cell the transfer-function grid cannot characterise.
+
+    Each cell is simulated for 1 s (4 seeds) under the grid's strongest excitation without
+    inhibition, and under its weakest excitation with its strongest inhibition.
+
+    Raises
+    ------
+    ParameterError
+        A cell that stays below 33 Hz (the grid's top rate) under the strongest excitation,
+        or fires above it under the weakest: the message gives the rates and what to change.
+    """
+    from .singlecell.characterize import GridDesign
+
+    design = GridDesign()
+    k_e = preset.network.K_e
+    for name, cell in ((preset.network.excitatory_cell, preset.excitatory),
+                       (preset.network.inhibitory_cell, preset.inhibitory)):  # fmt: skip
+        strongest = _rates(cell, preset, design.nu_e_max, 0.0, seed)
+        if strongest < TOP_RATE:
+            what = "never fires" if strongest < SILENT_RATE else f"reaches only {strongest:.3g} Hz"
+            raise ParameterError(
+                f"cell {name!r} {what} under the strongest input of the grid (nu_e = "
+                f"{design.nu_e_max:g} Hz on each of {k_e:g} excitatory synapses, no inhibition); "
+                f"the grid needs it to reach {TOP_RATE:g} Hz: make it more excitable (V_T "
+                "closer to E_L, a smaller g_L or b) or its excitation stronger (Q_e, "
+                "connection_probability), or shorten t_ref"
+            )
+        weakest = _rates(cell, preset, 0.1, max(design.nu_i_levels), seed)
+        if weakest > TOP_RATE:
+            raise ParameterError(
+                f"cell {name!r} fires at the ceiling: {weakest:.3g} Hz already under the "
+                f"weakest input of the grid (nu_e = 0.1 Hz, nu_i = {max(design.nu_i_levels):g}"
+                f" Hz), above the grid's top rate {TOP_RATE:g} Hz: make it less excitable "
+                "(E_L well below V_T, a larger g_L) or its inhibition stronger (Q_i)"
+            )
+
+
+def characterize_and_fit(
+    preset_file: str | Path,
+    cells: list[str],
+    folder: Path,
+    *,
+    seeds: int = 8,
+    duration: float = 10.0,
+    seed: int = 0,
+    progress: bool = True,
+    echo: Callable[[str], None] = print,
+) -> tuple[Path, dict[str, Any], list[Path]]:
+    """Characterise cells of a preset and fit their transfer functions, one after the other
+    into one preset (each fit starts from the preset the previous one wrote).
+
+    Returns
+    -------
+    (Path, dict, list of Path)
+        The last preset written (``folder/fitted_<cell>.toml``), the fit summaries per cell
+        (errors in Hz) and every file written.
+    """
+    from .singlecell.characterize import CharacterizationConfig, characterize_to_file
+    from .singlecell.fit import fit_file
+
+    preset = load_preset(preset_file)
+    settings = CharacterizationConfig(duration=duration, n_seeds=seeds, seed=seed)
+    base, fits, files = str(preset_file), {}, []
+    for cell in cells:
+        echo(f"  characterising {cell} ({seeds} seeds x {duration:g} s per grid point)")
+        data = characterize_to_file(preset.cells[cell], folder, preset.synapses, preset.network,
+                                    settings, progress=progress)  # fmt: skip
+        error_map = folder / f"fit_error_{cell}.png"
+        fit, toml = fit_file(data, base_preset=base, preset_out=folder / f"fitted_{cell}.toml",
+                             error_map=error_map)  # fmt: skip
+        files += [data, toml, error_map]
+        fits[cell] = {k: v for k, v in fit.summary().items() if k != "coefficients"}
+        echo(f"  fit of {cell}: RMS {fit.rmse:.3f} Hz, max {fit.max_error:.3f} Hz")
+        base = str(toml)
+    return Path(base), fits, files
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def network_check(
+    preset_file: Path,
+    folder: Path,
+    settings: BuildSettings,
+    *,
+    scheduler: str | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Stationary rates of the preset's network (Brian2, Dask tasks in ``folder/tasks``) and
+    of its second-order mean field at ``settings.drive``; errors in % of the network."""
+    from .compare.protocol import run_network_tasks
+    from .compare.stationary import T_START, network_task
+    from .meanfield import MeanFieldModel
+
+    preset = load_preset(preset_file)
+    specs = [
+        {
+            "protocol": "build-check", "preset": str(preset_file),
+            "preset_digest": _digest(preset_file), "n_total": preset.network.n_total,
+            "drive_Hz": settings.drive, "ramp_s": 0.1, "dt_s": 1e-4, "duration_s": 1.5,
+            "t_start_s": T_START, "traced_cells": 0, "seed": seed,
+        }
+        for seed in range(1, settings.network_seeds + 1)
+    ]  # fmt: skip
+    runs = run_network_tasks(network_task, specs, folder, scheduler, progress)
+    from .network.analysis import statistics_from_attrs
+
+    stats = [statistics_from_attrs(r) for r in runs]
+    nu_e, nu_i = [s["nu_e"] for s in stats], [s["nu_i"] for s in stats]
+    fp = MeanFieldModel(preset, order=2).fixed_point(settings.drive)
+    net = {"nu_e": float(np.mean(nu_e)), "nu_i": float(np.mean(nu_i)),
+           "nu_e_std": float(np.std(nu_e)), "nu_i_std": float(np.std(nu_i))}  # fmt: skip
+    mf = {"nu_e": float(fp.state["nu_e"]), "nu_i": float(fp.state["nu_i"])}
+    errors = {}
+    for key in ("nu_e", "nu_i"):
+        errors[f"error_{key}_percent"] = (
+            100.0 * (mf[key] - net[key]) / net[key] if net[key] > 0 else None
+        )
+    return {"drive_Hz": settings.drive, "network": net, "mean_field": {**mf, **errors},
+            "seeds": [s["seed"] for s in specs]}  # fmt: skip
+
+
+def build_preset(
+    cell_file: str | Path,
+    out: str | Path,
+    settings: BuildSettings | None = None,
+    *,
+    scheduler: str | None = None,
+    progress: bool = True,
+    echo: Callable[[str], None] = print,
+) -> BuildResult:
+    """From a preset file without transfer functions to a fitted, checked preset.
+
+    Parameters
+    ----------
+    cell_file : str or Path
+        Preset TOML (``[meta]``, ``[network]``, ``[synapses]``, ``[cells.*]``); any
+        ``[transfer]`` sections are replaced by the fits.
+    out : str or Path
+        Results folder: characterisations, fits and their error maps, the preset
+        ``<name>_fitted.toml``, fixed points vs drive, the network check's tasks.
+    settings : BuildSettings, optional
+    scheduler : str, optional
+        Dask scheduler address of the network runs (default: a LocalCluster).
+    progress : bool
+        Progress bars.
+    echo : callable
+        Receives one line per step.
+
+    Returns
+    -------
+    BuildResult
+
+    Raises
+    ------
+    ParameterError
+        A bad cell file, or a cell the grid cannot characterise (before any long work).
+    """
+    from .params import save_preset
+    from .pipeline import drive_scan_stage
+    from .store import check_destination, check_folder
+
+    settings = settings or BuildSettings()
+    preset = load_preset(cell_file)
+    out = check_folder(out, option="--out")
+    target = check_destination(out / f"{preset.name}_fitted.toml", option="--out")
+    scan_path = check_destination(out / "fixed_points_vs_drive.nc", option="--out")
+    echo(f"build {preset.name!r}: checking that both cells can be characterised")
+    check_characterisable(preset, settings.seed)
+    cells = [preset.network.excitatory_cell, preset.network.inhibitory_cell]
+    fitted, fits, files = characterize_and_fit(
+        cell_file, cells, out, seeds=settings.seeds, duration=settings.duration,
+        seed=settings.seed, progress=progress, echo=echo,
+    )  # fmt: skip
+    final = load_preset(fitted)
+    final = final.replace(name=f"{preset.name}_fitted", level="corrected",
+                          description=f"{preset.description} (transfer functions fitted by "
+                          "adexmf build)")  # fmt: skip
+    files.append(save_preset(final, target, option="--out"))
+    echo("  mean-field fixed points vs drive")
+    _, scan_files = drive_scan_stage(str(target), scan_path, np.linspace(0.0, 20.0, 41))
+    files += scan_files
+    echo(f"  network check at drive {settings.drive:g} Hz ({settings.network_seeds} seeds)")
+    check = network_check(target, out, settings, scheduler=scheduler, progress=progress)
+    return BuildResult(target, fits, check, files)

@@ -1,0 +1,57 @@
+"""``adexmf build CELL.toml``: a user's cells to a fitted preset, checked against its network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ..errors import AdexmfError
+from .common import emit_json, fail, quantity
+
+
+def build(
+    cell_file: Path = typer.Argument(..., help="Preset TOML of the cells (no [transfer])."),
+    out: Path = typer.Option(Path("adexmf-build"), help="Results folder."),
+    seeds: int = typer.Option(4, help="Seeds per grid point of the characterisation (>= 4)."),
+    duration: str = typer.Option("5s", help="Simulated time per seed and grid point."),
+    drive: str = typer.Option("4Hz", help="External drive of the network check."),
+    network_seeds: int = typer.Option(2, help="Seeds of the network check (1.5 s each)."),
+    seed: int = typer.Option(0, help="User seed of the characterisation."),
+    scheduler: str | None = typer.Option(None, help="Dask scheduler address (default: local)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (SI units)."),
+) -> None:
+    """Characterise both cells, fit their transfer functions into one preset, compute its
+    fixed points and compare its mean field with its spiking network.
+
+    CELL_FILE has the sections of a shipped preset ([meta], [network], [synapses],
+    [cells.<E>], [cells.<I>]). A cell the grid cannot characterise (silent under the
+    strongest input, or above the top rate under the weakest) is refused before the work.
+    """
+    from ..build import BuildSettings, build_preset
+
+    try:
+        settings = BuildSettings(seeds=seeds, duration=quantity(duration, "s", "--duration"),
+                                 drive=quantity(drive, "Hz", "--drive"),
+                                 network_seeds=network_seeds, seed=seed)  # fmt: skip
+        echo = (lambda s: None) if as_json else typer.echo
+        result = build_preset(cell_file, out, settings, scheduler=scheduler,
+                              progress=not as_json, echo=echo)  # fmt: skip
+    except AdexmfError as exc:
+        fail(exc)
+    if as_json:
+        emit_json({"preset": str(result.preset), "fits": result.fits, "check": result.check,
+                   "files": [str(f) for f in result.files]})  # fmt: skip
+        return
+    net, mf = result.check["network"], result.check["mean_field"]
+    typer.echo(f"preset: {result.preset}")
+    for cell, fit in result.fits.items():
+        typer.echo(f"  fit {cell}: RMS {fit['rmse_Hz']:.3f} Hz, max {fit['max_error_Hz']:.3f} Hz "
+                   f"on {fit['n_points']} points")  # fmt: skip
+    typer.echo(f"  network (drive {result.check['drive_Hz']:g} Hz): nu_e = {net['nu_e']:.3f} +- "
+               f"{net['nu_e_std']:.3f} Hz, nu_i = {net['nu_i']:.3f} +- "
+               f"{net['nu_i_std']:.3f} Hz")  # fmt: skip
+    err = [mf.get(f"error_{k}_percent") for k in ("nu_e", "nu_i")]
+    text = ", ".join("n/a" if e is None else f"{e:+.1f} %" for e in err)
+    typer.echo(f"  mean field (second order): nu_e = {mf['nu_e']:.3f} Hz, nu_i = {mf['nu_i']:.3f}"
+               f" Hz; errors {text}")  # fmt: skip
