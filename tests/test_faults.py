@@ -34,6 +34,8 @@ from adexmf.errors import (
 runner = CliRunner()
 ROOT = os.geteuid() == 0
 
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "eif_cells.toml"
+
 
 def _no_traceback(result) -> None:
     assert "Traceback" not in result.output, result.output
@@ -102,6 +104,8 @@ COMMANDS = [
     (["tf", "figure2", "--out", "{}"], "fig2",
      "adexmf.experiments.figure2.characterize_to_file"),
     (["--out", "{}"], "results", "adexmf.pipeline.transfer_function_table"),
+    (["run", "--stage", "ring", "--out", "{}"], "results", "adexmf.ring.model.RingModel.run"),
+    (["build", "{example}", "--out", "{}"], "b", "adexmf.build.check_characterisable"),
     (["ring", "run", "--out", "{}"], "ring.nc", "adexmf.ring.model.RingModel.run"),
     (["ring", "apparent-motion", "--out", "{}"], "am.nc", "adexmf.ring.analysis.apparent_motion"),
     (["sheet", "run", "--out", "{}"], "sheet.nc", "adexmf.ring.model.SheetModel.run"),
@@ -123,11 +127,12 @@ def test_bad_destination_fails_before_the_work(tmp_path, monkeypatch, kind, args
                                                           args[0] == "--out"):  # fmt: skip
         pytest.skip("a folder is the right destination for this option")
     if kind == "directory" and (args[:2] in (["network", "figure3"], ["tf", "figure2"])
-                                or args[0] == "compare"):  # fmt: skip
+                                or args[0] in ("compare", "run", "build")):  # fmt: skip
         pytest.skip("a folder is the right destination for this option")
     bad = _bad_destination(kind, tmp_path, name)
     _forbid(monkeypatch, expensive)
-    argv = [a.replace("{tmp}", str(tmp_path)).replace("{}", str(bad)) for a in args]
+    argv = [a.replace("{tmp}", str(tmp_path)).replace("{}", str(bad))
+            .replace("{example}", str(EXAMPLE)) for a in args]  # fmt: skip
     result = runner.invoke(app, argv)
     assert result.exit_code == 2, result.output
     assert "error:" in result.output and str(bad)[:20] in result.output.replace("\n", "")

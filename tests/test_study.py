@@ -127,6 +127,9 @@ def test_second_run_reuses_every_stage_and_heals_a_damaged_file(tmp_path):
     config["meanfield"]["drive"] = "5 Hz"
     fourth = run_study(config, out, progress=False, echo=lambda s: None)
     assert fourth.ran == ["meanfield"]
+    alone = run_study({**config, "stages": ["meanfield"]}, out, progress=False, echo=print)
+    page = alone.report.read_text()
+    assert alone.reused == ["meanfield"] and 'id="transfer"' in page  # the others still shown
 
 
 def _launch(out: Path, *stages: str) -> subprocess.Popen:

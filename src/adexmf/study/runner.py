@@ -128,6 +128,19 @@ def _reusable(manifest: dict[str, Any] | None, key: str, out: Path) -> bool:
     return all(_readable(out / f) for f in manifest.get("files", []))
 
 
+def _other_finished_stages(config: dict[str, Any], out: Path) -> dict[str, dict[str, Any]]:
+    """Up-to-date stages of the study not selected in this run (``--stage``): the report
+    shows them too, so that running one stage does not hide the others."""
+    found = {}
+    for name in STAGES:
+        if name in config["stages"]:
+            continue
+        manifest = read_manifest(out / name)
+        if _reusable(manifest, stage_key(name, config), out):
+            found[name] = manifest
+    return found
+
+
 def _own_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
     """adexmf's warnings (results flagged outside a model's domain...), each once, in order;
     third-party deprecation notices are left out of the report."""
@@ -214,6 +227,8 @@ def run_study(
         result.manifests[name] = manifest
         result.ran.append(name)
     result.seconds = time.perf_counter() - start
-    result.report = build_report(out, config, result.manifests, seconds=result.seconds)
+    shown = {**result.manifests, **_other_finished_stages(config, out)}
+    shown = {name: shown[name] for name in STAGES if name in shown}
+    result.report = build_report(out, config, shown, seconds=result.seconds)
     echo(f"report: {result.report}")
     return result

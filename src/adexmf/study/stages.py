@@ -179,7 +179,8 @@ def compare_stage(config: dict[str, Any], folder: Path, ctx: StageContext) -> St
 
 
 def ring_stage(config: dict[str, Any], folder: Path, ctx: StageContext) -> StageResult:
-    """The ring of columns after a local stimulus (Fig. 9) and apparent motion (Fig. 11)."""
+    """The ring of first-order columns (SPEC 8) after a local stimulus (Fig. 9) and apparent
+    motion (Fig. 11)."""
     from ..experiments.ring_figures import plot_figure9, plot_figure11
     from ..meanfield import MeanFieldModel
     from ..params import Ring
@@ -192,7 +193,7 @@ def ring_stage(config: dict[str, Any], folder: Path, ctx: StageContext) -> Stage
         v_c=_q(config, "ring", "conduction_velocity", "m/s"),
     )  # fmt: skip
     duration = _q(config, "ring", "duration", "s")
-    model = RingModel(ring, MeanFieldModel(config["preset"], order=2))
+    model = RingModel(ring, MeanFieldModel(config["preset"], order=1))  # SPEC 8: first order
     stimulus = centred_stimulus(ring, "code")
     ds = model.run(duration, [stimulus])
     result = StageResult([write_netcdf(ds, folder / "ring_run.nc")])
