@@ -203,8 +203,13 @@ window.addEventListener("load", () => {
 </script></body>"""
 
 
-def _chromium(browser: str, *args: str) -> subprocess.CompletedProcess:
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files"]
+def _chromium(browser: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
+    """Headless Chromium with a fresh profile and no background connections (the machine's
+    network may be closed: Chromium would otherwise retry its own services at every start)."""
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
+             "--disable-quic", "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={profile}"]  # fmt: skip
     return subprocess.run([browser, *flags, *args], capture_output=True, text=True, timeout=120)
 
 
@@ -216,13 +221,14 @@ def test_report_opens_in_a_real_browser(study, tmp_path):
     check = report / "browser_check.html"  # the page itself, with a script counting images
     check.write_text((report / "index.html").read_text().replace("</body>", _CHECK))
     try:
-        dom = _chromium(browser, "--virtual-time-budget=10000", "--dump-dom", check.as_uri())
+        dom = _chromium(browser, tmp_path / "profile", "--virtual-time-budget=10000",
+                        "--dump-dom", check.as_uri())  # fmt: skip
     finally:
         check.unlink()
     n_images = len(list((report / "figures").iterdir()))
     assert f'data-images="{n_images}/{n_images}"' in dom.stdout, dom.stderr[-2000:]
     shot = tmp_path / "report.png"
-    _chromium(browser, f"--screenshot={shot}", "--window-size=1280,2400",
+    _chromium(browser, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1280,2400",
               (report / "index.html").as_uri())  # fmt: skip
     import matplotlib.image
 
