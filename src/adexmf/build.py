@@ -16,7 +16,6 @@ format of the shipped presets) and
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,10 +171,6 @@ def characterize_and_fit(
     return Path(base), fits, files
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-
-
 def network_check(
     preset_file: Path,
     folder: Path,
@@ -189,12 +184,13 @@ def network_check(
     from .compare.protocol import run_network_tasks
     from .compare.stationary import T_START, network_task
     from .meanfield import MeanFieldModel
+    from .store import file_digest
 
     preset = load_preset(preset_file)
     specs = [
         {
             "protocol": "build-check", "preset": str(preset_file),
-            "preset_digest": _digest(preset_file), "n_total": preset.network.n_total,
+            "preset_digest": file_digest(preset_file), "n_total": preset.network.n_total,
             "drive_Hz": settings.drive, "ramp_s": 0.1, "dt_s": 1e-4, "duration_s": 1.5,
             "t_start_s": T_START, "traced_cells": 0, "seed": seed,
         }

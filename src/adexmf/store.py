@@ -72,6 +72,14 @@ def provenance() -> dict[str, str]:
     }
 
 
+def file_digest(path: str | Path) -> str:
+    """Short content hash (16 hex digits of SHA-256) of a file: cache keys that follow what a
+    file says, not where it is."""
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
 def _label(path: Path, option: str | None) -> str:
     return f"{option} {str(path)!r}" if option else repr(str(path))
 

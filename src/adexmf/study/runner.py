@@ -10,7 +10,6 @@ finished network runs and scan chunks inside it are reused from their own task s
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import time
@@ -21,7 +20,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..store import check_folder, provenance, write_text
+from ..store import check_folder, file_digest, provenance, write_text
+from ..sweep import task_key
 from .config import STAGES
 from .stages import STAGE_FUNCTIONS, StageContext, recording_path
 
@@ -55,16 +55,12 @@ class StudyResult:
     seconds: float = 0.0
 
 
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:16]
-
-
 def _preset_digest(preset: str) -> str:
     """Digest of the preset's text (a shipped name or a file): editing it invalidates."""
     path = Path(preset)
     if not path.is_file():
         path = Path(str(resources.files("adexmf") / "presets" / f"{preset}.toml"))
-    return _digest(path.read_bytes()) if path.is_file() else preset
+    return file_digest(path) if path.is_file() else preset
 
 
 def stage_key(name: str, config: dict[str, Any]) -> str:
@@ -80,8 +76,8 @@ def stage_key(name: str, config: dict[str, Any]) -> str:
         "version": __version__,
     }
     if name == "vsdi":
-        inputs["recording"] = _digest(recording_path(config).read_bytes())
-    return _digest(json.dumps(inputs, sort_keys=True).encode())
+        inputs["recording"] = file_digest(recording_path(config))
+    return task_key(inputs)
 
 
 def json_safe(obj: Any) -> Any:

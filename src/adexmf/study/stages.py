@@ -130,7 +130,7 @@ def meanfield_stage(config: dict[str, Any], folder: Path, ctx: StageContext) -> 
     ranges = {"nu_e_range": (0.0, 30.0), "nu_i_range": (0.0, 60.0)}
     _, planes, _ = phase_plane_stage(first, [0.0, drive], out=folder / "phase_plane.png",
                                      **ranges)  # fmt: skip
-    nu_e = run["nu_e"].values if "nu_e" in run else run["rate"].sel(population="exc").values
+    nu_e = run["rate"].sel(population="exc").values
     return StageResult(
         [*files, path, *figures, *planes],
         {
