@@ -39,7 +39,7 @@ def test_subthreshold_step_reaches_ohmic_level():
         FS, DEFAULT_SYNAPSES, 0.0, 0.0, duration=0.5, record=[0],
         current_steps=[CurrentStep(0.1, 0.5, 100e-12)],
     )  # fmt: skip
-    assert res.V[0, int(0.09 / 5e-5)] == pytest.approx(-65e-3, abs=1e-12)
+    assert res.V[0, np.searchsorted(res.time, 0.09)] == pytest.approx(-65e-3, abs=1e-12)
     assert res.V[0, -1] == pytest.approx(-55e-3, abs=0.05e-3)
     assert res.spike_counts[0] == 0
 

@@ -40,8 +40,36 @@ from .params import Cell, Synapses
 CONDUCTANCE_MECHANISMS: tuple[str, ...] = ("ode", "exact")
 #: Brian2 code-generation targets of the runtime mode.
 RUNTIME_TARGETS: tuple[str, ...] = ("cython", "numpy")
-#: Integration method of every adexmf NeuronGroup (SPEC 2.3: forward Euler).
+#: Integration method of every adexmf NeuronGroup by default (SPEC 2.3: forward Euler).
 METHOD = "euler"
+#: Heun's predictor-corrector, the single-cell kernel's "heun" scheme, as a Brian2 updater.
+HEUN = """
+k1 = dt*f(x, t)
+k2 = dt*f(x + k1, t + dt)
+x_new = x + (k1 + k2)/2
+"""
+
+
+def state_updater(scheme: str) -> Any:
+    """Brian2 integration method of a scheme of the single-cell kernel.
+
+    Parameters
+    ----------
+    scheme : {"euler", "heun"}
+
+    Returns
+    -------
+    str or brian2.StateUpdateMethod
+        ``"euler"``, or an ``ExplicitStateUpdater`` of Heun's method (Brian2's own
+        ``"heun"`` is the stochastic variant).
+    """
+    if scheme == "euler":
+        return METHOD
+    if scheme == "heun":
+        from brian2 import ExplicitStateUpdater
+
+        return ExplicitStateUpdater(HEUN)
+    raise ParameterError(f"scheme = {scheme!r}; allowed: euler, heun")
 
 
 def cache_dir() -> Path:
@@ -134,13 +162,22 @@ class AdExBrian2:
                 lines.append(f"G_{kind} += {jump}")
         return "\n".join(lines)
 
-    def neuron_group(self, n: int, *, namespace: dict[str, Any] | None = None, **kwargs: Any):
-        """A ``brian2.NeuronGroup`` of ``n`` such cells, integrated by forward Euler.
+    def neuron_group(
+        self,
+        n: int,
+        *,
+        namespace: dict[str, Any] | None = None,
+        method: Any = METHOD,
+        **kwargs: Any,
+    ):
+        """A ``brian2.NeuronGroup`` of ``n`` such cells (forward Euler by default).
 
         Parameters
         ----------
         n : int
             Number of cells.
+        method : str or brian2.StateUpdateMethod
+            Integration method (:func:`state_updater`).
         namespace : dict, optional
             Extra constants or functions (e.g. ``TimedArray`` rates) merged into
             :attr:`namespace`.
@@ -155,7 +192,7 @@ class AdExBrian2:
             threshold=self.threshold,
             reset=self.reset,
             refractory=self.refractory,
-            method=METHOD,
+            method=method,
             namespace={**self.namespace, **(namespace or {})},
             **kwargs,
         )

@@ -106,7 +106,13 @@ def _client(scheduler: str | None, n_workers: int | None, preload: Sequence[str]
         threads_per_worker=1,
         processes=True,
         # one task per core: compiled kernels and BLAS must not spawn threads of their own
-        env={"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"},
+        env={
+            "NUMBA_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            # Numba's OpenMP layer and NEST's OpenMP runtime crash one process together
+            "NUMBA_THREADING_LAYER": "workqueue",
+        },
         dashboard_address=":0",  # any free port: never clash with another cluster
         preload=list(preload),
     )

@@ -1,9 +1,8 @@
 """NEST backend: ``aeif_cond_exp`` cells mapped from the same network description.
 
-An optional dependency (``pip install adexmf[nest]``). Mapping (SI -> NEST units): C_m pF,
-g_L nS, E_L/V_th (= V_T)/V_reset/Delta_T mV, V_peak = V_T + 5 Delta_T mV (the spike-detection
-threshold of SPEC 2.1), t_ref ms, a nS, b pA, tau_w ms, E_ex/E_in mV, tau_syn_ex/in ms;
-inhibitory weights are negative (NEST's convention for the inhibitory conductance).
+An optional dependency (``pip install adexmf[nest]``). The cells come from the one NEST
+transcription of the AdEx cell (:func:`adexmf.nest_adex.aeif_parameters`); inhibitory weights
+are negative (NEST's convention for the inhibitory conductance).
 
 Integration: NEST's ``aeif_cond_exp`` uses the GSL adaptive Runge-Kutta-Fehlberg 4(5) solver
 inside each step of the model's dt (error tolerance ``gsl_error_tol``, 1e-6 by default), not
@@ -20,7 +19,6 @@ rate ``nu(t)`` and connects them with probability p.
 from __future__ import annotations
 
 import dataclasses
-import os
 import resource
 import time
 from typing import Any
@@ -28,7 +26,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ..errors import AdexmfError, ParameterError
+from ..errors import ParameterError
+from ..nest_adex import aeif_parameters, import_nest
 from .analysis import RawRecording, make_dataset
 from .model import POPULATIONS, NetworkModel, Population
 
@@ -41,45 +40,9 @@ _RECORDABLES: dict[str, tuple[str, float]] = {
 }
 
 
-def import_nest() -> Any:
-    """Import NEST quietly, or raise a clear error when it is not installed."""
-    os.environ.setdefault("PYNEST_QUIET", "1")
-    try:
-        import nest
-    except ImportError as exc:
-        raise AdexmfError(
-            "the NEST backend needs the NEST simulator, which is not installed "
-            f"({exc}); install it with `pip install adexmf[nest]` (or `pip install "
-            "nest-simulator`), or use --backend brian2"
-        ) from None
-    return nest
-
-
 def cell_parameters(model: NetworkModel, pop: Population) -> dict[str, float]:
     """``aeif_cond_exp`` parameters of a population, in NEST units (pF, nS, mV, ms, pA)."""
-    cell, syn = pop.cell, model.synapses
-    return {
-        "C_m": cell.C_m * 1e12,
-        "g_L": cell.g_L * 1e9,
-        "E_L": cell.E_L * 1e3,
-        "V_th": cell.V_T * 1e3,
-        "Delta_T": cell.delta_T * 1e3,
-        "V_peak": cell.spike_threshold * 1e3,
-        "V_reset": cell.V_reset * 1e3,
-        "t_ref": cell.t_ref * 1e3,
-        "a": cell.a * 1e9,
-        "b": cell.b * 1e12,
-        "tau_w": (cell.tau_w or 1.0) * 1e3,
-        "E_ex": syn.E_e * 1e3,
-        "E_in": syn.E_i * 1e3,
-        "tau_syn_ex": syn.tau_e * 1e3,
-        "tau_syn_in": syn.tau_i * 1e3,
-        "I_e": 0.0,
-        "V_m": model.V_init * 1e3,
-        "w": 0.0,
-        "g_ex": 0.0,
-        "g_in": 0.0,
-    }
+    return aeif_parameters(pop.cell, model.synapses, V_init=model.V_init)
 
 
 def _rate_schedule(rates: np.ndarray, dt: float) -> tuple[list[float], list[float]]:
@@ -132,10 +95,6 @@ def run_nest(model: NetworkModel, duration: float, seed: int, *, threads: int = 
     dt_ms = model.dt * 1e3
     n_steps = model.n_steps(duration)
 
-    if hasattr(nest, "VerbosityLevel"):
-        nest.verbosity = nest.VerbosityLevel.ERROR
-    else:
-        nest.set_verbosity("M_ERROR")
     nest.ResetKernel()
     nest.SetKernelStatus(
         {

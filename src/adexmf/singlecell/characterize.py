@@ -51,7 +51,15 @@ from ..store import (
     write_netcdf,
     write_npz,
 )
-from .simulate import derive_seeds, simulate_cells
+from .simulate import (
+    AUTHORS_DT,
+    AUTHORS_SCHEME,
+    DEFAULT_DT,
+    DEFAULT_SCHEME,
+    SCHEMES,
+    derive_seeds,
+    simulate_cells,
+)
 
 #: Version of the simulation/design algorithm, part of every cache key.
 ALGORITHM_VERSION = "2"
@@ -148,7 +156,11 @@ class CharacterizationConfig:
     duration : float
         Simulated time per seed and grid point (s); SPEC 4.2: 10 s.
     dt : float
-        Time step (s); SPEC 4.2: 0.05 ms.
+        Time step (s): 0.1 ms, converged with the "heun" scheme (the authors, SPEC 4.2:
+        0.05 ms with "euler", :meth:`authors`).
+    scheme : {"heun", "euler"}
+        Integration scheme of the single-cell kernel
+        (:mod:`adexmf.singlecell.simulate`).
     n_seeds : int
         Independent seeds per grid point. SPEC 4.2 uses 4; the default is 8 because at
         30 Hz a 10 s run has a Poisson-like count error of ~1.7 Hz, so with 4 seeds the
@@ -162,7 +174,8 @@ class CharacterizationConfig:
     """
 
     duration: float = 10.0
-    dt: float = 5e-5
+    dt: float = DEFAULT_DT
+    scheme: str = DEFAULT_SCHEME
     n_seeds: int = 8
     seed: int = 0
     discard: float = 0.0
@@ -172,6 +185,11 @@ class CharacterizationConfig:
         check_range("CharacterizationConfig.duration", self.duration, 0.0, 1e4, unit="s",
                     low_inclusive=False)  # fmt: skip
         check_range("CharacterizationConfig.dt", self.dt, 1e-7, 1e-3, unit="s")
+        if self.scheme not in SCHEMES:
+            raise ParameterError(
+                f"CharacterizationConfig.scheme = {self.scheme!r} is not known; allowed: "
+                f"{', '.join(SCHEMES)}"
+            )
         check_range("CharacterizationConfig.n_seeds", self.n_seeds, 2, 1000)
         check_range("CharacterizationConfig.seed", self.seed, 0, 2**63 - 1)
         check_range("CharacterizationConfig.discard", self.discard, 0.0, self.duration,
@@ -190,6 +208,16 @@ class CharacterizationConfig:
                     f"GridDesign.{name} = {getattr(g, name):g} s is shorter than one step "
                     f"dt = {self.dt:g} s; lengthen it or reduce dt"
                 )
+
+    @classmethod
+    def authors(cls, **changes) -> CharacterizationConfig:
+        """The authors' protocol (SPEC 4.2): forward Euler at dt = 0.05 ms.
+
+        The setting of the reference level and of the fits made before the converged
+        default (``corrected*.toml`` up to adexmf 0.x: Euler 0.05 ms); ``changes`` override
+        other fields (``n_seeds``, ``design``...).
+        """
+        return cls(**{"scheme": AUTHORS_SCHEME, "dt": AUTHORS_DT, **changes})
 
 
 def _cache_key(cell: Cell, synapses: Synapses, network: Network, config) -> str:
@@ -389,7 +417,7 @@ def design_grid(
     keys = np.stack([np.zeros(E.size, int), np.arange(E.size)], 1)
     res = simulate_cells(
         cell, synapses, E, I_, network=network, duration=g.bracket_duration, dt=config.dt,
-        seeds=derive_seeds(config.seed, keys), adaptation_clamp=W,
+        scheme=config.scheme, seeds=derive_seeds(config.seed, keys), adaptation_clamp=W,
     )  # fmt: skip
     rates = res.rate.reshape(n_lev, ladder.size)
     lo = np.zeros(n_lev)
@@ -410,7 +438,7 @@ def design_grid(
         keys = np.stack([np.full(E.size, stage), np.arange(E.size)], 1)
         res = simulate_cells(
             cell, synapses, E, I_, network=network, duration=duration, dt=config.dt,
-            seeds=derive_seeds(config.seed, keys), adaptation_clamp=W,
+            scheme=config.scheme, seeds=derive_seeds(config.seed, keys), adaptation_clamp=W,
         )  # fmt: skip
         return res.rate.reshape(n_lev, n_rungs, reps).mean(axis=2)
 
@@ -525,7 +553,7 @@ def characterize(
                     )
                     res = simulate_cells(
                         cell, synapses, grid["nu_e"][pts], grid["nu_i"][pts], network=network,
-                        duration=config.duration, dt=config.dt,
+                        duration=config.duration, dt=config.dt, scheme=config.scheme,
                         seeds=derive_seeds(config.seed, keys), adaptation_clamp=grid["W"][pts],
                         stats_start=config.discard,
                     )  # fmt: skip
@@ -593,6 +621,7 @@ def _to_dataset(cell, synapses, network, config, grid, rate, key) -> xr.Dataset:
             "network": json.dumps(to_mapping(network)),
             "duration_s": float(config.duration),
             "dt_s": float(config.dt),
+            "scheme": config.scheme,
             "discard_s": float(config.discard),
             "n_seeds": int(config.n_seeds),
             "seed": int(config.seed),
@@ -710,9 +739,12 @@ def existing_result_problem(path: Path, key: str, config: CharacterizationConfig
     return None
 
 
-#: Measured cost of one cell for one time step of the compiled single-cell kernel (s), on
-#: the 2-core development machine (benchmarks/bench_characterize.py order of magnitude).
+#: Measured cost of one cell for one Euler time step of the compiled single-cell kernel (s),
+#: on the 2-core development machine (benchmarks/bench_characterize.py order of magnitude).
 CELL_STEP_COST = 2.5e-8
+#: Cost of a step of each scheme relative to Euler: Heun evaluates the right-hand side twice,
+#: but the Poisson draws and the loop dominate (benchmarks/bench_convergence.py).
+SCHEME_COST = {"euler": 1.0, "heun": 1.2}
 
 
 def estimate_cell_steps(config: CharacterizationConfig) -> float:
@@ -731,7 +763,7 @@ def estimate_cell_steps(config: CharacterizationConfig) -> float:
 def estimate_text(config: CharacterizationConfig) -> str:
     """One line: the size of the work and a rough duration on this kind of machine."""
     steps = estimate_cell_steps(config)
-    seconds = steps * CELL_STEP_COST
+    seconds = steps * CELL_STEP_COST * SCHEME_COST[config.scheme]
     if seconds < 120:
         eta = f"{seconds:.0f} s"
     elif seconds < 7200:
@@ -740,6 +772,7 @@ def estimate_text(config: CharacterizationConfig) -> str:
         eta = f"{seconds / 3600:.1f} h"
     return (
         f"{config.design.n_points} points x {config.n_seeds} seeds x {config.duration:g} s at "
-        f"dt = {config.dt * 1e3:g} ms plus the pilot: {steps:.2g} cell-steps, roughly {eta} "
+        f"dt = {config.dt * 1e3:g} ms ({config.scheme}) plus the pilot: {steps:.2g} "
+        f"cell-steps, roughly {eta} "
         "on 2 cores (interrupt with Ctrl-C or SIGTERM; a rerun resumes)"
     )

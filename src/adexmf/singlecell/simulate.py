@@ -5,17 +5,32 @@ receives its own excitatory and inhibitory Poisson trains (independent streams p
 per synapse type), as conductance shot noise with exact exponential decay; the number of
 presynaptic events in each time step is drawn from the Poisson law of mean ``K_s nu_s dt``.
 
-The membrane equation and the adaptation current are integrated by forward Euler, in the same
-order as Brian2's runtime schedule, so that a Brian2 ``NeuronGroup`` with the same equations
-is a statistically equivalent second route (:func:`simulate_cells_brian2`, used by the tests
-and the benchmark). One time step from t_n to t_n+1:
+Two integration schemes (``scheme``) share one step order and one input model; one time
+step from t_n to t_n+1:
 
-1. V (unless refractory) and w take an Euler step with the conductances and current at t_n;
+1. V (unless refractory) and w take a step with the current of step n:
+
+   * ``"euler"`` (the authors' scheme, SPEC 4.2; the reference level, dt 0.05 ms): forward
+     Euler with the conductances at t_n;
+   * ``"heun"`` (the default, dt 0.1 ms): Heun's predictor-corrector, the second stage
+     evaluated at the predicted state with the conductances decayed exactly to t_n+1. The
+     conductances are thus integrated exactly between events; the trapezoidal average of
+     their decay removes Euler's first-order bias on the mean input (events of a step act
+     with full weight for the whole next step under Euler: +dt / (2 tau) on the mean
+     conductance) and the second stage follows the exponential upswing. Against NEST's
+     adaptive ``aeif_cond_exp`` (:mod:`adexmf.singlecell.nest_reference`,
+     ``benchmarks/bench_convergence.py``, docs/paper-vs-code.md) it is converged at 0.1 ms,
+     where Euler is not, for the cost of Euler at 0.05 ms (two evaluations per step);
+
 2. the conductances decay exactly, ``G <- G exp(-dt / tau)``, and jump by ``Q`` times the
    number of events of the step;
 3. if the cell is not refractory and ``V > V_T + 5 delta_T``: spike, ``V <- V_reset``,
    ``w <- w + b``; V is then held (not integrated, threshold not tested) for ``t_ref``
    while w keeps evolving.
+
+Both follow Brian2's runtime schedule, so a Brian2 ``NeuronGroup`` with the same equations and
+the same scheme is a statistically equivalent second route (:func:`simulate_cells_brian2`,
+used by the tests and the benchmark).
 
 Randomness: each cell has its own random stream, a SplitMix64 generator whose 64-bit state
 is a local variable of the cell's loop (no shared or thread-local state), seeded with a seed
@@ -66,6 +81,16 @@ MAX_EVENTS_PER_STEP = 500.0
 
 # Positions in the packed cell/synapse vector passed to the kernel.
 _N_CELL_PARAMS = 16
+
+#: Integration schemes of the kernel (module docstring), by name; the kernel takes the index.
+SCHEMES: tuple[str, ...] = ("euler", "heun")
+#: The converged default (scheme, dt in s) and the authors' protocol (SPEC 4.2).
+DEFAULT_SCHEME, DEFAULT_DT = "heun", 1e-4
+AUTHORS_SCHEME, AUTHORS_DT = "euler", 5e-5
+
+# Largest exponent of the exponential term in Heun's second stage: a predictor far past the
+# spike threshold must give a huge finite slope (a spike), never exp overflow (inf - inf).
+_MAX_EXPONENT = 50.0
 
 
 def pack_cell_params(cell: Cell, synapses: Synapses, spiking: bool = True) -> np.ndarray:
@@ -139,6 +164,7 @@ def _simulate_kernel(
     seeds,
     n_steps,
     dt,
+    scheme,
     refractory_steps,
     stats_start,
     record_row,
@@ -192,21 +218,43 @@ def _simulate_kernel(
                 trace_V[row, n] = V
                 trace_w[row, n] = w
             if n >= stats_start:
-                s1 += V
-                s2 += V * V
+                # moments of V - E_L: sums of V itself lose the variance to cancellation
+                s1 += V - E_L
+                s2 += (V - E_L) * (V - E_L)
             I_ext = current[c]
             for k in range(n_current_steps):
                 if step_on[k] <= n < step_off[k]:
                     I_ext += step_amp[k, c]
             active = n >= free_from
-            # 1. Euler step of V (unless refractory) and w, from the state at t_n.
-            dV = g_L * (E_L - V) + Ge * (E_e - V) + Gi * (E_i - V) - w + I_ext
-            if has_exp:
-                dV += g_L_delta_T * math.exp((V - V_T) * inv_delta_T)
-            if not clamped and has_w:
-                w += dt_over_tau_w * (a * (V - E_L) - w)
-            if active:
-                V += dt_over_C * dV
+            if scheme == 0:
+                # 1. Euler step of V (unless refractory) and w, from the state at t_n.
+                dV = g_L * (E_L - V) + Ge * (E_e - V) + Gi * (E_i - V) - w + I_ext
+                if has_exp:
+                    dV += g_L_delta_T * math.exp((V - V_T) * inv_delta_T)
+                if not clamped and has_w:
+                    w += dt_over_tau_w * (a * (V - E_L) - w)
+                if active:
+                    V += dt_over_C * dV
+            else:
+                # 1. Heun step; the second stage sees the conductances decayed to t_n+1.
+                dV1 = g_L * (E_L - V) + Ge * (E_e - V) + Gi * (E_i - V) - w + I_ext
+                if has_exp:
+                    dV1 += g_L_delta_T * math.exp((V - V_T) * inv_delta_T)
+                dw1 = 0.0
+                if not clamped and has_w:
+                    dw1 = a * (V - E_L) - w
+                V_pred = V + dt_over_C * dV1 if active else V
+                w_pred = w + dt_over_tau_w * dw1
+                Ge1 = Ge * decay_e
+                Gi1 = Gi * decay_i
+                dV2 = (g_L * (E_L - V_pred) + Ge1 * (E_e - V_pred) + Gi1 * (E_i - V_pred)
+                       - w_pred + I_ext)  # fmt: skip
+                if has_exp:
+                    dV2 += g_L_delta_T * math.exp(min((V_pred - V_T) * inv_delta_T, _MAX_EXPONENT))
+                if not clamped and has_w:
+                    w += 0.5 * dt_over_tau_w * (dw1 + a * (V_pred - E_L) - w_pred)
+                if active:
+                    V += 0.5 * dt_over_C * (dV1 + dV2)
             # 2. Exact decay of the conductances and this step's presynaptic events.
             Ge *= decay_e
             Gi *= decay_i
@@ -281,6 +329,13 @@ class SimulationResult:
     seeds: np.ndarray
 
 
+def check_scheme(scheme: str) -> str:
+    """Return ``scheme`` if it names an integration scheme, else raise a clear error."""
+    if scheme not in SCHEMES:
+        raise InputRangeError(f"scheme = {scheme!r} is not known; allowed: {', '.join(SCHEMES)}")
+    return scheme
+
+
 def derive_seeds(seed: int, keys: np.ndarray | Sequence[Sequence[int]]) -> np.ndarray:
     """Per-cell 64-bit seeds derived from a user seed and integer keys (one row per cell).
 
@@ -337,7 +392,8 @@ def simulate_cells(
     nu_i,
     *,
     duration: float,
-    dt: float = 5e-5,
+    dt: float = DEFAULT_DT,
+    scheme: str = DEFAULT_SCHEME,
     network: Network = DEFAULT_NETWORK,
     seed: int = 0,
     seeds: np.ndarray | None = None,
@@ -365,7 +421,10 @@ def simulate_cells(
     duration : float
         Simulated time (s).
     dt : float
-        Time step (s).
+        Time step (s); 0.1 ms by default (converged with "heun").
+    scheme : {"heun", "euler"}
+        Integration scheme (module docstring): "heun" (default) or the authors' "euler"
+        (with dt = 0.05 ms: :data:`AUTHORS_SCHEME`, :data:`AUTHORS_DT`).
     network : Network
         Provides the in-degrees K_e and K_i.
     seed : int
@@ -391,6 +450,7 @@ def simulate_cells(
     SimulationResult
     """
     check_range("dt", dt, 1e-7, 1e-3, unit="s", low_inclusive=True, error=InputRangeError)
+    check_scheme(scheme)
     check_range("duration", duration, 0.0, 1e4, unit="s", low_inclusive=False,
                 error=InputRangeError)  # fmt: skip
     check_range("stats_start", stats_start, 0.0, duration, unit="s", high_inclusive=False,
@@ -469,6 +529,7 @@ def simulate_cells(
         seeds,
         n_steps,
         float(dt),
+        SCHEMES.index(scheme),
         int(round(cell.t_ref / dt)),
         start,
         record_row,
@@ -481,8 +542,9 @@ def simulate_cells(
     )
     n_counted = n_steps - start
     counted = n_counted * dt
-    V_mean = V_sum / n_counted
-    V_var = np.maximum(V_sumsq / n_counted - V_mean**2, 0.0)
+    shift = V_sum / n_counted  # mean of V - E_L (the kernel sums V - E_L)
+    V_mean = cell.E_L + shift
+    V_var = np.maximum(V_sumsq / n_counted - shift**2, 0.0)
     return SimulationResult(
         spike_counts=counts,
         rate=counts / counted,
@@ -504,22 +566,26 @@ def simulate_cells_brian2(
     nu_i,
     *,
     duration: float,
-    dt: float = 5e-5,
+    dt: float = DEFAULT_DT,
+    scheme: str = DEFAULT_SCHEME,
     network: Network = DEFAULT_NETWORK,
     seed: int = 0,
     target: str = "numpy",
 ) -> np.ndarray:
     """The same cells simulated by Brian2 as one ``NeuronGroup`` (runtime mode): a second route.
 
-    Same equations, schedule and input statistics as :func:`simulate_cells` (Euler for V and
-    w, V not integrated while refractory, exact conductance decay and Poisson event counts per
-    step via Brian2's ``poisson``), with Brian2's own random numbers, so the two agree
-    statistically, not spike for spike. Brian2's compiled-code cache is kept in the user
+    Same equations, scheme, schedule and input statistics as :func:`simulate_cells` (V not
+    integrated while refractory, Poisson event counts per step via Brian2's ``poisson``),
+    with Brian2's own random numbers, so the two agree statistically, not spike for spike.
+    With "euler" the conductances decay exactly after each step, as in the kernel; with
+    "heun" they are integrated by Heun's method with V and w (Brian2 cannot evaluate an
+    exact decay at the second stage; the decay factor differs from ``exp(-dt / tau)`` by
+    ``(dt / tau)^3 / 6``, 1e-6 at 0.1 ms). Brian2's compiled-code cache is kept in the user
     cache folder (platformdirs), never in the working folder.
 
     Parameters
     ----------
-    cell, synapses, nu_e, nu_i, duration, dt, network, seed
+    cell, synapses, nu_e, nu_i, duration, dt, scheme, network, seed
         As for :func:`simulate_cells` (no current, no clamp).
     target : {"numpy", "cython"}
         Brian2 code-generation target; "cython" compiles (slow the first time, ~minutes).
@@ -531,25 +597,27 @@ def simulate_cells_brian2(
     """
     import brian2 as b2
 
-    from ..brian2_adex import RUNTIME_TARGETS, adex_brian2, configure_brian2
+    from ..brian2_adex import RUNTIME_TARGETS, adex_brian2, configure_brian2, state_updater
 
     if target not in RUNTIME_TARGETS:
         raise ParameterError(f"target = {target!r}; allowed: {', '.join(RUNTIME_TARGETS)}")
+    check_scheme(scheme)
     e, i = np.broadcast_arrays(np.asarray(nu_e, float), np.asarray(nu_i, float))
     e = _per_cell("nu_e", e.ravel(), e.size, 0.0, MAX_INPUT_RATE, "Hz")
     i = _per_cell("nu_i", i.ravel(), i.size, 0.0, MAX_INPUT_RATE, "Hz")
     configure_brian2(target)  # same code target, cache folder and logging as the network
     b2.seed(int(seed))
-    # The one Brian2 AdEx transcription, with the kernel's exact conductance decay.
+    # The one Brian2 AdEx transcription, with the kernel's conductance treatment.
     cells = adex_brian2(
-        cell, synapses, conductances="exact", dt=dt, extra_equations="lam_e : 1\nlam_i : 1"
-    )
+        cell, synapses, conductances="exact" if scheme == "euler" else "ode", dt=dt,
+        extra_equations="lam_e : 1\nlam_i : 1",
+    )  # fmt: skip
     clock = b2.Clock(dt=dt * b2.second)
-    group = cells.neuron_group(e.size, clock=clock)
+    group = cells.neuron_group(e.size, clock=clock, method=state_updater(scheme))
     group.V = cell.E_L * b2.volt
     group.lam_e = network.K_e * e * dt
     group.lam_i = network.K_i * i * dt
-    # after the state update of each step: exact decay, then this step's Poisson events
+    # after the state update of each step: (exact decay and) this step's Poisson events
     group.run_regularly(
         cells.conductance_update("poisson(lam_e)", "poisson(lam_i)"),
         when="groups", order=1, clock=clock,
