@@ -1,12 +1,12 @@
 """Benchmark: transfer-function characterisation of RS and FS, compiled kernel vs Brian2.
 
-Times the full characterisation (adaptive pilot + >= 150 grid points x 4 seeds x 10 s at
-dt = 0.05 ms) of the RS and FS cells with the compiled simulator, then Brian2 simulating the
-same grid points (all points x seeds of a cell as one NeuronGroup, runtime mode) in the same
-run, and prints the ratio. Brian2 is run for ``--brian2-duration`` seconds of biological time
-(default: the full 10 s) and, if shorter, its time is extrapolated linearly to 10 s (stated
-in the output); its compilation time (Cython, cached in the user cache folder) is excluded
-by a short warm-up run.
+Times the full characterisation (adaptive pilot + >= 150 grid points x 4 seeds x 10 s at the
+default settings, Heun at dt = 0.1 ms) of the RS and FS cells with the compiled simulator,
+then Brian2 simulating the same grid points (all points x seeds of a cell as one
+NeuronGroup, runtime mode, same scheme) in the same run, and prints the ratio. Brian2 is run
+for ``--brian2-duration`` seconds of biological time (default: the full 10 s) and, if
+shorter, its time is extrapolated linearly to 10 s (stated in the output); its compilation
+time (Cython, cached in the user cache folder) is excluded by a short warm-up run.
 
     python benchmarks/bench_characterize.py [--seeds 4] [--brian2-duration 10] [--target cython]
 """
@@ -43,7 +43,7 @@ def main() -> None:
     print(
         f"compiled: RS + FS characterised in {ours:.1f} s wall "
         f"({n_pts['RS']} + {n_pts['FS']} points x {args.seeds} seeds x {args.duration:g} s, "
-        "dt 0.05 ms, pilot included)"
+        f"{config.scheme} at dt {config.dt * 1e3:g} ms, pilot included)"
     )
 
     # like for like: the compiled kernel on exactly the grid given to Brian2 (no pilot)
@@ -52,7 +52,8 @@ def main() -> None:
         ds = data[cell.name]
         e = np.repeat(ds.nu_e.values, args.seeds)
         i = np.repeat(ds.nu_i.values, args.seeds)
-        simulate_cells(cell, DEFAULT_SYNAPSES, e, i, duration=args.duration)
+        simulate_cells(cell, DEFAULT_SYNAPSES, e, i, duration=args.duration, dt=config.dt,
+                       scheme=config.scheme)  # fmt: skip
     grid_only = time.perf_counter() - t0
     print(f"compiled: the final grids alone (no pilot) in {grid_only:.1f} s wall")
 
@@ -65,7 +66,8 @@ def main() -> None:
         e = np.repeat(ds.nu_e.values, args.seeds)
         i = np.repeat(ds.nu_i.values, args.seeds)
         simulate_cells_brian2(cell, DEFAULT_SYNAPSES, e, i, duration=args.brian2_duration,
-                              network=DEFAULT_NETWORK, target=args.target)  # fmt: skip
+                              dt=config.dt, scheme=config.scheme, network=DEFAULT_NETWORK,
+                              target=args.target)  # fmt: skip
     theirs = time.perf_counter() - t0
     scale = args.duration / args.brian2_duration
     note = (

@@ -33,6 +33,8 @@ BENCHMARKS = {
     "ring": ([], ["--batch", "200", "--repeat", "3"]),
     "vsdi": ([], ["--points", "4"]),
     "compare": (["--scale", "paper"], ["--scale", "quick"]),
+    "convergence": ([], ["--cells", "100"]),
+    "network_convergence": ([], ["--seeds", "1", "--no-nest"]),
 }  # fmt: skip
 
 

@@ -44,15 +44,21 @@ T_START = 0.5
 
 def network_task(spec: dict[str, Any]) -> xr.Dataset:
     """One seed of the stationary protocol: the binned rates after the transient and the
-    stationary statistics (a task of :func:`adexmf.sweep.run_tasks`; spikes are dropped)."""
+    stationary statistics (a task of :func:`adexmf.sweep.run_tasks`; spikes are dropped).
+
+    Optional keys: ``integrator`` (Brian2's, default "euler"), ``backend`` ("brian2" or
+    "nest", default "brian2") and ``drive_events`` (default "bernoulli"; NEST: "poisson").
+    """
     from ..network import NetworkModel, run_stationary
 
     model = NetworkModel.from_preset(
         spec["preset"], n_total=spec["n_total"], keep_in_degrees=True,
         drive_rate=spec["drive_Hz"], ramp=spec["ramp_s"], dt=spec["dt_s"],
-        traced_cells=spec["traced_cells"],
+        traced_cells=spec["traced_cells"], integrator=spec.get("integrator", "euler"),
+        drive_events=spec.get("drive_events", "bernoulli"),
     )  # fmt: skip
-    ds = run_stationary(model, spec["duration_s"], spec["seed"], t_start=spec["t_start_s"])
+    ds = run_stationary(model, spec["duration_s"], spec["seed"], t_start=spec["t_start_s"],
+                        backend=spec.get("backend", "brian2"))  # fmt: skip
     binned = ds["rate_binned"].sel(time_bin=slice(spec["t_start_s"], None))
     keep = {k: v for k, v in ds.attrs.items() if k.startswith("stationary_")}
     keep.update({k: ds.attrs[k] for k in ("seed", "timings", "backend") if k in ds.attrs})

@@ -1,7 +1,8 @@
 """Brian2 backend (the default): runtime mode and C++ standalone mode.
 
 Integration: forward Euler at the model's dt (``method="euler"``, as Brian2 chooses by
-default for these equations, SPEC 2.3); the threshold ``V > V_T + 5 delta_T`` is tested
+default for these equations, SPEC 2.3), or Heun's method with ``NetworkModel.integrator =
+"heun"`` (:func:`adexmf.brian2_adex.state_updater`); the threshold ``V > V_T + 5 delta_T`` is tested
 after each update, and V is clamped at V_reset during the refractory period while w evolves.
 Synapses have no delay: a spike in step k increments the target conductances in the same
 step. The "independent" drive is a per-neuron Bernoulli (or Poisson) number of events per
@@ -40,6 +41,7 @@ from ..brian2_adex import (
     cache_dir,
     clear_cache,
     configure_brian2,
+    state_updater,
 )
 from ..errors import AdexmfError, ParameterError
 from ..stimuli import Waveform, sample_waveform
@@ -108,7 +110,9 @@ class _Built:
             extra: dict[str, Any] = {"K_ext": model.K_e}
             if independent:
                 extra[f"rate_ext_{pop.name}"] = self.timed[f"rate_{pop.name}"]
-            group = cells[pop.name].neuron_group(pop.size, namespace=extra, name=pop.name)
+            group = cells[pop.name].neuron_group(
+                pop.size, namespace=extra, name=pop.name, method=state_updater(model.integrator)
+            )
             group.V = model.V_init * b2.volt
             if independent:
                 # SPEC 2.3 [code]: one Bernoulli event per step, probability dt K_e nu(t);
@@ -197,14 +201,17 @@ class _Built:
         return RawRecording(spike_times, spike_neurons, traces)
 
 
-def _brian2_info(mode: str, target: str) -> dict[str, Any]:
+def _brian2_info(mode: str, target: str, integrator: str) -> dict[str, Any]:
     import brian2
 
     return {
         "simulator": f"brian2 {brian2.__version__}",
         "mode": mode,
         "target": target,
-        "integrator": "forward Euler (method='euler')",
+        "integrator": {
+            "euler": "forward Euler (method='euler')",
+            "heun": "Heun's method (explicit, two stages)",
+        }[integrator],  # fmt: skip
         "synaptic_delay": "none",
     }
 
@@ -280,7 +287,7 @@ def run_runtime(
         "simulation_cpu_s": cpu2 - cpu1,
         "peak_rss_bytes": float(_max_rss_bytes()),
     }
-    raw.info = _brian2_info("runtime", target)
+    raw.info = _brian2_info("runtime", target, model.integrator)
     return make_dataset(model, duration, raw, seed=seed, backend=f"brian2-runtime-{target}")
 
 
@@ -444,7 +451,10 @@ class Brian2Standalone:
             "peak_rss_bytes": float(after.ru_maxrss * 1024),
             "recompiled": float(self.recompiled),
         }
-        raw.info = {**_brian2_info("standalone", "cpp"), "project": str(self.directory)}
+        raw.info = {
+            **_brian2_info("standalone", "cpp", self.model.integrator),
+            "project": str(self.directory),
+        }
         return make_dataset(
             model,
             self.duration,

@@ -42,6 +42,8 @@ DRIVE_MODELS: tuple[str, ...] = ("independent", "population")
 DRIVE_EVENTS: tuple[str, ...] = ("bernoulli", "poisson")
 #: Names of the two populations, in the order of the global neuron index.
 POPULATIONS: tuple[str, str] = ("exc", "inh")
+#: Brian2 integration methods of the network (NetworkModel.integrator).
+INTEGRATORS: tuple[str, ...] = ("euler", "heun")
 #: Variables that can be traced in sample cells, with their SI units.
 TRACE_UNITS: dict[str, str] = {"V": "V", "G_e": "S", "G_i": "S", "w": "A"}
 
@@ -203,6 +205,10 @@ class NetworkModel:
         Sample cells and traced variables.
     dt : float
         Time step (s).
+    integrator : {"euler", "heun"}
+        Brian2's integration of V, w and the conductances: forward Euler (SPEC 2.3, the
+        paper's protocol) or Heun's method (:func:`adexmf.brian2_adex.state_updater`). NEST
+        always integrates adaptively (RKF45) inside each step.
     V_init : float
         Initial membrane potential of every cell (V); G = w = 0 initially.
     recurrent : bool
@@ -221,6 +227,7 @@ class NetworkModel:
     afferent: Afferent | None = None
     recorders: Recorders = field(default_factory=Recorders)
     dt: float = 1e-4
+    integrator: str = "euler"
     V_init: float = -65e-3
     recurrent: bool = True
     preset: str = ""
@@ -238,6 +245,11 @@ class NetworkModel:
             low_inclusive=False,
         )
         check_range("NetworkModel.dt", self.dt, 1e-6, 1e-3, unit="s")
+        if self.integrator not in INTEGRATORS:
+            raise ParameterError(
+                f"NetworkModel.integrator = {self.integrator!r} is not known; allowed: "
+                f"{', '.join(INTEGRATORS)}"
+            )
         check_range("NetworkModel.V_init", self.V_init, -0.15, 0.05, unit="V")
         for pop in self.populations:
             for i in self.recorders.traced[pop.name]:
@@ -260,6 +272,7 @@ class NetworkModel:
         drive_events: str = "bernoulli",
         afferent: Afferent | None = None,
         dt: float = 1e-4,
+        integrator: str = "euler",
         traced_cells: int = 3,
         variables: tuple[str, ...] = ("V", "G_e", "G_i", "w"),
     ) -> NetworkModel:
@@ -288,6 +301,8 @@ class NetworkModel:
             Afferent input on one population.
         dt : float
             Time step (s).
+        integrator : {"euler", "heun"}
+            Brian2's integration method (:attr:`NetworkModel.integrator`).
         traced_cells : int
             Number of sample cells traced per population (the first ones).
         variables : tuple of str
@@ -319,6 +334,7 @@ class NetworkModel:
             afferent=afferent,
             recorders=Recorders(traced=traced, variables=variables),
             dt=dt,
+            integrator=integrator,
             preset=p.name,
         )
 
@@ -451,6 +467,7 @@ class NetworkModel:
             },
             "afferent": None if self.afferent is None else {"population": self.afferent.population},
             "dt": f"{self.dt * 1e3:g} ms",
+            "integrator": self.integrator,
             "V_init": f"{self.V_init * 1e3:g} mV",
             "traced": {k: list(v) for k, v in self.recorders.traced.items()},
             "variables": list(self.recorders.variables),
