@@ -82,13 +82,16 @@ def main() -> None:
                                  progress=True)  # fmt: skip
         for name in ("RS", "FS"):
             sel = grid.isel(point=np.flatnonzero(grid.regime.values == f"grid {name}"))
-            diff = (sel.rate - sel.reference).sum("point") / sel.reference.sum()
+            total = float(sel.reference.sum())
+            diff = (sel.rate - sel.reference).sum("point") / total
+            diff_se = np.sqrt((sel.rate_se**2 + sel.reference_se**2).sum("point")) / total
             print(f"\ngrid {name} ({sel.sizes['point']} points x {args.grid_cells} cells): "
                   "rate-weighted error sum(rate - NEST) / sum(NEST), and mean relative "
                   "error over points with rate > 0.5 Hz")  # fmt: skip
             fast = sel.isel(point=np.flatnonzero(sel.reference.values > 0.5))
             for j, setting in enumerate(grid.setting.values):
-                print(f"  {setting:>14}: {100 * float(diff[j]):+6.2f} %   "
+                print(f"  {setting:>14}: {100 * float(diff[j]):+6.2f} +- "
+                      f"{100 * float(diff_se[j]):.2f} %   "
                       f"{100 * float(fast.error[:, j].mean()):+6.2f} %")  # fmt: skip
     cost = costs(args.preset)
     base = cost["euler 0.05 ms"]

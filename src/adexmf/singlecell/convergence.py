@@ -190,7 +190,7 @@ def convergence_study(
     xarray.Dataset
         ``rate``, ``rate_se`` (point, setting) and ``reference``, ``reference_se`` (point)
         in Hz; ``error`` and ``error_se`` (point, setting): relative error to the reference
-        and its standard error (combined noise of both routes).
+        and its standard error (combined noise of both routes); NaN where the reference is 0.
     """
     from ..sweep import run_tasks
 
@@ -220,8 +220,11 @@ def convergence_study(
         else:
             col = names.index(f"{spec['scheme']} {spec['dt_s'] * 1e3:g} ms")
             mean[rows, col], se[rows, col] = m, s
-    error = mean / ref[:, None] - 1.0
-    error_se = (mean / ref[:, None]) * np.sqrt((se / mean) ** 2 + (ref_se / ref)[:, None] ** 2)
+    # relative errors are undefined where the reference cell is silent: NaN there
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(ref[:, None] > 0, mean / ref[:, None], np.nan)
+        error = ratio - 1.0
+        error_se = np.sqrt(se**2 + ratio**2 * ref_se[:, None] ** 2) / ref[:, None]
     coords = {
         "point": np.arange(len(points)),
         "setting": names,
@@ -266,8 +269,9 @@ def convergence_table(ds: xr.Dataset) -> str:
         )
         ref = f"{ds.reference.values[k]:7.3f}+-{ds.reference_se.values[k]:.3f}"
         lines.append(f"{str(ds.regime.values[k])[:44]:<44} {ref:>14} {cells}")
-    mean = ds.error.mean("point").values
-    mean_se = np.sqrt((ds.error_se**2).sum("point").values) / ds.sizes["point"]
+    mean = ds.error.mean("point", skipna=True).values
+    n = ds.error.notnull().sum("point").values
+    mean_se = np.sqrt((ds.error_se**2).sum("point", skipna=True).values) / n
     lines.append(
         f"{'mean over points':<44} {'':>14} "
         + " ".join(f"{100 * m:+6.2f}+-{100 * s:4.2f}%" for m, s in zip(mean, mean_se, strict=True))
