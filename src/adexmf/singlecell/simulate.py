@@ -88,8 +88,7 @@ SCHEMES: tuple[str, ...] = ("euler", "heun")
 DEFAULT_SCHEME, DEFAULT_DT = "heun", 1e-4
 AUTHORS_SCHEME, AUTHORS_DT = "euler", 5e-5
 
-# Largest exponent of the exponential term in Heun's second stage: a predictor far past the
-# spike threshold must give a huge finite slope (a spike), never exp overflow (inf - inf).
+# Largest exponent of the exponential term (see _membrane_current).
 _MAX_EXPONENT = 50.0
 
 
@@ -149,6 +148,27 @@ def _poisson_count(state, expected, exp_minus_expected):
         prob *= expected / k
         cumulative += prob
     return state, k
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _membrane_current(V, w, Ge, Gi, I_ext, g_L, E_L, E_e, E_i, g_L_delta_T, V_T, inv_delta_T,
+                      has_exp):  # fmt: skip
+    """C_m dV/dt of SPEC 2.1 (A): leak, exponential term, synapses, adaptation, current.
+
+    The exponent is capped at ``_MAX_EXPONENT``: a state far past the spike threshold (Heun's
+    predictor) gets a huge finite slope, never exp overflow (inf - inf). States at the start
+    of a step are below the threshold (exponent <= 5), where the cap changes nothing.
+    """
+    current = g_L * (E_L - V) + Ge * (E_e - V) + Gi * (E_i - V) - w + I_ext
+    if has_exp:
+        current += g_L_delta_T * math.exp(min((V - V_T) * inv_delta_T, _MAX_EXPONENT))
+    return current
+
+
+@njit(cache=True, inline="always")
+def _adaptation_drive(V, w, a, E_L):
+    """tau_w dw/dt of SPEC 2.1 (A)."""
+    return a * (V - E_L) - w
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -228,31 +248,26 @@ def _simulate_kernel(
             active = n >= free_from
             if scheme == 0:
                 # 1. Euler step of V (unless refractory) and w, from the state at t_n.
-                dV = g_L * (E_L - V) + Ge * (E_e - V) + Gi * (E_i - V) - w + I_ext
-                if has_exp:
-                    dV += g_L_delta_T * math.exp((V - V_T) * inv_delta_T)
+                dV = _membrane_current(V, w, Ge, Gi, I_ext, g_L, E_L, E_e, E_i, g_L_delta_T,
+                                       V_T, inv_delta_T, has_exp)  # fmt: skip
                 if not clamped and has_w:
-                    w += dt_over_tau_w * (a * (V - E_L) - w)
+                    w += dt_over_tau_w * _adaptation_drive(V, w, a, E_L)
                 if active:
                     V += dt_over_C * dV
             else:
                 # 1. Heun step; the second stage sees the conductances decayed to t_n+1.
-                dV1 = g_L * (E_L - V) + Ge * (E_e - V) + Gi * (E_i - V) - w + I_ext
-                if has_exp:
-                    dV1 += g_L_delta_T * math.exp((V - V_T) * inv_delta_T)
+                dV1 = _membrane_current(V, w, Ge, Gi, I_ext, g_L, E_L, E_e, E_i, g_L_delta_T,
+                                        V_T, inv_delta_T, has_exp)  # fmt: skip
                 dw1 = 0.0
                 if not clamped and has_w:
-                    dw1 = a * (V - E_L) - w
+                    dw1 = _adaptation_drive(V, w, a, E_L)
                 V_pred = V + dt_over_C * dV1 if active else V
                 w_pred = w + dt_over_tau_w * dw1
-                Ge1 = Ge * decay_e
-                Gi1 = Gi * decay_i
-                dV2 = (g_L * (E_L - V_pred) + Ge1 * (E_e - V_pred) + Gi1 * (E_i - V_pred)
-                       - w_pred + I_ext)  # fmt: skip
-                if has_exp:
-                    dV2 += g_L_delta_T * math.exp(min((V_pred - V_T) * inv_delta_T, _MAX_EXPONENT))
+                dV2 = _membrane_current(V_pred, w_pred, Ge * decay_e, Gi * decay_i, I_ext, g_L,
+                                        E_L, E_e, E_i, g_L_delta_T, V_T, inv_delta_T,
+                                        has_exp)  # fmt: skip
                 if not clamped and has_w:
-                    w += 0.5 * dt_over_tau_w * (dw1 + a * (V_pred - E_L) - w_pred)
+                    w += 0.5 * dt_over_tau_w * (dw1 + _adaptation_drive(V_pred, w_pred, a, E_L))
                 if active:
                     V += 0.5 * dt_over_C * (dV1 + dV2)
             # 2. Exact decay of the conductances and this step's presynaptic events.
