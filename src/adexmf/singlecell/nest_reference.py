@@ -23,7 +23,7 @@ import numpy as np
 from ..errors import InputRangeError, check_range
 from ..nest_adex import aeif_parameters, import_nest
 from ..params import DEFAULT_NETWORK, Cell, Network, Synapses
-from .simulate import MAX_INPUT_RATE
+from .simulate import MAX_CURRENT, MAX_INPUT_RATE, _per_cell
 
 #: GSL error tolerance of the reference (NEST's default is 1e-6).
 REFERENCE_TOLERANCE = 1e-9
@@ -82,18 +82,20 @@ def simulate_cells_nest(
                 error=InputRangeError)  # fmt: skip
     check_range("tolerance", tolerance, 1e-14, 1e-3, error=InputRangeError)
     check_range("seed", seed, 0, 2**31 - 3, error=InputRangeError)
-    e, i = np.broadcast_arrays(np.asarray(nu_e, float).ravel(), np.asarray(nu_i, float).ravel())
-    for name, rates in (("nu_e", e), ("nu_i", i)):
-        bad = ~(np.isfinite(rates) & (rates >= 0.0) & (rates <= MAX_INPUT_RATE))
-        if bad.any():
-            raise InputRangeError(
-                f"{name} = {rates[bad][0]:g} Hz is not admissible; allowed: "
-                f"[0, {MAX_INPUT_RATE:g}] Hz"
-            )
+    try:
+        e, i = np.broadcast_arrays(np.asarray(nu_e, float), np.asarray(nu_i, float))
+    except ValueError as exc:
+        raise InputRangeError(f"nu_e and nu_i cannot be broadcast together: {exc}") from None
     n = e.size
-    clamp = np.full(n, np.nan) if adaptation_clamp is None else np.broadcast_to(
-        np.asarray(adaptation_clamp, float), (n,)
-    )
+    # the same checks, limits and messages as the compiled kernel's (simulate_cells)
+    e = _per_cell("nu_e", e.ravel(), n, 0.0, MAX_INPUT_RATE, "Hz")
+    i = _per_cell("nu_i", i.ravel(), n, 0.0, MAX_INPUT_RATE, "Hz")
+    clamp = np.full(n, np.nan)
+    if adaptation_clamp is not None:
+        clamp = np.broadcast_to(np.asarray(adaptation_clamp, float), (n,)).copy()
+        held = ~np.isnan(clamp)
+        clamp[held] = _per_cell("adaptation_clamp", clamp[held], int(held.sum()),
+                                -MAX_CURRENT, MAX_CURRENT, "A")  # fmt: skip
     nest = import_nest()
     nest.ResetKernel()
     dt_ms = dt * 1e3
@@ -101,12 +103,11 @@ def simulate_cells_nest(
         {"resolution": dt_ms, "rng_seed": int(seed) + 1, "local_num_threads": int(threads),
          "print_time": False}
     )  # fmt: skip
-    free_cell = cell if cell.tau_w is not None else dataclasses.replace(cell, a=0.0, b=0.0)
     clamped_cell = dataclasses.replace(cell, a=0.0, b=0.0)
     neurons = nest.Create("aeif_cond_exp", n)
     for k in range(n):
         if np.isnan(clamp[k]):
-            params = aeif_parameters(free_cell, synapses)
+            params = aeif_parameters(cell, synapses)
         else:
             params = aeif_parameters(clamped_cell, synapses, current=-float(clamp[k]))
         params["gsl_error_tol"] = tolerance
