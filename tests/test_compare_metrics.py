@@ -37,6 +37,25 @@ def test_transient_peak_and_undershoot_of_a_known_shape():
         transient_metrics(t, x, (2.0, 3.0), (0.6, 1.2))
 
 
+def test_undershoot_against_a_control_ignores_a_drifting_baseline():
+    """A baseline still relaxing (as the network's adaptation after its drive ramp) deepens
+    the dip below the pre-stimulus mean; against the paired control the dip is exact."""
+    t = np.arange(0.0, 1.2, 1e-3)
+    control = 1.7 + np.exp(-t / 0.5)  # relaxes from 2.7 to 1.7 Hz, as slowly as W
+    x = control + 3.0 * np.exp(-0.5 * ((t - 0.8) / 0.05) ** 2)
+    x -= 0.5 * np.exp(-0.5 * ((t - 1.0) / 0.04) ** 2)
+    m = transient_metrics(t, x, (0.5, 0.6), (0.5, 1.2), control=control)
+    assert m.undershoot_control == pytest.approx(0.5, abs=5e-3)
+    assert m.t_undershoot_control == pytest.approx(1.0, abs=2e-3)
+    assert m.undershoot > 0.5 + 0.15  # the drift counted as undershoot
+    # A response without dip has none against its control, whatever the drift.
+    flat = transient_metrics(t, control + 0.0 * t, (0.5, 0.6), (0.5, 1.2), control=control)
+    assert flat.undershoot_control == pytest.approx(0.0, abs=1e-12)
+    assert np.isnan(transient_metrics(t, x, (0.5, 0.6), (0.5, 1.2)).undershoot_control)
+    with pytest.raises(InputRangeError, match="control has shape"):
+        transient_metrics(t, x, (0.5, 0.6), (0.5, 1.2), control=control[:-1])
+
+
 @pytest.mark.parametrize("phase", [-2.5, -0.3, 0.0, 0.7, 3.0])
 @pytest.mark.parametrize("frequency", [2.0, 50.0])
 def test_sinusoid_fit_recovers_amplitude_and_phase(frequency, phase):

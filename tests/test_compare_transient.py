@@ -39,6 +39,13 @@ def test_mean_field_transient_peaks_after_the_stimulus(mean_field_only):
     assert ref["undershoot_nu_e"] < 0.1
     assert s["adaptation"]["undershoot_nu_e"] > 0.3
     assert s["adaptation"]["t_trough_nu_e"] > s["adaptation"]["t_peak_nu_e"]
+    # The mean field's control run stays at its fixed point, so both measures agree.
+    for name in ("reference", "adaptation"):
+        assert s[name]["undershoot_control_nu_e"] == pytest.approx(
+            s[name]["undershoot_nu_e"], abs=1e-2
+        )
+    control = mean_field_only.mf_control_rate.sel(variant="reference").values
+    np.testing.assert_allclose(control, np.broadcast_to(control[0], control.shape), atol=1e-6)
 
 
 def test_cli_transient_mean_field_only(tmp_path):

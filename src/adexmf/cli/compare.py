@@ -41,6 +41,15 @@ OUT = typer.Option(Path("adexmf-results/compare"), help="Results folder.")
 JSON = typer.Option(False, "--json", help="Print one JSON object (SI units).")
 
 
+def _drive_events(default: str) -> typer.models.OptionInfo:
+    return typer.Option(
+        default,
+        "--drive-events",
+        help="Network drive events per step: bernoulli (the authors' code, at most one per "
+        "step) or poisson (its dt -> 0 limit, the input the transfer functions were fitted on).",
+    )
+
+
 @app.command("stationary")
 def stationary_cmd(
     variant: list[str] = VARIANT,
@@ -51,6 +60,7 @@ def stationary_cmd(
     scheduler: str | None = SCHEDULER,
     out: Path = OUT,
     as_json: bool = JSON,
+    drive_events: str = _drive_events("bernoulli"),
 ) -> None:
     """Stationary state (Fig. 4): rates, binned-rate distributions, V and G statistics.
 
@@ -68,6 +78,7 @@ def stationary_cmd(
         network=network,
         scheduler=scheduler,
         progress=not as_json,
+        drive_events=drive_events,
     )
     if summary is None:
         return
@@ -126,7 +137,9 @@ def transient_cmd(
         typer.echo(
             f"{name:10s}: nu_e baseline {m['baseline_nu_e']:.3f} Hz, peak {m['peak_nu_e']:.3f} Hz "
             f"at {m['t_peak_nu_e'] * 1e3:.1f} ms, trough {m['trough_nu_e']:.3f} Hz at "
-            f"{m['t_trough_nu_e'] * 1e3:.1f} ms (undershoot {m['undershoot_nu_e']:.3f} Hz)"
+            f"{m['t_trough_nu_e'] * 1e3:.1f} ms (undershoot {m['undershoot_nu_e']:.3f} Hz; "
+            f"against the control run {m['undershoot_control_nu_e']:.3f} Hz at "
+            f"{m['t_undershoot_control_nu_e'] * 1e3:.1f} ms)"
         )
     for f in (summary["out"], *summary["figures"]):
         typer.echo(f"  {f}")
@@ -277,6 +290,7 @@ def validity_cmd(
     scheduler: str | None = SCHEDULER,
     out: Path = OUT,
     as_json: bool = JSON,
+    drive_events: str = _drive_events("poisson"),
 ) -> None:
     """Validity map (beyond the paper): stationary rates over drive x RS adaptation b.
 
@@ -295,6 +309,7 @@ def validity_cmd(
         network=network,
         scheduler=scheduler,
         progress=not as_json,
+        drive_events=drive_events,
     )
     if summary is None:
         return

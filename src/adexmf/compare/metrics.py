@@ -38,6 +38,11 @@ class TransientMetrics:
         Smallest value after the peak (Hz, s): the post-stimulus undershoot.
     undershoot : float
         ``baseline - trough`` (Hz), >= 0 when the response dips below its baseline.
+    undershoot_control, t_undershoot_control : float
+        Depth (Hz) and time (s) of the undershoot measured against a paired control run
+        without the stimulus: the largest ``control - signal`` after the peak of
+        ``signal - control``. It does not depend on the baseline having settled before the
+        stimulus. NaN without a control.
     """
 
     baseline: float
@@ -46,6 +51,8 @@ class TransientMetrics:
     trough: float
     t_trough: float
     undershoot: float
+    undershoot_control: float = float("nan")
+    t_undershoot_control: float = float("nan")
 
     def to_dict(self) -> dict[str, float]:
         """Plain mapping (SI units)."""
@@ -55,6 +62,7 @@ class TransientMetrics:
 def transient_metrics(
     time: np.ndarray, signal: np.ndarray, baseline_window: tuple[float, float],
     window: tuple[float, float],
+    control: np.ndarray | None = None,
 ) -> TransientMetrics:  # fmt: skip
     """Peak and undershoot of ``signal(time)`` (SPEC 7 row 5).
 
@@ -68,11 +76,14 @@ def transient_metrics(
         Interval (s) whose mean is the baseline (before the stimulus).
     window : (float, float)
         Interval (s) searched for the peak and, after it, the trough.
+    control : ndarray, optional
+        The same protocol without the stimulus (Hz, at the same times): gives
+        ``undershoot_control``.
 
     Raises
     ------
     InputRangeError
-        If a window holds no sample.
+        If a window holds no sample, or the control's shape differs from the signal's.
     """
     t = np.asarray(time, dtype=np.float64)
     x = np.asarray(signal, dtype=np.float64)
@@ -87,6 +98,14 @@ def transient_metrics(
     after = idx[idx >= k_peak]
     k_trough = after[np.argmin(x[after])]
     baseline = float(x[base].mean())
+    paired = {}
+    if control is not None:
+        evoked = x - _same_shape("control", control, x)
+        k_evoked = idx[np.argmax(evoked[idx])]
+        later = idx[idx >= k_evoked]
+        k_dip = later[np.argmin(evoked[later])]
+        paired = {"undershoot_control": -float(evoked[k_dip]),
+                  "t_undershoot_control": float(t[k_dip])}  # fmt: skip
     return TransientMetrics(
         baseline=baseline,
         peak=float(x[k_peak]),
@@ -94,7 +113,16 @@ def transient_metrics(
         trough=float(x[k_trough]),
         t_trough=float(t[k_trough]),
         undershoot=baseline - float(x[k_trough]),
+        **paired,
     )
+
+
+def _same_shape(name: str, values, like: np.ndarray) -> np.ndarray:
+    """``values`` as float64, checked to have the shape of ``like``."""
+    out = np.asarray(values, dtype=np.float64)
+    if out.shape != like.shape:
+        raise InputRangeError(f"{name} has shape {out.shape}; allowed: {like.shape}, as the signal")
+    return out
 
 
 @dataclass(frozen=True)

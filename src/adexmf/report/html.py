@@ -67,7 +67,8 @@ def _header(key: str) -> tuple[str, float]:
                          ("_rad", "rad"), ("_mm_per_s", "mm/s")):  # fmt: skip
         if key.endswith(suffix):
             return f"{key.removesuffix(suffix)} ({unit})", 1.0
-    rates = ("nu_", "peak_nu", "trough_nu", "baseline_nu", "undershoot_nu", "sigma_nu")
+    rates = ("nu_", "peak_nu", "trough_nu", "baseline_nu", "undershoot_nu",
+             "undershoot_control_nu", "sigma_nu")
     if key.startswith(rates):
         return f"{key} (Hz)", 1.0
     return key, 1.0
