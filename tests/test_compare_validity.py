@@ -68,6 +68,23 @@ def test_mean_field_part_follows_the_branch_and_b():
 def test_cli_validity_errors():
     bad = runner.invoke(app, ["compare", "validity", "--scale", "huge", "--no-network"])
     assert bad.exit_code == 2 and "scale = 'huge' is unknown" in bad.output
+    bad = runner.invoke(app, ["compare", "validity", "--drive-events", "binomial"])
+    assert bad.exit_code == 2 and "drive_events = 'binomial' is unknown" in bad.output
+    assert "bernoulli, poisson" in bad.output and "Traceback" not in bad.output
+
+
+def test_drive_events_enter_the_task_hash_only_when_not_the_authors():
+    """Bernoulli runs keep the hashes of runs stored before the option existed; Poisson runs
+    are other tasks."""
+    from adexmf.compare.protocol import get_scale, with_drive_events
+    from adexmf.compare.validity_map import network_specs
+    from adexmf.sweep import task_key
+
+    specs = network_specs(get_scale("quick"), [1], [4.0], [20e-12])
+    assert with_drive_events(specs, "bernoulli") == specs
+    poisson = with_drive_events(specs, "poisson")
+    assert poisson[0]["drive_events"] == "poisson" and "drive_events" not in specs[0]
+    assert task_key(poisson[0]) != task_key(specs[0])
 
 
 def test_cli_validity_mean_field_only(tmp_path):

@@ -11,6 +11,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import ParameterError
+from ..network.model import DRIVE_EVENTS
 from .variants import get_variant
 
 
@@ -60,6 +61,32 @@ def check_request(
     if not 1 <= n_seeds <= 100:
         raise ParameterError(f"seeds = {seeds!r} is out of range; allowed: 1 to 100")
     return names, sc, n_seeds
+
+
+def check_drive_events(drive_events: str) -> str:
+    """The network drive's events per step (SPEC 2.3), checked: the authors' "bernoulli" (at
+    most one event per step) or "poisson" (the continuous-time limit of both, the input the
+    transfer functions were fitted on).
+
+    Raises
+    ------
+    ParameterError
+        For another value, naming the allowed ones.
+    """
+    if drive_events not in DRIVE_EVENTS:
+        raise ParameterError(
+            f"drive_events = {drive_events!r} is unknown; allowed: {', '.join(DRIVE_EVENTS)}"
+        )
+    return drive_events
+
+
+def with_drive_events(specs: list[dict[str, Any]], drive_events: str) -> list[dict[str, Any]]:
+    """The network task specifications with the drive's events per step
+    (:func:`check_drive_events`); for "bernoulli", the default, the key is left out, so that
+    stored runs keep their hashes."""
+    if check_drive_events(drive_events) == "bernoulli":
+        return specs
+    return [{**s, "drive_events": drive_events} for s in specs]
 
 
 def run_network_tasks(

@@ -28,7 +28,13 @@ from ..layouts import S_C_EE, S_C_II, S_NU_E, S_NU_I, S_W
 from ..meanfield import population_observables
 from ..store import provenance
 from .metrics import relative_error_percent
-from .protocol import Scale, check_request, run_network_tasks
+from .protocol import (
+    Scale,
+    check_drive_events,
+    check_request,
+    run_network_tasks,
+    with_drive_events,
+)
 from .variants import get_variant
 
 POPULATIONS = ("exc", "inh")
@@ -109,6 +115,7 @@ def stationary_comparison(
     out: str | Path = "adexmf-results/compare",
     scheduler: str | None = None,
     progress: bool = False,
+    drive_events: str = "bernoulli",
 ) -> xr.Dataset:
     """The stationary comparison of SPEC 7 row 4 as one Dataset.
 
@@ -130,6 +137,9 @@ def stationary_comparison(
         Dask scheduler address (default: a LocalCluster).
     progress : bool
         Show a progress bar over the network runs.
+    drive_events : {"bernoulli", "poisson"}
+        The network drive's events per step (:func:`adexmf.compare.protocol.with_drive_events`):
+        the authors' Bernoulli (the paper's Fig. 4) or Poisson.
 
     Returns
     -------
@@ -142,6 +152,7 @@ def stationary_comparison(
         ``error_<statistic>_percent`` (variant, population).
     """
     variants, sc, n_seeds = check_request(variants, scale, seeds)
+    check_drive_events(drive_events)
     pred = [mean_field_prediction(v, drive, sc.n_total) for v in variants]
     vp = ("variant", "population")
     data: dict[str, Any] = {
@@ -153,7 +164,7 @@ def stationary_comparison(
         data[f"mf_{k}"] = (vp, np.stack([p[k] for p in pred]), {"units": _UNITS[k]})
     coords: dict[str, Any] = {"variant": list(variants), "population": list(POPULATIONS)}
     if network:
-        specs = network_specs(sc, range(1, n_seeds + 1), drive)
+        specs = with_drive_events(network_specs(sc, range(1, n_seeds + 1), drive), drive_events)
         runs = run_network_tasks(network_task, specs, out, scheduler, progress)
         data.update(_network_variables(runs))
         coords["seed"] = [int(r.attrs["seed"]) for r in runs]
@@ -179,7 +190,7 @@ def stationary_comparison(
             **provenance(), "protocol": "stationary (SPEC 7 row 4)",
             "scale": scale if isinstance(scale, str) else "custom",
             "n_total": sc.n_total, "duration_s": sc.duration, "stationary_start_s": T_START,
-            "drive_Hz": float(drive), "network": int(network),
+            "drive_Hz": float(drive), "network": int(network), "drive_events": drive_events,
         },
     )  # fmt: skip
 
@@ -215,7 +226,8 @@ def stationary_summary(ds: xr.Dataset) -> dict[str, Any]:
     over seeds) when the network ran, and per variant ``mf[NAME].nu_e``, ``mf[NAME].nu_i``,
     ``mf[NAME].error_nu_e_percent``, ``mf[NAME].error_nu_i_percent``.
     """
-    out: dict[str, Any] = {"drive_Hz": float(ds.attrs["drive_Hz"]), "scale": ds.attrs["scale"]}
+    out: dict[str, Any] = {"drive_Hz": float(ds.attrs["drive_Hz"]), "scale": ds.attrs["scale"],
+                           "drive_events": ds.attrs.get("drive_events", "bernoulli")}  # fmt: skip
     if "network_rate" in ds:
         rate = ds.network_rate
         out["network"] = {
