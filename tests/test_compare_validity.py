@@ -95,3 +95,25 @@ def test_cli_validity_mean_field_only(tmp_path):
     assert len(s["drive_Hz"]) == 6 and len(s["b_A"]) == 4
     assert np.shape(s["mf"]["reference"]["nu_e"]) == (6, 4)
     assert (tmp_path / "validity.nc").exists() and (tmp_path / "validity.png").exists()
+
+
+def test_isolated_cells_are_what_the_transfer_functions_describe():
+    """Isolated cells at given input rates fire as the fitted transfer functions say (the
+    corrected fits: RS with its free adaptation at the preset's b = 20 pA; fit RMS ~0.4 Hz),
+    so the map's isolated-vs-network error separates the network's own effects from the
+    fits' errors. The drive adds to the excitatory input; a larger b lowers the RS rate."""
+    from adexmf.compare.validity_map import isolated_specs, isolated_task
+    from adexmf.params import load_preset
+    from adexmf.theory.transfer import TransferFunction
+
+    rates = np.array([[[2.5, 12.0]]])  # drive, b, population (Hz)
+    spec = isolated_specs([5.5], [20e-12], rates)[0]
+    assert spec["nu_e_Hz"] == pytest.approx(8.0) and spec["nu_i_Hz"] == pytest.approx(12.0)
+    spec = {**spec, "n_cells": 400, "duration_s": 4.0}
+    out = isolated_task(spec)
+    preset = load_preset("corrected")
+    for cell, pop in (("RS", "exc"), ("FS", "inh")):
+        expected = float(TransferFunction.from_preset(preset, cell)(8.0, 12.0))
+        assert float(out.rate.sel(population=pop)) == pytest.approx(expected, abs=0.5), cell
+    more = isolated_task({**spec, "rs_b_A": 60e-12})
+    assert float(more.rate.sel(population="exc")) < float(out.rate.sel(population="exc")) - 0.3

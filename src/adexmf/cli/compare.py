@@ -323,6 +323,14 @@ def validity_cmd(
             row = "".join(f"{_cell(net['nu_e'][i][j], 7, 2)}{' ' if net['ai'][i][j] else '*'}"
                           for i in range(len(drives)))  # fmt: skip
             typer.echo(f"{b * 1e12:19.0f}{row}")
+    if "isolated" in summary:
+        iso = summary["isolated"]
+        typer.echo("isolated cells at the network's input vs the network: error of nu_e (%)")
+        typer.echo(header)
+        for j, b in enumerate(bs):
+            typer.echo(f"{b * 1e12:19.0f}"
+                       + "".join(_cell(iso["error_nu_e_percent"][i][j], 8, 1)
+                                 for i in range(len(drives))))  # fmt: skip
     for name, m in summary["mf"].items():
         key = "error_nu_e_percent" if "error_nu_e_percent" in m else "nu_e"
         typer.echo(f"{name}: {'error of nu_e (%)' if key != 'nu_e' else 'nu_e (Hz)'}")
