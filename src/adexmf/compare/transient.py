@@ -223,16 +223,17 @@ def transient_summary(ds: xr.Dataset) -> dict[str, Any]:
 
 
 def plot_transient(ds: xr.Dataset, path: str | Path) -> list[Path]:
-    """Fig. 5: binned rates in the window, network (mean and spread over seeds) and each
-    variant (mean +- sqrt(c)); PNG + SVG."""
+    """Fig. 5: binned rates in the window, network (mean and spread over seeds, and its
+    control run) and each variant (mean +- sqrt(c)); a third panel: the excitatory response
+    minus the control run, where the undershoot is measured; PNG + SVG."""
     from ..plotting import VARIANT_COLORS, new_figure, save_figure, style
 
     colors = VARIANT_COLORS
     t = ds.time_bin.values
     inside = (t >= WINDOW[0]) & (t <= WINDOW[1])
     with style():
-        fig, axes = new_figure(8.0, 3.4, ncols=2)
-        for ax, pop, label in zip(axes[0], POPULATIONS, ("excitatory", "inhibitory"),
+        fig, axes = new_figure(12.0, 3.4, ncols=3)
+        for ax, pop, label in zip(axes[0, :2], POPULATIONS, ("excitatory", "inhibitory"),
                                   strict=True):  # fmt: skip
             if "network_rate" in ds:
                 net = ds.network_rate.sel(population=pop).values[:, inside]
@@ -251,7 +252,26 @@ def plot_transient(ds: xr.Dataset, path: str | Path) -> list[Path]:
                 ax.fill_between(t[inside] * 1e3, mu - sd, mu + sd, color=c, alpha=0.15, lw=0)
             ax.set_xlabel("time (ms)")
             ax.set_ylabel(f"{label} rate (Hz)")
+        _plot_against_control(axes[0, 2], ds, inside, colors)
         axes[0, 0].legend(loc="upper left", fontsize=7)
         fig.suptitle(f"response to a transient ({ds.attrs['stimulus']}), "
                      f"{ds.attrs['n_total']} neurons")  # fmt: skip
         return save_figure(fig, path)
+
+
+def _plot_against_control(ax, ds: xr.Dataset, inside: np.ndarray, colors) -> None:
+    """Excitatory rate minus the control run's, network and variants (the undershoot)."""
+    t = ds.time_bin.values[inside] * 1e3
+    if "network_control_rate" in ds:
+        net = ds.network_rate.sel(population="exc").values[:, inside].mean(0)
+        control = ds.network_control_rate.sel(population="exc").values[:, inside].mean(0)
+        ax.plot(t, net - control, color="k", lw=1.2, label="network")
+    for k, v in enumerate(ds.variant.values):
+        mf = ds.mf_rate.sel(variant=v, population="exc").values[inside]
+        mf_control = ds.mf_control_rate.sel(variant=v, population="exc").values[inside]
+        ax.plot(t, mf - mf_control, color=colors[k % len(colors)], label=str(v))
+    ax.axhline(0.0, color="0.5", lw=0.6)
+    ax.set_ylim(-2.5, 2.5)
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("excitatory rate - no-stimulus run (Hz)")
+    ax.set_title("against the paired control run (zoom on the undershoot)", fontsize=8)
