@@ -432,10 +432,9 @@ def plot_validity(ds: xr.Dataset, path: str | Path) -> list[Path]:
             ax = flat.pop(0)
             err = ds.isolated_error_percent.sel(population="exc").values.T
             mesh = ax.pcolormesh(de, be, err, cmap="RdBu_r", vmin=-60, vmax=60)
-            fig.colorbar(mesh, ax=ax, label="isolated cells vs network, nu_e (%)")
+            fig.colorbar(mesh, ax=ax, label="isolated cells - network, nu_e (%)")
             _annotate(ax, d, b, err, "{:+.0f}", ds.ai.values.T)
-            ax.set_title("isolated cells at the network's input: the network's own effect",
-                         fontsize=8)  # fmt: skip
+            ax.set_title("isolated cells at the network's rates", fontsize=8)
         for k, v in enumerate(ds.variant.values):
             ax = flat.pop(0)
             if "error_percent" in ds:
@@ -463,8 +462,9 @@ def plot_validity(ds: xr.Dataset, path: str | Path) -> list[Path]:
             ax.set_visible(False)
         for ax, letter in zip(axes.ravel()[:n], "ABCDEFGH", strict=False):
             panel_label(ax, letter)
-        fig.suptitle(f"validity map: stationary rates, network ({ds.attrs['n_total']} neurons) vs "
-                     "second-order mean field")  # fmt: skip
+        fig.suptitle(f"validity map: stationary rates, network ({ds.attrs['n_total']} neurons, "
+                     f"{ds.attrs.get('drive_events', 'bernoulli')} drive) vs second-order "
+                     "mean field")  # fmt: skip
         return save_figure(fig, path)
 
 
