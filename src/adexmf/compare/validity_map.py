@@ -62,10 +62,9 @@ AI_CV_MIN = 0.5
 AI_FANO_MAX = 10.0
 ACTIVE_MIN = 0.1
 #: Isolated cells per population and point, their run (s) and the start of their statistics
-#: (s): ~1 % standard error on the rate at 3 Hz; W settles within 4 tau_w.
-ISOLATED_CELLS = 1000
-ISOLATED_DURATION = 6.0
-ISOLATED_START = 2.0
+#: (s), per scale: a standard error on the rate at 3 Hz of ~1 % (paper) or ~2 % (quick); W
+#: settles within 3-4 tau_w.
+ISOLATED = {"quick": (400, 4.0, 1.5), "paper": (1000, 6.0, 2.0)}
 
 
 def spike_statistics(
@@ -166,15 +165,18 @@ def isolated_task(spec: dict[str, Any]) -> xr.Dataset:
                       coords={"population": list(POPULATIONS)})  # fmt: skip
 
 
-def isolated_specs(drives, b_values, network_rate: np.ndarray) -> list[dict[str, Any]]:
+def isolated_specs(
+    drives, b_values, network_rate: np.ndarray, scale: str = "paper"
+) -> list[dict[str, Any]]:
     """Isolated-cell tasks of each (drive, b), drive-major, at the network's mean rates
-    ``network_rate`` (drive, b, population; Hz): excitatory input nu_e + drive."""
+    ``network_rate`` (drive, b, population; Hz): excitatory input nu_e + drive; sizes of
+    :data:`ISOLATED` (a custom scale gets the paper's)."""
+    n_cells, duration, start = ISOLATED.get(scale, ISOLATED["paper"])
     return [
         {
             "protocol": "validity-isolated", "preset": "zerlaut2018", "rs_b_A": float(b),
             "nu_e_Hz": float(network_rate[i, j, 0] + d), "nu_i_Hz": float(network_rate[i, j, 1]),
-            "n_cells": ISOLATED_CELLS, "duration_s": ISOLATED_DURATION,
-            "t_start_s": ISOLATED_START, "seed": 1,
+            "n_cells": n_cells, "duration_s": duration, "t_start_s": start, "seed": 1,
         }
         for i, d in enumerate(drives)
         for j, b in enumerate(b_values)
@@ -302,8 +304,8 @@ def validity_map(
         })  # fmt: skip
         from ..sweep import run_tasks
 
-        cells = run_tasks(isolated_task, isolated_specs(d, b, mean), Path(out) / "tasks",
-                          scheduler=scheduler, progress=progress)  # fmt: skip
+        cells = run_tasks(isolated_task, isolated_specs(d, b, mean, scale_name),
+                          Path(out) / "tasks", scheduler=scheduler, progress=progress)  # fmt: skip
         isolated = np.array([c.rate.values for c in cells]).reshape(d.size, b.size, 2)
         data["isolated_rate"] = (dbp, isolated, {"units": "Hz", "long_name": "isolated cells"})
         data["isolated_error_percent"] = (dbp, relative_error_percent(isolated, mean),
