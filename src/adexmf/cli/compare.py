@@ -294,10 +294,11 @@ def validity_cmd(
 ) -> None:
     """Validity map (beyond the paper): stationary rates over drive x RS adaptation b.
 
-    Drive 1-10 Hz (6 levels) x b = 0, 20, 40, 60 pA; 3 s runs, statistics after 1.5 s; the
-    network's asynchronous-irregular points (CV of ISIs, Fano factor); the error of each
-    variant's second-order fixed point, and its folds and Hopf points by continuation.
-    Writes OUT/validity.nc and OUT/validity.png/.svg.
+    Drive 1-10 Hz (6 levels) x b = 0, 20, 40, 60 pA; 3 s runs, statistics after 1.5 s, with
+    Poisson drive events by default; the network's asynchronous-irregular points (CV of
+    ISIs, Fano factor); the error of each variant's second-order fixed point, and its folds
+    and Hopf points by continuation; isolated cells at the network's own rates (the error no
+    transfer function can remove). Writes OUT/validity.nc and OUT/validity.png/.svg.
     """
     summary = _stage(
         "validity",
