@@ -67,8 +67,7 @@ def _header(key: str) -> tuple[str, float]:
                          ("_rad", "rad"), ("_mm_per_s", "mm/s")):  # fmt: skip
         if key.endswith(suffix):
             return f"{key.removesuffix(suffix)} ({unit})", 1.0
-    rates = ("nu_", "peak_nu", "trough_nu", "baseline_nu", "undershoot_nu",
-             "undershoot_control_nu", "sigma_nu")
+    rates = ("nu_", "peak_nu", "trough_nu", "baseline_nu", "undershoot_", "sigma_nu")
     if key.startswith(rates):
         return f"{key} (Hz)", 1.0
     return key, 1.0
@@ -188,6 +187,13 @@ def _paper_vs_code(config: Mapping[str, Any]) -> str:
             {
                 "value": "code: sinusoid A = 4.5 Hz, Fig. 7 tau1/tau2 = "
                 "50/70 ms (text: 5 Hz, 60/100 ms)"
+            },
+        ),  # fmt: skip
+        (
+            "network drive events",
+            {
+                "value": "Figs 4-7: the code's Bernoulli draw (at most one event per step); "
+                "validity map: Poisson (its dt -> 0 limit, the text's Poisson trains)"
             },
         ),  # fmt: skip
         ("ring stimulus", {"value": "code: 15 Hz, 1.0 mm (text: 10 Hz, 1.5 mm)"}),
