@@ -22,6 +22,22 @@ def square_task(spec: dict) -> xr.Dataset:
     return xr.Dataset({"y": ("i", np.array([spec["x"] ** 2], dtype=float))})
 
 
+def killer_task(spec: dict) -> xr.Dataset:
+    """square_task, but its first call for ``spec["kill"]`` kills its own worker process
+    (SIGKILL, as the OOM killer would) after the other tasks had time to finish."""
+    import signal
+    import time
+
+    marks = Path(spec["marks"])
+    if spec["x"] == spec["kill"] and not (marks / "killed").exists():
+        marks.mkdir(parents=True, exist_ok=True)
+        (marks / "killed").touch()
+        (marks / f"{spec['x']}-{os.getpid()}-killed").touch()
+        time.sleep(2.0)  # long enough for the finished results to be stored
+        os.kill(os.getpid(), signal.SIGKILL)
+    return square_task(spec)
+
+
 def _calls(marks: Path, x: int) -> int:
     return sum(1 for p in marks.iterdir() if p.name.startswith(f"{x}-"))
 
@@ -76,3 +92,18 @@ def test_store_destination_is_checked_before_any_task(tmp_path):
     blocker.write_text("x")
     with pytest.raises(OutputError, match="is a file"):
         run_tasks(square_task, [{"x": 1, "marks": str(tmp_path)}], blocker)
+
+
+def test_a_worker_killed_mid_sweep_costs_only_its_task(tmp_path):
+    """Dask's nanny restarts the killed worker and the scheduler reruns the task it held;
+    the tasks finished before are stored once and never recomputed, now or on a rerun."""
+    marks = tmp_path / "marks"
+    specs = [{"x": x, "marks": str(marks), "kill": 3} for x in (1, 2, 3)]
+    results = run_tasks(killer_task, specs, tmp_path / "store", n_workers=2)
+    assert [float(ds.y[0]) for ds in results] == [1.0, 4.0, 9.0]
+    assert (marks / "killed").exists()
+    assert [_calls(marks, x) for x in (1, 2)] == [1, 1]
+    assert _calls(marks, 3) == 2  # the killed call and its rerun
+    again = run_tasks(killer_task, specs, tmp_path / "store")
+    assert [float(ds.y[0]) for ds in again] == [1.0, 4.0, 9.0]
+    assert [_calls(marks, x) for x in (1, 2, 3)] == [1, 1, 2]

@@ -175,10 +175,13 @@ def run_tasks(
         try:
             futures = {client.submit(function, spec, key=f"adexmf-{k}", pure=False): k
                        for k, spec in missing.items()}  # fmt: skip
-            for future in as_completed(futures):
-                key = futures[future]
+            for future in as_completed(list(futures)):
+                key = futures.pop(future)
                 ds = future.result()
                 results[key] = store.save(key, missing[key], ds)
+                # Stored: let the cluster forget it, or a worker killed later would take the
+                # result with it and the scheduler would compute it again.
+                future.release()
                 done += 1
                 report(done)
         finally:
