@@ -218,6 +218,12 @@ def scan_task(spec: dict[str, Any]) -> xr.Dataset:
     )
 
 
+def compile_scan_kernel(settings: ScanSettings) -> None:
+    """Run one grid point here (a few ms once compiled), so that the ring's batch kernel is
+    compiled once, in this process, and the scan's workers load it from the cache."""
+    model_maps(ring_model(settings), grid_points(settings.n_points)[:1], settings)
+
+
 def default_folder(settings: ScanSettings) -> Path:
     """Where a scan's tasks are stored by default: the user cache, by settings."""
     import platformdirs
@@ -269,6 +275,7 @@ def run_scan(
     parts = run_tasks(
         scan_task, specs, folder or default_folder(settings),
         scheduler=scheduler, n_workers=n_workers, progress=progress,
+        warm_up=lambda: compile_scan_kernel(settings),
     )  # fmt: skip
     vsd = np.concatenate([p.vsd.values for p in parts], axis=0)
     params = grid_points(settings.n_points)
