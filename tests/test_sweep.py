@@ -56,14 +56,17 @@ def test_run_tasks_stores_skips_and_heals(tmp_path):
     marks = tmp_path / "marks"
     store = tmp_path / "store"
     specs = [{"x": x, "marks": str(marks)} for x in (1, 2, 3)]
-    first = run_tasks(square_task, specs, store, n_workers=2)
+    warmed = []
+    first = run_tasks(square_task, specs, store, n_workers=2, warm_up=lambda: warmed.append(1))
     assert [float(ds.y[0]) for ds in first] == [1.0, 4.0, 9.0]
+    assert warmed == [1]  # once, before the workers
     assert all(_calls(marks, x) == 1 for x in (1, 2, 3))
     assert json.loads(first[1].attrs["task_spec"])["x"] == 2
 
     # Rerun: nothing recomputed (no cluster is even started).
-    again = run_tasks(square_task, specs, store)
+    again = run_tasks(square_task, specs, store, warm_up=lambda: warmed.append(1))
     assert [float(ds.y[0]) for ds in again] == [1.0, 4.0, 9.0]
+    assert warmed == [1]  # nothing to compute: no warm-up either
     assert all(_calls(marks, x) == 1 for x in (1, 2, 3))
 
     # A lost result and a corrupt one are recomputed, the good one is kept.

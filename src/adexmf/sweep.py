@@ -152,10 +152,11 @@ def run_tasks(
         ``("brian2",)`` for network tasks; start the workers of a remote cluster with
         ``dask worker ADDRESS --preload brian2``).
     warm_up : callable, optional
-        Called once here, before the workers start and only if some task is missing:
-        compiles the tasks' kernels into the on-disk cache, so that the workers load them
-        instead of each compiling the same kernels at once (on a cold cache that doubles
-        the compile time on 2 cores and can dominate a short sweep).
+        Called once here before a LocalCluster starts, only if some task is missing:
+        compiles the tasks' kernels into this machine's on-disk cache, so that the workers
+        load them instead of each compiling the same kernels at once (on a cold cache that
+        doubles the compile time on 2 cores and can dominate a short sweep). Not called
+        with ``scheduler``: a remote cluster's workers do not share this machine's cache.
 
     Returns
     -------
@@ -177,7 +178,7 @@ def run_tasks(
     if missing:
         from distributed import as_completed
 
-        if warm_up is not None:
+        if warm_up is not None and scheduler is None:
             warm_up()
         client, cluster = _client(scheduler, n_workers, preload)
         try:
