@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from adexmf.plotting import band_envelope, envelope, plot_time_course
+from adexmf.figures.style import band_envelope, envelope
+from adexmf.plotting import plot_time_course
 from adexmf.store import write_netcdf
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from .figures.style import figure_paths
 from .meanfield import drive_scan, phase_plane
 from .meanfield.analysis import (
     check_run_size,
@@ -21,7 +22,7 @@ from .meanfield.analysis import (
 )
 from .meanfield.model import ColumnModel
 from .params import Preset
-from .plotting import figure_paths, plot_fixed_points_vs_drive, plot_phase_planes, plot_time_course
+from .plotting import plot_fixed_points_vs_drive, plot_phase_planes, plot_time_course
 from .stimuli import Stimulus
 from .store import check_destination, provenance, write_netcdf
 from .theory.transfer import TransferFunction

@@ -92,7 +92,7 @@ def _geometry(cls, length, n_units, exc, inh, vc, drive, **extra):
 
 def _out_check(out: Path, figures: bool, gif: bool = False) -> None:
     """Every destination of the command checked before the run (data, figures, GIF)."""
-    from ..plotting import figure_paths
+    from ..figures.style import figure_paths
     from ..store import check_destination
 
     if out.exists() and out.is_dir():

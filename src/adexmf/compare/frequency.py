@@ -323,7 +323,7 @@ def plot_frequency(ds: xr.Dataset, path: str | Path) -> list[Path]:
     """Fig. 6: amplitude and phase of the excitatory response vs frequency, network (mean
     +- std over seeds) and each variant (simulated, and its linear response dashed); below,
     the cycle-averaged response at a low frequency and near 50 Hz. PNG + SVG."""
-    from ..plotting import VARIANT_COLORS, new_figure, panel_label, save_figure, style
+    from ..figures.style import VARIANT_COLORS, new_figure, panel_label, save_figure, style
 
     colors = VARIANT_COLORS
     f = ds.frequency.values

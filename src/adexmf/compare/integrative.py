@@ -194,7 +194,7 @@ def plot_integrative(ds: xr.Dataset, path: str | Path) -> list[Path]:
     PNG + SVG."""
     import matplotlib as mpl
 
-    from ..plotting import VARIANT_COLORS, new_figure, panel_label, save_figure, style
+    from ..figures.style import VARIANT_COLORS, new_figure, panel_label, save_figure, style
 
     colors = VARIANT_COLORS
     first = ds.variant.values[0]

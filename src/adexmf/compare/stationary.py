@@ -265,7 +265,7 @@ def _quantised_bins(values: np.ndarray, target: int = 30) -> np.ndarray:
 def plot_stationary(ds: xr.Dataset, path: str | Path) -> list[Path]:
     """Fig. 4: distributions of 5 ms-binned rates (network histogram vs N(nu*, sqrt(c*)) of
     each variant) and the relative errors of the predicted cell statistics; PNG + SVG."""
-    from ..plotting import VARIANT_COLORS, new_figure, save_figure, style
+    from ..figures.style import VARIANT_COLORS, new_figure, save_figure, style
 
     colors = VARIANT_COLORS
     with style():

@@ -226,7 +226,7 @@ def plot_transient(ds: xr.Dataset, path: str | Path) -> list[Path]:
     """Fig. 5: binned rates in the window, network (mean and spread over seeds, and its
     control run) and each variant (mean +- sqrt(c)); a third panel: the excitatory response
     minus the control run, where the undershoot is measured; PNG + SVG."""
-    from ..plotting import VARIANT_COLORS, new_figure, save_figure, style
+    from ..figures.style import VARIANT_COLORS, new_figure, save_figure, style
 
     colors = VARIANT_COLORS
     t = ds.time_bin.values

@@ -413,7 +413,7 @@ def _edges(x: np.ndarray) -> np.ndarray:
 def plot_validity(ds: xr.Dataset, path: str | Path) -> list[Path]:
     """The validity map: the network's nu_e (AI points marked) and, per variant, the error
     of nu_e (%), with the mean field's folds and Hopf points; PNG + SVG."""
-    from ..plotting import new_figure, panel_label, save_figure, style
+    from ..figures.style import new_figure, panel_label, save_figure, style
 
     has_net = "network_rate_mean" in ds
     has_isolated = "isolated_error_percent" in ds

@@ -13,8 +13,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from ..params import Cell, Preset, Synapses, load_preset
-from ..plotting import (
+from ..figures.style import (
     COLORS,
     envelope,
     figure_paths,
@@ -24,6 +23,7 @@ from ..plotting import (
     save_figure,
     style,
 )
+from ..params import Cell, Preset, Synapses, load_preset
 from ..singlecell.characterize import CharacterizationConfig, characterize_to_file
 from ..singlecell.fit import fit_dataset
 from ..singlecell.simulate import CurrentStep, simulate_cells

@@ -14,8 +14,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import ParameterError
-from ..network import NetworkModel, Recorders, check_layout, simulate
-from ..plotting import (
+from ..figures.style import (
     COLORS,
     LABELS,
     envelope,
@@ -25,6 +24,7 @@ from ..plotting import (
     save_figure,
     style,
 )
+from ..network import NetworkModel, Recorders, check_layout, simulate
 from ..store import check_destination, check_folder, read_netcdf, write_netcdf
 
 #: Duration of the protocol (s).

@@ -20,7 +20,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import AdexmfError
-from ..plotting import new_figure, panel_label, save_figure, style
+from ..figures.style import new_figure, panel_label, save_figure, style
 from ..ring.analysis import early_response_line
 
 

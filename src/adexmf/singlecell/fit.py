@@ -510,7 +510,7 @@ def fit_file(
     )  # fmt: skip
     save_preset(preset, path, option="--preset-out")
     if error_map is not None:
-        from ..plotting import save_figure
+        from ..figures.style import save_figure
 
         save_figure(plot_error_map(result).figure, Path(error_map), option="--error-map")
     return result, path

@@ -404,7 +404,7 @@ def figure_path(path: str | Path, *, option: str | None = None) -> Path:
 
 
 def _save(fig, path: str | Path) -> Path:
-    from ..plotting import style
+    from ..figures.style import style
 
     target = figure_path(path)
     with style(), atomic_path(target) as tmp:
@@ -483,7 +483,7 @@ def figure_fit(fit_ds: xr.Dataset, path: str | Path) -> Path:
     Path
         The file written.
     """
-    from ..plotting import new_figure, style
+    from ..figures.style import new_figure, style
 
     target = figure_path(path)
     summary = json_attr(fit_ds, "summary", source="VSDI fit")
@@ -607,7 +607,7 @@ def figure_summary(table: xr.Dataset, path: str | Path) -> Path:
     """
     from matplotlib.ticker import NullFormatter
 
-    from ..plotting import COLORS, new_figure, panel_label, style
+    from ..figures.style import COLORS, new_figure, panel_label, style
 
     target = figure_path(path)
     stats = json_attr(table, "statistics", source="VSDI fit table")
@@ -759,7 +759,7 @@ def figure_recording(recording: xr.Dataset, path: str | Path) -> Path:
     Path
         The file written (suffix chooses the format; none: PNG).
     """
-    from ..plotting import new_figure, panel_label, style
+    from ..figures.style import new_figure, panel_label, style
 
     target = figure_path(path)
     t, x = recording.time.values, recording.x.values
