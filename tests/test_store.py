@@ -10,16 +10,14 @@ import pytest
 import xarray as xr
 
 from adexmf.errors import InputFileError, OutputError
+from adexmf.netcdf import json_attr, read_netcdf, write_netcdf
 from adexmf.store import (
     atomic_path,
     check_destination,
     check_folder,
-    json_attr,
-    read_netcdf,
     read_text,
     remove_stale_temporaries,
     temporary_path,
-    write_netcdf,
     write_npz,
     write_text,
 )

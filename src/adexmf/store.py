@@ -1,4 +1,5 @@
-"""The output layer: every file adexmf writes or reads back goes through here.
+"""The output layer: every file adexmf writes or reads back goes through here (or through
+:mod:`adexmf.netcdf`, which writes and reads Datasets with it).
 
 - **Destinations are checked before the work** (:func:`check_destination`,
   :func:`check_folder`): the folder exists or can be created, is writable (probed by creating
@@ -7,39 +8,40 @@
   regular file, and not a device or pipe.
 - **Writes are atomic** (:func:`atomic_path`): a temporary file ``.<name>.<pid>.tmp`` in the
   destination folder, renamed into place; it is removed on any error, on SIGINT and on SIGTERM
-  (the command line turns SIGTERM into the same interrupt, :func:`deferred_interrupts`).
-  Temporaries left by a killed process (SIGKILL, power loss) are removed by
-  :func:`remove_stale_temporaries`, called on every write into a folder.
+  (the command line turns SIGTERM into the same interrupt,
+  :func:`adexmf.interrupts.deferred_interrupts`). Temporaries left by a killed process
+  (SIGKILL, power loss) are removed by :func:`remove_stale_temporaries`, called on every write
+  into a folder.
 - **OS errors become** :class:`~adexmf.errors.OutputError` **or**
   :class:`~adexmf.errors.InputFileError`, whose messages name the path, the reason and what to
-  do; reading (:func:`read_text`, :func:`read_netcdf`, :func:`json_attr`) reports a missing
-  file, a directory, a special file, permissions, encoding and format the same way.
+  do; reading (:func:`read_text`, :func:`adexmf.netcdf.read_netcdf`) reports a missing file, a
+  directory, a special file, permissions, encoding and format the same way.
+- **Provenance** (:func:`provenance`): the attributes recording what produced a result.
 
-Writers: :func:`write_netcdf` (results), :func:`write_text` (TOML presets, CSV),
-:func:`write_npz` (cache chunks); figures go through
-:func:`adexmf.plotting.save_figure`, which uses :func:`atomic_path`.
+Writers: :func:`adexmf.netcdf.write_netcdf` (results), :func:`write_text` (TOML presets,
+CSV), :func:`write_npz` (cache chunks); figures go through
+:func:`adexmf.figures.style.save_figure`, which uses :func:`atomic_path`. No data library is
+imported here, so that reading a preset keeps ``import adexmf`` light.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import errno
-import json
+import functools
+import hashlib
+import importlib.metadata
 import os
 import platform
 import re
-import signal
-import sys
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import xarray as xr
 
-from .errors import AdexmfError, InputFileError, Interrupted, OutputError
+from .errors import AdexmfError, InputFileError, OutputError
 
 #: Suffix of every temporary file: ``.<final name>.<pid>.tmp``.
 TEMP_SUFFIX = ".tmp"
@@ -61,12 +63,20 @@ _REASONS = {
 }
 
 
+@functools.cache
+def _version() -> str:
+    """The installed package's version, read from its metadata (not from the package root,
+    which imports the parameter sets that read presets through this module)."""
+    try:
+        return importlib.metadata.version("adexmf")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
+        return "unknown"
+
+
 def provenance() -> dict[str, str]:
     """Attributes recording what produced a result (package version, time, platform)."""
-    from . import __version__
-
     return {
-        "software": f"adexmf {__version__}",
+        "software": f"adexmf {_version()}",
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
     }
@@ -75,8 +85,6 @@ def provenance() -> dict[str, str]:
 def file_digest(path: str | Path) -> str:
     """Short content hash (16 hex digits of SHA-256) of a file: cache keys that follow what a
     file says, not where it is."""
-    import hashlib
-
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
@@ -141,7 +149,8 @@ def check_folder(path: str | Path, *, option: str | None = None) -> Path:
     path : str or Path
         The results folder.
     option : str, optional
-        Command-line option or parameter that gave the path (``"--out"``), named in errors.
+        Name of the parameter (or, from the command line, the option) that gave the path,
+        named in errors.
 
     Returns
     -------
@@ -185,7 +194,8 @@ def check_destination(
     path : str or Path
         The file to be written.
     option : str, optional
-        Command-line option or parameter that gave the path, named in errors.
+        Name of the parameter (or, from the command line, the option) that gave the path,
+        named in errors.
     suffixes : iterable of str, optional
         Allowed suffixes (``(".nc",)``); ``""`` allows a name without suffix.
 
@@ -315,42 +325,6 @@ def atomic_path(path: str | Path, *, option: str | None = None) -> Iterator[Path
             pass
 
 
-#: gzip level of numeric NetCDF variables: level 1 with the byte shuffle already gives
-#: most of the size reduction at a fraction of the cost of higher levels.
-NETCDF_COMPRESSION = 1
-
-
-def compression_encoding(ds: xr.Dataset) -> dict[str, dict[str, object]]:
-    """Encoding that compresses every numeric variable of more than 1,000 values (gzip
-    level :data:`NETCDF_COMPRESSION`, byte shuffle); small ones and strings stay plain."""
-    out: dict[str, dict[str, object]] = {}
-    for name, var in ds.variables.items():
-        if var.dtype.kind in "fiu" and var.size > 1000 and var.ndim > 0:
-            out[str(name)] = {"zlib": True, "complevel": NETCDF_COMPRESSION, "shuffle": True}
-    return out
-
-
-def write_netcdf(ds: xr.Dataset, path: str | Path, *, option: str | None = None) -> Path:
-    """Write ``ds`` to ``path`` atomically (NetCDF 4 through h5netcdf, numeric variables
-    compressed: :func:`compression_encoding`).
-
-    A crash or interruption never leaves a half-written result under the final name, nor a
-    temporary file.
-
-    Raises
-    ------
-    OutputError
-        If the destination cannot be written (the message names it and the fix).
-    """
-    path = Path(path)
-    with atomic_path(path, option=option) as tmp:
-        try:
-            ds.to_netcdf(tmp, engine="h5netcdf", encoding=compression_encoding(ds))
-        except (TypeError, ValueError) as exc:  # not an OS problem: a bug or a bad attr
-            raise OutputError(f"cannot store the result as NetCDF in {str(path)!r}: {exc}") from exc
-    return path
-
-
 def write_text(text: str, path: str | Path, *, option: str | None = None) -> Path:
     """Write UTF-8 text (a TOML preset, a CSV table) to ``path`` atomically."""
     path = Path(path)
@@ -376,7 +350,7 @@ def check_readable_file(path: str | Path, *, what: str = "file", hint: str = "")
     ----------
     path : str or Path
     what : str
-        What the file is, for messages (``"preset file"``, ``"--data"``).
+        What the file is, for messages (``"preset file"``, ``"recording"``).
     hint : str
         What to give instead, appended to messages.
 
@@ -430,110 +404,17 @@ def read_text(path: str | Path, *, what: str = "file", hint: str = "") -> str:
         ) from None
 
 
-def read_netcdf(path: str | Path, *, what: str = "NetCDF file", hint: str = "") -> xr.Dataset:
-    """Load a NetCDF file into memory (file closed on return), with clear errors.
-
-    Raises
-    ------
-    InputFileError
-        As :func:`check_readable_file`, and for a file that is not readable NetCDF 4 (empty,
-        truncated, another format).
-    """
-    path = check_readable_file(path, what=what, hint=hint)
-    try:
-        with xr.open_dataset(path, engine="h5netcdf") as ds:
-            return ds.load()
-    except Exception as exc:  # h5py/h5netcdf raise OSError, ValueError, KeyError...
-        tail = f"; {hint}" if hint else ""
-        raise InputFileError(
-            f"cannot read {what} {str(path)!r}: the file cannot be read as NetCDF "
-            f"({type(exc).__name__}: {exc}){tail}"
-        ) from None
-
-
-def json_attr(ds: xr.Dataset, key: str, *, source: str = "dataset") -> Any:
-    """The JSON-encoded attribute ``key`` of ``ds``, decoded; errors name the attribute.
-
-    Raises
-    ------
-    InputFileError
-        If the attribute is missing or not valid JSON.
-    """
-    if key not in ds.attrs:
-        raise InputFileError(f"{source} has no attribute {key!r}: not a file written by adexmf")
-    try:
-        return json.loads(ds.attrs[key])
-    except (TypeError, ValueError) as exc:
-        raise InputFileError(
-            f"{source}: attribute {key!r} is not valid JSON ({exc}); the file was damaged or "
-            "not written by adexmf: recompute it"
-        ) from None
-
-
-# --------------------------------------------------------------------------- signals
-_SIGNAL_NAMES = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
-_interrupts: dict[str, Any] = {"depth": 0, "pending": None, "installed": False}
-
-
-def _on_signal(signum: int, frame: Any) -> None:
-    name = _SIGNAL_NAMES.get(signum, str(signum))
-    if _interrupts["depth"] > 0 and _interrupts["pending"] is None:
-        _interrupts["pending"] = signum
-        print(
-            f"adexmf: {name} received: stopping after the current chunk is stored "
-            "(send it again to stop at once)",
-            file=sys.stderr,
-            flush=True,
-        )
-        return
-    raise Interrupted(f"stopped by {name}", signum)
-
-
-def install_signal_handlers() -> None:
-    """Make SIGTERM behave like SIGINT (and both wait for the chunk being finished).
-
-    Both raise :class:`~adexmf.errors.Interrupted` (a KeyboardInterrupt): ``finally`` blocks
-    run, temporary files are removed, finished chunks stay on disk. Inside
-    :func:`deferred_interrupts` the first signal is held until the block ends. Called by the
-    ``adexmf`` entry point; only from the main thread.
-    """
-    signal.signal(signal.SIGINT, _on_signal)
-    signal.signal(signal.SIGTERM, _on_signal)
-    _interrupts["installed"] = True
-
-
-@contextmanager
-def deferred_interrupts() -> Iterator[None]:
-    """Block during which a first SIGINT/SIGTERM is held until the block ends (the chunk of
-    work being computed is finished and stored), then raised as
-    :class:`~adexmf.errors.Interrupted`. A second signal interrupts at once. Without
-    :func:`install_signal_handlers` (library use), signals act as usual."""
-    _interrupts["depth"] += 1
-    try:
-        yield
-    finally:
-        _interrupts["depth"] -= 1
-    if _interrupts["depth"] == 0 and _interrupts["pending"] is not None:
-        signum = _interrupts["pending"]
-        _interrupts["pending"] = None
-        raise Interrupted(f"stopped by {_SIGNAL_NAMES.get(signum, signum)}", signum)
-
-
 __all__ = [
     "atomic_path",
     "check_destination",
     "check_folder",
     "check_readable_file",
-    "deferred_interrupts",
-    "install_signal_handlers",
-    "json_attr",
+    "file_digest",
     "output_error",
     "provenance",
-    "read_netcdf",
     "read_text",
     "remove_stale_temporaries",
     "temporary_path",
-    "write_netcdf",
     "write_npz",
     "write_text",
 ]
