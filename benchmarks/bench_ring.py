@@ -24,8 +24,7 @@ import numpy as np
 from _report import record
 from adexmf.meanfield import MeanFieldModel
 from adexmf.params import Ring, Sheet
-from adexmf.ring import RingModel, centred_stimulus, run_batch
-from adexmf.ring.model import SheetModel
+from adexmf.ring import RingModel, SheetModel, centred_stimulus, run_batch
 from adexmf.ring.reference import numpy_ring
 
 

@@ -10,7 +10,7 @@ import pytest
 from adexmf.errors import ParameterError
 from adexmf.meanfield import MeanFieldModel, fixed_point
 from adexmf.params import Ring, RingStimulus, Sheet, load_ring_config
-from adexmf.ring import RingModel, centred_stimulus, run_batch
+from adexmf.ring import RingModel, SheetModel, centred_stimulus, run_batch
 from adexmf.ring.analysis import (
     apparent_motion,
     early_response_line,
@@ -19,7 +19,6 @@ from adexmf.ring.analysis import (
     summarize_motion,
     summarize_run,
 )
-from adexmf.ring.model import SheetModel
 from adexmf.ring.reference import numpy_ring
 
 
@@ -137,7 +136,7 @@ def test_batch_agrees_with_single_runs(column):
         ring = model.ring.replace(v_c=params["v_c"][b], l_exc=params["l_exc"][b])
         single = RingModel(ring, column).run(0.4, [centred_stimulus(ring, l_stim=1.5e-3)])
         on_grid = single.vsd.interp(time=times).values
-        from adexmf.ring.model import periodic_interp
+        from adexmf.ring.batch import periodic_interp
 
         expected = periodic_interp(on_grid, single.x.values, positions, ring.length)
         np.testing.assert_allclose(out.vsd.values[b], expected, rtol=1e-9, atol=1e-12)

@@ -7,24 +7,26 @@ The main entry points::
     ds = ring.run(0.6, stimuli=[centred_stimulus(ring.ring)])   # Dataset (time, x), SI
     line = early_response_line(ds.vsd)                   # time of the early response vs x
 
-Submodules: :mod:`.model` (ring and sheet kernels, batch mode), :mod:`.analysis`
-(early-response line, propagation speed, apparent motion, summaries).
+Submodules: :mod:`.ring` (the ring), :mod:`.sheet` (the 2-D sheet), :mod:`.batch` (many
+parameter sets of one ring in one compiled call), what they share (:mod:`.settings`: scheme,
+step, sample grid; :mod:`.coupling`: kernels and delay tables; :mod:`.stimulus`: spatial
+stimuli), the compiled kernels (:mod:`.kernels`), :mod:`.analysis` (early-response line,
+propagation speed, apparent motion, summaries) and :mod:`.reference` (a plain-NumPy ring for
+tests and benchmarks).
 """
 
-from .model import (
-    DEFAULT_DT,
-    DEFAULT_METHOD,
-    OUTPUTS,
-    RingModel,
-    centred_stimulus,
-    run_batch,
-)
+from .batch import run_batch
+from .ring import RingModel
+from .settings import DEFAULT_DT, DEFAULT_METHOD, OUTPUTS
+from .sheet import SheetModel
+from .stimulus import centred_stimulus
 
 __all__ = [
     "DEFAULT_DT",
     "DEFAULT_METHOD",
     "OUTPUTS",
     "RingModel",
+    "SheetModel",
     "centred_stimulus",
     "run_batch",
 ]

@@ -1,6 +1,6 @@
 """Analysis of ring and sheet maps: early-response line, propagation speed, apparent motion.
 
-Every function takes the Datasets or DataArrays of :mod:`adexmf.ring.model` (dims
+Every function takes the Datasets or DataArrays of :mod:`adexmf.ring.ring` (dims
 ``time`` in s and ``x`` in m) and returns SI values; human units only in the keys of the
 JSON-ready summaries (``..._mm``, ``..._mm_per_s``).
 
@@ -21,6 +21,7 @@ import xarray as xr
 
 from ..errors import AdexmfError, ParameterError, check_range
 from ..params import RingStimulus
+from .stimulus import centred_stimulus
 
 #: Early-response criteria (c_amp, c_sig): the paper's text (default) and the authors' code.
 CRITERIA: dict[str, tuple[float, float]] = {"text": (0.25, 0.01), "code": (0.2, 0.05)}
@@ -263,8 +264,6 @@ def apparent_motion(ring_model, duration: float = 0.6, reference=None, **run_opt
         ``nu_both``, ``nu_linear`` (Hz, baseline removed for the sum); attrs carry the
         summary of :func:`summarize_motion`.
     """
-    from .model import centred_stimulus
-
     ring = ring_model.ring
     ref = centred_stimulus(ring) if reference is None else reference
     s1, s2 = motion_stimuli(ref, ring.length / 2)

@@ -10,9 +10,11 @@ predictor read where a delay is shorter than one step) so that the two agree to 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
+from ..meanfield import fixed_point
 from ..params import Ring, RingStimulus, population_average
 from ..stimuli import gaussian_profile
 
@@ -48,46 +50,114 @@ def numpy_ring(
         ``time`` (s), ``x`` (m), ``nu_e``, ``nu_i`` (time, x) in Hz, ``mu_V`` (V) and
         ``vsd`` (dimensionless).
     """
-    from ..meanfield import fixed_point
-
     tf_e, tf_i = model.transfer_functions
-    T = model.T
     g = model.preset.network.inhibitory_fraction
-    drive = ring.drive
-    N, L = ring.n_units, ring.length
-    x = np.arange(N) * L / N
-    D = np.abs(x[:, None] - x[None, :])
-    D = np.minimum(D, L - D)  # shortest way round
-    We = np.exp(-(D**2) / (2 * ring.l_exc**2))
-    Wi = np.exp(-(D**2) / (2 * ring.l_inh**2))
-    We /= We.sum(axis=1, keepdims=True)
-    Wi /= Wi.sum(axis=1, keepdims=True)
-    u = D / (ring.v_c * dt)
-    s = np.floor(u).astype(int)
-    f = u - s
+    lat = _Lateral.of(ring, dt)
     n_steps = int(round(duration / dt))
     t = np.arange(n_steps + 1) * dt
-    aff = np.zeros((n_steps + 1, N))
+    aff = _afferent(ring, stimuli, lat.x, t)
+    if initial is None:
+        initial = fixed_point(model, ring.drive).vector[:2]
+    he, hi = _integrate(model, ring.drive, lat, aff, initial, dt, method)
+    nu_e, nu_i = he[lat.pad :], hi[lat.pad :]
+    E = np.empty_like(nu_e)
+    I = np.empty_like(nu_i)  # noqa: E741
+    for n in range(n_steps + 1):
+        E[n], I[n] = lat.inputs(he, hi, n)
+    a = 0.0 if vsd_input == "lateral" else aff
+    mu_e = tf_e.evaluate(E + ring.drive + a, I).stats.mu_V
+    mu_i = tf_i.evaluate(E + ring.drive, I).stats.mu_V
+    mu = population_average(mu_e, mu_i, g)
+    mu0 = population_average(
+        tf_e.evaluate(initial[0] + ring.drive, initial[1]).stats.mu_V,
+        tf_i.evaluate(initial[0] + ring.drive, initial[1]).stats.mu_V,
+        g,
+    )
+    return {
+        "time": t,
+        "x": lat.x,
+        "nu_e": nu_e,
+        "nu_i": nu_i,
+        "mu_V": mu,
+        "vsd": np.abs(mu - mu0) / abs(mu0),
+    }
+
+
+@dataclass(frozen=True)
+class _Lateral:
+    """Full N x N matrices of the ring: weights of both kernels (rows sum to 1) and delays
+    in steps, split as s + f; the positions x (m) of the columns."""
+
+    x: np.ndarray
+    We: np.ndarray
+    Wi: np.ndarray
+    s: np.ndarray
+    f: np.ndarray
+
+    @classmethod
+    def of(cls, ring: Ring, dt: float) -> _Lateral:
+        """The matrices of ``ring`` for a step ``dt`` (s)."""
+        N, L = ring.n_units, ring.length
+        x = np.arange(N) * L / N
+        D = np.abs(x[:, None] - x[None, :])
+        D = np.minimum(D, L - D)  # shortest way round
+        We = np.exp(-(D**2) / (2 * ring.l_exc**2))
+        Wi = np.exp(-(D**2) / (2 * ring.l_inh**2))
+        We /= We.sum(axis=1, keepdims=True)
+        Wi /= Wi.sum(axis=1, keepdims=True)
+        u = D / (ring.v_c * dt)
+        s = np.floor(u).astype(int)
+        return cls(x, We, Wi, s, u - s)
+
+    @property
+    def pad(self) -> int:
+        """Rows of history before step 0 (row pad + n is time step n)."""
+        return int(self.s.max()) + 2
+
+    def inputs(self, he: np.ndarray, hi: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Lateral excitatory and inhibitory inputs (Hz) of every column at step n, from the
+        histories ``he``, ``hi`` of the rates (delays interpolated linearly in time)."""
+        cols = np.arange(self.x.size)[None, :]
+        r = self.pad + n - self.s
+        e = (1 - self.f) * he[r, cols] + self.f * he[r - 1, cols]
+        i = (1 - self.f) * hi[r, cols] + self.f * hi[r - 1, cols]
+        return (self.We * e).sum(axis=1), (self.Wi * i).sum(axis=1)
+
+
+def _afferent(
+    ring: Ring, stimuli: Sequence[RingStimulus], x: np.ndarray, t: np.ndarray
+) -> np.ndarray:
+    """Afferent input (Hz) of every column at every step, (n_times, N)."""
+    N, L = ring.n_units, ring.length
+    aff = np.zeros((t.size, N))
     for st in stimuli:
         # the stimulus's discretisation (cell averages) is shared, not re-derived here
         space = st.amplitude * gaussian_profile(x, st.x0, st.l_stim, cell=L / N, ring_length=L)
         width = np.where(t < st.t0, st.tau1, st.tau2)
         aff += np.exp(-((t - st.t0) ** 2) / (2 * width**2))[:, None] * space[None, :]
-    if initial is None:
-        initial = fixed_point(model, drive).vector[:2]
-    pad = int(s.max()) + 2
-    he = np.full((pad + n_steps + 1, N), float(initial[0]))  # row pad + n is time step n
-    hi = np.full((pad + n_steps + 1, N), float(initial[1]))
-    cols = np.arange(N)[None, :]
+    return aff
 
-    def inputs(n):
-        r = pad + n - s
-        e = (1 - f) * he[r, cols] + f * he[r - 1, cols]
-        i = (1 - f) * hi[r, cols] + f * hi[r - 1, cols]
-        return (We * e).sum(axis=1), (Wi * i).sum(axis=1)
+
+def _integrate(
+    model,
+    drive: float,
+    lat: _Lateral,
+    aff: np.ndarray,
+    initial: np.ndarray,
+    dt: float,
+    method: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Euler or Heun steps of the first-order rates from the homogeneous ``initial`` (Hz):
+    the histories of nu_e and nu_i (Hz), rows pad + n for step n."""
+    tf_e, tf_i = model.transfer_functions
+    T = model.T
+    n_steps = aff.shape[0] - 1
+    pad = lat.pad
+    he = np.full((pad + n_steps + 1, lat.x.size), float(initial[0]))
+    hi = np.full((pad + n_steps + 1, lat.x.size), float(initial[1]))
 
     def deriv(n):
-        E, I = inputs(n)  # noqa: E741
+        E, I = lat.inputs(he, hi, n)  # noqa: E741
         Fe = tf_e(E + drive + aff[n], I)
         Fi = tf_i(E + drive, I)
         return (Fe - he[pad + n]) / T, (Fi - hi[pad + n]) / T
@@ -101,25 +171,4 @@ def numpy_ring(
             de2, di2 = deriv(n + 1)
             he[pad + n + 1] = np.maximum(ye + 0.5 * dt * (de + de2), 0.0)
             hi[pad + n + 1] = np.maximum(yi + 0.5 * dt * (di + di2), 0.0)
-    nu_e, nu_i = he[pad:], hi[pad:]
-    E = np.empty_like(nu_e)
-    I = np.empty_like(nu_i)  # noqa: E741
-    for n in range(n_steps + 1):
-        E[n], I[n] = inputs(n)
-    a = 0.0 if vsd_input == "lateral" else aff
-    mu_e = tf_e.evaluate(E + drive + a, I).stats.mu_V
-    mu_i = tf_i.evaluate(E + drive, I).stats.mu_V
-    mu = population_average(mu_e, mu_i, g)
-    mu0 = population_average(
-        tf_e.evaluate(initial[0] + drive, initial[1]).stats.mu_V,
-        tf_i.evaluate(initial[0] + drive, initial[1]).stats.mu_V,
-        g,
-    )
-    return {
-        "time": t,
-        "x": x,
-        "nu_e": nu_e,
-        "nu_i": nu_i,
-        "mu_V": mu,
-        "vsd": np.abs(mu - mu0) / abs(mu0),
-    }
+    return he, hi
