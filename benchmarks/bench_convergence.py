@@ -32,8 +32,8 @@ from adexmf.singlecell.simulate import simulate_cells
 
 def grid_points(folder: Path, preset: str) -> list[CheckPoint]:
     """The characterisation grids of RS and FS at the default settings (cached in folder)."""
+    from adexmf.netcdf import read_netcdf
     from adexmf.singlecell.characterize import characterize_to_file
-    from adexmf.store import read_netcdf
 
     p = load_preset(preset)
     points = []

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from adexmf import stimuli
 from adexmf.errors import InputRangeError, ParameterError
 from adexmf.meanfield import MeanFieldModel, fixed_point, run, run_batch
-from adexmf.store import write_netcdf
+from adexmf.netcdf import write_netcdf
 
 
 @pytest.fixture(scope="module")

@@ -12,14 +12,11 @@ from typer.testing import CliRunner
 from adexmf import DEFAULT_NETWORK, DEFAULT_SYNAPSES, TransferFunction, cell_preset, load_preset
 from adexmf.cli import app
 from adexmf.errors import ParameterError
-from adexmf.singlecell.characterize import (
-    CharacterizationConfig,
-    GridDesign,
-    characterize,
-    dataset_parameters,
-)
-from adexmf.singlecell.fit import fit_dataset, fit_transfer_function, preset_with_fits
-from adexmf.store import write_netcdf
+from adexmf.netcdf import write_netcdf
+from adexmf.singlecell.characterize import characterize, dataset_parameters
+from adexmf.singlecell.config import CharacterizationConfig, GridDesign
+from adexmf.singlecell.fit import fit_dataset, fit_transfer_function
+from adexmf.singlecell.refit import preset_with_fits
 
 RS = cell_preset("RS")
 SMALL = CharacterizationConfig(
@@ -115,6 +112,11 @@ def test_cli_fit_json_and_preset(small_dataset, tmp_path):
     garbage.write_text("not a NetCDF file")
     bad = runner.invoke(app, ["tf", "fit", str(garbage)])
     assert bad.exit_code == 2 and "cannot read" in bad.output and "garbage.nc" in bad.output
+    drawn = runner.invoke(app, ["tf", "fit", str(path), "--preset-out", str(tmp_path / "q.toml"),
+                                "--error-map", str(tmp_path / "map.png")])  # fmt: skip
+    assert drawn.exit_code == 0, drawn.output
+    for name in ("map.png", "map.svg"):
+        assert (tmp_path / name).stat().st_size > 1000, name
 
 
 def test_cli_characterize_small(tmp_path, monkeypatch):
@@ -152,10 +154,13 @@ def test_shipped_corrected_preset():
 
 
 def test_figure2_written(tmp_path):
-    from adexmf.experiments.figure2 import run_figure2
+    from adexmf.experiments.figure2 import figure2_data
+    from adexmf.figures.fig2_single_cells import plot_figure2
 
-    written = run_figure2(tmp_path, config=SMALL, cells=("FS",))
-    for ext in ("png", "svg"):
-        assert written[ext].exists() and written[ext].stat().st_size > 1000
-    steps = xr.load_dataset(written["steps"])
+    fig2 = figure2_data(tmp_path, config=SMALL, cells=("FS",))
+    paths = plot_figure2(fig2.steps, fig2.data, fig2.transfer, tmp_path / "figure2", fig2.source)
+    assert [p.name for p in paths] == ["figure2.png", "figure2.svg"]
+    for path in paths:
+        assert path.exists() and path.stat().st_size > 1000
+    steps = xr.load_dataset(fig2.written["steps"])
     assert int(steps.spike.sel(cell="FS").sum()) > 3  # the 200 pA step makes the cell fire

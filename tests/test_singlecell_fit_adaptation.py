@@ -13,9 +13,9 @@ from adexmf import TransferFunction, load_preset
 from adexmf.cli import app
 from adexmf.errors import ParameterError
 from adexmf.meanfield import MeanFieldModel, fixed_point
+from adexmf.netcdf import write_netcdf
 from adexmf.params import to_mapping
 from adexmf.singlecell.fit import fit_transfer_function, stationary_adaptation_currents
-from adexmf.store import write_netcdf
 
 PRESET = load_preset("corrected_adaptation")
 RS = PRESET.cells["RS"]

@@ -113,7 +113,7 @@ def test_seed_must_be_a_non_negative_integer(seed):
 def test_event_counts_follow_the_poisson_law():
     from numba import njit
 
-    from adexmf.singlecell.simulate import _poisson_count
+    from adexmf.singlecell.kernel import _poisson_count
 
     @njit
     def draw(seed, lam, n):

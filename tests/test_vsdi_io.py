@@ -12,7 +12,7 @@ import pytest
 import scipy.io
 
 from adexmf.errors import DataWarning, InputFileError
-from adexmf.store import read_netcdf, write_netcdf
+from adexmf.netcdf import read_netcdf, write_netcdf
 from adexmf.vsdi import load_recording, parse_file_name
 
 #: Read-only reference data beside the repository.

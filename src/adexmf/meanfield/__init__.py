@@ -11,15 +11,15 @@ Layered one way, bottom to top: :mod:`.node` (the compiled equations of one colu
 inputs: the only copy, used by the column, the ring and the sheet), :mod:`.model` (settings,
 validation, packing), :mod:`.fixedpoints` (roots, stability, continuation) and
 :mod:`.observables` (SPEC 5.4), :mod:`.integrate` (Euler/Heun from an explicit start state,
-batch mode), :mod:`.analysis` (``MeanFieldModel``: runs from the relevant fixed point,
-drive scans, phase plane).
+batch mode; :mod:`.timecourse` builds its Dataset), :mod:`.analysis` (``MeanFieldModel``:
+runs from the relevant fixed point, drive scans) and :mod:`.phaseplane` (the first-order
+phase plane).
 """
 
 from .analysis import (
     MeanFieldModel,
     drive_scan,
     fixed_points_vs_drive,
-    phase_plane,
     run,
     run_batch,
 )
@@ -27,6 +27,7 @@ from .fixedpoints import FixedPoint, find_fixed_points, fixed_point
 from .integrate import integrate, integrate_batch
 from .model import STATE_NAMES, STATE_UNITS, ColumnModel
 from .observables import network_mean_potential, population_observables, vsd_signal
+from .phaseplane import phase_plane
 
 __all__ = [
     "STATE_NAMES",

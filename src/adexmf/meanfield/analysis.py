@@ -2,9 +2,9 @@
 
 :class:`MeanFieldModel` is the model users build (``.run``, ``.fixed_point``); time courses
 start from the relevant fixed point at the initial inputs (ARCHITECTURE: the second order
-started elsewhere can swing to negative rates); scans of fixed points along the drive and
-the phase plane are built here from the layers below (:mod:`.fixedpoints`,
-:mod:`.integrate`), which never import this module.
+started elsewhere can swing to negative rates); scans of fixed points along the drive are
+built here from the layers below (:mod:`.fixedpoints`, :mod:`.integrate`), which never
+import this module. The phase plane is its own module, :mod:`.phaseplane`.
 """
 
 from __future__ import annotations
@@ -17,18 +17,16 @@ import numpy as np
 import xarray as xr
 
 from ..errors import ParameterError, check_range
-from ..layouts import N_STATE, S_NU_E, S_NU_I
+from ..layouts import N_STATE
 from ..stimuli import Stimulus, Waveform
 from ..store import provenance
 from ..validity import count_nonfinite, flag_mean_field
 from .fixedpoints import (
     FixedPoint,
-    _check_box,
     continued_fixed_points,
     find_fixed_points,
     fixed_point,
     relevant_and_all_fixed_points,
-    rhs_on_states,
 )
 from .integrate import MAX_STORED, integrate, integrate_batch
 from .model import STATE_UNITS, ColumnModel, check_inputs
@@ -145,7 +143,7 @@ def check_run_size(
     if dt > duration:
         raise ParameterError(
             f"dt = {dt:g} s is longer than the duration {duration:g} s; allowed: dt <= duration "
-            "(lengthen --duration or shorten --dt)"
+            "(lengthen duration or shorten dt)"
         )
     n = duration / dt
     if n > MAX_STEPS:
@@ -157,7 +155,7 @@ def check_run_size(
     if stored > MAX_STORED:
         raise ParameterError(
             f"this run would store {stored:.3g} values (limit {MAX_STORED:.0e}); increase "
-            "--record-every or shorten the run"
+            "record_every or shorten the run"
         )
     return int(round(n))
 
@@ -324,91 +322,6 @@ def drive_scan(
     ds.attrs["model"] = (
         "orders " + ", ".join(str(o) for o in orders) + (" + adaptation" if adaptation else "")
     )
-    return ds
-
-
-def phase_plane(
-    model: ColumnModel,
-    drive: float = 0.0,
-    *,
-    nu_e_range: tuple[float, float] = (0.0, 8.0),
-    nu_i_range: tuple[float, float] = (0.0, 30.0),
-    n_grid: int = 41,
-    starts: Sequence[tuple[float, float]] | None = None,
-    duration: float = 0.1,
-    dt: float = 1e-4,
-) -> xr.Dataset:
-    """First-order phase plane: vector field, trajectories and fixed points (SPEC 5.2).
-
-    Parameters
-    ----------
-    model : ColumnModel
-        Its first-order version (without adaptation) is used.
-    drive : float
-        External drive (Hz).
-    nu_e_range, nu_i_range : (float, float)
-        Plotted ranges (Hz).
-    n_grid : int
-        Grid points per axis of the vector field.
-    starts : sequence of (nu_e, nu_i), optional
-        Initial points of the trajectories (Hz); default: points on the border of the box.
-    duration, dt : float
-        Length and step (s) of the trajectories (Heun).
-
-    Returns
-    -------
-    xarray.Dataset
-        ``dnu_e_dt``, ``dnu_i_dt`` (Hz/s) on the (nu_e, nu_i) grid; ``trajectory_nu_e``,
-        ``trajectory_nu_i`` (trajectory, time); fixed points ``fixed_point_nu_e``,
-        ``fixed_point_nu_i``, ``fixed_point_stable``.
-    """
-    first = model.replace(order=1, adaptation=False)
-    check_inputs(drive)
-    (e0, e1), (i0, i1) = _check_box((nu_e_range, nu_i_range))
-    if not (5 <= int(n_grid) <= 400):
-        raise ParameterError(f"n_grid = {n_grid!r} is out of range; allowed: [5, 400]")
-    e = np.linspace(e0, e1, int(n_grid))
-    i = np.linspace(i0, i1, int(n_grid))
-    E, I = np.meshgrid(e, i, indexing="ij")
-    states = np.zeros((E.size, N_STATE))
-    states[:, S_NU_E], states[:, S_NU_I] = E.ravel(), I.ravel()
-    out = np.empty_like(states)
-    pe, pi = first.packed_transfer
-    rhs_on_states(first.packed, pe, pi, *first.flags, states, float(drive), 0.0, out)
-    if starts is None:
-        fe = np.array([0.1, 0.35, 0.65, 0.9])
-        starts = [(e0 + (e1 - e0) * u, i1) for u in fe] + [(e1, i0 + (i1 - i0) * u) for u in fe]
-        starts += [(e0 + (e1 - e0) * u, i0) for u in (0.5, 0.9)]
-        starts += [(e0, i0 + (i1 - i0) * u) for u in (0.5, 0.9)]
-    y0 = np.zeros((len(starts), N_STATE))
-    y0[:, [S_NU_E, S_NU_I]] = np.asarray(starts, float)
-    traj = integrate_batch(
-        first, duration, y0, dt=dt, drive=float(drive), method="heun", observables=False
-    )
-    points = find_fixed_points(first, drive, box=((e0, e1), (i0, i1)))
-    ds = xr.Dataset(
-        {
-            "dnu_e_dt": (("nu_e", "nu_i"), out[:, S_NU_E].reshape(E.shape), {"units": "Hz/s"}),
-            "dnu_i_dt": (("nu_e", "nu_i"), out[:, S_NU_I].reshape(E.shape), {"units": "Hz/s"}),
-            "trajectory_nu_e": (("trajectory", "time"), traj.rate.sel(population="exc").values),
-            "trajectory_nu_i": (("trajectory", "time"), traj.rate.sel(population="inh").values),
-            "fixed_point_nu_e": ("point", [p.state["nu_e"] for p in points], {"units": "Hz"}),
-            "fixed_point_nu_i": ("point", [p.state["nu_i"] for p in points], {"units": "Hz"}),
-            "fixed_point_stable": (
-                "point",
-                np.array([int(p.stable) for p in points], np.int8),
-                {"units": "1", "description": "1: stable, 0: unstable"},
-            ),
-        },
-        coords={
-            "nu_e": ("nu_e", e, {"units": "Hz"}),
-            "nu_i": ("nu_i", i, {"units": "Hz"}),
-            "time": ("time", traj.time.values, {"units": "s"}),
-        },
-        attrs={**provenance(), **first.describe(), "drive_Hz": float(drive)},
-    )
-    for name in ("trajectory_nu_e", "trajectory_nu_i"):
-        ds[name].attrs["units"] = "Hz"
     return ds
 
 

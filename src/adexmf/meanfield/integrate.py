@@ -44,7 +44,8 @@ order, drive 4 Hz, double Gaussian A = 4 Hz (tests/test_meanfield_integrate.py):
 in one compiled call, in parallel across the batch (never inside the time loop). Both take an
 explicit start state; :mod:`adexmf.meanfield.analysis` (``MeanFieldModel.run``) starts them
 from the relevant fixed point (ARCHITECTURE: the second order started at an arbitrary state
-can swing to negative rates).
+can swing to negative rates). The result Dataset is built by
+:func:`adexmf.meanfield.timecourse.to_dataset`.
 """
 
 from __future__ import annotations
@@ -57,20 +58,14 @@ import xarray as xr
 from numba import njit, prange
 
 from ..errors import InputRangeError, ParameterError, check_range
-from ..layouts import MF_T, N_STATE, S_C_EE, S_C_EI, S_C_II, S_NU_E, S_NU_I, S_W
+from ..layouts import MF_T, N_STATE, S_C_EE, S_C_EI, S_C_II, S_NU_E, S_NU_I
 from ..stimuli import Waveform, sample_waveform
-from ..store import provenance
 from ..theory.fluctuations import admissible_rate
 from ..validity import warn_substepped
 from .fixedpoints import FixedPoint
 from .model import STATE_NAMES, ColumnModel
 from .node import isolated_column_rhs
-from .observables import (
-    POPULATION_OBSERVABLES,
-    network_mean_potential,
-    population_observables,
-    vsd_signal,
-)
+from .timecourse import to_dataset
 
 METHODS = {"euler": 0, "heun": 1}
 #: Largest stiffness x step product taken in one explicit step (both schemes are stable on
@@ -320,15 +315,85 @@ def integrate(
         model.packed, pe, pi, *model.flags, y0, d, a, 0.0, 0.0, float(dt), code, every, out
     )
     warn_substepped(int(split), t.size - 1, float(dt), STIFFNESS_LIMIT)
-    extra = {
+    extra = _run_attrs(method, dt, t, every, int(split), attrs)
+    return to_dataset(model, t[::every], out, d[::every], a[::every], extra, observables)
+
+
+def _run_attrs(method: str, dt: float, t: np.ndarray, every: int, split: int, attrs) -> dict:
+    """Attributes of a run: scheme, step (s), duration (s), recording, sub-stepped steps."""
+    return {
         "method": method,
         "dt_s": float(dt),
         "duration_s": float(t[-1]),
         "record_every": every,
-        "substepped_steps": int(split),
+        "substepped_steps": split,
         **(attrs or {}),
     }
-    return to_dataset(model, t[::every], out, d[::every], a[::every], extra, observables)
+
+
+# ------------------------------------------------------------------------ batch mode
+def _batch_models(models: ColumnModel | Sequence[ColumnModel], initial) -> list[ColumnModel]:
+    """The models of a batch as a list, checked: at least one, start states given, one order
+    and adaptation setting for all."""
+    model_list = [models] if isinstance(models, ColumnModel) else list(models)
+    if not model_list:
+        raise ParameterError("models is empty; give at least one MeanFieldModel")
+    if initial is None:
+        raise ParameterError(
+            "initial is missing: give start states (B x 6 values, SI) or a function of the "
+            "members' initial inputs; MeanFieldModel.run_batch starts from fixed points"
+        )
+    first = model_list[0]
+    for m in model_list[1:]:
+        if (m.order, m.adaptation) != (first.order, first.adaptation):
+            raise ParameterError(
+                "all models of a batch need the same order and adaptation setting; got "
+                f"{first.label!r} and {m.label!r}"
+            )
+    return model_list
+
+
+def _levels(values, name: str) -> np.ndarray:
+    """Constant rates (Hz) per member, checked; one 0 when not given."""
+    if values is None:
+        return np.zeros(1)
+    arr = np.atleast_1d(np.asarray(values, dtype=np.float64))
+    if arr.ndim != 1:
+        raise ParameterError(f"{name} must be a 1-D sequence of rates (Hz)")
+    sample_waveform(arr, arr, name)  # range check only
+    return arr
+
+
+def _series(value, name: str, t: np.ndarray) -> np.ndarray:
+    """Input time courses (Hz) on the grid ``t``: one row shared by all members, or one each."""
+    if callable(value) or np.ndim(value) <= 1 and not isinstance(value, list | tuple):
+        return sample_waveform(value, t, name)[None, :]
+    return np.stack([sample_waveform(v, t, f"{name}[{k}]") for k, v in enumerate(value)])
+
+
+def _batch_size(sizes: list[int], with_initial: bool) -> int:
+    """The batch size B: the largest of ``sizes``, each of which must be 1 or B."""
+    B = max(sizes)
+    if any(s not in (1, B) for s in sizes):
+        raise ParameterError(
+            f"batch sizes do not agree: models {sizes[0]}, drive_levels {sizes[1]}, "
+            f"afferent_levels {sizes[2]}, drive {sizes[3]}, afferent {sizes[4]}"
+            + (f", initial {sizes[5]}" if with_initial else "")
+            + "; each must be 1 or the batch size"
+        )
+    return B
+
+
+def _batch_initial(initial, init, model_list, d_ser, a_ser, offsets, B: int) -> np.ndarray:
+    """Start states (B, 6), SI: given, or from ``initial(member_models, drive0, afferent0)``."""
+    if init is None:
+        d0 = np.broadcast_to(d_ser[:, 0], B) + offsets[:, 0]
+        a0 = np.broadcast_to(a_ser[:, 0], B) + offsets[:, 1]
+        members = [model_list[b if len(model_list) > 1 else 0] for b in range(B)]
+        init = np.atleast_2d(np.asarray(initial(members, d0, a0)))
+    if init.shape[1:] != (N_STATE,) or init.shape[0] not in (1, B):
+        raise ParameterError(f"initial states need (1 or {B}) x {N_STATE} entries {STATE_NAMES}")
+    return _check_state(np.array(np.broadcast_to(init, (B, N_STATE)), dtype=np.float64))
 
 
 def integrate_batch(
@@ -373,69 +438,24 @@ def integrate_batch(
         As :func:`integrate`, with a leading ``batch`` dim; ``drive_level`` and
         ``afferent_level`` coordinates.
     """
-    model_list = [models] if isinstance(models, ColumnModel) else list(models)
-    if not model_list:
-        raise ParameterError("models is empty; give at least one MeanFieldModel")
-    if initial is None:
-        raise ParameterError(
-            "initial is missing: give start states (B x 6 values, SI) or a function of the "
-            "members' initial inputs; MeanFieldModel.run_batch starts from fixed points"
-        )
+    model_list = _batch_models(models, initial)
     first = model_list[0]
-    for m in model_list[1:]:
-        if (m.order, m.adaptation) != (first.order, first.adaptation):
-            raise ParameterError(
-                "all models of a batch need the same order and adaptation setting; got "
-                f"{first.label!r} and {m.label!r}"
-            )
     code = _method_code(method)
     t = time_grid(duration, dt, first)
-
-    def levels(values, name):
-        if values is None:
-            return np.zeros(1)
-        arr = np.atleast_1d(np.asarray(values, dtype=np.float64))
-        if arr.ndim != 1:
-            raise ParameterError(f"{name} must be a 1-D sequence of rates (Hz)")
-        sample_waveform(arr, arr, name)  # range check only
-        return arr
-
-    def series(value, name):
-        if callable(value) or np.ndim(value) <= 1 and not isinstance(value, list | tuple):
-            return sample_waveform(value, t, name)[None, :]
-        return np.stack([sample_waveform(v, t, f"{name}[{k}]") for k, v in enumerate(value)])
-
-    d_lev = levels(drive_levels, "drive_levels")
-    a_lev = levels(afferent_levels, "afferent_levels")
-    d_ser = series(drive, "drive")
-    a_ser = series(afferent, "afferent")
+    d_lev = _levels(drive_levels, "drive_levels")
+    a_lev = _levels(afferent_levels, "afferent_levels")
+    d_ser = _series(drive, "drive", t)
+    a_ser = _series(afferent, "afferent", t)
     init = None if callable(initial) else np.atleast_2d(np.asarray(initial, dtype=np.float64))
     sizes = [len(model_list), d_lev.size, a_lev.size, d_ser.shape[0], a_ser.shape[0]]
     if init is not None:
         sizes.append(init.shape[0])
-    B = max(sizes)
-    if any(s not in (1, B) for s in sizes):
-        raise ParameterError(
-            f"batch sizes do not agree: models {sizes[0]}, drive_levels {sizes[1]}, "
-            f"afferent_levels {sizes[2]}, drive {sizes[3]}, afferent {sizes[4]}"
-            + (f", initial {sizes[5]}" if init is not None else "")
-            + "; each must be 1 or the batch size"
-        )
+    B = _batch_size(sizes, init is not None)
     every = _check_record_every(record_every, t.size - 1, B)
     offsets = np.zeros((B, 2))
     offsets[:, 0] = np.broadcast_to(d_lev, B)
     offsets[:, 1] = np.broadcast_to(a_lev, B)
-
-    def member_model(b):
-        return model_list[b if len(model_list) > 1 else 0]
-
-    if init is None:
-        d0 = np.broadcast_to(d_ser[:, 0], B) + offsets[:, 0]
-        a0 = np.broadcast_to(a_ser[:, 0], B) + offsets[:, 1]
-        init = np.atleast_2d(np.asarray(initial([member_model(b) for b in range(B)], d0, a0)))
-    if init.shape[1:] != (N_STATE,) or init.shape[0] not in (1, B):
-        raise ParameterError(f"initial states need (1 or {B}) x {N_STATE} entries {STATE_NAMES}")
-    y0 = _check_state(np.array(np.broadcast_to(init, (B, N_STATE)), dtype=np.float64))
+    y0 = _batch_initial(initial, init, model_list, d_ser, a_ser, offsets, B)
     mp = np.stack([m.packed for m in model_list])
     pe = np.stack([m.packed_transfer[0] for m in model_list])
     pi = np.stack([m.packed_transfer[1] for m in model_list])
@@ -447,97 +467,9 @@ def integrate_batch(
     warn_substepped(int(split.sum()), B * (t.size - 1), float(dt), STIFFNESS_LIMIT)
     d_rec = np.broadcast_to(d_ser[:, ::every], (B, out.shape[1])) + offsets[:, :1]
     a_rec = np.broadcast_to(a_ser[:, ::every], (B, out.shape[1])) + offsets[:, 1:]
-    extra = {
-        "method": method,
-        "dt_s": float(dt),
-        "duration_s": float(t[-1]),
-        "record_every": every,
-        "substepped_steps": int(split.sum()),
-        **(attrs or {}),
-    }
+    extra = _run_attrs(method, dt, t, every, int(split.sum()), attrs)
     ds = to_dataset(first, t[::every], out, d_rec, a_rec, extra, observables, model_list)
     return ds.assign_coords(
         drive_level=("batch", offsets[:, 0], {"units": "Hz"}),
         afferent_level=("batch", offsets[:, 1], {"units": "Hz"}),
-    )
-
-
-def to_dataset(
-    model: ColumnModel,
-    t: np.ndarray,
-    states: np.ndarray,
-    drive: np.ndarray,
-    afferent: np.ndarray,
-    attrs: dict[str, Any],
-    observables: bool = True,
-    models: Sequence[ColumnModel] | None = None,
-) -> xr.Dataset:
-    """Build the result Dataset from recorded states (..., time, 6) and inputs (..., time)."""
-    lead = ("batch",) if states.ndim == 3 else ()
-    tp = (*lead, "time", "population")
-    tt = (*lead, "time")
-    variables: dict[str, Any] = {
-        "rate": (
-            tp,
-            states[..., [S_NU_E, S_NU_I]],
-            {"units": "Hz", "long_name": "population rate"},
-        ),
-        "drive": (tt, drive, {"units": "Hz", "long_name": "external drive"}),
-        "afferent": (tt, afferent, {"units": "Hz", "long_name": "afferent stimulus"}),
-    }
-    if model.order == 2:
-        for k, name in ((S_C_EE, "c_ee"), (S_C_EI, "c_ei"), (S_C_II, "c_ii")):
-            variables[name] = (tt, states[..., k], {"units": "Hz^2", "long_name": "covariance"})
-        std = np.sqrt(np.maximum(states[..., [S_C_EE, S_C_II]], 0.0))
-        variables["rate_std"] = (
-            tp,
-            std,
-            {"units": "Hz", "long_name": "std of 5 ms-binned population rates, sqrt(c)"},
-        )
-    if model.adaptation:
-        variables["W"] = (tt, states[..., S_W], {"units": "A", "long_name": "adaptation current"})
-    if observables:
-        groups = [model] if models is None or len(models) == 1 else list(models)
-        obs_parts = []
-        for b, m in enumerate(groups):
-            sl = (b,) if len(groups) > 1 else ()
-            s = states[sl]
-            obs_parts.append(
-                population_observables(
-                    m, s[..., S_NU_E], s[..., S_NU_I], drive[sl] if drive.ndim else drive,
-                    afferent[sl] if afferent.ndim else afferent, s[..., S_W],
-                )
-            )  # fmt: skip
-        obs = (
-            obs_parts[0]
-            if len(obs_parts) == 1
-            else {k: np.stack([p[k] for p in obs_parts]) for k in obs_parts[0]}
-        )
-        for name, (unit, long_name) in POPULATION_OBSERVABLES.items():
-            variables[name] = (tp, obs[name], {"units": unit, "long_name": long_name})
-        mean_v = network_mean_potential(model, obs["mu_V"])
-        variables["mu_V_network"] = (
-            tt,
-            mean_v,
-            {"units": "V", "long_name": "(1-g) mu_V_exc + g mu_V_inh"},
-        )
-        variables["vsd"] = (
-            tt,
-            vsd_signal(mean_v),
-            {
-                "units": "1",
-                "long_name": "VSD-like signal dV/V0 = |mu_V(t) - mu_V(t0)| / |mu_V(t0)|",
-            },
-        )
-    return xr.Dataset(
-        variables,
-        coords={
-            "time": ("time", t, {"units": "s"}),
-            "population": ("population", ["exc", "inh"]),
-            "cell_model": (
-                "population",
-                [model.preset.network.excitatory_cell, model.preset.network.inhibitory_cell],
-            ),
-        },
-        attrs={**provenance(), **model.describe(), "model": model.label, **attrs},
     )

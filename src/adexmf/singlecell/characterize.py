@@ -1,26 +1,16 @@
-"""Transfer-function characterisation of a single cell: grid design, batch runs, aggregation.
+"""Transfer-function characterisation of a single cell: batch runs, caching, aggregation.
 
-SPEC 4.2. The (nu_e, nu_i) plane is sampled so that output rates cover 0.1-30 Hz densely:
-for each inhibitory level (and optionally each clamped adaptation current) an adaptive pilot
-finds the excitatory rates giving a list of target output rates, then every grid point is
+SPEC 4.2. The (nu_e, nu_i) plane is sampled so that output rates cover 0.1-30 Hz densely: an
+adaptive pilot (:mod:`adexmf.singlecell.pilot`) finds, for each inhibitory level (and
+optionally each clamped adaptation current), the excitatory rates giving a list of target
+output rates (:class:`~adexmf.singlecell.config.GridDesign`); then every grid point is
 simulated with several independent seeds, all at once as independent cells
 (:func:`~adexmf.singlecell.simulate.simulate_cells`). The result is an xarray Dataset with
 the rate of every seed, their mean and standard error.
 
-Pilot (per level, all levels in one batch):
-
-1. *bracket*: a geometric ladder of nu_e, short runs; the bracket ends at the first rate
-   above the highest target (times a margin) and starts at the last silent rung below it;
-2. *refine*: a fine linear ladder inside the bracket, a few short seeds each; the rates are
-   made monotone (isotonic regression) and inverted at the targets by linear interpolation;
-   targets below the resolution of the pilot are reached by extrapolating ``log(rate)``
-   linearly in nu_e from the lowest resolved rates (the rate falls off exponentially below
-   threshold);
-3. *low rates*: targets below ``low_rate`` (1 Hz) are placed again from a ladder of longer
-   runs spanning them, whose resolution (0.05 Hz by default) resolves 0.1 Hz outputs.
-
-Work is split into chunks (one per level), each stored on disk as soon as it finishes when a
-``cache_dir`` is given, so an interrupted characterisation resumes where it stopped.
+Work is split into chunks (the design, then one per level), each stored on disk as soon as it
+finishes when a ``cache_dir`` is given (:mod:`adexmf.singlecell.chunks`), so an interrupted
+characterisation resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -31,193 +21,32 @@ import json
 import sys
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from ..errors import CacheWarning, InputFileError, Interrupted, ParameterError, check_range
-from ..params import DEFAULT_NETWORK, DEFAULT_SYNAPSES, Cell, Network, Synapses, to_mapping
-from ..store import (
-    check_destination,
-    check_folder,
-    deferred_interrupts,
-    json_attr,
-    output_error,
-    provenance,
-    read_netcdf,
-    remove_stale_temporaries,
-    write_netcdf,
-    write_npz,
+from ..errors import CacheWarning, InputFileError, Interrupted, ParameterError
+from ..interrupts import deferred_interrupts
+from ..netcdf import json_attr, read_netcdf, write_netcdf
+from ..params import (
+    DEFAULT_NETWORK,
+    DEFAULT_SYNAPSES,
+    Cell,
+    Network,
+    Synapses,
+    from_mapping,
+    to_mapping,
 )
-from .simulate import (
-    AUTHORS_DT,
-    AUTHORS_SCHEME,
-    DEFAULT_DT,
-    DEFAULT_SCHEME,
-    SCHEMES,
-    derive_seeds,
-    simulate_cells,
-)
+from ..store import check_destination, check_folder, provenance
+from .chunks import ChunkStore
+from .config import CharacterizationConfig, estimate_text
+from .pilot import design_grid
+from .simulate import derive_seeds, simulate_cells
 
 #: Version of the simulation/design algorithm, part of every cache key.
 ALGORITHM_VERSION = "2"
-
-_DEFAULT_TARGETS = (
-    0.02, 0.1, 0.2, 0.4, 0.7, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.5, 8.0,
-    10.0, 12.0, 14.5, 17.0, 20.0, 23.0, 26.5, 30.0, 33.0,
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class GridDesign:
-    """How the (nu_e, nu_i[, W]) plane is sampled (rates in Hz, currents in A).
-
-    Attributes
-    ----------
-    nu_i_levels : tuple of float
-        Inhibitory rates per synapse (Hz).
-    target_rates : tuple of float
-        Output rates (Hz) the adaptive walk aims at for every level; one grid point each.
-    adaptation_levels : tuple of float
-        Clamped adaptation currents W (A); empty: w evolves freely (the protocol of SPEC 4.2).
-    nu_e_max : float
-        Highest excitatory rate the pilot tries (Hz).
-    bracket_points : int
-        Rungs of the geometric bracketing ladder (0.1 Hz to ``nu_e_max``).
-    bracket_duration : float
-        Duration of each bracketing run (s).
-    refine_points : int
-        Rungs of the refining ladder.
-    refine_duration : float
-        Duration of each refining run (s).
-    refine_seeds : int
-        Seeds per refining rung.
-    low_rate : float
-        Targets below this rate (Hz) are placed by a third, longer pilot stage.
-    low_points, low_duration, low_seeds : int, float (s), int
-        Rungs, duration and seeds of that low-rate stage (its resolution is
-        1 / (low_duration low_seeds)).
-    """
-
-    nu_i_levels: tuple[float, ...] = tuple(np.linspace(0.0, 20.0, 8).tolist())
-    target_rates: tuple[float, ...] = _DEFAULT_TARGETS
-    adaptation_levels: tuple[float, ...] = ()
-    nu_e_max: float = 200.0
-    bracket_points: int = 24
-    bracket_duration: float = 1.0
-    refine_points: int = 40
-    refine_duration: float = 2.0
-    refine_seeds: int = 4
-    low_rate: float = 1.0
-    low_points: int = 16
-    low_duration: float = 5.0
-    low_seeds: int = 4
-
-    def __post_init__(self) -> None:
-        for k, v in enumerate(self.nu_i_levels):
-            check_range(f"GridDesign.nu_i_levels[{k}]", v, 0.0, 1e3, unit="Hz")
-        for k, v in enumerate(self.target_rates):
-            check_range(f"GridDesign.target_rates[{k}]", v, 0.0, 500.0, unit="Hz",
-                        low_inclusive=False)  # fmt: skip
-        for k, v in enumerate(self.adaptation_levels):
-            check_range(f"GridDesign.adaptation_levels[{k}]", v, -1e-9, 1e-9, unit="A")
-        if not self.nu_i_levels or not self.target_rates:
-            raise ParameterError("GridDesign needs at least one nu_i level and one target rate")
-        check_range("GridDesign.nu_e_max", self.nu_e_max, 1.0, 1e3, unit="Hz")
-        for name in ("bracket_points", "refine_points", "low_points"):
-            check_range(f"GridDesign.{name}", getattr(self, name), 4, 1000)
-        for name in ("refine_seeds", "low_seeds"):
-            check_range(f"GridDesign.{name}", getattr(self, name), 1, 100)
-        check_range("GridDesign.low_rate", self.low_rate, 0.0, 500.0, unit="Hz")
-        for name in ("bracket_duration", "refine_duration", "low_duration"):
-            check_range(f"GridDesign.{name}", getattr(self, name), 0.0, 100.0, unit="s",
-                        low_inclusive=False)  # fmt: skip
-
-    @property
-    def levels(self) -> list[tuple[float, float]]:
-        """The (nu_i, W) pairs walked by the design; W is NaN when w is free."""
-        ws = self.adaptation_levels or (float("nan"),)
-        return [(ni, w) for w in ws for ni in self.nu_i_levels]
-
-    @property
-    def n_points(self) -> int:
-        """Number of grid points of the design."""
-        return len(self.levels) * len(self.target_rates)
-
-
-@dataclass(frozen=True)
-class CharacterizationConfig:
-    """Protocol of the characterisation (SI units).
-
-    Attributes
-    ----------
-    duration : float
-        Simulated time per seed and grid point (s); SPEC 4.2: 10 s.
-    dt : float
-        Time step (s): 0.1 ms, converged with the "heun" scheme (the authors, SPEC 4.2:
-        0.05 ms with "euler", :meth:`authors`).
-    scheme : {"heun", "euler"}
-        Integration scheme of the single-cell kernel
-        (:mod:`adexmf.singlecell.simulate`).
-    n_seeds : int
-        Independent seeds per grid point. SPEC 4.2 uses 4; the default is 8 because at
-        30 Hz a 10 s run has a Poisson-like count error of ~1.7 Hz, so with 4 seeds the
-        measurement noise alone (RMS standard error ~0.43 Hz over the grid) exceeds the
-        0.4 Hz fit target.
-    seed : int
-        User seed from which every cell's stream is derived.
-    discard : float
-        Initial transient excluded from the counts (s); 0 follows SPEC 4.2 (count / duration).
-    design : GridDesign
-    """
-
-    duration: float = 10.0
-    dt: float = DEFAULT_DT
-    scheme: str = DEFAULT_SCHEME
-    n_seeds: int = 8
-    seed: int = 0
-    discard: float = 0.0
-    design: GridDesign = field(default_factory=GridDesign)
-
-    def __post_init__(self) -> None:
-        check_range("CharacterizationConfig.duration", self.duration, 0.0, 1e4, unit="s",
-                    low_inclusive=False)  # fmt: skip
-        check_range("CharacterizationConfig.dt", self.dt, 1e-7, 1e-3, unit="s")
-        if self.scheme not in SCHEMES:
-            raise ParameterError(
-                f"CharacterizationConfig.scheme = {self.scheme!r} is not known; allowed: "
-                f"{', '.join(SCHEMES)}"
-            )
-        check_range("CharacterizationConfig.n_seeds", self.n_seeds, 2, 1000)
-        check_range("CharacterizationConfig.seed", self.seed, 0, 2**63 - 1)
-        check_range("CharacterizationConfig.discard", self.discard, 0.0, self.duration,
-                    unit="s", high_inclusive=False)  # fmt: skip
-        # checked here, before the pilot: the kernel would refuse it only after minutes
-        if self.duration - self.discard < self.dt:
-            raise ParameterError(
-                f"CharacterizationConfig: the counted time duration - discard = "
-                f"{self.duration - self.discard:g} s is shorter than one step dt = {self.dt:g} s; "
-                "lengthen --duration (SPEC 4.2: 10 s), shorten --discard or reduce --dt"
-            )
-        g = self.design
-        for name in ("bracket_duration", "refine_duration", "low_duration"):
-            if getattr(g, name) < self.dt:
-                raise ParameterError(
-                    f"GridDesign.{name} = {getattr(g, name):g} s is shorter than one step "
-                    f"dt = {self.dt:g} s; lengthen it or reduce dt"
-                )
-
-    @classmethod
-    def authors(cls, **changes) -> CharacterizationConfig:
-        """The authors' protocol (SPEC 4.2): forward Euler at dt = 0.05 ms.
-
-        The setting of the reference level and of the fits made before the converged
-        default (``corrected*.toml`` up to adexmf 0.x: Euler 0.05 ms); ``changes`` override
-        other fields (``n_seeds``, ``design``...).
-        """
-        return cls(**{"scheme": AUTHORS_SCHEME, "dt": AUTHORS_DT, **changes})
 
 
 def _cache_key(cell: Cell, synapses: Synapses, network: Network, config) -> str:
@@ -233,250 +62,65 @@ def _cache_key(cell: Cell, synapses: Synapses, network: Network, config) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-#: Expected content of a chunk: array name -> (shape, NaN allowed, lowest value or None).
-ChunkSchema = dict[str, tuple[tuple[int, ...], bool, float | None]]
+def _progress_display(progress, n_points: int, name: str):
+    """(tqdm bar or None, callback(done, n)) for ``progress`` (True, a callable or False)."""
+    if progress is True:
+        from tqdm.auto import tqdm  # third-party display, needed only when a bar is asked
+
+        bar = tqdm(total=n_points, desc=f"characterise {name}", unit="point")
+        return bar, lambda done, n, step: bar.update(step)
+    if callable(progress):
+        return None, lambda done, n, step: progress(done, n)
+    return None, lambda done, n, step: None
 
 
-class _ChunkStore:
-    """Finished chunks of work as small ``.npz`` files, written atomically, validated on read.
+def _grid_rates(cell, synapses, network, config, grid, store, report, where) -> np.ndarray:
+    """Rates (point, seed) at every grid point, one chunk per level; ``where["level"]``
+    follows the level being simulated (for the message of an interruption)."""
+    n_points = grid["nu_e"].size
+    levels = grid["level"]
+    rate = np.empty((n_points, config.n_seeds))
+    done = 0
+    for lev in range(len(config.design.levels)):
+        where["level"] = lev
+        idx = np.nonzero(levels == lev)[0]
+        name = f"level{lev:03d}"
+        reps = config.n_seeds
+        chunk = store.get(name, {"rate": ((idx.size, reps), False, 0.0)})
+        if chunk is None:
+            with deferred_interrupts():  # a signal waits until this chunk is stored
+                pts = np.repeat(idx, reps)
+                keys = np.stack([np.full(pts.size, 2), pts, np.tile(np.arange(reps), idx.size)], 1)
+                res = simulate_cells(
+                    cell, synapses, grid["nu_e"][pts], grid["nu_i"][pts], network=network,
+                    duration=config.duration, dt=config.dt, scheme=config.scheme,
+                    seeds=derive_seeds(config.seed, keys), adaptation_clamp=grid["W"][pts],
+                    stats_start=config.discard,
+                )  # fmt: skip
+                chunk = {"rate": res.rate.reshape(idx.size, reps)}
+                store.put(name, **chunk)
+        rate[idx] = chunk["rate"]
+        done += idx.size
+        report(done, n_points, idx.size)
+    return rate
 
-    Every chunk records the cache key and its own name; on read it must open as an ``.npz``
-    (the zip CRC checks the bytes), carry the same key and name, and hold the arrays of the
-    expected shapes with admissible values. A chunk failing any check is reported by name
-    (:class:`~adexmf.errors.CacheWarning` on stderr), deleted and recomputed. With
-    ``force`` nothing is read (every chunk is recomputed and rewritten). Temporary files
-    left by a killed run are removed when the store is opened.
-    """
 
-    def __init__(self, folder: Path | None, key: str = "", *, force: bool = False) -> None:
-        self.folder = folder
-        self.key = key
-        self.force = force
-        self.discarded: list[Path] = []
-        if folder is not None:
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise output_error(exc, folder, "--out") from None
-            remove_stale_temporaries(folder)
-
-    def path(self, name: str) -> Path:
-        assert self.folder is not None
-        return self.folder / f"{name}.npz"
-
-    def count(self) -> int:
-        """Number of chunk files present."""
-        if self.folder is None or not self.folder.is_dir():
-            return 0
-        return sum(1 for _ in self.folder.glob("*.npz"))
-
-    def _problem(self, name: str, arrays: dict[str, np.ndarray], schema: ChunkSchema) -> str:
-        """Why a chunk's content is unusable ('' if it is fine)."""
-        if str(arrays.get("_key", "")) != self.key or str(arrays.get("_name", "")) != name:
-            return "written for other inputs (cache key or chunk name differs)"
-        for var, (shape, nan_ok, low) in schema.items():
-            if var not in arrays:
-                return f"no array {var!r}"
-            a = arrays[var]
-            if a.shape != shape:
-                return f"array {var!r} has shape {a.shape}, expected {shape}"
-            if a.dtype.kind not in "fiu":
-                return f"array {var!r} has dtype {a.dtype}, expected numbers"
-            finite = np.isfinite(a) | (np.isnan(a) if nan_ok else False)
-            if not finite.all():
-                return f"array {var!r} holds non-finite values"
-            if low is not None and np.any(a[np.isfinite(a)] < low):
-                return f"array {var!r} holds values below {low:g}"
-        return ""
-
-    def get(self, name: str, schema: ChunkSchema) -> dict[str, np.ndarray] | None:
-        """The chunk ``name`` if present and valid; None (after reporting and deleting a bad
-        one) if it must be computed."""
-        if self.folder is None or self.force:
-            return None
-        path = self.path(name)
-        if not path.exists():
-            return None
-        try:
-            with np.load(path, allow_pickle=False) as f:
-                arrays = {k: f[k] for k in f.files}
-            problem = self._problem(name, arrays, schema)
-        except Exception as exc:  # truncated, empty, garbage, pickled: BadZipFile, ValueError...
-            problem = f"unreadable: {type(exc).__name__}: {exc}"
-        if not problem:
-            return {k: v for k, v in arrays.items() if not k.startswith("_")}
-        warnings.warn(
-            f"cache chunk {str(path)!r} is unusable ({problem}); discarded, recomputing it",
-            CacheWarning,
-            stacklevel=3,
+def _interrupted(exc: KeyboardInterrupt, cell: Cell, store: ChunkStore, where, n_lev: int):
+    """The :class:`~adexmf.errors.Interrupted` error of a characterisation stopped by a
+    signal: where it stopped and what was kept."""
+    signum = getattr(exc, "signum", 2)
+    how = str(exc) if isinstance(exc, Interrupted) else "interrupted"
+    if store.folder is None:
+        kept = "nothing was kept (no cache folder)"
+    else:
+        kept = (
+            f"{store.count()} finished chunk(s) of {n_lev + 1} are kept in "
+            f"{str(store.folder)!r}; rerun the same command to resume"
         )
-        self.discarded.append(path)
-        try:
-            path.unlink()
-        except OSError:
-            pass  # rewritten by put (or put reports why it cannot be)
-        return None
-
-    def put(self, name: str, **arrays: np.ndarray) -> None:
-        if self.folder is None:
-            return
-        write_npz(self.path(name), {**arrays, "_key": np.array(self.key), "_name": np.array(name)})
-
-
-def _isotonic(y: np.ndarray) -> np.ndarray:
-    """Least-squares non-decreasing fit of ``y`` (pool-adjacent-violators)."""
-    values: list[float] = []
-    weights: list[int] = []
-    for v in y:
-        values.append(float(v))
-        weights.append(1)
-        while len(values) > 1 and values[-2] > values[-1]:
-            w = weights[-2] + weights[-1]
-            values[-2] = (values[-2] * weights[-2] + values[-1] * weights[-1]) / w
-            weights[-2] = w
-            values.pop()
-            weights.pop()
-    return np.repeat(values, weights)
-
-
-def _invert_rates(nu_e: np.ndarray, rates: np.ndarray, targets: np.ndarray, resolution: float):
-    """Excitatory rates at which a measured, increasing rate curve reaches ``targets``.
-
-    Parameters
-    ----------
-    nu_e, rates : ndarray
-        Pilot ladder (Hz) and measured rates (Hz), ``nu_e`` increasing.
-    targets : ndarray
-        Wanted output rates (Hz).
-    resolution : float
-        Smallest non-zero rate the pilot can measure (Hz, one spike over its duration).
-    """
-    mono = _isotonic(rates)
-    out = np.empty(targets.size)
-    resolved = mono >= 4.0 * resolution  # at least ~4 spikes: usable for interpolation
-    # log-linear tail below the resolved part, from the lowest measurably non-zero rates
-    low = (rates > 0.0) & (rates <= max(8.0 * resolution, 3.0))
-    slope = intercept = None
-    if low.sum() >= 2 and np.ptp(nu_e[low]) > 0:
-        slope, intercept = np.polyfit(nu_e[low], np.log(rates[low]), 1)
-        if slope <= 0:
-            slope = None
-    first = np.argmax(resolved) if resolved.any() else nu_e.size - 1
-    for k, target in enumerate(targets):
-        if resolved.any() and target >= mono[first]:
-            # strictly increasing subsequence for interpolation
-            keep = np.concatenate([[True], np.diff(mono) > 0]) & resolved
-            out[k] = np.interp(target, mono[keep], nu_e[keep])
-        elif slope is not None:
-            out[k] = (np.log(target) - intercept) / slope
-        else:
-            out[k] = nu_e[first] * target / max(mono[first], resolution)
-    return np.clip(out, 0.0, None)
-
-
-def design_grid(
-    cell: Cell,
-    synapses: Synapses = DEFAULT_SYNAPSES,
-    network: Network = DEFAULT_NETWORK,
-    config: CharacterizationConfig | None = None,
-    store: _ChunkStore | None = None,
-) -> dict[str, np.ndarray]:
-    """Adaptive pilot: the (nu_e, nu_i, W) grid points reaching the design's target rates.
-
-    Returns
-    -------
-    dict
-        ``nu_e``, ``nu_i`` (Hz), ``W`` (A, NaN where w is free), ``target_rate`` (Hz) and
-        ``level`` (index of the (nu_i, W) level), one entry per grid point.
-    """
-    config = config or CharacterizationConfig()
-    store = store or _ChunkStore(None)
-    g = config.design
-    n_design = g.n_points
-    schema: ChunkSchema = {
-        "nu_e": ((n_design,), False, 0.0),
-        "nu_i": ((n_design,), False, 0.0),
-        "W": ((n_design,), True, None),
-        "target_rate": ((n_design,), False, 0.0),
-        "level": ((n_design,), False, 0.0),
-    }
-    cached = store.get("design", schema)
-    if cached is not None:
-        return cached
-    levels = g.levels
-    n_lev = len(levels)
-    nu_i_lv = np.array([lv[0] for lv in levels])
-    w_lv = np.array([lv[1] for lv in levels])
-    top = 1.2 * max(g.target_rates)
-
-    # 1. bracket
-    ladder = np.geomspace(0.1, g.nu_e_max, g.bracket_points)
-    E = np.tile(ladder, n_lev)
-    I_ = np.repeat(nu_i_lv, ladder.size)
-    W = np.repeat(w_lv, ladder.size)
-    keys = np.stack([np.zeros(E.size, int), np.arange(E.size)], 1)
-    res = simulate_cells(
-        cell, synapses, E, I_, network=network, duration=g.bracket_duration, dt=config.dt,
-        scheme=config.scheme, seeds=derive_seeds(config.seed, keys), adaptation_clamp=W,
-    )  # fmt: skip
-    rates = res.rate.reshape(n_lev, ladder.size)
-    lo = np.zeros(n_lev)
-    hi = np.full(n_lev, g.nu_e_max)
-    for k in range(n_lev):
-        above = np.nonzero(rates[k] >= top)[0]
-        j_hi = above[0] if above.size else ladder.size - 1
-        hi[k] = ladder[j_hi]
-        silent = np.nonzero(rates[k, :j_hi] == 0.0)[0]
-        lo[k] = ladder[silent[-1]] if silent.size else 0.0
-
-    def ladder_rates(ladders: np.ndarray, reps: int, duration: float, stage: int):
-        """Mean rates (Hz) on per-level ladders of nu_e, shape (level, rung)."""
-        n_rungs = ladders.shape[1]
-        E = np.repeat(ladders.ravel(), reps)
-        I_ = np.repeat(np.repeat(nu_i_lv, n_rungs), reps)
-        W = np.repeat(np.repeat(w_lv, n_rungs), reps)
-        keys = np.stack([np.full(E.size, stage), np.arange(E.size)], 1)
-        res = simulate_cells(
-            cell, synapses, E, I_, network=network, duration=duration, dt=config.dt,
-            scheme=config.scheme, seeds=derive_seeds(config.seed, keys), adaptation_clamp=W,
-        )  # fmt: skip
-        return res.rate.reshape(n_lev, n_rungs, reps).mean(axis=2)
-
-    def invert(ladders, rates, wanted, resolution):
-        return np.stack([_invert_rates(ladders[k], rates[k], wanted, resolution)
-                         for k in range(n_lev)])  # fmt: skip
-
-    # 2. refine: a fine ladder inside the bracket
-    frac = np.linspace(0.0, 1.0, g.refine_points)
-    fine = lo[:, None] + (hi - lo)[:, None] * frac[None, :]  # (level, rung)
-    rates = ladder_rates(fine, g.refine_seeds, g.refine_duration, 1)
-    targets = np.asarray(g.target_rates, dtype=float)
-    nu_e_pts = invert(fine, rates, targets, 1.0 / (g.refine_duration * g.refine_seeds))
-
-    # 3. low rates: a longer pilot between the lowest target and low_rate
-    low = targets < g.low_rate
-    if low.any():
-        ends = invert(fine, rates, np.array([targets.min(), g.low_rate]),
-                      1.0 / (g.refine_duration * g.refine_seeds))  # fmt: skip
-        a, b = ends[:, 0], np.maximum(ends[:, 1], ends[:, 0] + 1e-3)
-        a, b = np.maximum(a - 0.5 * (b - a), 0.0), b + 0.5 * (b - a)  # margins both sides
-        frac = np.linspace(0.0, 1.0, g.low_points)
-        slow = a[:, None] + (b - a)[:, None] * frac[None, :]
-        slow_rates = ladder_rates(slow, g.low_seeds, g.low_duration, 3)
-        refined = invert(slow, slow_rates, targets[low], 1.0 / (g.low_duration * g.low_seeds))
-        # keep the refined placement only for targets the longer ladder actually reaches
-        reached = targets[low][None, :] <= slow_rates.max(axis=1)[:, None]
-        nu_e_pts[:, low] = np.where(reached, refined, nu_e_pts[:, low])
-    out = {
-        "nu_e": nu_e_pts.ravel(),
-        "nu_i": np.repeat(nu_i_lv, targets.size),
-        "W": np.repeat(w_lv, targets.size),
-        "target_rate": np.tile(targets, n_lev),
-        "level": np.repeat(np.arange(n_lev), targets.size),
-    }
-    with deferred_interrupts():
-        store.put("design", **out)
-    return out
+    stage = where["stage"]
+    if not stage.startswith("the pilot"):
+        stage = f"{stage} (level {where['level']} of {n_lev})"
+    return Interrupted(f"characterisation of {cell.name} {how} during {stage}: {kept}", signum)
 
 
 def characterize(
@@ -499,8 +143,8 @@ def characterize(
     network : Network
         In-degrees K_e, K_i: rates are per presynaptic neuron.
     config : CharacterizationConfig, optional
-        Protocol; default: 10 s x 8 seeds at dt = 0.05 ms on the default design
-        (:class:`CharacterizationConfig`).
+        Protocol; default: 10 s x 8 seeds at dt = 0.1 ms (Heun) on the default design
+        (:class:`~adexmf.singlecell.config.CharacterizationConfig`).
     cache_dir : str or Path, optional
         Folder for finished chunks; a rerun with the same inputs resumes from them.
     progress : bool or callable
@@ -524,61 +168,16 @@ def characterize(
     """
     config = config or CharacterizationConfig()
     key = _cache_key(cell, synapses, network, config)
-    store = _ChunkStore(Path(cache_dir) / key if cache_dir is not None else None, key, force=force)
-    stage = "the pilot (grid design)"
+    store = ChunkStore(Path(cache_dir) / key if cache_dir is not None else None, key, force=force)
+    where: dict[str, Any] = {"stage": "the pilot (grid design)", "level": 0}
     bar = None
-    n_lev = len(config.design.levels)
-    lev = 0
     try:
         grid = design_grid(cell, synapses, network, config, store)
-        stage = "the grid points"
-        n_points = grid["nu_e"].size
-        levels = grid["level"]
-        rate = np.empty((n_points, config.n_seeds))
-        if progress is True:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=n_points, desc=f"characterise {cell.name}", unit="point")
-        done = 0
-        for lev in range(n_lev):
-            idx = np.nonzero(levels == lev)[0]
-            name = f"level{lev:03d}"
-            reps = config.n_seeds
-            chunk = store.get(name, {"rate": ((idx.size, reps), False, 0.0)})
-            if chunk is None:
-                with deferred_interrupts():  # a signal waits until this chunk is stored
-                    pts = np.repeat(idx, reps)
-                    keys = np.stack(
-                        [np.full(pts.size, 2), pts, np.tile(np.arange(reps), idx.size)], 1
-                    )
-                    res = simulate_cells(
-                        cell, synapses, grid["nu_e"][pts], grid["nu_i"][pts], network=network,
-                        duration=config.duration, dt=config.dt, scheme=config.scheme,
-                        seeds=derive_seeds(config.seed, keys), adaptation_clamp=grid["W"][pts],
-                        stats_start=config.discard,
-                    )  # fmt: skip
-                    chunk = {"rate": res.rate.reshape(idx.size, reps)}
-                    store.put(name, **chunk)
-            rate[idx] = chunk["rate"]
-            done += idx.size
-            if bar is not None:
-                bar.update(idx.size)
-            elif callable(progress):
-                progress(done, n_points)
+        where["stage"] = "the grid points"
+        bar, report = _progress_display(progress, grid["nu_e"].size, cell.name)
+        rate = _grid_rates(cell, synapses, network, config, grid, store, report, where)
     except KeyboardInterrupt as exc:
-        signum = getattr(exc, "signum", 2)
-        how = str(exc) if isinstance(exc, Interrupted) else "interrupted"
-        if store.folder is None:
-            kept = "nothing was kept (no cache folder)"
-        else:
-            kept = (
-                f"{store.count()} finished chunk(s) of {n_lev + 1} are kept in "
-                f"{str(store.folder)!r}; rerun the same command to resume"
-            )
-        where = stage if stage.startswith("the pilot") else f"{stage} (level {lev} of {n_lev})"
-        raise Interrupted(
-            f"characterisation of {cell.name} {how} during {where}: {kept}", signum
-        ) from None
+        raise _interrupted(exc, cell, store, where, len(config.design.levels)) from None
     finally:
         if bar is not None:
             bar.close()
@@ -636,8 +235,6 @@ def _to_dataset(cell, synapses, network, config, grid, rate, key) -> xr.Dataset:
 
 def dataset_parameters(ds: xr.Dataset) -> tuple[Cell, Synapses, Network]:
     """Rebuild the cell, synapses and network recorded in a characterisation Dataset."""
-    from ..params import from_mapping
-
     for key in ("cell", "synapses", "network"):
         if key not in ds.attrs:
             raise ParameterError(
@@ -681,9 +278,9 @@ def characterize_to_file(
         On SIGINT/SIGTERM; finished chunks are kept.
     """
     config = config or CharacterizationConfig()
-    out = check_folder(out, option="--out")
-    path = check_destination(out / f"tf_{cell.name}.nc", option="--out")
-    check_folder(out / ".tf-cache", option="--out")
+    out = check_folder(out, option="out")
+    path = check_destination(out / f"tf_{cell.name}.nc", option="out")
+    check_folder(out / ".tf-cache", option="out")
     key = _cache_key(cell, synapses, network, config)
     if not force and (path.exists() or path.is_symlink()):
         problem = existing_result_problem(path, key, config)
@@ -701,7 +298,7 @@ def characterize_to_file(
         cell, synapses, network, config, cache_dir=out / ".tf-cache", progress=progress,
         force=force,
     )  # fmt: skip
-    write_netcdf(ds, path, option="--out")
+    write_netcdf(ds, path, option="out")
     return path
 
 
@@ -737,42 +334,3 @@ def existing_result_problem(path: Path, key: str, config: CharacterizationConfig
     except ParameterError as exc:
         return str(exc)
     return None
-
-
-#: Measured cost of one cell for one Euler time step of the compiled single-cell kernel (s),
-#: on the 2-core development machine (benchmarks/bench_characterize.py order of magnitude).
-CELL_STEP_COST = 2.5e-8
-#: Cost of a step of each scheme relative to Euler: Heun evaluates the right-hand side twice,
-#: but the Poisson draws and the loop dominate (benchmarks/bench_convergence.py).
-SCHEME_COST = {"euler": 1.0, "heun": 1.2}
-
-
-def estimate_cell_steps(config: CharacterizationConfig) -> float:
-    """Cell-steps (cells x time steps) of a characterisation: pilot stages and grid."""
-    g = config.design
-    n_lev = len(g.levels)
-    pilot = n_lev * (
-        g.bracket_points * g.bracket_duration
-        + g.refine_points * g.refine_seeds * g.refine_duration
-        + (g.low_points * g.low_seeds * g.low_duration if min(g.target_rates) < g.low_rate else 0)
-    )
-    grid = g.n_points * config.n_seeds * config.duration
-    return (pilot + grid) / config.dt
-
-
-def estimate_text(config: CharacterizationConfig) -> str:
-    """One line: the size of the work and a rough duration on this kind of machine."""
-    steps = estimate_cell_steps(config)
-    seconds = steps * CELL_STEP_COST * SCHEME_COST[config.scheme]
-    if seconds < 120:
-        eta = f"{seconds:.0f} s"
-    elif seconds < 7200:
-        eta = f"{seconds / 60:.0f} min"
-    else:
-        eta = f"{seconds / 3600:.1f} h"
-    return (
-        f"{config.design.n_points} points x {config.n_seeds} seeds x {config.duration:g} s at "
-        f"dt = {config.dt * 1e3:g} ms ({config.scheme}) plus the pilot: {steps:.2g} "
-        f"cell-steps, roughly {eta} "
-        "on 2 cores (interrupt with Ctrl-C or SIGTERM; a rerun resumes)"
-    )

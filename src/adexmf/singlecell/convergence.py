@@ -30,6 +30,8 @@ import xarray as xr
 from ..errors import ParameterError
 from ..params import Cell, Network, Synapses, from_mapping, load_preset, to_mapping
 from ..store import provenance
+from ..sweep import run_tasks
+from .nest_reference import simulate_cells_nest
 from .simulate import SCHEMES, derive_seeds, simulate_cells
 
 #: The settings of the study: the authors' scheme at the steps of the issue, and Heun.
@@ -119,8 +121,6 @@ def convergence_task(spec: Mapping[str, Any]) -> xr.Dataset:
     i = np.repeat(np.asarray(spec["nu_i"], float), n)
     W = np.repeat([math.nan if w is None else float(w) for w in spec["W"]], n)
     if spec["simulator"] == "nest":
-        from .nest_reference import simulate_cells_nest
-
         rate = simulate_cells_nest(
             cell, syn, e, i, duration=spec["duration_s"], network=network, seed=spec["seed"],
             adaptation_clamp=W,
@@ -149,6 +149,64 @@ def _specs(preset, points, settings, n_cells, duration, seed) -> list[dict[str, 
         specs.append({**base, "simulator": "nest"})
         specs += [{**base, "simulator": "kernel", "scheme": s, "dt_s": dt} for s, dt in settings]
     return specs
+
+
+def _check_settings(settings: Sequence[tuple[str, float]]) -> None:
+    """Refuse a (scheme, dt) setting the kernel does not take (dt in s)."""
+    for scheme, dt in settings:
+        if scheme not in SCHEMES or not 1e-7 <= dt <= 1e-3:
+            raise ParameterError(
+                f"setting ({scheme!r}, {dt!r} s) is not admissible; allowed: a scheme of "
+                f"{', '.join(SCHEMES)} and dt in [1e-7, 1e-3] s"
+            )
+
+
+def _setting_names(settings: Sequence[tuple[str, float]]) -> list[str]:
+    """Labels of the settings (``"heun 0.1 ms"``)."""
+    return [f"{s} {dt * 1e3:g} ms" for s, dt in settings]
+
+
+def _gather(specs, results, n_points: int, names: list[str]):
+    """Mean rate and its standard error (Hz) per (point, setting) and of the reference per
+    point, from the tasks' replicate rates."""
+    mean = np.full((n_points, len(names)), np.nan)
+    se = np.full_like(mean, np.nan)
+    ref, ref_se = np.full(n_points, np.nan), np.full(n_points, np.nan)
+    for spec, ds in zip(specs, results, strict=True):
+        r = ds["rate"].values
+        m, s = r.mean(1), r.std(1, ddof=1) / math.sqrt(r.shape[1])
+        rows = spec["members"]
+        if spec["simulator"] == "nest":
+            ref[rows], ref_se[rows] = m, s
+        else:
+            col = names.index(f"{spec['scheme']} {spec['dt_s'] * 1e3:g} ms")
+            mean[rows, col], se[rows, col] = m, s
+    return mean, se, ref, ref_se
+
+
+def _relative_errors(mean, se, ref, ref_se) -> tuple[np.ndarray, np.ndarray]:
+    """Relative error to the reference (point, setting) and its standard error, combining
+    the noise of both routes (dimensionless)."""
+    # relative errors are undefined where the reference cell is silent: NaN there
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(ref[:, None] > 0, mean / ref[:, None], np.nan)
+        error = ratio - 1.0
+        error_se = np.sqrt(se**2 + ratio**2 * ref_se[:, None] ** 2) / ref[:, None]
+    return error, error_se
+
+
+def _coords(points: list[CheckPoint], settings, names: list[str]) -> dict[str, Any]:
+    """Coordinates of the study: the points (rates in Hz, W in A) and the settings (dt in s)."""
+    return {
+        "point": np.arange(len(points)),
+        "setting": names,
+        "regime": ("point", [p.regime for p in points]),
+        "nu_e": ("point", [p.nu_e for p in points], {"units": "Hz"}),
+        "nu_i": ("point", [p.nu_i for p in points], {"units": "Hz"}),
+        "W": ("point", [p.W for p in points], {"units": "A"}),
+        "scheme": ("setting", [s for s, _ in settings]),
+        "dt": ("setting", [dt for _, dt in settings], {"units": "s"}),
+    }
 
 
 def convergence_study(
@@ -192,49 +250,16 @@ def convergence_study(
         in Hz; ``error`` and ``error_se`` (point, setting): relative error to the reference
         and its standard error (combined noise of both routes); NaN where the reference is 0.
     """
-    from ..sweep import run_tasks
-
     points = list(points)
     if not points:
         raise ParameterError("convergence_study needs at least one point")
-    for scheme, dt in settings:
-        if scheme not in SCHEMES or not 1e-7 <= dt <= 1e-3:
-            raise ParameterError(
-                f"setting ({scheme!r}, {dt!r} s) is not admissible; allowed: a scheme of "
-                f"{', '.join(SCHEMES)} and dt in [1e-7, 1e-3] s"
-            )
+    _check_settings(settings)
     specs = _specs(preset, points, settings, n_cells, duration, seed)
     results = run_tasks(convergence_task, specs, folder, scheduler=scheduler,
                         n_workers=n_workers, progress=progress)  # fmt: skip
-    n_set = len(settings)
-    names = [f"{s} {dt * 1e3:g} ms" for s, dt in settings]
-    mean = np.full((len(points), n_set), np.nan)
-    se = np.full_like(mean, np.nan)
-    ref, ref_se = np.full(len(points), np.nan), np.full(len(points), np.nan)
-    for spec, ds in zip(specs, results, strict=True):
-        r = ds["rate"].values
-        m, s = r.mean(1), r.std(1, ddof=1) / math.sqrt(r.shape[1])
-        rows = spec["members"]
-        if spec["simulator"] == "nest":
-            ref[rows], ref_se[rows] = m, s
-        else:
-            col = names.index(f"{spec['scheme']} {spec['dt_s'] * 1e3:g} ms")
-            mean[rows, col], se[rows, col] = m, s
-    # relative errors are undefined where the reference cell is silent: NaN there
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(ref[:, None] > 0, mean / ref[:, None], np.nan)
-        error = ratio - 1.0
-        error_se = np.sqrt(se**2 + ratio**2 * ref_se[:, None] ** 2) / ref[:, None]
-    coords = {
-        "point": np.arange(len(points)),
-        "setting": names,
-        "regime": ("point", [p.regime for p in points]),
-        "nu_e": ("point", [p.nu_e for p in points], {"units": "Hz"}),
-        "nu_i": ("point", [p.nu_i for p in points], {"units": "Hz"}),
-        "W": ("point", [p.W for p in points], {"units": "A"}),
-        "scheme": ("setting", [s for s, _ in settings]),
-        "dt": ("setting", [dt for _, dt in settings], {"units": "s"}),
-    }
+    names = _setting_names(settings)
+    mean, se, ref, ref_se = _gather(specs, results, len(points), names)
+    error, error_se = _relative_errors(mean, se, ref, ref_se)
     return xr.Dataset(
         {
             "rate": (("point", "setting"), mean, {"units": "Hz"}),
@@ -244,7 +269,7 @@ def convergence_study(
             "error": (("point", "setting"), error, {"units": "1"}),
             "error_se": (("point", "setting"), error_se, {"units": "1"}),
         },
-        coords=coords,
+        coords=_coords(points, settings, names),
         attrs={
             **provenance(),
             "title": "time-step convergence of the single-cell simulator",

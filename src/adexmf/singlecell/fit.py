@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -40,7 +39,6 @@ from ..params import (
     LAYOUT_SIZES,
     Cell,
     Network,
-    Preset,
     Synapses,
     TransferParams,
 )
@@ -228,6 +226,79 @@ def _data_range(values: np.ndarray) -> tuple[float, float] | None:
     return (lo, hi) if hi > lo else None
 
 
+def _fit_points(nu_e, nu_i, rate, W) -> tuple[np.ndarray, ...]:
+    """The data points as flat float arrays (Hz, Hz, Hz, A; NaN W: free adaptation)."""
+    try:
+        e, i, r, w = (np.asarray(a, dtype=float).ravel() for a in np.broadcast_arrays(
+            nu_e, nu_i, rate, np.nan if W is None else W))  # fmt: skip
+    except ValueError as exc:
+        raise InputRangeError(f"nu_e, nu_i, rate and W do not match in shape: {exc}") from None
+    if not np.all(np.isfinite(r)) or np.any(r < 0):
+        raise InputRangeError("rate must be finite and >= 0 Hz at every point")
+    return e, i, r, w
+
+
+def _step1(theory: tuple, slots: list[int], e, i, r, w) -> np.ndarray:
+    """Step 1: the template inverted where the cell fires, the threshold polynomial fitted to
+    ``V_eff`` by linear least squares; coefficients (V), clipped inside the bound.
+
+    ``theory`` is (cell, synapses, network, layout, inhibitory_term).
+    """
+    n_coef = len(slots)
+    layout = theory[3]
+    # theory at the data points (coefficients do not enter the membrane statistics)
+    zero = np.zeros(n_coef)
+    stats = _transfer(*theory, zero).evaluate(e, i, w)
+    mu_V, sigma_V, tau_V = stats.stats.mu_V, stats.stats.sigma_V, stats.stats.tau_V
+    # design matrix: V_thr is linear in the coefficients; column k = V_thr with P = e_k
+    design = np.empty((e.size, n_coef))
+    for k in range(n_coef):
+        unit = np.zeros(n_coef)
+        unit[k] = 1.0
+        tf_k = _transfer(*theory, unit)
+        design[:, k] = tf_k.evaluate(e, i, w).V_thr
+    # step 1: invert the template where the cell fires
+    arg = 2.0 * tau_V * r
+    usable = (r > 0) & (sigma_V > 0) & (arg < 2.0)
+    if usable.sum() < n_coef:
+        raise InputRangeError(
+            f"only {int(usable.sum())} points with a non-zero rate; the {layout!r} layout "
+            f"needs at least {n_coef}"
+        )
+    V_eff = mu_V[usable] + math.sqrt(2.0) * sigma_V[usable] * erfcinv(arg[usable])
+    p1, *_ = np.linalg.lstsq(design[usable], V_eff, rcond=None)
+    return np.clip(p1, -0.99 * COEFFICIENT_BOUND, 0.99 * COEFFICIENT_BOUND)
+
+
+def _step2(theory: tuple, slots: list[int], p1: np.ndarray, e, i, r, w):
+    """Step 2: least squares on the rates themselves from ``p1``, coefficients in mV for
+    conditioning; never worse than ``p1``.
+
+    Returns
+    -------
+    (ndarray, float, ndarray)
+        The coefficients (V), the RMS rate error of ``p1`` (Hz) and the fitted rates (Hz).
+    """
+    packed = _transfer(*theory, p1).packed.copy()
+    model = np.empty_like(r)
+
+    def rates_for(p_volts):
+        packed[TF_P0 + np.asarray(slots)] = p_volts
+        _template_rates(packed, e, i, w, model)
+        return model
+
+    step1_rmse = float(np.sqrt(np.mean((rates_for(p1) - r) ** 2)))
+    bound = COEFFICIENT_BOUND * 1e3
+    sol = least_squares(
+        lambda x: rates_for(x * 1e-3) - r, p1 * 1e3, bounds=(-bound, bound), xtol=1e-12
+    )
+    best = sol.x * 1e-3
+    if np.sqrt(np.mean((rates_for(best) - r) ** 2)) > step1_rmse:
+        best = p1  # never worse than the starting point
+    final = rates_for(best).copy()
+    return best, step1_rmse, final
+
+
 def fit_transfer_function(
     nu_e,
     nu_i,
@@ -274,13 +345,7 @@ def fit_transfer_function(
     FitResult
     """
     _check_options(layout, inhibitory_term, adaptation)
-    try:
-        e, i, r, w = (np.asarray(a, dtype=float).ravel() for a in np.broadcast_arrays(
-            nu_e, nu_i, rate, np.nan if W is None else W))  # fmt: skip
-    except ValueError as exc:
-        raise InputRangeError(f"nu_e, nu_i, rate and W do not match in shape: {exc}") from None
-    if not np.all(np.isfinite(r)) or np.any(r < 0):
-        raise InputRangeError("rate must be finite and >= 0 Hz at every point")
+    e, i, r, w = _fit_points(nu_e, nu_i, rate, W)
     free = np.isnan(w)
     w = w.copy()
     w[free] = 0.0
@@ -289,49 +354,9 @@ def fit_transfer_function(
             e[free], i[free], r[free], cell, synapses, network, inhibitory_term
         )
     sem = np.zeros_like(r) if rate_sem is None else np.broadcast_to(rate_sem, r.shape).ravel()
-    slots = _LAYOUT_SLOTS[layout]
-    n_coef = len(slots)
-    # theory at the data points (coefficients do not enter the membrane statistics)
-    zero = np.zeros(n_coef)
-    stats = _transfer(cell, synapses, network, layout, inhibitory_term, zero).evaluate(e, i, w)
-    mu_V, sigma_V, tau_V = stats.stats.mu_V, stats.stats.sigma_V, stats.stats.tau_V
-    # design matrix: V_thr is linear in the coefficients; column k = V_thr with P = e_k
-    design = np.empty((e.size, n_coef))
-    for k in range(n_coef):
-        unit = np.zeros(n_coef)
-        unit[k] = 1.0
-        tf_k = _transfer(cell, synapses, network, layout, inhibitory_term, unit)
-        design[:, k] = tf_k.evaluate(e, i, w).V_thr
-    # step 1: invert the template where the cell fires
-    arg = 2.0 * tau_V * r
-    usable = (r > 0) & (sigma_V > 0) & (arg < 2.0)
-    if usable.sum() < n_coef:
-        raise InputRangeError(
-            f"only {int(usable.sum())} points with a non-zero rate; the {layout!r} layout "
-            f"needs at least {n_coef}"
-        )
-    V_eff = mu_V[usable] + math.sqrt(2.0) * sigma_V[usable] * erfcinv(arg[usable])
-    p1, *_ = np.linalg.lstsq(design[usable], V_eff, rcond=None)
-    p1 = np.clip(p1, -0.99 * COEFFICIENT_BOUND, 0.99 * COEFFICIENT_BOUND)
-
-    # step 2: least squares on the rates themselves, coefficients in mV for conditioning
-    packed = _transfer(cell, synapses, network, layout, inhibitory_term, p1).packed.copy()
-    model = np.empty_like(r)
-
-    def rates_for(p_volts):
-        packed[TF_P0 + np.asarray(slots)] = p_volts
-        _template_rates(packed, e, i, w, model)
-        return model
-
-    step1_rmse = float(np.sqrt(np.mean((rates_for(p1) - r) ** 2)))
-    bound = COEFFICIENT_BOUND * 1e3
-    sol = least_squares(
-        lambda x: rates_for(x * 1e-3) - r, p1 * 1e3, bounds=(-bound, bound), xtol=1e-12
-    )
-    best = sol.x * 1e-3
-    if np.sqrt(np.mean((rates_for(best) - r) ** 2)) > step1_rmse:
-        best = p1  # never worse than the starting point
-    final = rates_for(best).copy()
+    theory = (cell, synapses, network, layout, inhibitory_term)
+    p1 = _step1(theory, _LAYOUT_SLOTS[layout], e, i, r, w)
+    best, step1_rmse, final = _step2(theory, _LAYOUT_SLOTS[layout], p1, e, i, r, w)
     params = TransferParams(
         coefficients=tuple(float(c) for c in best),
         layout=layout,
@@ -394,123 +419,3 @@ def fit_dataset(
         W=W, rate_sem=sem, layout=layout, inhibitory_term=inhibitory_term,
         adaptation=adaptation, note=note,
     )  # fmt: skip
-
-
-def preset_with_fits(
-    base: Preset, fits: list[FitResult], *, name: str | None = None, description: str | None = None
-) -> Preset:
-    """A copy of ``base`` whose transfer functions (and cells) are replaced by ``fits``.
-
-    Raises
-    ------
-    ParameterError
-        If a fit was made with other synapses or in-degrees than the preset's.
-    """
-    cells = dict(base.cells)
-    transfer = dict(base.transfer)
-    for fit in fits:
-        if fit.synapses != base.synapses:
-            raise ParameterError(
-                f"fit of {fit.cell.name}: its synapses differ from those of preset {base.name!r}"
-            )
-        if (fit.network.K_e, fit.network.K_i) != (base.network.K_e, base.network.K_i):
-            raise ParameterError(
-                f"fit of {fit.cell.name}: in-degrees K_e, K_i = {fit.network.K_e:g}, "
-                f"{fit.network.K_i:g} differ from preset {base.name!r}"
-            )
-        cells[fit.cell.name] = fit.cell
-        transfer[fit.cell.name] = fit.params
-    return base.replace(
-        name=name or base.name,
-        description=base.description if description is None else description,
-        cells=cells,
-        transfer=transfer,
-    )
-
-
-def plot_error_map(result: FitResult, ax=None):
-    """Scatter of the fit error (Hz) in the (nu_e, nu_i) plane; returns the Axes."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(4.5, 3.5))
-    err = result.residuals
-    lim = max(float(np.max(np.abs(err))), 1e-6)
-    sc = ax.scatter(result.nu_e, result.nu_i, c=err, cmap="RdBu_r", vmin=-lim, vmax=lim, s=18)
-    ax.figure.colorbar(sc, ax=ax, label="template - data (Hz)")
-    ax.set_xlabel(r"$\nu_e$ (Hz)")
-    ax.set_ylabel(r"$\nu_i$ (Hz)")
-    ax.set_title(
-        f"{result.cell.name}: RMS {result.rmse:.2f} Hz, max {result.max_error:.2f} Hz",
-        fontsize=9,
-    )
-    return ax
-
-
-def fit_file(
-    file: Path,
-    *,
-    layout: str = "with_log",
-    inhibitory_term: str = "paper",
-    adaptation: str = "none",
-    base_preset: str = "corrected",
-    preset_out: Path | None = None,
-    error_map: Path | None = None,
-) -> tuple[FitResult, Path]:
-    """Fit a characterisation file and write the refitted preset (``adexmf tf fit``).
-
-    Parameters
-    ----------
-    file : Path
-        A characterisation NetCDF written by ``adexmf tf characterize``.
-    layout, inhibitory_term, adaptation
-        As in :func:`fit_dataset`.
-    base_preset : str
-        Preset whose transfer function of the fitted cell is replaced.
-    preset_out : Path, optional
-        Preset TOML written; default ``FILE`` with the suffix ``_fit.toml``.
-    error_map : Path, optional
-        Also draw the error map (PNG/SVG) there.
-
-    Returns
-    -------
-    (FitResult, Path)
-        The fit and the preset file written.
-
-    Raises
-    ------
-    InputFileError
-        If the file is missing, unreadable or not a characterisation.
-    OutputError
-        If ``preset_out`` or ``error_map`` cannot be written (checked before the fit).
-    """
-    from ..params import load_preset, save_preset
-    from ..store import check_destination, read_netcdf
-
-    file = Path(file)
-    path = Path(preset_out) if preset_out is not None else file.with_name(f"{file.stem}_fit.toml")
-    check_destination(path, option="--preset-out")
-    if error_map is not None:
-        check_destination(error_map, option="--error-map", suffixes=(".png", ".svg", ".pdf", ""))
-    ds = read_netcdf(
-        file, what="characterisation file", hint="give a file written by `adexmf tf characterize`"
-    )
-    check_characterization(ds)
-    note = (
-        f"fitted by adexmf tf fit on {file.name} ({ds.sizes['point']} points x "
-        f"{ds.sizes['seed']} seeds, {ds.attrs.get('duration_s', float('nan')):g} s each)"
-    )
-    result = fit_dataset(
-        ds, layout=layout, inhibitory_term=inhibitory_term, adaptation=adaptation, note=note
-    )
-    base = load_preset(base_preset)
-    preset = preset_with_fits(
-        base, [result], name=f"{base.name}-fit",
-        description=f"{base.description}; {result.cell.name} refitted ({note})",
-    )  # fmt: skip
-    save_preset(preset, path, option="--preset-out")
-    if error_map is not None:
-        from ..figures.style import save_figure
-
-        save_figure(plot_error_map(result).figure, Path(error_map), option="--error-map")
-    return result, path

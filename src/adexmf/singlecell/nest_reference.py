@@ -17,11 +17,12 @@ and its slow test.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 
+from ..engines.nest_cells import aeif_parameters, import_nest
 from ..errors import InputRangeError, check_range
-from ..nest_adex import aeif_parameters, import_nest
 from ..params import DEFAULT_NETWORK, Cell, Network, Synapses
 from .simulate import MAX_CURRENT, MAX_INPUT_RATE, _per_cell
 
@@ -75,6 +76,41 @@ def simulate_cells_nest(
     ndarray
         Output rates (Hz), one per cell.
     """
+    e, i, clamp = _checked_inputs(nu_e, nu_i, adaptation_clamp, duration, dt, stats_start,
+                                  tolerance, seed)  # fmt: skip
+    nest = import_nest()
+    nest.ResetKernel()
+    dt_ms = dt * 1e3
+    nest.SetKernelStatus(
+        {"resolution": dt_ms, "rng_seed": int(seed) + 1, "local_num_threads": int(threads),
+         "print_time": False}
+    )  # fmt: skip
+    neurons = _neurons(nest, cell, synapses, clamp, tolerance)
+    for rates, K, weight in ((e, network.K_e, synapses.Q_e), (i, network.K_i, -synapses.Q_i)):
+        if rates.max() > 0.0:
+            gens = nest.Create("poisson_generator", e.size, params={"rate": list(K * rates)})
+            nest.Connect(gens, neurons, "one_to_one",
+                         {"synapse_model": "static_synapse", "weight": weight * 1e9,
+                          "delay": dt_ms})  # fmt: skip
+    recorder = nest.Create("spike_recorder", params={"start": stats_start * 1e3})
+    nest.Connect(neurons, recorder)
+    nest.Simulate(round(duration / dt) * dt_ms)
+    senders = np.asarray(recorder.get("events")["senders"], dtype=np.int64)
+    counts = np.bincount(senders - neurons[0].global_id, minlength=e.size)
+    return counts / (duration - stats_start)
+
+
+def _checked_inputs(
+    nu_e,
+    nu_i,
+    adaptation_clamp,
+    duration: float,
+    dt: float,
+    stats_start: float,
+    tolerance: float,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Check the settings and return per-cell nu_e, nu_i (Hz) and clamps (A, NaN: free)."""
     check_range("duration", duration, 0.0, 1e4, unit="s", low_inclusive=False,
                 error=InputRangeError)  # fmt: skip
     check_range("dt", dt, 1e-6, 1e-3, unit="s", error=InputRangeError)
@@ -96,31 +132,18 @@ def simulate_cells_nest(
         held = ~np.isnan(clamp)
         clamp[held] = _per_cell("adaptation_clamp", clamp[held], int(held.sum()),
                                 -MAX_CURRENT, MAX_CURRENT, "A")  # fmt: skip
-    nest = import_nest()
-    nest.ResetKernel()
-    dt_ms = dt * 1e3
-    nest.SetKernelStatus(
-        {"resolution": dt_ms, "rng_seed": int(seed) + 1, "local_num_threads": int(threads),
-         "print_time": False}
-    )  # fmt: skip
+    return e, i, clamp
+
+
+def _neurons(nest: Any, cell: Cell, synapses: Synapses, clamp: np.ndarray, tolerance: float):
+    """One ``aeif_cond_exp`` neuron per cell: free, or with w clamped as a current -W."""
     clamped_cell = dataclasses.replace(cell, a=0.0, b=0.0)
-    neurons = nest.Create("aeif_cond_exp", n)
-    for k in range(n):
+    neurons = nest.Create("aeif_cond_exp", clamp.size)
+    for k in range(clamp.size):
         if np.isnan(clamp[k]):
             params = aeif_parameters(cell, synapses)
         else:
             params = aeif_parameters(clamped_cell, synapses, current=-float(clamp[k]))
         params["gsl_error_tol"] = tolerance
         neurons[k].set(params)
-    for rates, K, weight in ((e, network.K_e, synapses.Q_e), (i, network.K_i, -synapses.Q_i)):
-        if rates.max() > 0.0:
-            gens = nest.Create("poisson_generator", n, params={"rate": list(K * rates)})
-            nest.Connect(gens, neurons, "one_to_one",
-                         {"synapse_model": "static_synapse", "weight": weight * 1e9,
-                          "delay": dt_ms})  # fmt: skip
-    recorder = nest.Create("spike_recorder", params={"start": stats_start * 1e3})
-    nest.Connect(neurons, recorder)
-    nest.Simulate(round(duration / dt) * dt_ms)
-    senders = np.asarray(recorder.get("events")["senders"], dtype=np.int64)
-    counts = np.bincount(senders - neurons[0].global_id, minlength=n)
-    return counts / (duration - stats_start)
+    return neurons

@@ -37,6 +37,9 @@ is a local variable of the cell's loop (no shared or thread-local state), seeded
 derived deterministically from a user seed and the cell's key by :func:`derive_seeds` (NumPy
 ``SeedSequence``); a cell's result depends only on its seed, not on how cells are batched or
 on the thread count.
+
+This module checks the inputs and packs them; the compiled loop over cells and steps is
+:mod:`adexmf.singlecell.kernel`.
 """
 
 from __future__ import annotations
@@ -46,8 +49,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, prange
 
+from ..engines.brian2_cells import (
+    RUNTIME_TARGETS,
+    adex_brian2,
+    configure_brian2,
+    state_updater,
+)
 from ..errors import InputRangeError, ParameterError, check_range
 from ..layouts import (
     N_SINGLE_CELL,
@@ -69,6 +77,7 @@ from ..layouts import (
     SC_V_T,
 )
 from ..params import DEFAULT_NETWORK, Cell, Network, Synapses
+from .kernel import _simulate_kernel
 
 #: Largest admissible presynaptic rate per synapse (Hz).
 MAX_INPUT_RATE = 1.0e4
@@ -79,17 +88,11 @@ MAX_CURRENT = 1.0e-8
 #: one uniform from exp(-K nu dt), which underflows to 0 (no events at all) beyond ~745.
 MAX_EVENTS_PER_STEP = 500.0
 
-# Positions in the packed cell/synapse vector passed to the kernel.
-_N_CELL_PARAMS = 16
-
 #: Integration schemes of the kernel (module docstring), by name; the kernel takes the index.
 SCHEMES: tuple[str, ...] = ("euler", "heun")
 #: The converged default (scheme, dt in s) and the authors' protocol (SPEC 4.2).
 DEFAULT_SCHEME, DEFAULT_DT = "heun", 1e-4
 AUTHORS_SCHEME, AUTHORS_DT = "euler", 5e-5
-
-# Largest exponent of the exponential term (see _membrane_current).
-_MAX_EXPONENT = 50.0
 
 
 def pack_cell_params(cell: Cell, synapses: Synapses, spiking: bool = True) -> np.ndarray:
@@ -116,186 +119,6 @@ def pack_cell_params(cell: Cell, synapses: Synapses, spiking: bool = True) -> np
     p[SC_Q_E], p[SC_TAU_E], p[SC_E_E] = s.Q_e, s.tau_e, s.E_e
     p[SC_Q_I], p[SC_TAU_I], p[SC_E_I] = s.Q_i, s.tau_i, s.E_i
     return p
-
-
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
-_TWO_M53 = 2.0**-53
-
-
-@njit(cache=True, inline="always")
-def _uniform(state):
-    """SplitMix64 step: (new state, uniform double in [0, 1)). State lives in the caller."""
-    state = state + _GOLDEN
-    z = state
-    z = (z ^ (z >> _S30)) * _MIX1
-    z = (z ^ (z >> _S27)) * _MIX2
-    z = z ^ (z >> _S31)
-    return state, (z >> _S11) * _TWO_M53
-
-
-@njit(cache=True, inline="always", error_model="numpy")
-def _poisson_count(state, expected, exp_minus_expected):
-    """Poisson count of mean ``expected`` by inversion of one uniform: (new state, count)."""
-    state, u = _uniform(state)
-    k = 0
-    prob = exp_minus_expected
-    cumulative = prob
-    while u > cumulative and prob > 0.0:
-        k += 1
-        prob *= expected / k
-        cumulative += prob
-    return state, k
-
-
-@njit(cache=True, inline="always", error_model="numpy")
-def _membrane_current(V, w, Ge, Gi, I_ext, g_L, E_L, E_e, E_i, g_L_delta_T, V_T, inv_delta_T,
-                      has_exp):  # fmt: skip
-    """C_m dV/dt of SPEC 2.1 (A): leak, exponential term, synapses, adaptation, current.
-
-    The exponent is capped at ``_MAX_EXPONENT``: a state far past the spike threshold (Heun's
-    predictor) gets a huge finite slope, never exp overflow (inf - inf). States at the start
-    of a step are below the threshold (exponent <= 5), where the cap changes nothing.
-    """
-    current = g_L * (E_L - V) + Ge * (E_e - V) + Gi * (E_i - V) - w + I_ext
-    if has_exp:
-        current += g_L_delta_T * math.exp(min((V - V_T) * inv_delta_T, _MAX_EXPONENT))
-    return current
-
-
-@njit(cache=True, inline="always")
-def _adaptation_drive(V, w, a, E_L):
-    """tau_w dw/dt of SPEC 2.1 (A)."""
-    return a * (V - E_L) - w
-
-
-@njit(cache=True, parallel=True, error_model="numpy")
-def _simulate_kernel(
-    p,
-    lam_e,
-    lam_i,
-    current,
-    w_clamp,
-    step_on,
-    step_off,
-    step_amp,
-    seeds,
-    n_steps,
-    dt,
-    scheme,
-    refractory_steps,
-    stats_start,
-    record_row,
-    trace_V,
-    trace_w,
-    trace_spike,
-    counts,
-    V_sum,
-    V_sumsq,
-):
-    """Simulate independent AdEx cells (see the module docstring for the step order).
-
-    All arrays are per cell (length n) except ``p`` (packed parameters), the current-step
-    arrays (``step_on``/``step_off``: step indices, length m; ``step_amp``: (m, n) in A) and
-    the traces ((n_recorded, n_steps + 1)). Spikes and V moments are accumulated from step
-    ``stats_start`` on.
-    """
-    g_L, C_m, E_L = p[SC_G_L], p[SC_C_M], p[SC_E_L]
-    V_T, delta_T, V_spike, V_reset = p[SC_V_T], p[SC_DELTA_T], p[SC_V_SPIKE], p[SC_V_RESET]
-    a, b, tau_w = p[SC_A], p[SC_B], p[SC_TAU_W]
-    Q_e, tau_e, E_e = p[SC_Q_E], p[SC_TAU_E], p[SC_E_E]
-    Q_i, tau_i, E_i = p[SC_Q_I], p[SC_TAU_I], p[SC_E_I]
-    dt_over_C = dt / C_m
-    dt_over_tau_w = dt / tau_w if tau_w > 0.0 else 0.0
-    inv_delta_T = 1.0 / delta_T if delta_T > 0.0 else 0.0
-    g_L_delta_T = g_L * delta_T
-    decay_e = math.exp(-dt / tau_e)
-    decay_i = math.exp(-dt / tau_i)
-    has_exp = delta_T > 0.0
-    has_w = tau_w > 0.0
-    n_cells = lam_e.size
-    n_current_steps = step_on.size
-    for c in prange(n_cells):
-        state = np.uint64(seeds[c])  # this cell's own random stream (SplitMix64)
-        le = lam_e[c]
-        li = lam_i[c]
-        exp_le = math.exp(-le)
-        exp_li = math.exp(-li)
-        clamped = not math.isnan(w_clamp[c])
-        V = E_L
-        w = w_clamp[c] if clamped else 0.0
-        Ge = 0.0
-        Gi = 0.0
-        free_from = 0  # first step at which V is integrated again (end of refractoriness)
-        row = record_row[c]
-        n_spikes = 0
-        s1 = 0.0
-        s2 = 0.0
-        for n in range(n_steps):
-            if row >= 0:
-                trace_V[row, n] = V
-                trace_w[row, n] = w
-            if n >= stats_start:
-                # moments of V - E_L: sums of V itself lose the variance to cancellation
-                s1 += V - E_L
-                s2 += (V - E_L) * (V - E_L)
-            I_ext = current[c]
-            for k in range(n_current_steps):
-                if step_on[k] <= n < step_off[k]:
-                    I_ext += step_amp[k, c]
-            active = n >= free_from
-            if scheme == 0:
-                # 1. Euler step of V (unless refractory) and w, from the state at t_n.
-                dV = _membrane_current(V, w, Ge, Gi, I_ext, g_L, E_L, E_e, E_i, g_L_delta_T,
-                                       V_T, inv_delta_T, has_exp)  # fmt: skip
-                if not clamped and has_w:
-                    w += dt_over_tau_w * _adaptation_drive(V, w, a, E_L)
-                if active:
-                    V += dt_over_C * dV
-            else:
-                # 1. Heun step; the second stage sees the conductances decayed to t_n+1.
-                dV1 = _membrane_current(V, w, Ge, Gi, I_ext, g_L, E_L, E_e, E_i, g_L_delta_T,
-                                        V_T, inv_delta_T, has_exp)  # fmt: skip
-                dw1 = 0.0
-                if not clamped and has_w:
-                    dw1 = _adaptation_drive(V, w, a, E_L)
-                V_pred = V + dt_over_C * dV1 if active else V
-                w_pred = w + dt_over_tau_w * dw1
-                dV2 = _membrane_current(V_pred, w_pred, Ge * decay_e, Gi * decay_i, I_ext, g_L,
-                                        E_L, E_e, E_i, g_L_delta_T, V_T, inv_delta_T,
-                                        has_exp)  # fmt: skip
-                if not clamped and has_w:
-                    w += 0.5 * dt_over_tau_w * (dw1 + _adaptation_drive(V_pred, w_pred, a, E_L))
-                if active:
-                    V += 0.5 * dt_over_C * (dV1 + dV2)
-            # 2. Exact decay of the conductances and this step's presynaptic events.
-            Ge *= decay_e
-            Gi *= decay_i
-            if le > 0.0:
-                state, k = _poisson_count(state, le, exp_le)
-                Ge += Q_e * k
-            if li > 0.0:
-                state, k = _poisson_count(state, li, exp_li)
-                Gi += Q_i * k
-            # 3. Threshold, reset, refractoriness.
-            if active and V > V_spike:
-                V = V_reset
-                if not clamped:
-                    w += b
-                # Refractory like Brian2: integrated again t_ref after the spike time t_n.
-                free_from = n + refractory_steps
-                if n >= stats_start:
-                    n_spikes += 1
-                if row >= 0:
-                    trace_spike[row, n + 1] = 1
-        if row >= 0:
-            trace_V[row, n_steps] = V
-            trace_w[row, n_steps] = w
-        counts[c] = n_spikes
-        V_sum[c] = s1
-        V_sumsq[c] = s2
 
 
 @dataclass(frozen=True)
@@ -400,6 +223,133 @@ def _per_cell(name: str, value, n: int, low: float, high: float, unit: str) -> n
     return arr
 
 
+def _check_protocol(dt: float, scheme: str, duration: float, stats_start: float) -> None:
+    """Check the step, scheme, duration and start of the counting window (all in s)."""
+    check_range("dt", dt, 1e-7, 1e-3, unit="s", low_inclusive=True, error=InputRangeError)
+    check_scheme(scheme)
+    check_range("duration", duration, 0.0, 1e4, unit="s", low_inclusive=False,
+                error=InputRangeError)  # fmt: skip
+    check_range("stats_start", stats_start, 0.0, duration, unit="s", high_inclusive=False,
+                error=InputRangeError)  # fmt: skip
+
+
+def _counted_steps(duration: float, stats_start: float, dt: float) -> tuple[int, int]:
+    """Number of steps and the step at which counting starts; at least one step counted."""
+    n_steps = int(round(duration / dt))
+    start = int(round(stats_start / dt))
+    if n_steps - start < 1:
+        raise InputRangeError(
+            f"duration - stats_start = {duration - stats_start:g} s is shorter than one time "
+            f"step dt = {dt:g} s; nothing would be counted"
+        )
+    return n_steps, start
+
+
+def _input_rates(nu_e, nu_i, network: Network, dt: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per-cell presynaptic rates (Hz), broadcast together and checked (also the number of
+    events per step, ``K nu dt``, that the Poisson sampler can draw)."""
+    try:
+        e, i = np.broadcast_arrays(np.asarray(nu_e, float), np.asarray(nu_i, float))
+    except ValueError as exc:
+        raise InputRangeError(f"nu_e and nu_i cannot be broadcast together: {exc}") from None
+    n = e.size
+    if n == 0:
+        raise InputRangeError("no cell to simulate: nu_e and nu_i are empty")
+    e = _per_cell("nu_e", e.ravel(), n, 0.0, MAX_INPUT_RATE, "Hz")
+    i = _per_cell("nu_i", i.ravel(), n, 0.0, MAX_INPUT_RATE, "Hz")
+    for name, rates, K in (("nu_e", e, network.K_e), ("nu_i", i, network.K_i)):
+        if rates.max() * K * dt > MAX_EVENTS_PER_STEP:
+            raise InputRangeError(
+                f"{name} = {rates.max():g} Hz gives {rates.max() * K * dt:g} presynaptic events "
+                f"per step (K = {K:g}, dt = {dt:g} s); allowed: at most "
+                f"{MAX_EVENTS_PER_STEP:g}; lower dt or the rate"
+            )
+    return e, i
+
+
+def _adaptation_clamps(adaptation_clamp, n: int) -> np.ndarray:
+    """Per-cell clamped adaptation currents (A), checked; NaN where w is free."""
+    if adaptation_clamp is None:
+        return np.full(n, np.nan)
+    w_clamp = np.broadcast_to(np.asarray(adaptation_clamp, float), (n,)).copy()
+    free = np.isnan(w_clamp)
+    w_clamp[~free] = _per_cell(
+        "adaptation_clamp", w_clamp[~free], int((~free).sum()), -MAX_CURRENT, MAX_CURRENT,
+        "A",
+    )  # fmt: skip
+    return w_clamp
+
+
+def _current_steps(current_steps: Sequence[CurrentStep], n: int, dt: float):
+    """(onset steps, offset steps, amplitudes (step, cell) in A) of the current pulses."""
+    on = np.array([int(round(s.onset / dt)) for s in current_steps], dtype=np.int64)
+    off = np.array([int(round(s.offset / dt)) for s in current_steps], dtype=np.int64)
+    amp = np.zeros((len(current_steps), n))
+    for k, s in enumerate(current_steps):
+        if not 0.0 <= s.onset <= s.offset:
+            raise InputRangeError(
+                f"current_steps[{k}]: onset = {s.onset:g} s and offset = {s.offset:g} s must "
+                "satisfy 0 <= onset <= offset"
+            )
+        amp[k] = _per_cell(f"current_steps[{k}].amplitude", s.amplitude, n,
+                           -MAX_CURRENT, MAX_CURRENT, "A")  # fmt: skip
+    return on, off, amp
+
+
+def _cell_seeds(seed: int, seeds: np.ndarray | None, n: int) -> np.ndarray:
+    """The n per-cell seeds (uint64): given, or derived from ``seed`` and the cell index."""
+    if seeds is None:
+        seeds = derive_seeds(seed, np.arange(n))
+    raw = np.asarray(seeds)
+    if raw.shape != (n,) or raw.dtype.kind not in "iu" or (raw.dtype.kind == "i" and raw.min() < 0):
+        raise InputRangeError(f"seeds must be {n} non-negative integers (one per cell)")
+    return raw.astype(np.uint64)
+
+
+def _record_rows(record: Sequence[int] | np.ndarray, n: int) -> tuple[np.ndarray, int]:
+    """Row of each cell in the traces (-1: not recorded) and the number of trace rows."""
+    record = np.asarray(record, dtype=np.int64).ravel()
+    if record.size and (record.min() < 0 or record.max() >= n):
+        raise InputRangeError(f"record indices must lie in [0, {n - 1}]")
+    record_row = np.full(n, -1, dtype=np.int64)
+    record_row[record] = np.arange(record.size)
+    return record_row, record.size
+
+
+def _outputs(n: int, n_rec: int, n_steps: int):
+    """Zeroed arrays the kernel fills: traces (V in V, w in A, spike markers) of the recorded
+    cells, and per cell the spike count and the sums of V - E_L (V) and of its square (V^2)."""
+    traces = (
+        np.zeros((n_rec, n_steps + 1)),
+        np.zeros((n_rec, n_steps + 1)),
+        np.zeros((n_rec, n_steps + 1), dtype=np.uint8),
+    )
+    return traces, (np.zeros(n, dtype=np.int64), np.zeros(n), np.zeros(n))
+
+
+def _result(cell: Cell, sums, n_steps: int, start: int, dt: float, traces, seeds):
+    """The :class:`SimulationResult` from the kernel's spike counts, V sums and traces."""
+    counts, V_sum, V_sumsq = sums
+    trace_V, trace_w, trace_spike = traces
+    n_counted = n_steps - start
+    counted = n_counted * dt
+    shift = V_sum / n_counted  # mean of V - E_L (the kernel sums V - E_L)
+    V_mean = cell.E_L + shift
+    V_var = np.maximum(V_sumsq / n_counted - shift**2, 0.0)
+    return SimulationResult(
+        spike_counts=counts,
+        rate=counts / counted,
+        V_mean=V_mean,
+        V_std=np.sqrt(V_var),
+        counted_duration=counted,
+        time=np.arange(n_steps + 1) * dt if trace_V.shape[0] else np.empty(0),
+        V=trace_V,
+        w=trace_w,
+        spikes=trace_spike.astype(bool),
+        seeds=seeds,
+    )
+
+
 def simulate_cells(
     cell: Cell,
     synapses: Synapses,
@@ -464,114 +414,22 @@ def simulate_cells(
     -------
     SimulationResult
     """
-    check_range("dt", dt, 1e-7, 1e-3, unit="s", low_inclusive=True, error=InputRangeError)
-    check_scheme(scheme)
-    check_range("duration", duration, 0.0, 1e4, unit="s", low_inclusive=False,
-                error=InputRangeError)  # fmt: skip
-    check_range("stats_start", stats_start, 0.0, duration, unit="s", high_inclusive=False,
-                error=InputRangeError)  # fmt: skip
-    try:
-        e, i = np.broadcast_arrays(np.asarray(nu_e, float), np.asarray(nu_i, float))
-    except ValueError as exc:
-        raise InputRangeError(f"nu_e and nu_i cannot be broadcast together: {exc}") from None
+    _check_protocol(dt, scheme, duration, stats_start)
+    e, i = _input_rates(nu_e, nu_i, network, dt)
     n = e.size
-    if n == 0:
-        raise InputRangeError("no cell to simulate: nu_e and nu_i are empty")
-    e = _per_cell("nu_e", e.ravel(), n, 0.0, MAX_INPUT_RATE, "Hz")
-    i = _per_cell("nu_i", i.ravel(), n, 0.0, MAX_INPUT_RATE, "Hz")
-    for name, rates, K in (("nu_e", e, network.K_e), ("nu_i", i, network.K_i)):
-        if rates.max() * K * dt > MAX_EVENTS_PER_STEP:
-            raise InputRangeError(
-                f"{name} = {rates.max():g} Hz gives {rates.max() * K * dt:g} presynaptic events "
-                f"per step (K = {K:g}, dt = {dt:g} s); allowed: at most "
-                f"{MAX_EVENTS_PER_STEP:g}; lower dt or the rate"
-            )
     I0 = _per_cell("current", current, n, -MAX_CURRENT, MAX_CURRENT, "A")
-    if adaptation_clamp is None:
-        w_clamp = np.full(n, np.nan)
-    else:
-        w_clamp = np.broadcast_to(np.asarray(adaptation_clamp, float), (n,)).copy()
-        free = np.isnan(w_clamp)
-        w_clamp[~free] = _per_cell(
-            "adaptation_clamp", w_clamp[~free], int((~free).sum()), -MAX_CURRENT, MAX_CURRENT,
-            "A",
-        )  # fmt: skip
-    n_steps = int(round(duration / dt))
-    start = int(round(stats_start / dt))
-    if n_steps - start < 1:
-        raise InputRangeError(
-            f"duration - stats_start = {duration - stats_start:g} s is shorter than one time "
-            f"step dt = {dt:g} s; nothing would be counted"
-        )
-    on = np.array([int(round(s.onset / dt)) for s in current_steps], dtype=np.int64)
-    off = np.array([int(round(s.offset / dt)) for s in current_steps], dtype=np.int64)
-    amp = np.zeros((len(current_steps), n))
-    for k, s in enumerate(current_steps):
-        if not 0.0 <= s.onset <= s.offset:
-            raise InputRangeError(
-                f"current_steps[{k}]: onset = {s.onset:g} s and offset = {s.offset:g} s must "
-                "satisfy 0 <= onset <= offset"
-            )
-        amp[k] = _per_cell(f"current_steps[{k}].amplitude", s.amplitude, n,
-                           -MAX_CURRENT, MAX_CURRENT, "A")  # fmt: skip
-    if seeds is None:
-        seeds = derive_seeds(seed, np.arange(n))
-    raw = np.asarray(seeds)
-    if raw.shape != (n,) or raw.dtype.kind not in "iu" or (raw.dtype.kind == "i" and raw.min() < 0):
-        raise InputRangeError(f"seeds must be {n} non-negative integers (one per cell)")
-    seeds = raw.astype(np.uint64)
-    record = np.asarray(record, dtype=np.int64).ravel()
-    if record.size and (record.min() < 0 or record.max() >= n):
-        raise InputRangeError(f"record indices must lie in [0, {n - 1}]")
-    record_row = np.full(n, -1, dtype=np.int64)
-    record_row[record] = np.arange(record.size)
-    n_rec = record.size
-    trace_V = np.zeros((n_rec, n_steps + 1))
-    trace_w = np.zeros((n_rec, n_steps + 1))
-    trace_spike = np.zeros((n_rec, n_steps + 1), dtype=np.uint8)
-    counts = np.zeros(n, dtype=np.int64)
-    V_sum = np.zeros(n)
-    V_sumsq = np.zeros(n)
+    w_clamp = _adaptation_clamps(adaptation_clamp, n)
+    n_steps, start = _counted_steps(duration, stats_start, dt)
+    pulses = _current_steps(current_steps, n, dt)
+    seeds = _cell_seeds(seed, seeds, n)
+    record_row, n_rec = _record_rows(record, n)
+    traces, sums = _outputs(n, n_rec, n_steps)
     _simulate_kernel(
-        pack_cell_params(cell, synapses, spiking),
-        network.K_e * e * dt,
-        network.K_i * i * dt,
-        I0,
-        w_clamp,
-        on,
-        off,
-        amp,
-        seeds,
-        n_steps,
-        float(dt),
-        SCHEMES.index(scheme),
-        int(round(cell.t_ref / dt)),
-        start,
-        record_row,
-        trace_V,
-        trace_w,
-        trace_spike,
-        counts,
-        V_sum,
-        V_sumsq,
-    )
-    n_counted = n_steps - start
-    counted = n_counted * dt
-    shift = V_sum / n_counted  # mean of V - E_L (the kernel sums V - E_L)
-    V_mean = cell.E_L + shift
-    V_var = np.maximum(V_sumsq / n_counted - shift**2, 0.0)
-    return SimulationResult(
-        spike_counts=counts,
-        rate=counts / counted,
-        V_mean=V_mean,
-        V_std=np.sqrt(V_var),
-        counted_duration=counted,
-        time=np.arange(n_steps + 1) * dt if n_rec else np.empty(0),
-        V=trace_V,
-        w=trace_w,
-        spikes=trace_spike.astype(bool),
-        seeds=seeds,
-    )
+        pack_cell_params(cell, synapses, spiking), network.K_e * e * dt, network.K_i * i * dt,
+        I0, w_clamp, *pulses, seeds, n_steps, float(dt), SCHEMES.index(scheme),
+        int(round(cell.t_ref / dt)), start, record_row, *traces, *sums,
+    )  # fmt: skip
+    return _result(cell, sums, n_steps, start, dt, traces, seeds)
 
 
 def simulate_cells_brian2(
@@ -611,8 +469,6 @@ def simulate_cells_brian2(
         Output rates (Hz), one per cell.
     """
     import brian2 as b2
-
-    from ..brian2_adex import RUNTIME_TARGETS, adex_brian2, configure_brian2, state_updater
 
     if target not in RUNTIME_TARGETS:
         raise ParameterError(f"target = {target!r}; allowed: {', '.join(RUNTIME_TARGETS)}")

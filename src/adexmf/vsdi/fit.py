@@ -29,6 +29,8 @@ import numpy as np
 import xarray as xr
 
 from ..errors import ParameterError
+from ..params import RingStimulus
+from ..store import provenance
 from .preprocess import Prepared, Preprocessing, model_on_data_grid, prepare_map, residual
 from .scan import (
     DEFAULT_PARAMETERS,
@@ -216,8 +218,6 @@ def _uncertainty(objective: Objective, u: np.ndarray, fit: FitSettings) -> np.nd
 def _single_runs(model, params: np.ndarray, settings: ScanSettings, offset: tuple[float, float]):
     """Signed-position maps (time, x - x0) of stim1 alone, stim2 alone (shifted by
     ``offset`` = (dx m, dt s)) and both, for one parameter set."""
-    from ..params import RingStimulus
-
     p = dict(zip(NAMES, params, strict=True))
     ring = model.ring.replace(v_c=p["v_c"], l_exc=p["l_exc"], l_inh=p["l_inh"])
     runner = type(model)(ring, model.model)
@@ -344,15 +344,11 @@ def _human(values: np.ndarray) -> dict[str, float]:
     return {key: float(v * factor) for (key, _, factor), v in zip(keys, values, strict=True)}
 
 
-def _fit_dataset(
-    recording, data, params, sd, default, residuals, pred, n_runs, settings, fit
-) -> xr.Dataset:
+def _summary(recording, data, params, sd, residuals, pred, n_runs) -> dict[str, Any]:
+    """The fit's summary in human units (the keys of the command line's JSON output)."""
     res, default_res, grid_res = residuals
-    s1, s2 = data["stim1"], data["stim2"]
-    dims1, dims2 = ("time", "x"), ("time_stim2", "x_stim2")
-    one = {"units": "1"}
-    norm = float(np.nansum(s1.values**2))
-    summary = {
+    norm = float(np.nansum(data["stim1"].values ** 2))
+    return {
         "file": recording.attrs.get("file", ""),
         "session": recording.attrs.get("session", ""),
         "duration_ms": float(recording.attrs.get("duration_s", np.nan)) * 1e3,
@@ -377,8 +373,15 @@ def _fit_dataset(
         "stimulus_delay_ms": pred["offset_t_s"] * 1e3,
         "model_runs": int(n_runs),
     }
-    from ..store import provenance
 
+
+def _fit_dataset(
+    recording, data, params, sd, default, residuals, pred, n_runs, settings, fit
+) -> xr.Dataset:
+    s1, s2 = data["stim1"], data["stim2"]
+    dims1, dims2 = ("time", "x"), ("time_stim2", "x_stim2")
+    one = {"units": "1"}
+    summary = _summary(recording, data, params, sd, residuals, pred, n_runs)
     ds = xr.Dataset(
         {
             "value": ("parameter", params),

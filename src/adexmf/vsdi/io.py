@@ -253,6 +253,47 @@ def _check_names(path: Path, internal: str, label: str) -> dict[str, Any]:
     return from_file
 
 
+def _maps(
+    fields: dict[str, Any], expected: tuple[int, int], label: str
+) -> tuple[dict[str, xr.Variable], dict[str, list[int]]]:
+    """The maps of :data:`MAP_FIELDS` as (time, x) variables of dF/F (dimensionless), and
+    per variable the indices along x where the map is NaN at every time."""
+    data: dict[str, xr.Variable] = {}
+    missing: dict[str, list[int]] = {}
+    for field, (var, long_name) in MAP_FIELDS.items():
+        arr = _numeric(fields[field], field, label)
+        if arr.shape != expected:
+            raise InputFileError(
+                f"{label}: map {field!r} has shape {arr.shape}; expected (n_x, n_t) = "
+                f"{expected} from the fields 'space' and 'time'"
+            )
+        n_inf = int(np.isinf(arr).sum())
+        if n_inf:
+            raise InputFileError(f"{label}: map {field!r} holds {n_inf} infinite value(s)")
+        missing[var] = [int(i) for i in np.flatnonzero(np.isnan(arr).all(axis=1))]
+        data[var] = xr.Variable(
+            ("time", "x"),
+            np.ascontiguousarray(arr.T),
+            {"units": "1", "long_name": long_name, "source_field": field},
+        )
+    return data, missing
+
+
+def _warn_missing_rows(missing: dict[str, list[int]], label: str) -> None:
+    """Warn (for the caller of :func:`load_recording`) about positions never imaged."""
+    holes = {v: rows for v, rows in missing.items() if rows}
+    if holes:
+        if len(holes) == len(missing) and len({tuple(r) for r in holes.values()}) == 1:
+            where = f"x indices {next(iter(holes.values()))} of every map"
+        else:
+            where = "; ".join(f"{v}: x indices {rows}" for v, rows in holes.items())
+        warnings.warn(
+            f"{label}: all-NaN rows (positions never imaged), kept as NaN: {where}",
+            DataWarning,
+            stacklevel=3,
+        )
+
+
 def load_recording(path: str | Path) -> xr.Dataset:
     """Load one VSDI recording (a ``matNL`` MATLAB file) as a Dataset in SI units.
 
@@ -300,40 +341,9 @@ def load_recording(path: str | Path) -> xr.Dataset:
     internal = _text(fields["name"], label)
     time_ms, dt_ms = _axis(fields["time"], "time", "ms", label)
     x_mm, dx_mm = _axis(fields["space"], "space", "mm", label)
-    expected = (x_mm.size, time_ms.size)
-
-    data: dict[str, xr.Variable] = {}
-    missing: dict[str, list[int]] = {}
-    for field, (var, long_name) in MAP_FIELDS.items():
-        arr = _numeric(fields[field], field, label)
-        if arr.shape != expected:
-            raise InputFileError(
-                f"{label}: map {field!r} has shape {arr.shape}; expected (n_x, n_t) = "
-                f"{expected} from the fields 'space' and 'time'"
-            )
-        n_inf = int(np.isinf(arr).sum())
-        if n_inf:
-            raise InputFileError(f"{label}: map {field!r} holds {n_inf} infinite value(s)")
-        missing[var] = [int(i) for i in np.flatnonzero(np.isnan(arr).all(axis=1))]
-        data[var] = xr.Variable(
-            ("time", "x"),
-            np.ascontiguousarray(arr.T),
-            {"units": "1", "long_name": long_name, "source_field": field},
-        )
-
+    data, missing = _maps(fields, (x_mm.size, time_ms.size), label)
     names = _check_names(path, internal, label)
-    holes = {v: rows for v, rows in missing.items() if rows}
-    if holes:
-        if len(holes) == len(missing) and len({tuple(r) for r in holes.values()}) == 1:
-            where = f"x indices {next(iter(holes.values()))} of every map"
-        else:
-            where = "; ".join(f"{v}: x indices {rows}" for v, rows in holes.items())
-        warnings.warn(
-            f"{label}: all-NaN rows (positions never imaged), kept as NaN: {where}",
-            DataWarning,
-            stacklevel=2,
-        )
-
+    _warn_missing_rows(missing, label)
     monkey = names["monkey"] or "unknown"
     duration_ms = names["duration_s"] * 1e3
     attrs: dict[str, Any] = {

@@ -20,9 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import platformdirs
 import xarray as xr
 
 from ..errors import ParameterError, check_range
+from ..meanfield import MeanFieldModel
+from ..params import Ring, RingStimulus
+from ..ring import RingModel, run_batch
+from ..store import provenance
+from ..sweep import run_tasks, task_key
 
 #: Fitted parameters: name, SI unit, range (SPEC 9), human unit and its factor for display.
 PARAMETERS: dict[str, tuple[str, float, float, str, float]] = {
@@ -175,10 +181,6 @@ def check_parameters(params: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------- the model
 def ring_model(settings: ScanSettings):
     """The ring of the scan: the paper's first-order column (zerlaut2018 preset)."""
-    from ..meanfield import MeanFieldModel
-    from ..params import Ring
-    from ..ring import RingModel
-
     column = MeanFieldModel("zerlaut2018", order=1)
     return RingModel(Ring(length=settings.length, n_units=settings.n_units), column)
 
@@ -186,9 +188,6 @@ def ring_model(settings: ScanSettings):
 def model_maps(model, params: np.ndarray, settings: ScanSettings) -> np.ndarray:
     """dV/V0 maps (B, n_t, n_r) of B parameter sets (SI, rows in :data:`NAMES` order), one
     centred stimulus each, at ``settings.times`` and ``settings.distances``."""
-    from ..params import RingStimulus
-    from ..ring import run_batch
-
     p = check_parameters(params)
     x0 = 0.5 * settings.length
     stimulus = RingStimulus(amplitude=settings.amplitude, x0=x0, t0=settings.t0)
@@ -226,10 +225,6 @@ def compile_scan_kernel(settings: ScanSettings) -> None:
 
 def default_folder(settings: ScanSettings) -> Path:
     """Where a scan's tasks are stored by default: the user cache, by settings."""
-    import platformdirs
-
-    from ..sweep import task_key
-
     key = task_key({"scan": dataclasses.asdict(settings)})[:16]
     return Path(platformdirs.user_cache_dir("adexmf")) / "vsdi-scan" / key
 
@@ -263,9 +258,6 @@ def run_scan(
         ``vsd`` (point, time, r) float32 (dimensionless); the six parameters as ``point``
         coordinates (SI); times (s) and distances (m) as coordinates; settings in attrs.
     """
-    from ..store import provenance
-    from ..sweep import run_tasks
-
     settings = settings or ScanSettings()
     total = settings.n_points ** len(NAMES)
     bounds = list(range(0, total, settings.chunk)) + [total]
