@@ -35,14 +35,12 @@ BACKENDS = ("brian2-runtime", "brian2-standalone", "nest")
 
 def worker(backend: str, duration: float, n_total: int, seed: int) -> dict:
     """Build and run one network in this process; return timings (s) and peak memory."""
-    from adexmf.network import NetworkModel, simulate, stationary_statistics
+    from adexmf.network import Brian2Standalone, NetworkModel, simulate, stationary_statistics
 
     model = NetworkModel.from_preset(n_total=n_total, keep_in_degrees=n_total < 10_000)
     wall0 = time.perf_counter()
     out: dict = {"backend": backend, "duration": duration, "n_total": n_total}
     if backend == "brian2-standalone":
-        from adexmf.network.brian2_backend import Brian2Standalone
-
         sim = Brian2Standalone(model, duration)
         build = time.perf_counter() - wall0
         mtime = sim.binary.stat().st_mtime

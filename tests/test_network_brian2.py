@@ -146,7 +146,8 @@ def test_population_drive_and_afferent_input():
 
 @pytest.mark.slow
 def test_standalone_reruns_without_recompiling():
-    from adexmf.network.brian2_backend import Brian2Standalone, cache_dir
+    from adexmf.engines.brian2_cells import cache_dir
+    from adexmf.network import Brian2Standalone
 
     model = NetworkModel.from_preset(**SMALL)
     with Brian2Standalone(model, 0.6) as sim:

@@ -71,6 +71,8 @@ def test_figure3_unreadable_data_is_a_clear_error(tmp_path):
         (["--n-total", "100", "--keep-in-degrees"], "n_total >= 500"),
         (["--drive-model", "shared"], "Drive.model"),
         (["--seed", "-3"], "--seed"),
+        (["--threads", "0"], "--threads = 0; allowed: an integer >= 1"),
+        (["--backend", "nest", "--mode", "standalone"], "--mode = 'standalone' applies to"),
     ],
 )
 def test_clean_errors(args, message):

@@ -9,12 +9,19 @@ import pytest
 import xarray as xr
 
 from adexmf import InputRangeError, ParameterError, load_preset
-from adexmf.network import (
+from adexmf.engines import (
     BACKENDS,
+    BRIAN2_MODES,
+    ENGINES,
+    EngineSettings,
+    RawRecording,
+    get_engine,
+)
+from adexmf.netcdf import write_netcdf
+from adexmf.network import (
     Afferent,
     Drive,
     NetworkModel,
-    RawRecording,
     Recorders,
     bin_rates,
     check_layout,
@@ -27,7 +34,6 @@ from adexmf.network import (
 )
 from adexmf.params import population_average
 from adexmf.stimuli import ramp, sample_waveform
-from adexmf.store import write_netcdf
 
 
 def test_paper_network_from_preset():
@@ -111,6 +117,47 @@ def test_simulate_checks_the_seed_for_every_backend(seed):
     for backend in BACKENDS:
         with pytest.raises(ParameterError, match=r"seed = .*allowed: an integer in \[0, "):
             simulate(model, 0.01, seed, backend=backend, target="numpy")
+
+
+def test_every_engine_setting_selects_a_registered_engine():
+    names = set()
+    for backend in BACKENDS:
+        for mode in BRIAN2_MODES if backend == "brian2" else ("runtime",):
+            settings = EngineSettings(backend=backend, mode=mode)
+            assert get_engine(settings).name == settings.engine
+            names.add(settings.engine)
+    assert names == set(ENGINES) == {"brian2-runtime", "brian2-standalone", "nest"}
+    with pytest.raises(ParameterError, match="engine = 'gpu'; allowed: brian2-runtime"):
+        get_engine("gpu")
+
+
+@pytest.mark.parametrize(
+    ("settings", "parameter", "message"),
+    [
+        ({"backend": "neuron"}, "backend", "backend = 'neuron'; allowed: brian2, nest"),
+        ({"mode": "gpu"}, "mode", "mode = 'gpu'; allowed: runtime, standalone"),
+        ({"target": "weave"}, "target", "target = 'weave'; allowed: cython, numpy"),
+        ({"threads": 0}, "threads", "threads = 0; allowed: an integer >= 1"),
+        ({"mode": "standalone", "target": "numpy"}, "target", "Brian2 runtime mode only"),
+        ({"backend": "nest", "target": "numpy"}, "target", "Brian2 backend only"),
+        ({"backend": "nest", "mode": "standalone"}, "mode", "Brian2 backend only"),
+    ],
+)
+def test_engine_settings_name_the_parameter(settings, parameter, message):
+    with pytest.raises(ParameterError, match=message) as info:
+        EngineSettings(**settings)
+    assert info.value.parameters == (parameter,)
+    assert "--" not in str(info.value)
+
+
+def test_stationary_window_errors_name_parameters_not_options():
+    from adexmf.network import run_stationary
+
+    model = NetworkModel.from_preset(n_total=1000, ramp=10.0)
+    with pytest.raises(InputRangeError, match=r"the drive ramp \(ramp = 10 s\) ends after") as info:
+        run_stationary(model, 0.2, 1, t_start=0.1, backend="neuron")
+    assert info.value.parameters == ("ramp", "t_start", "duration")
+    assert "--" not in str(info.value)
 
 
 def test_recorders_are_validated():

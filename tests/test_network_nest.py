@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
+from adexmf.engines.nest_network import _rate_schedule, cell_parameters
 from adexmf.network import NetworkModel, simulate, stationary_statistics
-from adexmf.network.nest_backend import _rate_schedule, cell_parameters
 
 SMALL = {"n_total": 1000, "keep_in_degrees": True}
 
@@ -54,7 +54,7 @@ def test_small_network_on_nest_same_layout_as_brian2():
 def test_paper_network_backends_agree():
     """10,000 neurons, drive 4 Hz, 3 seeds each: stationary rates agree within 10 %."""
     pytest.importorskip("nest")
-    from adexmf.network.brian2_backend import Brian2Standalone
+    from adexmf.network import Brian2Standalone
 
     model = NetworkModel.from_preset()
     with Brian2Standalone(model, 1.5) as sim:

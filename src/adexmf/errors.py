@@ -9,7 +9,21 @@ from __future__ import annotations
 
 
 class AdexmfError(Exception):
-    """Base class of every deliberate adexmf error."""
+    """Base class of every deliberate adexmf error.
+
+    Parameters
+    ----------
+    *args
+        The message (and any further arguments of :class:`Exception`).
+    parameters : tuple of str
+        Names of the parameters that the message names in the form ``name = value``, so that
+        a front end can show them under its own names (the command line maps them to its
+        options); empty when none is given.
+    """
+
+    def __init__(self, *args: object, parameters: tuple[str, ...] = ()) -> None:
+        super().__init__(*args)
+        self.parameters = tuple(parameters)
 
 
 class ParameterError(AdexmfError, ValueError):

@@ -4,7 +4,7 @@ A :class:`NetworkModel` says *what* is simulated — populations built from cell
 fixed-probability connectivity without autapses, exponential conductance synapses, the
 external drive (linear ramp, then constant) with one of the two drive models of SPEC 2.3, an
 optional afferent input with any rate waveform on one population, and the recorders. The
-backends (:mod:`.brian2_backend`, :mod:`.nest_backend`) say *how*. Everything is in SI units.
+engines (:mod:`adexmf.engines`: Brian2, NEST) say *how*. Everything is in SI units.
 
 Drive models (SPEC 2.3)
 -----------------------
@@ -207,8 +207,9 @@ class NetworkModel:
         Time step (s).
     integrator : {"euler", "heun"}
         Brian2's integration of V, w and the conductances: forward Euler (SPEC 2.3, the
-        paper's protocol) or Heun's method (:func:`adexmf.brian2_adex.state_updater`). NEST
-        always integrates adaptively (RKF45) inside each step.
+        paper's protocol) or Heun's method
+        (:func:`adexmf.engines.brian2_cells.state_updater`). NEST always integrates
+        adaptively (RKF45) inside each step.
     V_init : float
         Initial membrane potential of every cell (V); G = w = 0 initially.
     recurrent : bool

@@ -1,9 +1,9 @@
 """The one NEST transcription of the AdEx cell (SPEC 2.1): ``aeif_cond_exp`` parameters.
 
 Both NEST routes of the toolkit build their neurons from :func:`aeif_parameters`: the spiking
-network (:mod:`adexmf.network.nest_backend`) and the adaptive single-cell reference
+network (:mod:`adexmf.engines.nest_network`) and the adaptive single-cell reference
 (:mod:`adexmf.singlecell.nest_reference`). NEST is an optional dependency
-(``pip install adexmf[nest]``), imported only when a function needs it.
+(``pip install adexmf[nest]``), imported only when a function needs it (:func:`import_nest`).
 
 Mapping (SI -> NEST units): C_m pF, g_L nS, E_L/V_th (= V_T)/V_reset/Delta_T mV,
 V_peak = V_T + 5 Delta_T mV (the spike-detection threshold of SPEC 2.1), t_ref ms, a nS,
@@ -18,20 +18,33 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .errors import AdexmfError
-from .params import Cell, Synapses
+from ..errors import AdexmfError
+from ..params import Cell, Synapses
 
 
 def import_nest() -> Any:
-    """Import NEST quietly, or raise a clear error when it is not installed."""
+    """Import NEST quietly, or raise a clear error when it is not installed.
+
+    Returns
+    -------
+    module
+        The ``nest`` package, its verbosity set to errors only.
+
+    Raises
+    ------
+    AdexmfError
+        If NEST is not installed (the message says how to install it).
+    """
     os.environ.setdefault("PYNEST_QUIET", "1")
     try:
+        # A heavy optional dependency (not installed by default): imported only when a NEST
+        # route runs.
         import nest
     except ImportError as exc:
         raise AdexmfError(
             "this needs the NEST simulator, which is not installed "
             f"({exc}); install it with `pip install adexmf[nest]` (or `pip install "
-            "nest-simulator`), or use --backend brian2"
+            "nest-simulator`), or choose the Brian2 backend"
         ) from None
     if hasattr(nest, "VerbosityLevel"):
         nest.verbosity = nest.VerbosityLevel.ERROR

@@ -1,7 +1,7 @@
 """The one Brian2 transcription of the AdEx cell (SPEC 2.1) and Brian2's set-up for adexmf.
 
 Both Brian2 routes of the toolkit build their ``NeuronGroup`` from :func:`adex_brian2`: the
-spiking network (:mod:`adexmf.network.brian2_backend`) and the single-cell cross-check
+spiking network (:mod:`adexmf.engines.brian2_network`) and the single-cell cross-check
 (:func:`adexmf.singlecell.simulate.simulate_cells_brian2`). They differ only in the
 conductance mechanism, a parameter here:
 
@@ -15,7 +15,8 @@ conductance mechanism, a parameter here:
 
 Membrane, adaptation, threshold ``V > V_T + 5 delta_T`` (V_T when delta_T = 0), reset
 ``V <- V_reset, w <- w + b`` and refractoriness (V held, threshold not tested, w evolving)
-are written once, here. Brian2 itself is imported only when a function needs it.
+are written once, here. Brian2 itself is imported only when a function needs it
+(:func:`import_brian2`).
 
 Compiled code lives in the user's cache directory
 (``platformdirs.user_cache_dir("adexmf")/brian2``): Cython extensions under ``cython/``, C++
@@ -29,12 +30,13 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import platformdirs
 
-from .errors import ParameterError
-from .params import Cell, Synapses
+from ..errors import ParameterError
+from ..params import Cell, Synapses
 
 #: Conductance mechanisms of :func:`adex_brian2`.
 CONDUCTANCE_MECHANISMS: tuple[str, ...] = ("ode", "exact")
@@ -48,6 +50,21 @@ k1 = dt*f(x, t)
 k2 = dt*f(x + k1, t + dt)
 x_new = x + (k1 + k2)/2
 """
+
+
+def import_brian2() -> ModuleType:
+    """Brian2, imported on first use.
+
+    Returns
+    -------
+    module
+        The ``brian2`` package.
+    """
+    # A heavy optional dependency (about a second to import): imported only when a Brian2
+    # route runs, never by ``import adexmf``.
+    import brian2
+
+    return brian2
 
 
 def state_updater(scheme: str) -> Any:
@@ -66,9 +83,7 @@ def state_updater(scheme: str) -> Any:
     if scheme == "euler":
         return METHOD
     if scheme == "heun":
-        from brian2 import ExplicitStateUpdater
-
-        return ExplicitStateUpdater(HEUN)
+        return import_brian2().ExplicitStateUpdater(HEUN)
     raise ParameterError(f"scheme = {scheme!r}; allowed: euler, heun")
 
 
@@ -99,8 +114,7 @@ def configure_brian2(target: str) -> None:
     target : {"cython", "numpy"}
         Runtime code-generation target (the standalone device sets up its own code).
     """
-    from brian2 import prefs
-
+    prefs = import_brian2().prefs
     prefs.codegen.target = target
     prefs.codegen.runtime.cython.cache_dir = str(cache_dir() / "cython")
     prefs.codegen.runtime.cython.multiprocess_safe = True
@@ -184,9 +198,7 @@ class AdExBrian2:
         **kwargs
             Passed to ``NeuronGroup`` (``name``, ``clock``...).
         """
-        from brian2 import NeuronGroup
-
-        return NeuronGroup(
+        return import_brian2().NeuronGroup(
             n,
             self.equations,
             threshold=self.threshold,
@@ -233,12 +245,31 @@ def adex_brian2(
     ParameterError
         For an unknown mechanism, or "exact" without a positive dt.
     """
-    from brian2 import amp, farad, second, siemens, volt
-
     if conductances not in CONDUCTANCE_MECHANISMS:
         raise ParameterError(
             f"conductances = {conductances!r}; allowed: {', '.join(CONDUCTANCE_MECHANISMS)}"
         )
+    namespace = _namespace(cell, synapses)
+    if conductances == "exact":
+        if dt is None or not dt > 0:
+            raise ParameterError(
+                f"dt = {dt!r}; the 'exact' conductance mechanism needs the time step (s), > 0"
+            )
+        namespace["decay_e"] = math.exp(-dt / synapses.tau_e)
+        namespace["decay_i"] = math.exp(-dt / synapses.tau_i)
+    equations = _equations(cell, conductances, extra_equations)
+    return AdExBrian2(
+        equations=equations,
+        threshold="V > V_spike",
+        reset="V = V_reset; w += b" if cell.has_adaptation else "V = V_reset",
+        refractory="t_ref",
+        namespace=namespace,
+        conductances=conductances,
+    )
+
+
+def _equations(cell: Cell, conductances: str, extra_equations: str) -> str:
+    """Brian2 model equations of :func:`adex_brian2` (V, w, G_e, G_i and extra lines)."""
     exponential = " + g_L*delta_T*exp((V - V_T)/delta_T)" if cell.delta_T > 0 else ""
     adaptation = "dw/dt = (a*(V - E_L) - w)/tau_w : amp" if cell.has_adaptation else "w : amp"
     if conductances == "ode":
@@ -251,11 +282,14 @@ def adex_brian2(
         f"dV/dt = (g_L*(E_L - V){exponential} + G_e*(E_e - V) + G_i*(E_i - V) - w)/C_m"
         " : volt (unless refractory)"
     )
-    equations = "\n".join(
-        line for line in (membrane, adaptation, synaptic, extra_equations) if line
-    )
-    s = synapses
-    namespace: dict[str, Any] = {
+    return "\n".join(line for line in (membrane, adaptation, synaptic, extra_equations) if line)
+
+
+def _namespace(cell: Cell, s: Synapses) -> dict[str, Any]:
+    """Constants of the equations as Brian2 quantities (SI values of the cell and synapses)."""
+    b2 = import_brian2()
+    amp, farad, second, siemens, volt = b2.amp, b2.farad, b2.second, b2.siemens, b2.volt
+    return {
         "g_L": cell.g_L * siemens,
         "C_m": cell.C_m * farad,
         "E_L": cell.E_L * volt,
@@ -274,18 +308,3 @@ def adex_brian2(
         "Q_e": s.Q_e * siemens,
         "Q_i": s.Q_i * siemens,
     }
-    if conductances == "exact":
-        if dt is None or not dt > 0:
-            raise ParameterError(
-                f"dt = {dt!r}; the 'exact' conductance mechanism needs the time step (s), > 0"
-            )
-        namespace["decay_e"] = math.exp(-dt / s.tau_e)
-        namespace["decay_i"] = math.exp(-dt / s.tau_i)
-    return AdExBrian2(
-        equations=equations,
-        threshold="V > V_spike",
-        reset="V = V_reset; w += b" if cell.has_adaptation else "V = V_reset",
-        refractory="t_ref",
-        namespace=namespace,
-        conductances=conductances,
-    )
