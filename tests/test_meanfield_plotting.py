@@ -7,13 +7,13 @@ import functools
 import numpy as np
 
 from adexmf import stimuli
-from adexmf.meanfield import MeanFieldModel, drive_scan, phase_plane, run
-from adexmf.plotting import (
+from adexmf.figures.meanfield import (
     plot_fixed_points_vs_drive,
     plot_phase_planes,
     plot_rate_comparison,
     plot_time_course,
 )
+from adexmf.meanfield import MeanFieldModel, drive_scan, phase_plane, run
 
 
 def check(paths):

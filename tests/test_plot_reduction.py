@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from adexmf.figures.meanfield import plot_time_course
 from adexmf.figures.style import band_envelope, envelope
-from adexmf.plotting import plot_time_course
-from adexmf.store import write_netcdf
+from adexmf.netcdf import write_netcdf
 
 
 def test_envelope_keeps_every_column_extreme_in_time_order():

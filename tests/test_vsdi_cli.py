@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from adexmf.cli import app
-from adexmf.store import read_netcdf
+from adexmf.netcdf import read_netcdf
 from adexmf.vsdi.summary import fit_table, table_statistics
 
 runner = CliRunner()
@@ -59,6 +59,7 @@ def test_fit_json_has_the_keys_and_beats_the_default(fitted):
     fit_file = root / "fits" / "wa080208_100ms.fit.nc"
     assert row["out"] == str(fit_file) and fit_file.is_file()
     assert (root / "fits" / "wa080208_100ms.fit.png").is_file()
+    assert (root / "fits" / "wa080208_100ms.fit.svg").is_file()
     ds = read_netcdf(fit_file)
     assert json.loads(ds.attrs["summary"])["residual"] == pytest.approx(row["residual"])
     assert ds.attrs["scan_n_points"] == 2 and ds.attrs["scan_n_units"] == 20
@@ -72,6 +73,7 @@ def test_fit_text_output_and_no_figure(fitted):
     assert "mm/s" in result.stdout and "predicted stim2" in result.stdout
     assert (root / "fits" / "wa071130_10ms.fit.nc").is_file()
     assert not (root / "fits" / "wa071130_10ms.fit.png").exists()
+    assert not (root / "fits" / "wa071130_10ms.fit.svg").exists()
 
 
 @needs_data
@@ -82,7 +84,7 @@ def test_summary_writes_table_csv_and_figure(fitted, tmp_path):
     assert result.exit_code == 0, result.output
     assert "2 recording(s): wa071130, wa080208" in result.stdout
     assert "Wilcoxon" in result.stdout and "Spearman" in result.stdout
-    for name in ("vsdi_fits.nc", "vsdi_fits.csv", "vsdi_summary.png"):
+    for name in ("vsdi_fits.nc", "vsdi_fits.csv", "vsdi_summary.png", "vsdi_summary.svg"):
         assert (out / name).is_file(), name
     with open(out / "vsdi_fits.csv", newline="") as f:
         rows = list(csv.DictReader(f))
@@ -91,6 +93,8 @@ def test_summary_writes_table_csv_and_figure(fitted, tmp_path):
     table = read_netcdf(out / "vsdi_fits.nc")
     assert table.sizes == {"recording": 2, "parameter": 6}
     assert list(table.parameter_units.values) == ["m/s", "m", "m", "m", "s", "s"]
+    np.testing.assert_array_equal(table.low.sel(parameter=["v_c", "tau2"]), [0.05, 0.05])
+    np.testing.assert_array_equal(table.high.sel(parameter=["v_c", "tau2"]), [0.6, 0.2])
     assert float(rows[1]["v_c_mm_per_s"]) == pytest.approx(
         float(table.value.sel(recording="wa080208", parameter="v_c")) * 1e3, rel=1e-6
     )
@@ -122,10 +126,14 @@ def test_show_writes_a_png(tmp_path, monkeypatch):
     png = tmp_path / "matx2_wa080208_NL_up_10050.png"
     assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert str(png.name) in result.stdout
-    pdf = tmp_path / "maps.pdf"
+    assert b"<svg" in png.with_suffix(".svg").read_bytes()[:2000]
+    assert str(png.with_suffix(".svg").name) in result.stdout
+    pdf = tmp_path / "maps.pdf"  # the one save convention: PNG and SVG in its place
     result = runner.invoke(app, ["vsdi", "show", str(FILE1), "--out", str(pdf)])
     assert result.exit_code == 0, result.output
-    assert pdf.read_bytes()[:4] == b"%PDF"
+    assert (tmp_path / "maps.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"<svg" in (tmp_path / "maps.svg").read_bytes()[:2000]
+    assert not pdf.exists()
 
 
 @needs_data

@@ -1,1 +1,4 @@
-"""One module per paper figure: a protocol returning a Dataset and a plot of it."""
+"""The data behind paper figures (Figs 2 and 3): protocols that compute and write Datasets.
+
+Nothing here draws; the figures are drawn by :mod:`adexmf.figures` from what these return.
+"""

@@ -1,179 +1,58 @@
-"""Fig. 2 of Zerlaut et al. (2018): single cells and their transfer functions (SPEC 7, row 2).
+"""The data of Fig. 2 of Zerlaut et al. (2018): single cells and their transfer functions
+(SPEC 7, row 2).
 
-(A, B) membrane potential of the RS and FS cells under a 200 pA current step (100 ms rest,
-400 ms step [code]); (C, D) transfer-function data, mean +- standard error over seeds, versus
-the excitatory input for each inhibitory level, with the fitted template as lines.
+Each cell is characterised (cached in the results folder and reused), its template fitted (or
+the preset's taken), and the cells' responses to a 200 pA current step simulated (100 ms
+rest, 400 ms step [code]). Nothing is drawn here: the caller draws the result with
+:func:`adexmf.figures.fig2_single_cells.plot_figure2`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import xarray as xr
 
-from ..figures.style import (
-    COLORS,
-    envelope,
-    figure_paths,
-    legend_on_top,
-    new_figure,
-    panel_label,
-    save_figure,
-    style,
-)
-from ..params import Cell, Preset, Synapses, load_preset
-from ..singlecell.characterize import CharacterizationConfig, characterize_to_file
+from ..netcdf import write_netcdf
+from ..params import Preset, load_preset
+from ..singlecell.characterize import characterize_to_file
+from ..singlecell.config import CharacterizationConfig
 from ..singlecell.fit import fit_dataset
-from ..singlecell.simulate import CurrentStep, simulate_cells
-from ..store import check_destination, check_folder, provenance, write_netcdf
+from ..singlecell.step_responses import step_responses
+from ..store import check_destination, check_folder
 from ..theory.transfer import TransferFunction
 
-#: Display value of V at a spike (V); the model itself resets at threshold.
-SPIKE_PEAK = 0.0
+#: Name of the step responses' file in the results folder.
+STEPS_FILE = "figure2_steps.nc"
 
 
-def step_responses(
-    cells: Mapping[str, Cell],
-    synapses: Synapses,
-    *,
-    amplitude: float = 200e-12,
-    rest: float = 0.1,
-    step: float = 0.4,
-    after: float = 0.1,
-    dt: float = 5e-5,
-) -> xr.Dataset:
-    """Responses of isolated cells (no synaptic input) to a current step.
+@dataclass(frozen=True)
+class Figure2Data:
+    """What Fig. 2 shows, and the files written while computing it.
 
-    Parameters
-    ----------
-    cells : mapping of str to Cell
-        Cells to stimulate, by name.
-    synapses : Synapses
-        Unused by the protocol (no input), required by the simulator.
-    amplitude : float
-        Step amplitude (A); Fig. 2: 200 pA.
-    rest, step, after : float
-        Durations before, during and after the step (s).
-    dt : float
-        Time step (s).
-
-    Returns
-    -------
-    xarray.Dataset
-        ``V`` and ``w`` (cell, time) in V and A, ``spike`` (cell, time) markers, ``current``
-        (time) in A.
-    """
-    duration = rest + step + after
-    V, w, spikes = [], [], []
-    for cell in cells.values():
-        res = simulate_cells(
-            cell, synapses, 0.0, 0.0, duration=duration, dt=dt, record=[0],
-            current_steps=[CurrentStep(rest, rest + step, amplitude)],
-        )  # fmt: skip
-        V.append(res.V[0])
-        w.append(res.w[0])
-        spikes.append(res.spikes[0])
-        time = res.time
-    current = np.where((time >= rest) & (time < rest + step), amplitude, 0.0)
-    return xr.Dataset(
-        {
-            "V": (("cell", "time"), np.array(V), {"units": "V"}),
-            "w": (("cell", "time"), np.array(w), {"units": "A"}),
-            "spike": (("cell", "time"), np.array(spikes)),
-            "current": (("time",), current, {"units": "A"}),
-        },
-        coords={"cell": list(cells), "time": time},
-        attrs={**provenance(), "protocol": f"{amplitude * 1e12:g} pA step, {step * 1e3:g} ms"},
-    )
-
-
-def _plot_step(ax, ax_current, steps: xr.Dataset, name: str, color: str) -> None:
-    s = steps.sel(cell=name)
-    V = s["V"].values.copy()
-    V[s["spike"].values] = SPIKE_PEAK  # draw spikes as vertical strokes
-    t_ms = steps["time"].values * 1e3
-    ax.plot(*envelope(t_ms, V * 1e3), lw=0.8, color=color)
-    ax.set_ylabel("V (mV)")
-    ax.set_title(f"{name} cell, {steps['current'].values.max() * 1e12:g} pA step")
-    ax.tick_params(labelbottom=False)
-    ax_current.plot(*envelope(t_ms, steps["current"].values * 1e12), color=COLORS["drive"], lw=1)
-    ax_current.set_ylabel("I (pA)")
-    ax_current.set_xlabel("time (ms)")
-    ax_current.set_xlim(t_ms[0], t_ms[-1])
-    ax.set_xlim(t_ms[0], t_ms[-1])
-
-
-def _plot_transfer(ax, ds: xr.Dataset, tf: TransferFunction, name: str, source: str) -> None:
-    import matplotlib as mpl
-
-    levels = np.unique(ds["nu_i"].values)
-    top = 1.05 * float(ds["rate_mean"].max())
-    cmap = mpl.colormaps["viridis"]
-    for k, ni in enumerate(levels):
-        color = cmap(k / max(len(levels) - 1, 1))
-        m = ds["nu_i"].values == ni
-        e = ds["nu_e"].values[m]
-        ax.errorbar(
-            e, ds["rate_mean"].values[m], yerr=ds["rate_sem"].values[m], fmt="o", ms=2.5,
-            color=color, elinewidth=0.8, capsize=0, label=f"{ni:.1f}",
-        )  # fmt: skip
-        grid = np.linspace(0.0, e.max() * 1.05, 200)
-        # the curve runs 5 % past the data on purpose: no out-of-domain warning for a plot
-        curve = tf.evaluate(grid, np.full_like(grid, ni), check_domain=False).rate
-        ax.plot(grid, np.where(curve <= top, curve, np.nan), color=color, lw=1)
-    ax.set_ylim(0, top)
-    ax.set_xlabel(r"excitatory input $\nu_e$ (Hz)")
-    ax.set_ylabel(r"output rate $\nu_{out}$ (Hz)")
-    p = tf.params
-    ax.set_title(f"{name}: data (mean $\\pm$ s.e.) and {source}\n"
-                 f"({p.layout}, {p.inhibitory_term} formula)")  # fmt: skip
-    legend_on_top(ax, ncol=4, room=0.3)
-    ax.get_legend().set_title(r"$\nu_i$ (Hz)")
-
-
-def plot_figure2(
-    steps: xr.Dataset,
-    data: Mapping[str, xr.Dataset],
-    transfer: Mapping[str, TransferFunction],
-    source: str = "fit",
-):
-    """Draw Fig. 2: step responses (top) and transfer functions (bottom), one column per cell.
-
-    Parameters
+    Attributes
     ----------
     steps : xarray.Dataset
-        Output of :func:`step_responses`.
-    data : mapping of str to Dataset
-        Characterisations (:func:`~adexmf.singlecell.characterize.characterize`) by cell.
-    transfer : mapping of str to TransferFunction
-        Template drawn over each cell's data.
+        Step responses (:func:`adexmf.singlecell.step_responses.step_responses`; SI units).
+    data : dict of str to Dataset
+        Characterisations by cell (rates in Hz).
+    transfer : dict of str to TransferFunction
+        Template drawn over each cell's data (fitted, or the preset's).
     source : str
-        Where the template comes from, shown in the titles (e.g. ``"fit"``, a preset name).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+        Where the template comes from (``"fit"`` or ``"preset <name>"``).
+    written : dict of str to Path
+        Files written: ``data_<cell>`` (characterisations) and ``steps``.
     """
-    names = list(data)
-    cell_colors = [COLORS["exc"], COLORS["inh"], COLORS["network"]]
-    with style():
-        fig, axes = new_figure(
-            3.6 * len(names), 7.0, nrows=3, ncols=len(names),
-            gridspec_kw={"height_ratios": [3.0, 0.7, 4.0]},
-        )  # fmt: skip
-        for j, name in enumerate(names):
-            color = cell_colors[min(j, len(cell_colors) - 1)]
-            _plot_step(axes[0, j], axes[1, j], steps, name, color)
-            _plot_transfer(axes[2, j], data[name], transfer[name], name, source)
-        for j in range(len(names)):
-            panel_label(axes[0, j], "ABCDEFGH"[j])
-            panel_label(axes[2, j], "ABCDEFGH"[len(names) + j])
-    return fig
+
+    steps: xr.Dataset
+    data: dict[str, xr.Dataset]
+    transfer: dict[str, TransferFunction]
+    source: str
+    written: dict[str, Path]
 
 
-def run_figure2(
+def figure2_data(
     out: str | Path,
     *,
     preset: str | Preset = "corrected",
@@ -183,8 +62,11 @@ def run_figure2(
     config: CharacterizationConfig | None = None,
     cells: tuple[str, ...] = ("RS", "FS"),
     progress: bool = False,
-) -> dict[str, Path]:
-    """Run the Fig. 2 protocol and write ``figure2.png``, ``figure2.svg`` and the data to ``out``.
+) -> Figure2Data:
+    """Run the Fig. 2 protocol and write its data (``tf_<cell>.nc``, ``figure2_steps.nc``).
+
+    Every destination is checked before the work; the figure itself is the caller's (its
+    destination is checked there too).
 
     Parameters
     ----------
@@ -204,13 +86,12 @@ def run_figure2(
 
     Returns
     -------
-    dict of str to Path
-        Paths of the written files.
+    Figure2Data
+        The step responses, characterisations and templates, and the files written.
     """
     p = load_preset(preset) if isinstance(preset, str) else preset
-    out = check_folder(out, option="--out")
-    check_destination(out / "figure2_steps.nc", option="--out")
-    figure_paths(out / "figure2", option="--out")
+    out = check_folder(out, option="out")
+    check_destination(out / STEPS_FILE, option="out")
     written: dict[str, Path] = {}
     data: dict[str, xr.Dataset] = {}
     transfer: dict[str, TransferFunction] = {}
@@ -227,15 +108,9 @@ def run_figure2(
         else:
             transfer[name] = TransferFunction.from_preset(p, name)
     steps = step_responses({n: p.cells[n] for n in cells}, p.synapses)
-    written["steps"] = write_netcdf(steps, out / "figure2_steps.nc")
-    fig = plot_figure2(steps, data, transfer, "fit" if refit else f"preset {p.name}")
-    for path in save_figure(fig, out / "figure2", option="--out"):  # atomic, one by one
-        written[path.suffix[1:]] = path
-    return written
+    written["steps"] = write_netcdf(steps, out / STEPS_FILE)
+    source = "fit" if refit else f"preset {p.name}"
+    return Figure2Data(steps, data, transfer, source, written)
 
 
-__all__ = [
-    "plot_figure2",
-    "run_figure2",
-    "step_responses",
-]
+__all__ = ["STEPS_FILE", "Figure2Data", "figure2_data"]

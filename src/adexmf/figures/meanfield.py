@@ -1,4 +1,9 @@
-"""Figures of the mean field and the transfer functions (style: :mod:`adexmf.figures.style`)."""
+"""Figures of the mean field: time courses, phase planes, fixed points vs drive, and rates
+compared across runs (style and save convention: :mod:`adexmf.figures.style`).
+
+Data arrive in SI units; axes show ms, mV, pA and Hz. Every time series is reduced by
+:func:`~adexmf.figures.style.envelope` before it is drawn.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ import matplotlib.lines
 import numpy as np
 import xarray as xr
 
-from .figures.style import (
+from .style import (
     COLORS,
     LABELS,
     band_envelope,
@@ -22,7 +27,6 @@ from .figures.style import (
 )
 
 
-# ------------------------------------------------------------------- mean-field figures
 def plot_time_course(
     ds: xr.Dataset, path: str | Path, title: str | None = None, window=None
 ) -> list[Path]:
@@ -299,49 +303,4 @@ def plot_rate_comparison(
             panel_label(ax, letter)
         if title:
             fig.suptitle(title)
-    return save_figure(fig, path)
-
-
-def plot_transfer_functions(
-    table: xr.Dataset,
-    path: str | Path,
-    nu_i_levels: Sequence[float] = (0.0, 5.0, 10.0, 20.0),
-    max_fitted_rate: float = 33.0,
-) -> list[Path]:
-    """Output rate vs excitatory input of each cell at a few inhibitory inputs.
-
-    Parameters
-    ----------
-    table : xarray.Dataset
-        :func:`adexmf.pipeline.transfer_function_table` (``rate(cell, nu_e, nu_i)``, Hz).
-    path : str or Path
-        Output file (PNG and SVG).
-    nu_i_levels : sequence of float
-        Inhibitory rates per synapse (Hz) drawn, darker for more inhibition; points outside
-        the domain of the fit, or above the highest output rate the fits were made on
-        (``max_fitted_rate``), are drawn thin and dotted.
-    max_fitted_rate : float
-        Output rate (Hz) up to which the transfer functions were characterised.
-    """
-    cells = [str(c) for c in table.cell.values]
-    with style():
-        fig, axes = new_figure(3.3 * len(cells), 3.0, ncols=len(cells))
-        for ax, cell in zip(axes[0], cells, strict=True):
-            base = COLORS["exc"] if cell == cells[0] else COLORS["inh"]
-            for k, level in enumerate(nu_i_levels):
-                row = table.sel(cell=cell).sel(nu_i=level, method="nearest")
-                outside = row.outside_fit_domain.values.astype(bool)
-                outside |= np.maximum.accumulate(row.rate.values) > max_fitted_rate
-                shade = 1.0 - 0.6 * k / max(len(nu_i_levels) - 1, 1)
-                inside_rate = np.where(outside, np.nan, row.rate.values)
-                ax.plot(row.nu_e, inside_rate, color=base, alpha=shade,
-                        label=f"$\\nu_i$ = {float(row.nu_i):g} Hz")  # fmt: skip
-                ax.plot(row.nu_e, np.where(outside, row.rate.values, np.nan), color=base,
-                        alpha=shade, lw=0.8, ls=":")  # fmt: skip
-            ax.set_xlabel("excitatory input $\\nu_e$ per synapse (Hz)")
-            ax.set_ylabel(f"{cell} output rate (Hz)")
-            ax.set_ylim(0, 1.4 * max_fitted_rate)
-            ax.legend(loc="upper left")
-        fig.suptitle(f"Transfer functions, preset {table.attrs.get('preset', '')}\n(dotted: "
-                     f"outside the fits' domain or above {max_fitted_rate:g} Hz)")  # fmt: skip
     return save_figure(fig, path)

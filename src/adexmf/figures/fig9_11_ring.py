@@ -1,4 +1,4 @@
-"""Figures of the ring and the sheet (SPEC 7 rows 9 and 11): protocol -> Dataset -> figure.
+"""Figs 9 and 11 of Zerlaut et al. (2018), the ring (SPEC 7 rows 9 and 11), and the sheet.
 
 - Fig 9: space-time maps of the afferent input, the network rate and dV/V0 after a local
   stimulus, with the early-response line of each map and the line of the conduction
@@ -7,7 +7,7 @@
   suppression map (both minus the sum).
 - The sheet: dV/V0 snapshots and an animated GIF (matplotlib's PillowWriter).
 
-Data arrive in SI (s, m); axes show ms and mm.
+Data arrive in SI (s, m) from :mod:`adexmf.ring`; axes show ms and mm.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import numpy as np
 import xarray as xr
 
 from ..errors import AdexmfError
-from ..figures.style import new_figure, panel_label, save_figure, style
 from ..ring.analysis import early_response_line
+from .style import new_figure, panel_label, save_figure, style
 
 
 def _map(ax, da: xr.DataArray, scale: float, label: str, cmap: str = "viridis", **kw):
