@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from _report import record
-from adexmf.compare.protocol import run_network_tasks
+from adexmf.compare.protocol import run_network_tasks, task_spec
 from adexmf.compare.stationary import T_START, network_task
+from adexmf.network.run_spec import NetworkRun
 
 SETTINGS = (
     ("brian2", "euler", 1e-4), ("brian2", "euler", 5e-5), ("brian2", "euler", 2.5e-5),
@@ -30,12 +31,10 @@ DRIVES = (2.0, 4.0, 8.0)
 
 
 def spec(backend: str, integrator: str, dt: float, drive: float, seed: int) -> dict:
-    return {
-        "protocol": "network-convergence", "preset": "zerlaut2018", "n_total": 10000,
-        "drive_Hz": drive, "ramp_s": 0.1, "dt_s": dt, "duration_s": 1.5, "t_start_s": T_START,
-        "traced_cells": 0, "seed": seed, "backend": backend, "drive_events": "poisson",
-        "integrator": "euler" if backend == "nest" else integrator,
-    }  # fmt: skip
+    run = NetworkRun(n_total=10_000, drive=drive, dt=dt, duration=1.5, seed=seed,
+                     backend=backend, drive_events="poisson",
+                     integrator="euler" if backend == "nest" else integrator)  # fmt: skip
+    return task_spec("network-convergence", run, t_start_s=T_START)
 
 
 def main() -> None:
@@ -46,13 +45,13 @@ def main() -> None:
     parser.add_argument("--scheduler", default=None, help="Dask scheduler address")
     args = parser.parse_args()
     settings = [s for s in SETTINGS if not (args.no_nest and s[0] == "nest")]
-    specs = [spec(b, m, dt, d, seed) for b, m, dt in settings for d in DRIVES
-             for seed in range(1, args.seeds + 1)]  # fmt: skip
+    routes = [(b, m, dt, d, seed) for b, m, dt in settings for d in DRIVES
+              for seed in range(1, args.seeds + 1)]  # fmt: skip
+    specs = [spec(*route) for route in routes]
     runs = run_network_tasks(network_task, specs, args.folder, args.scheduler, True)
     table: dict[tuple, dict[str, list[float]]] = {}
-    for sp, ds in zip(specs, runs, strict=True):
-        key = (sp["backend"], sp["integrator"] if sp["backend"] == "brian2" else "adaptive",
-               sp["dt_s"], sp["drive_Hz"])  # fmt: skip
+    for route, ds in zip(routes, runs, strict=True):
+        key = route[:4]  # backend, integrator ("adaptive": NEST), dt, drive
         row = table.setdefault(key, {"nu_e": [], "nu_i": [], "wall": []})
         row["nu_e"].append(float(ds.attrs["stationary_nu_e_Hz"]))
         row["nu_i"].append(float(ds.attrs["stationary_nu_i_Hz"]))

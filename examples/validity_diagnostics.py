@@ -18,9 +18,9 @@ import argparse
 
 import numpy as np
 
+from adexmf.netcdf import read_netcdf
 from adexmf.params import load_preset
 from adexmf.singlecell.simulate import simulate_cells
-from adexmf.store import read_netcdf
 
 POINTS = ((10.0, 0.0), (10.0, 20e-12), (10.0, 60e-12), (4.0, 20e-12))  # drive (Hz), b (A)
 N_CELLS, DURATION, START = 2000, 8.0, 3.0

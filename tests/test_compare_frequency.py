@@ -22,10 +22,10 @@ from adexmf.compare.frequency import (
 from adexmf.compare.metrics import fit_sinusoid_response, wrapped_phase_difference
 from adexmf.compare.protocol import Scale
 from adexmf.compare.timing import fit_time_constant, mismatch
-from adexmf.compare.variants import get_variant
 from adexmf.errors import InputFileError, InputRangeError
 from adexmf.meanfield import MeanFieldModel
 from adexmf.meanfield.response import afferent_sensitivity, linear_response
+from adexmf.meanfield.variants import get_variant
 
 runner = CliRunner()
 

@@ -16,8 +16,8 @@ from adexmf.compare.stationary import (
     stationary_comparison,
     stationary_summary,
 )
-from adexmf.compare.variants import VARIANTS, get_variant
 from adexmf.errors import ParameterError
+from adexmf.meanfield.variants import VARIANTS, get_variant
 
 runner = CliRunner()
 

@@ -76,13 +76,13 @@ def test_cli_validity_errors():
 def test_drive_events_enter_the_task_hash_only_when_not_the_authors():
     """Bernoulli runs keep the hashes of runs stored before the option existed; Poisson runs
     are other tasks."""
-    from adexmf.compare.protocol import get_scale, with_drive_events
+    from adexmf.compare.protocol import get_scale
     from adexmf.compare.validity_map import network_specs
     from adexmf.sweep import task_key
 
     specs = network_specs(get_scale("quick"), [1], [4.0], [20e-12])
-    assert with_drive_events(specs, "bernoulli") == specs
-    poisson = with_drive_events(specs, "poisson")
+    assert network_specs(get_scale("quick"), [1], [4.0], [20e-12], "bernoulli") == specs
+    poisson = network_specs(get_scale("quick"), [1], [4.0], [20e-12], "poisson")
     assert poisson[0]["drive_events"] == "poisson" and "drive_events" not in specs[0]
     assert task_key(poisson[0]) != task_key(specs[0])
 

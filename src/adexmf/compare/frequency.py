@@ -19,7 +19,6 @@ point at the mean input A/2 (:func:`adexmf.meanfield.response.linear_response`).
 
 from __future__ import annotations
 
-import functools
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,7 +29,10 @@ import xarray as xr
 
 from ..errors import InputRangeError, ParameterError, ValidityWarning
 from ..meanfield.response import linear_response
-from ..stimuli import sinusoid
+from ..meanfield.variants import Variant, get_variant
+from ..network import POPULATIONS
+from ..network.run_spec import NetworkRun
+from ..stimuli import Stimulus
 from ..store import provenance
 from .metrics import (
     band_mean_abs_error,
@@ -40,9 +42,17 @@ from .metrics import (
     resonance,
     wrapped_phase_difference,
 )
-from .protocol import Scale, check_request, get_scale, run_network_tasks
-from .stationary import POPULATIONS
-from .variants import Variant, get_variant
+from .protocol import (
+    DEFAULT_VARIANTS,
+    DRIVE,
+    Scale,
+    check_request,
+    get_scale,
+    run_network_tasks,
+    scale_name,
+    simulate_run,
+    task_spec,
+)
 
 #: The 20 frequencies of SPEC 7 row 6 (Hz).
 FREQUENCIES = np.geomspace(1.0, 300.0, 20)
@@ -53,11 +63,14 @@ QUICK_INDICES = np.array([0, 3, 6, 9, 11, 13, 15, 19])
 SEEDS = {"quick": 2, "paper": 3}
 #: Amplitude A (Hz) of the [code] and [text] protocols.
 AMPLITUDES = {"code": 4.5, "text": 5.0}
+#: Onset of the sinusoid (s), time step of both sides (s), drive ramp (s).
 T0 = 0.5
 DT = 5e-5
 DRIVE_RAMP = 0.1
 #: Part of each network run kept before t0 (s): the stored rate starts there.
 PRE_STIMULUS = 0.1
+#: Mean-field order unless given (the paper's Fig. 6: first).
+ORDER = 1
 CYCLE_BINS = 24
 FIT_FIELDS = ("amplitude", "phase", "baseline", "residual_rms")
 BANDS = ((1.0, 10.0), (10.0, 50.0), (50.0, 300.0))
@@ -67,6 +80,12 @@ def run_duration(frequency: float) -> float:
     """Length of the run at ``frequency`` (s): t0 + max(1 s, 2 periods), rounded up to a
     whole millisecond (a whole number of steps)."""
     return T0 + max(1.0, np.ceil(2000.0 / float(frequency)) / 1000.0)
+
+
+def sinusoid_input(amplitude: float, frequency: float) -> Stimulus:
+    """The protocol's input at ``frequency`` (Hz): ``A (1 - cos(2 pi f (t - t0))) / 2`` from
+    t0, A = ``amplitude`` (Hz)."""
+    return Stimulus("sinusoid", {"amplitude": amplitude, "frequency": frequency, "t0": T0})
 
 
 def protocol_frequencies(scale: str | Scale, frequencies: Sequence[float] | None) -> np.ndarray:
@@ -82,16 +101,9 @@ def protocol_frequencies(scale: str | Scale, frequencies: Sequence[float] | None
 
 def network_task(spec: dict[str, Any]) -> xr.Dataset:
     """One (frequency, seed) run: the population rates per time step from t0 - 100 ms
-    (float32, Hz; a Dask task)."""
-    from ..network import Afferent, NetworkModel, simulate
-
-    stim = functools.partial(sinusoid, **spec["stimulus"])
-    model = NetworkModel.from_preset(
-        spec["preset"], n_total=spec["n_total"], keep_in_degrees=True,
-        drive_rate=spec["drive_Hz"], ramp=spec["ramp_s"], dt=spec["dt_s"],
-        afferent=Afferent(stim, "exc"), traced_cells=0,
-    )  # fmt: skip
-    ds = simulate(model, spec["duration_s"], spec["seed"])
+    (float32, Hz; a Dask task). ``spec``: a :func:`~adexmf.compare.protocol.task_spec`
+    mapping with ``keep_from_s``, the start of the stored rates (s)."""
+    ds = simulate_run(NetworkRun.from_mapping(spec))
     rate = ds["rate"].sel(time=slice(spec["keep_from_s"], None)).astype(np.float32)
     return xr.Dataset(
         {"rate": rate}, attrs={k: ds.attrs[k] for k in ("seed", "timings") if k in ds.attrs}
@@ -103,13 +115,10 @@ def network_specs(
 ) -> list[dict[str, Any]]:
     """Task specifications (everything that determines a run), frequency-major."""
     return [
-        {
-            "protocol": "frequency", "preset": "zerlaut2018", "n_total": scale.n_total,
-            "keep_in_degrees": True, "drive_Hz": float(drive), "ramp_s": DRIVE_RAMP,
-            "dt_s": DT, "duration_s": run_duration(f), "keep_from_s": T0 - PRE_STIMULUS,
-            "stimulus": {"amplitude": float(amplitude), "frequency": float(f), "t0": T0},
-            "seed": int(s), "backend": "brian2",
-        }
+        task_spec("frequency", NetworkRun(n_total=scale.n_total, drive=drive, ramp=DRIVE_RAMP,
+                                          dt=DT, duration=run_duration(f), seed=s,
+                                          stimulus=sinusoid_input(amplitude, float(f))),
+                  keep_from_s=T0 - PRE_STIMULUS)
         for f in frequencies
         for s in seeds
     ]  # fmt: skip
@@ -130,7 +139,7 @@ def mean_field_responses(
     drive: float,
     amplitude: float,
     n_total: int,
-    order: int = 1,
+    order: int = ORDER,
 ) -> dict[str, np.ndarray]:
     """A variant's simulated and linear responses at each frequency.
 
@@ -141,7 +150,7 @@ def mean_field_responses(
     model = get_variant(variant).model(order=order, n_total=n_total)
     fits, cycles, outside = [], [], []
     for f in frequencies:
-        stim = functools.partial(sinusoid, amplitude=amplitude, frequency=float(f), t0=T0)
+        stim = sinusoid_input(amplitude, float(f))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ValidityWarning)  # counted below instead
             ds = model.run(run_duration(f), dt=DT, drive=drive, afferent=stim,
@@ -159,18 +168,18 @@ def mean_field_responses(
 
 
 def frequency_comparison(
-    variants: Sequence[str] = ("reference", "corrected", "adaptation"),
+    variants: Sequence[str] = DEFAULT_VARIANTS,
     *,
     scale: str | Scale = "quick",
     seeds: int | None = None,
-    drive: float = 4.0,
+    drive: float = DRIVE,
     network: bool = True,
     out: str | Path = "adexmf-results/compare",
     scheduler: str | None = None,
     progress: bool = False,
     stimulus: str = "code",
     frequencies: Sequence[float] | None = None,
-    order: int = 1,
+    order: int = ORDER,
 ) -> xr.Dataset:
     """The frequency-response comparison of SPEC 7 row 6 as one Dataset.
 
@@ -203,26 +212,13 @@ def frequency_comparison(
         raise ParameterError(f"stimulus = {stimulus!r}; allowed: {', '.join(AMPLITUDES)}")
     if order not in (1, 2):
         raise ParameterError(f"order = {order!r}; allowed: 1 or 2")
-    scale_name = scale if isinstance(scale, str) else "custom"
+    name = scale_name(scale)
     if seeds is None and isinstance(scale, str) and scale in SEEDS:
         seeds = SEEDS[scale]
     variants, sc, n_seeds = check_request(variants, get_scale(scale), seeds)
-    freqs = protocol_frequencies(scale_name, frequencies)
+    freqs = protocol_frequencies(name, frequencies)
     amplitude = AMPLITUDES[stimulus]
-    responses = [mean_field_responses(v, freqs, drive, amplitude, sc.n_total, order)
-                 for v in variants]  # fmt: skip
-    vfp = ("variant", "frequency", "population")
-    mf_fit = np.stack([r["fit"] for r in responses])  # variant, frequency, field, population
-    linear = np.stack([r["linear"] for r in responses])
-    data: dict[str, Any] = {
-        "mf_fit": (("variant", "frequency", "fit", "population"), mf_fit),
-        "mf_cycle": (("variant", "frequency", "population", "cycle_phase"),
-                     np.stack([r["cycle"] for r in responses]), {"units": "Hz"}),
-        "mf_linear_amplitude": (vfp, amplitude * np.abs(linear), {"units": "Hz"}),
-        "mf_linear_phase": (vfp, np.angle(linear), {"units": "rad"}),
-        "mf_outside_fit_domain": (("variant", "frequency"),
-                                  np.stack([r["outside_fit_domain"] for r in responses])),
-    }  # fmt: skip
+    data = _mean_field_part(variants, freqs, drive, amplitude, sc.n_total, order)
     coords: dict[str, Any] = {
         "variant": variants,
         "frequency": ("frequency", freqs, {"units": "Hz"}),
@@ -233,15 +229,34 @@ def frequency_comparison(
     }  # fmt: skip
     if network:
         data.update(_network_part(sc, n_seeds, freqs, drive, amplitude, out, scheduler,
-                                  progress, mf_fit, coords))  # fmt: skip
+                                  progress, data["mf_fit"][1], coords))  # fmt: skip
     return xr.Dataset(
         data, coords=coords,
         attrs={**provenance(), "protocol": "frequency response (SPEC 7 row 6)",
-               "scale": scale_name, "n_total": sc.n_total, "drive_Hz": float(drive),
+               "scale": name, "n_total": sc.n_total, "drive_Hz": float(drive),
                "order": int(order), "stimulus": stimulus, "amplitude_Hz": amplitude,
                "t0_s": T0, "dt_s": DT, "fit_start_s": T0, "network": int(network),
                "linear_response": "around the fixed point at afferent A/2 (the mean input)"},
     )  # fmt: skip
+
+
+def _mean_field_part(variants: Sequence[str], freqs: np.ndarray, drive: float, amplitude: float,
+                     n_total: int, order: int) -> dict[str, Any]:  # fmt: skip
+    """The variants' fits, cycle averages and linear responses (the ``mf_`` variables)."""
+    responses = [mean_field_responses(v, freqs, drive, amplitude, n_total, order)
+                 for v in variants]  # fmt: skip
+    vfp = ("variant", "frequency", "population")
+    linear = np.stack([r["linear"] for r in responses])
+    return {
+        "mf_fit": (("variant", "frequency", "fit", "population"),
+                   np.stack([r["fit"] for r in responses])),
+        "mf_cycle": (("variant", "frequency", "population", "cycle_phase"),
+                     np.stack([r["cycle"] for r in responses]), {"units": "Hz"}),
+        "mf_linear_amplitude": (vfp, amplitude * np.abs(linear), {"units": "Hz"}),
+        "mf_linear_phase": (vfp, np.angle(linear), {"units": "rad"}),
+        "mf_outside_fit_domain": (("variant", "frequency"),
+                                  np.stack([r["outside_fit_domain"] for r in responses])),
+    }  # fmt: skip
 
 
 def _network_part(sc, n_seeds, freqs, drive, amplitude, out, scheduler, progress, mf_fit,
@@ -317,64 +332,3 @@ def frequency_summary(ds: xr.Dataset) -> dict[str, Any]:
             out["network"].update(peak_frequency_Hz=r.frequency, peak_gain=r.gain)
     out["mf"] = mf
     return out
-
-
-def plot_frequency(ds: xr.Dataset, path: str | Path) -> list[Path]:
-    """Fig. 6: amplitude and phase of the excitatory response vs frequency, network (mean
-    +- std over seeds) and each variant (simulated, and its linear response dashed); below,
-    the cycle-averaged response at a low frequency and near 50 Hz. PNG + SVG."""
-    from ..figures.style import VARIANT_COLORS, new_figure, panel_label, save_figure, style
-
-    colors = VARIANT_COLORS
-    f = ds.frequency.values
-    exc = {"population": "exc"}
-    with style():
-        fig, axes = new_figure(8.0, 6.2, nrows=2, ncols=2)
-        ax_a, ax_p = axes[0]
-        if "network_amplitude" in ds:
-            amp, sd = ds.network_amplitude.sel(**exc).values, ds.network_amplitude_std.sel(**exc)
-            ax_a.errorbar(f, amp, yerr=sd.values, color="k", marker="o", ms=3, capsize=2,
-                          label="network")  # fmt: skip
-            ax_p.plot(f, ds.network_phase.sel(**exc).values, "ko-", ms=3, label="network")
-        for k, v in enumerate(ds.variant.values):
-            c = colors[k % len(colors)]
-            fit = ds.mf_fit.sel(variant=v, **exc)
-            ax_a.plot(f, fit.sel(fit="amplitude").values, color=c, marker="s", ms=3, label=str(v))
-            ax_a.plot(f, ds.mf_linear_amplitude.sel(variant=v, **exc).values, color=c, ls="--",
-                      lw=0.8)  # fmt: skip
-            ax_p.plot(f, fit.sel(fit="phase").values, color=c, marker="s", ms=3, label=str(v))
-            ax_p.plot(f, ds.mf_linear_phase.sel(variant=v, **exc).values, color=c, ls="--",
-                      lw=0.8)  # fmt: skip
-        for ax in (ax_a, ax_p):
-            ax.set_xscale("log")
-            ax.set_xlabel("input frequency (Hz)")
-        ax_a.set_yscale("log")
-        ax_a.set_ylabel("amplitude A' of nu_e (Hz)")
-        ax_p.set_ylabel("phase phi of nu_e (rad; < 0: lag)")
-        ax_a.legend(fontsize=7, title="dashed: linear response", title_fontsize=7)
-        for ax, target in zip(axes[1], (5.0, 50.0), strict=True):
-            _plot_cycle(ax, ds, int(np.argmin(np.abs(np.log(f / target)))), colors)
-        for ax, letter in zip(axes.ravel(), "ABCD", strict=True):
-            panel_label(ax, letter)
-        fig.suptitle(f"frequency response (A = {ds.attrs['amplitude_Hz']:g} Hz on drive "
-                     f"{ds.attrs['drive_Hz']:g} Hz, order {ds.attrs['order']}), "
-                     f"{ds.attrs['n_total']} neurons")  # fmt: skip
-        return save_figure(fig, path)
-
-
-def _plot_cycle(ax, ds: xr.Dataset, i: int, colors) -> None:
-    """Cycle-averaged excitatory rate at frequency index ``i``, with the input's shape."""
-    phase = ds.cycle_phase.values
-    f = float(ds.frequency.values[i])
-    if "network_cycle" in ds:
-        ax.plot(phase, ds.network_cycle.isel(frequency=i).sel(population="exc"), "k",
-                label="network")  # fmt: skip
-    for k, v in enumerate(ds.variant.values):
-        ax.plot(phase, ds.mf_cycle.sel(variant=v, population="exc").isel(frequency=i),
-                color=colors[k % len(colors)], label=str(v))  # fmt: skip
-    twin = ax.twinx()
-    twin.plot(phase, ds.attrs["amplitude_Hz"] * (1 - np.cos(2 * np.pi * phase)) / 2, color="0.6",
-              ls=":", label="input")  # fmt: skip
-    twin.set_ylabel("input (Hz)", color="0.5")
-    ax.set_xlabel(f"phase of the input cycle at {f:.3g} Hz (cycles)")
-    ax.set_ylabel("nu_e, cycle average (Hz)")

@@ -19,37 +19,41 @@ second).
 
 from __future__ import annotations
 
-import functools
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from ..errors import ParameterError, ValidityWarning
-from ..stimuli import double_gaussian
+from ..meanfield.variants import get_variant
+from ..stimuli import Stimulus
 from ..store import provenance
-from .protocol import check_request
-from .variants import get_variant
+from .protocol import DEFAULT_VARIANTS, DRIVE, check_request
 
-#: Time constants (s) of the [code] and [text] protocols.
+#: Time constants tau1, tau2 (s) of the [code] and [text] protocols.
 STIMULI = {"code": (0.05, 0.07), "text": (0.06, 0.1)}
+#: Peak of the stimulus (s), run length (s) and time step (s).
 T0 = 0.25
 DURATION = 0.8
 DT = 1e-4
+#: (A) stimulus amplitudes and (B) background drives (Hz), and the amplitude of (B) (Hz).
 AMPLITUDES = np.arange(16.0)
 BACKGROUNDS = np.arange(16.0)
 BACKGROUND_AMPLITUDE = 1.0
+#: Allowed range of the levels of (A) and (B) (Hz).
+LEVEL_RANGE = (0.0, 30.0)
+#: Mean-field order unless given (the paper's Fig. 7: first).
+ORDER = 1
 #: Time courses are stored every RECORD_EVERY steps (1 ms): enough for the figure.
 RECORD_EVERY = 10
 
 
 def _response(model, drive: float, amplitude: float, taus) -> dict:
     """Population rate and dV/V0 of one run, their peaks and the rate at the start."""
-    stim = functools.partial(double_gaussian, amplitude=amplitude, t0=T0, tau1=taus[0],
-                             tau2=taus[1])  # fmt: skip
+    stim = Stimulus("double-gaussian", {"amplitude": amplitude, "t0": T0, "tau1": taus[0],
+                                        "tau2": taus[1]})  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ValidityWarning)  # counted in outside_fit_domain
         ds = model.run(DURATION, dt=DT, drive=drive, afferent=stim)
@@ -69,11 +73,11 @@ def _scan(model, drive, levels, taus, *, background: bool) -> dict[str, np.ndarr
 
 
 def integrative_properties(
-    variants: Sequence[str] = ("reference", "corrected", "adaptation"),
+    variants: Sequence[str] = DEFAULT_VARIANTS,
     *,
-    drive: float = 4.0,
+    drive: float = DRIVE,
     stimulus: str = "code",
-    order: int = 1,
+    order: int = ORDER,
     amplitudes: Sequence[float] | None = None,
     backgrounds: Sequence[float] | None = None,
 ) -> xr.Dataset:
@@ -152,9 +156,10 @@ def integrative_properties(
 
 def _levels(name: str, values) -> np.ndarray:
     x = np.asarray(values, dtype=np.float64).ravel()
-    if x.size == 0 or not np.all(np.isfinite(x) & (x >= 0.0) & (x <= 30.0)):
+    low, high = LEVEL_RANGE
+    if x.size == 0 or not np.all(np.isfinite(x) & (x >= low) & (x <= high)):
         raise ParameterError(f"{name} = {values!r}; allowed: a non-empty list of rates in "
-                             "[0, 30] Hz")  # fmt: skip
+                             f"[{low:g}, {high:g}] Hz")  # fmt: skip
     return x
 
 
@@ -186,54 +191,3 @@ def integrative_summary(ds: xr.Dataset) -> dict[str, Any]:
         "background_rate_change_Hz": first["background_rate_change_Hz"],
         "background_vsd_percent": first["background_vsd_percent"], "mf": per,
     }  # fmt: skip
-
-
-def plot_integrative(ds: xr.Dataset, path: str | Path) -> list[Path]:
-    """Fig. 7: (A) time courses of nu and dV/V0 for the amplitudes and their peaks vs A;
-    (B) the same for the backgrounds. Time courses of the first variant, peaks of all.
-    PNG + SVG."""
-    import matplotlib as mpl
-
-    from ..figures.style import VARIANT_COLORS, new_figure, panel_label, save_figure, style
-
-    colors = VARIANT_COLORS
-    first = ds.variant.values[0]
-    t = ds.time.values * 1e3
-    rows = (
-        ("amplitude", "rate", "vsd", "peak_rate", "peak_vsd", "stimulus amplitude A (Hz)"),
-        ("background", "background_rate", "background_vsd_time", "background_rate_change",
-         "background_vsd", f"background (Hz), A = {ds.attrs['background_amplitude_Hz']:g} Hz"),
-    )  # fmt: skip
-    with style():
-        fig, axes = new_figure(10.0, 5.8, nrows=2, ncols=3)
-        for r, (dim, rate, vsd, peak_rate, peak_vsd, xlabel) in enumerate(rows):
-            levels = ds[dim].values
-            cmap = mpl.colormaps["viridis"]
-            for k in range(len(levels)):
-                c = cmap(k / max(len(levels) - 1, 1))
-                axes[r, 0].plot(t, ds[rate].sel(variant=first).isel({dim: k}), color=c, lw=0.8)
-                axes[r, 1].plot(t, ds[vsd].sel(variant=first).isel({dim: k}), color=c, lw=0.8)
-            axes[r, 0].set_ylabel("rate nu (Hz)")
-            axes[r, 1].set_ylabel("dV/V0 (%)")
-            for ax in axes[r, :2]:
-                ax.set_xlabel(f"time (ms); colour: {dim} (dark: 0)")
-            ax_peak = axes[r, 2]
-            twin = ax_peak.twinx()
-            for k, v in enumerate(ds.variant.values):
-                c = colors[k % len(colors)]
-                ax_peak.plot(levels, ds[peak_rate].sel(variant=v), color=c, marker="o", ms=3,
-                             label=f"{v}: rate (dashed: dV/V0)")  # fmt: skip
-                twin.plot(levels, ds[peak_vsd].sel(variant=v), color=c, ls="--", marker="s",
-                          ms=3)  # fmt: skip
-            ax_peak.set_xlabel(xlabel)
-            ax_peak.set_ylabel("peak rate (Hz)" if r == 0 else "rate change (Hz)")
-            twin.set_ylabel("peak dV/V0 (%), dashed")
-            if r == 0:
-                ax_peak.legend(fontsize=7, loc="upper left")
-        for ax, letter in zip(axes.ravel(), "ABCDEF", strict=True):
-            panel_label(ax, letter)
-        fig.suptitle(f"integrative properties of the mean field (drive {ds.attrs['drive_Hz']:g} "
-                     f"Hz, tau1/tau2 = {ds.attrs['tau1_s'] * 1e3:g}/"
-                     f"{ds.attrs['tau2_s'] * 1e3:g} ms, order {ds.attrs['order']}); "
-                     f"time courses: {first}")  # fmt: skip
-        return save_figure(fig, path)

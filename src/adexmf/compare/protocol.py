@@ -1,4 +1,12 @@
-"""What every comparison protocol shares: run sizes, request checks, network tasks on Dask."""
+"""What every comparison protocol shares: names, run sizes, request checks, network tasks.
+
+A protocol's network runs are :class:`adexmf.network.run_spec.NetworkRun` specifications;
+each becomes one task of :func:`adexmf.sweep.run_tasks` as the plain mapping of
+:func:`task_spec` (the run's mapping, the protocol's name and what the protocol's task
+computes from the run). Tasks take that mapping, not the typed run: the task store hashes
+and writes it as JSON and Dask ships it to the workers, where the task rebuilds the run
+(:meth:`NetworkRun.from_mapping`, checked again).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +19,20 @@ import numpy as np
 import xarray as xr
 
 from ..errors import ParameterError
+from ..meanfield.variants import get_variant
+from ..network import simulate
 from ..network.model import DRIVE_EVENTS
-from .variants import get_variant
+from ..network.run_spec import NetworkRun
+from ..sweep import run_tasks
+
+#: The comparison protocols, in the order of the paper's figures (4, 5, 6, 7) and the map.
+PROTOCOL_NAMES: tuple[str, ...] = ("stationary", "transient", "frequency", "integrative",
+                                   "validity")  # fmt: skip
+#: The drive (Hz per synapse) of every protocol unless given: the paper's 4 Hz, the default
+#: network run's.
+DRIVE = NetworkRun().drive
+#: Variants compared unless given.
+DEFAULT_VARIANTS: tuple[str, ...] = ("reference", "corrected", "adaptation")
 
 
 @dataclass(frozen=True)
@@ -38,6 +58,11 @@ def get_scale(name: str | Scale) -> Scale:
     if name not in SCALES:
         raise ParameterError(f"scale = {name!r} is unknown; allowed: {', '.join(SCALES)}")
     return SCALES[name]
+
+
+def scale_name(scale: str | Scale) -> str:
+    """The name a result records for ``scale``: its own, or "custom" for a Scale object."""
+    return scale if isinstance(scale, str) else "custom"
 
 
 def check_request(
@@ -80,13 +105,16 @@ def check_drive_events(drive_events: str) -> str:
     return drive_events
 
 
-def with_drive_events(specs: list[dict[str, Any]], drive_events: str) -> list[dict[str, Any]]:
-    """The network task specifications with the drive's events per step
-    (:func:`check_drive_events`); for "bernoulli", the default, the key is left out, so that
-    stored runs keep their hashes."""
-    if check_drive_events(drive_events) == "bernoulli":
-        return specs
-    return [{**s, "drive_events": drive_events} for s in specs]
+def task_spec(protocol: str, run: NetworkRun, **analysis: Any) -> dict[str, Any]:
+    """The task-store specification of one network run of ``protocol``: the run's mapping
+    (:meth:`NetworkRun.to_mapping`) with the protocol's name and the settings of what its task
+    computes from the run (``t_start_s``...), which enter the task's key too."""
+    return {"protocol": protocol, **run.to_mapping(), **analysis}
+
+
+def simulate_run(run: NetworkRun) -> xr.Dataset:
+    """Simulate one run on its engine (:func:`adexmf.network.simulate`)."""
+    return simulate(run.network_model(), run.duration, run.seed, backend=run.backend)
 
 
 def run_network_tasks(
@@ -98,8 +126,6 @@ def run_network_tasks(
 ) -> list[xr.Dataset]:
     """Network runs as Dask tasks stored in ``out/tasks`` (:func:`adexmf.sweep.run_tasks`),
     with Brian2 imported by each worker at start."""
-    from ..sweep import run_tasks
-
     return run_tasks(task, specs, Path(out) / "tasks", scheduler=scheduler, progress=progress,
                      preload=("brian2",))  # fmt: skip
 

@@ -26,18 +26,22 @@ import xarray as xr
 
 from ..layouts import S_C_EE, S_C_II, S_NU_E, S_NU_I, S_W
 from ..meanfield import population_observables
+from ..meanfield.variants import get_variant
+from ..network import POPULATIONS, STATIONARY_START, run_stationary, statistics_from_attrs
+from ..network.run_spec import NetworkRun
 from ..store import provenance
 from .metrics import relative_error_percent
 from .protocol import (
+    DEFAULT_VARIANTS,
+    DRIVE,
     Scale,
     check_drive_events,
     check_request,
     run_network_tasks,
-    with_drive_events,
+    scale_name,
+    task_spec,
 )
-from .variants import get_variant
 
-POPULATIONS = ("exc", "inh")
 #: Cell statistics compared (name in the network statistics and the mean-field observables).
 CELL_STATISTICS = ("mu_V", "sigma_V", "mu_Ge", "sigma_Ge", "mu_Gi", "sigma_Gi")
 _UNITS = {"mu_V": "V", "sigma_V": "V", "mu_Ge": "S", "sigma_Ge": "S", "mu_Gi": "S",
@@ -45,41 +49,36 @@ _UNITS = {"mu_V": "V", "sigma_V": "V", "mu_Ge": "S", "sigma_Ge": "S", "mu_Gi": "
 
 
 #: Transient left out of the statistics (s), SPEC 2.3.
-T_START = 0.5
+T_START = STATIONARY_START
 
 
 def network_task(spec: dict[str, Any]) -> xr.Dataset:
     """One seed of the stationary protocol: the binned rates after the transient and the
     stationary statistics (a task of :func:`adexmf.sweep.run_tasks`; spikes are dropped).
 
-    Optional keys: ``integrator`` (Brian2's, default "euler"), ``backend`` ("brian2" or
-    "nest", default "brian2") and ``drive_events`` (default "bernoulli"; NEST: "poisson").
+    ``spec``: a :func:`~adexmf.compare.protocol.task_spec` mapping of a
+    :class:`~adexmf.network.run_spec.NetworkRun` with ``t_start_s``, the start of the
+    statistics (s).
     """
-    from ..network import NetworkModel, run_stationary
-
-    model = NetworkModel.from_preset(
-        spec["preset"], n_total=spec["n_total"], keep_in_degrees=True,
-        drive_rate=spec["drive_Hz"], ramp=spec["ramp_s"], dt=spec["dt_s"],
-        traced_cells=spec["traced_cells"], integrator=spec.get("integrator", "euler"),
-        drive_events=spec.get("drive_events", "bernoulli"),
-    )  # fmt: skip
-    ds = run_stationary(model, spec["duration_s"], spec["seed"], t_start=spec["t_start_s"],
-                        backend=spec.get("backend", "brian2"))  # fmt: skip
+    run = NetworkRun.from_mapping(spec)
+    ds = run_stationary(run.network_model(), run.duration, run.seed, t_start=spec["t_start_s"],
+                        backend=run.backend)  # fmt: skip
     binned = ds["rate_binned"].sel(time_bin=slice(spec["t_start_s"], None))
     keep = {k: v for k, v in ds.attrs.items() if k.startswith("stationary_")}
     keep.update({k: ds.attrs[k] for k in ("seed", "timings", "backend") if k in ds.attrs})
     return xr.Dataset({"rate_binned": binned}, attrs=keep)
 
 
-def network_specs(scale: Scale, seeds: Sequence[int], drive: float) -> list[dict[str, Any]]:
+def network_specs(
+    scale: Scale, seeds: Sequence[int], drive: float, drive_events: str = "bernoulli"
+) -> list[dict[str, Any]]:
     """Task specifications of the network runs (everything that determines a result)."""
     return [
-        {
-            "protocol": "stationary", "preset": "zerlaut2018", "n_total": scale.n_total,
-            "keep_in_degrees": True, "drive_Hz": float(drive), "ramp_s": 0.1, "dt_s": 1e-4,
-            "duration_s": scale.duration, "t_start_s": T_START,
-            "traced_cells": scale.traced_cells, "seed": int(s), "backend": "brian2",
-        }
+        task_spec("stationary", NetworkRun(n_total=scale.n_total, drive=drive,
+                                           duration=scale.duration,
+                                           traced_cells=scale.traced_cells, seed=s,
+                                           drive_events=drive_events),
+                  t_start_s=T_START)
         for s in seeds
     ]  # fmt: skip
 
@@ -106,11 +105,11 @@ def mean_field_prediction(variant: str, drive: float, n_total: int) -> dict[str,
 
 
 def stationary_comparison(
-    variants: Sequence[str] = ("reference", "corrected", "adaptation"),
+    variants: Sequence[str] = DEFAULT_VARIANTS,
     *,
     scale: str | Scale = "quick",
     seeds: int | None = None,
-    drive: float = 4.0,
+    drive: float = DRIVE,
     network: bool = True,
     out: str | Path = "adexmf-results/compare",
     scheduler: str | None = None,
@@ -122,9 +121,9 @@ def stationary_comparison(
     Parameters
     ----------
     variants : sequence of str
-        Mean-field variants (:data:`adexmf.compare.variants.VARIANTS`).
+        Mean-field variants (:data:`adexmf.meanfield.variants.VARIANTS`).
     scale : {"quick", "paper"} or Scale
-        Network size, duration and seeds (:data:`SCALES`).
+        Network size, duration and seeds (:data:`adexmf.compare.protocol.SCALES`).
     seeds : int, optional
         Number of network seeds (default: the scale's).
     drive : float
@@ -138,8 +137,9 @@ def stationary_comparison(
     progress : bool
         Show a progress bar over the network runs.
     drive_events : {"bernoulli", "poisson"}
-        The network drive's events per step (:func:`adexmf.compare.protocol.with_drive_events`):
-        the authors' Bernoulli (the paper's Fig. 4) or Poisson.
+        The network drive's events per step
+        (:attr:`adexmf.network.run_spec.NetworkRun.drive_events`): the authors' Bernoulli
+        (the paper's Fig. 4) or Poisson.
 
     Returns
     -------
@@ -153,7 +153,30 @@ def stationary_comparison(
     """
     variants, sc, n_seeds = check_request(variants, scale, seeds)
     check_drive_events(drive_events)
-    pred = [mean_field_prediction(v, drive, sc.n_total) for v in variants]
+    data = _mean_field_variables(variants, drive, sc.n_total)
+    coords: dict[str, Any] = {"variant": list(variants), "population": list(POPULATIONS)}
+    if network:
+        specs = network_specs(sc, range(1, n_seeds + 1), drive, drive_events)
+        runs = run_network_tasks(network_task, specs, out, scheduler, progress)
+        data.update(_network_variables(runs))
+        coords["seed"] = [int(r.attrs["seed"]) for r in runs]
+        coords["time_bin"] = runs[0].time_bin.values
+        data.update(_error_variables(data))
+    return xr.Dataset(
+        data,
+        coords=coords,
+        attrs={
+            **provenance(), "protocol": "stationary (SPEC 7 row 4)", "scale": scale_name(scale),
+            "n_total": sc.n_total, "duration_s": sc.duration, "stationary_start_s": T_START,
+            "drive_Hz": float(drive), "network": int(network), "drive_events": drive_events,
+        },
+    )  # fmt: skip
+
+
+def _mean_field_variables(variants: Sequence[str], drive: float, n_total: int) -> dict[str, Any]:
+    """``mf_rate``, ``mf_rate_std`` and ``mf_<statistic>`` (variant, population) of the
+    variants' second-order fixed points at ``drive`` (Hz)."""
+    pred = [mean_field_prediction(v, drive, n_total) for v in variants]
     vp = ("variant", "population")
     data: dict[str, Any] = {
         "mf_rate": (vp, np.stack([p["nu"] for p in pred]), {"units": "Hz"}),
@@ -162,42 +185,31 @@ def stationary_comparison(
     }  # fmt: skip
     for k in CELL_STATISTICS:
         data[f"mf_{k}"] = (vp, np.stack([p[k] for p in pred]), {"units": _UNITS[k]})
-    coords: dict[str, Any] = {"variant": list(variants), "population": list(POPULATIONS)}
-    if network:
-        specs = with_drive_events(network_specs(sc, range(1, n_seeds + 1), drive), drive_events)
-        runs = run_network_tasks(network_task, specs, out, scheduler, progress)
-        data.update(_network_variables(runs))
-        coords["seed"] = [int(r.attrs["seed"]) for r in runs]
-        coords["time_bin"] = runs[0].time_bin.values
-        net_rate = data["network_rate"][1].mean(axis=0)
-        net_std = data["network_rate_std"][1].mean(axis=0)
-        data["error_rate_percent"] = (vp, relative_error_percent(data["mf_rate"][1], net_rate),
-                                      {"units": "%"})  # fmt: skip
-        data["rate_std_ratio"] = (
-            vp,
-            net_std / data["mf_rate_std"][1],
-            {"units": "1", "long_name": "network binned-rate std / sqrt(c)"},
-        )
-        for k in CELL_STATISTICS:
-            reference = np.nanmean(data[f"network_{k}"][1], axis=0)
-            data[f"error_{k}_percent"] = (
-                vp, relative_error_percent(data[f"mf_{k}"][1], reference), {"units": "%"},
-            )  # fmt: skip
-    return xr.Dataset(
-        data,
-        coords=coords,
-        attrs={
-            **provenance(), "protocol": "stationary (SPEC 7 row 4)",
-            "scale": scale if isinstance(scale, str) else "custom",
-            "n_total": sc.n_total, "duration_s": sc.duration, "stationary_start_s": T_START,
-            "drive_Hz": float(drive), "network": int(network), "drive_events": drive_events,
-        },
-    )  # fmt: skip
+    return data
+
+
+def _error_variables(data: dict[str, Any]) -> dict[str, Any]:
+    """The mean field's errors against the network's means over seeds (variant, population):
+    ``error_rate_percent``, ``rate_std_ratio`` and ``error_<statistic>_percent``."""
+    vp = ("variant", "population")
+    net_rate = data["network_rate"][1].mean(axis=0)
+    net_std = data["network_rate_std"][1].mean(axis=0)
+    out: dict[str, Any] = {
+        "error_rate_percent": (vp, relative_error_percent(data["mf_rate"][1], net_rate),
+                               {"units": "%"}),
+        "rate_std_ratio": (vp, net_std / data["mf_rate_std"][1],
+                           {"units": "1", "long_name": "network binned-rate std / sqrt(c)"}),
+    }  # fmt: skip
+    for k in CELL_STATISTICS:
+        reference = np.nanmean(data[f"network_{k}"][1], axis=0)
+        out[f"error_{k}_percent"] = (
+            vp, relative_error_percent(data[f"mf_{k}"][1], reference), {"units": "%"},
+        )  # fmt: skip
+    return out
 
 
 def _network_variables(runs: Sequence[xr.Dataset]) -> dict[str, Any]:
-    from ..network import statistics_from_attrs
-
+    """The network's statistics per seed (seed, population) and binned rates."""
     stats = [statistics_from_attrs(r) for r in runs]
     sp = ("seed", "population")
 
@@ -249,65 +261,3 @@ def stationary_summary(ds: xr.Dataset) -> dict[str, Any]:
             entry["error_nu_i_percent"] = float(err.sel(population="inh"))
         out["mf"][str(v)] = entry
     return out
-
-
-def _quantised_bins(values: np.ndarray, target: int = 30) -> np.ndarray:
-    """Histogram edges on multiples of the rate quantum (one spike per population per bin),
-    so that no bin is empty by aliasing."""
-    levels = np.unique(values)
-    if levels.size < 2:
-        return np.array([levels[0] - 0.5, levels[0] + 0.5]) if levels.size else np.arange(2.0)
-    quantum = float(np.min(np.diff(levels)))
-    step = quantum * max(1, int(np.ceil((levels[-1] - levels[0]) / quantum / target)))
-    return np.arange(levels[0] - quantum / 2, levels[-1] + step, step)
-
-
-def plot_stationary(ds: xr.Dataset, path: str | Path) -> list[Path]:
-    """Fig. 4: distributions of 5 ms-binned rates (network histogram vs N(nu*, sqrt(c*)) of
-    each variant) and the relative errors of the predicted cell statistics; PNG + SVG."""
-    from ..figures.style import VARIANT_COLORS, new_figure, save_figure, style
-
-    colors = VARIANT_COLORS
-    with style():
-        fig, axes = new_figure(9.0, 3.2, ncols=3)
-        for ax, pop, label in zip(axes[0, :2], POPULATIONS, ("excitatory", "inhibitory"),
-                                  strict=True):  # fmt: skip
-            lo, hi = [], []
-            if "network_rate_binned" in ds:
-                values = ds.network_rate_binned.sel(population=pop).values.ravel()
-                ax.hist(values, bins=_quantised_bins(values), density=True, color="0.7",
-                        label="network")  # fmt: skip
-                lo.append(values.min())
-                hi.append(values.max())
-            for k, v in enumerate(ds.variant.values):
-                mu = float(ds.mf_rate.sel(variant=v, population=pop))
-                sd = float(ds.mf_rate_std.sel(variant=v, population=pop))
-                lo.append(mu - 4 * sd)
-                hi.append(mu + 4 * sd)
-                x = np.linspace(mu - 4 * sd, mu + 4 * sd, 200)
-                ax.plot(x, np.exp(-0.5 * ((x - mu) / sd) ** 2) / (sd * np.sqrt(2 * np.pi)),
-                        color=colors[k % len(colors)], label=str(v))  # fmt: skip
-            ax.set_xlim(max(min(lo), 0.0), max(hi))
-            ax.set_xlabel(f"{label} rate, 5 ms bins (Hz)")
-            ax.set_ylabel("density (1/Hz)")
-        axes[0, 0].legend(loc="upper right", fontsize=7)
-        ax = axes[0, 2]
-        if "error_rate_percent" in ds:
-            names = ["rate", *CELL_STATISTICS]
-            width = 0.8 / ds.sizes["variant"]
-            for k, v in enumerate(ds.variant.values):
-                errs = [float(ds[f"error_{n}_percent"].sel(variant=v, population="exc"))
-                        for n in names]  # fmt: skip
-                ax.barh(np.arange(len(names)) + k * width, errs, height=width,
-                        color=colors[k % len(colors)], label=str(v))  # fmt: skip
-            ax.set_yticks(np.arange(len(names)) + 0.4 - width / 2, names)
-            ax.axvline(0.0, color="k", lw=0.8)
-            ax.set_xlabel("mean-field error, exc. (%)")
-        else:
-            ax.set_axis_off()
-            ax.text(0.5, 0.5, "network not run", ha="center", va="center")
-        fig.suptitle(
-            f"stationary state, drive {ds.attrs['drive_Hz']:g} Hz, {ds.attrs['n_total']} "
-            f"neurons, after {ds.attrs['stationary_start_s'] * 1e3:g} ms"
-        )
-        return save_figure(fig, path)

@@ -22,10 +22,10 @@ import xarray as xr
 from scipy.optimize import minimize_scalar
 
 from ..errors import InputFileError, ParameterError
-from ..store import read_netcdf
+from ..meanfield.variants import Variant, get_variant
+from ..netcdf import read_netcdf
 from .frequency import BANDS, FIT_FIELDS, mean_field_responses
 from .metrics import band_mean_abs_error, wrapped_phase_difference
-from .variants import Variant, get_variant
 
 #: Range searched for T (s).
 T_BOUNDS = (1e-3, 40e-3)
@@ -56,8 +56,8 @@ class Mismatch:
 def _network_response(network: xr.Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if "network_amplitude" not in network:
         raise InputFileError(
-            "the frequency-response Dataset has no network part; run `adexmf compare frequency` "
-            "with the network (without --no-network)"
+            "the frequency-response Dataset has no network part; compute it with the network "
+            "(frequency_comparison with network=True)"
         )
     exc = {"population": "exc"}
     return (network.frequency.values, network.network_amplitude.sel(**exc).values,

@@ -19,7 +19,6 @@ its own run without the stimulus, which stays at its fixed point).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -28,37 +27,53 @@ import numpy as np
 import xarray as xr
 
 from ..errors import ParameterError
-from ..stimuli import double_gaussian
+from ..meanfield.variants import get_variant
+from ..network import POPULATIONS, RATE_BIN
+from ..network.run_spec import NetworkRun
+from ..stimuli import Stimulus
 from ..store import provenance
+from ..units import format_quantity
 from .metrics import transient_metrics
-from .protocol import Scale, check_request, run_network_tasks
-from .stationary import POPULATIONS
-from .variants import get_variant
+from .protocol import (
+    DEFAULT_VARIANTS,
+    DRIVE,
+    Scale,
+    check_request,
+    run_network_tasks,
+    scale_name,
+    simulate_run,
+    task_spec,
+)
 
-#: The stimulus of SPEC 7 row 5 (SI units).
-STIMULUS = {"amplitude": 2.0, "t0": 0.8, "tau1": 0.06, "tau2": 0.1}
+#: The stimulus of SPEC 7 row 5 (SI units), on the excitatory population.
+STIMULUS = Stimulus("double-gaussian", {"amplitude": 2.0, "t0": 0.8, "tau1": 0.06, "tau2": 0.1})
+#: Run length (s), drive ramp (s) and time step (s) of both sides.
 DURATION = 1.2
 DRIVE_RAMP = 0.02
+DT = 1e-4
+#: Window of the metrics and of the figure, and the baseline before the stimulus (s).
 WINDOW = (0.5, 1.2)
 BASELINE = (0.5, 0.6)
-BIN = 5e-3
+#: Bin width (s): the network's rate bins, on which both sides are compared.
+BIN = RATE_BIN
+#: Mean-field order (the paper's Fig. 5: second).
+ORDER = 2
 METRICS = ("baseline", "peak", "t_peak", "trough", "t_trough", "undershoot",
            "undershoot_control", "t_undershoot_control")  # fmt: skip
 
 
-def network_task(spec: dict[str, Any]) -> xr.Dataset:
-    """One seed of the transient protocol: the 5 ms-binned rates (a Dask task)."""
-    from ..network import Afferent, NetworkModel, simulate
+def stimulus_text(stimulus: Stimulus = STIMULUS) -> str:
+    """The stimulus in words and human units ("double Gaussian A = 2 Hz, t0 = 800 ms...")."""
+    p = stimulus.params
+    return (f"double Gaussian A = {format_quantity(p['amplitude'], 'Hz')}, "
+            f"t0 = {format_quantity(p['t0'], 's')}, tau1 = {format_quantity(p['tau1'], 's')}, "
+            f"tau2 = {format_quantity(p['tau2'], 's')}")  # fmt: skip
 
-    afferent = None
-    if spec["stimulus"] is not None:  # None: the paired control run
-        afferent = Afferent(functools.partial(double_gaussian, **spec["stimulus"]), "exc")
-    model = NetworkModel.from_preset(
-        spec["preset"], n_total=spec["n_total"], keep_in_degrees=True,
-        drive_rate=spec["drive_Hz"], ramp=spec["ramp_s"], dt=spec["dt_s"],
-        afferent=afferent, traced_cells=0,
-    )  # fmt: skip
-    ds = simulate(model, spec["duration_s"], spec["seed"])
+
+def network_task(spec: dict[str, Any]) -> xr.Dataset:
+    """One seed of the transient protocol: the 5 ms-binned rates (a Dask task; ``spec``: a
+    :func:`~adexmf.compare.protocol.task_spec` mapping)."""
+    ds = simulate_run(NetworkRun.from_mapping(spec))
     return xr.Dataset(
         {"rate_binned": ds["rate_binned"]},
         attrs={k: ds.attrs[k] for k in ("seed", "timings") if k in ds.attrs},
@@ -69,14 +84,13 @@ def network_specs(
     scale: Scale, seeds: Sequence[int], drive: float, control: bool = False
 ) -> list[dict[str, Any]]:
     """Task specifications of the network runs (everything that determines a result);
-    ``control``: the same runs without the stimulus."""
+    ``control``: the same runs without the stimulus, whose specification says so
+    (``stimulus: None``, as the runs stored before the typed run)."""
+    paired = {"stimulus": None} if control else {}
     return [
-        {
-            "protocol": "transient", "preset": "zerlaut2018", "n_total": scale.n_total,
-            "keep_in_degrees": True, "drive_Hz": float(drive), "ramp_s": DRIVE_RAMP,
-            "dt_s": 1e-4, "duration_s": DURATION, "stimulus": None if control else dict(STIMULUS),
-            "seed": int(s), "backend": "brian2",
-        }
+        task_spec("transient", NetworkRun(n_total=scale.n_total, drive=drive, ramp=DRIVE_RAMP,
+                                          dt=DT, duration=DURATION, seed=s,
+                                          stimulus=None if control else STIMULUS), **paired)
         for s in seeds
     ]  # fmt: skip
 
@@ -96,17 +110,17 @@ def bin_average(t: np.ndarray, values: np.ndarray, width: float = BIN) -> tuple:
 
 
 def mean_field_response(
-    variant: str, drive: float, n_total: int, order: int = 2, stimulus: bool = True
+    variant: str, drive: float, n_total: int, order: int = ORDER, stimulus: bool = True
 ) -> xr.Dataset:
     """A variant's response to the protocol, averaged in 5 ms bins: ``rate`` and, at second
     order, ``rate_std`` (time_bin, population; Hz); ``stimulus=False``: the control run."""
     model = get_variant(variant).model(order=order, n_total=n_total)
-    stim = functools.partial(double_gaussian, **STIMULUS) if stimulus else 0.0
+    stim = STIMULUS if stimulus else 0.0
     # From the fixed point at the plateau drive: the network's 20 ms ramp is over long before
     # the window (500 ms), and a second-order mean field ramped up from rest can fall into a
     # spurious state of an extrapolated transfer function (the corrected FS fit has one at
     # high nu_i, docs/paper-vs-code.md).
-    ds = model.run(DURATION, dt=1e-4, drive=drive, afferent=stim, observables=False)
+    ds = model.run(DURATION, dt=DT, drive=drive, afferent=stim, observables=False)
     t = ds.time.values
     centres, rate = bin_average(t, ds.rate.values)
     out = {"rate": (("time_bin", "population"), rate, {"units": "Hz"})}
@@ -126,11 +140,11 @@ def _metrics(time_bin: np.ndarray, rate: np.ndarray, control: np.ndarray) -> np.
 
 
 def transient_comparison(
-    variants: Sequence[str] = ("reference", "corrected", "adaptation"),
+    variants: Sequence[str] = DEFAULT_VARIANTS,
     *,
     scale: str | Scale = "quick",
     seeds: int | None = None,
-    drive: float = 4.0,
+    drive: float = DRIVE,
     network: bool = True,
     out: str | Path = "adexmf-results/compare",
     scheduler: str | None = None,
@@ -171,29 +185,38 @@ def transient_comparison(
         "metric": ("metric", list(METRICS), {"units": "Hz, or s for the t_ metrics"}),
     }
     if network:
-        seed_list = range(1, n_seeds + 1)
-        specs = network_specs(sc, seed_list, drive) + network_specs(sc, seed_list, drive, True)
-        runs = run_network_tasks(network_task, specs, out, scheduler, progress)
-        rates = np.stack([r.rate_binned.transpose("time_bin", "population").values for r in runs])
-        net, net_control = rates[:n_seeds], rates[n_seeds:]
-        net_time = runs[0].time_bin.values
-        if net.shape[1] != time_bin.size or not np.allclose(net_time, time_bin):
-            raise ParameterError("network and mean-field bins differ; this is a bug")
-        coords["seed"] = [int(r.attrs["seed"]) for r in runs[:n_seeds]]
-        sp = ("seed", "time_bin", "population")
-        data["network_rate"] = (sp, net, {"units": "Hz"})
-        control = {"units": "Hz", "long_name": "without stimulus"}
-        data["network_control_rate"] = (sp, net_control, control)
-        net_metric = _metrics(time_bin, net.mean(0), net_control.mean(0))
-        data["network_metric"] = (("metric", "population"), net_metric)
+        data.update(_network_part(sc, n_seeds, drive, time_bin, out, scheduler, progress,
+                                  coords))  # fmt: skip
     return xr.Dataset(
         data, coords=coords,
         attrs={**provenance(), "protocol": "transient (SPEC 7 row 5)",
-               "scale": scale if isinstance(scale, str) else "custom", "n_total": sc.n_total,
-               "duration_s": DURATION, "drive_Hz": float(drive), "order": 2,
-               "stimulus": "double Gaussian A = 2 Hz, t0 = 800 ms, tau1 = 60 ms, tau2 = 100 ms",
+               "scale": scale_name(scale), "n_total": sc.n_total, "duration_s": DURATION,
+               "drive_Hz": float(drive), "order": ORDER, "stimulus": stimulus_text(),
                "network": int(network)},
     )  # fmt: skip
+
+
+def _network_part(sc: Scale, n_seeds: int, drive: float, time_bin: np.ndarray, out, scheduler,
+                  progress, coords: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """The network runs with the stimulus and their paired controls, on the mean field's bins
+    ``time_bin`` (s); adds the ``seed`` coordinate to ``coords``."""
+    seed_list = range(1, n_seeds + 1)
+    specs = network_specs(sc, seed_list, drive) + network_specs(sc, seed_list, drive, True)
+    runs = run_network_tasks(network_task, specs, out, scheduler, progress)
+    rates = np.stack([r.rate_binned.transpose("time_bin", "population").values for r in runs])
+    net, net_control = rates[:n_seeds], rates[n_seeds:]
+    net_time = runs[0].time_bin.values
+    if net.shape[1] != time_bin.size or not np.allclose(net_time, time_bin):
+        raise ParameterError("network and mean-field bins differ; this is a bug")
+    coords["seed"] = [int(r.attrs["seed"]) for r in runs[:n_seeds]]
+    sp = ("seed", "time_bin", "population")
+    control = {"units": "Hz", "long_name": "without stimulus"}
+    return {
+        "network_rate": (sp, net, {"units": "Hz"}),
+        "network_control_rate": (sp, net_control, control),
+        "network_metric": (("metric", "population"),
+                           _metrics(time_bin, net.mean(0), net_control.mean(0))),
+    }  # fmt: skip
 
 
 def transient_summary(ds: xr.Dataset) -> dict[str, Any]:
@@ -220,58 +243,3 @@ def transient_summary(ds: xr.Dataset) -> dict[str, Any]:
         out["network"] = {**keys(ds.network_metric), "seeds": [int(s) for s in ds.seed.values]}
     out["mf"] = {str(v): keys(ds.mf_metric.sel(variant=v)) for v in ds.variant.values}
     return out
-
-
-def plot_transient(ds: xr.Dataset, path: str | Path) -> list[Path]:
-    """Fig. 5: binned rates in the window, network (mean and spread over seeds, and its
-    control run) and each variant (mean +- sqrt(c)); a third panel: the excitatory response
-    minus the control run, where the undershoot is measured; PNG + SVG."""
-    from ..figures.style import VARIANT_COLORS, new_figure, save_figure, style
-
-    colors = VARIANT_COLORS
-    t = ds.time_bin.values
-    inside = (t >= WINDOW[0]) & (t <= WINDOW[1])
-    with style():
-        fig, axes = new_figure(12.0, 3.4, ncols=3)
-        for ax, pop, label in zip(axes[0, :2], POPULATIONS, ("excitatory", "inhibitory"),
-                                  strict=True):  # fmt: skip
-            if "network_rate" in ds:
-                net = ds.network_rate.sel(population=pop).values[:, inside]
-                ax.fill_between(t[inside] * 1e3, net.min(0), net.max(0), color="0.8",
-                                label="network (seed range)")  # fmt: skip
-                ax.plot(t[inside] * 1e3, net.mean(0), color="k", lw=1.2, label="network")
-            if "network_control_rate" in ds:
-                control = ds.network_control_rate.sel(population=pop).values[:, inside]
-                ax.plot(t[inside] * 1e3, control.mean(0), color="k", lw=0.8, ls=":",
-                        label="network, no stimulus")  # fmt: skip
-            for k, v in enumerate(ds.variant.values):
-                mu = ds.mf_rate.sel(variant=v, population=pop).values[inside]
-                sd = ds.mf_rate_std.sel(variant=v, population=pop).values[inside]
-                c = colors[k % len(colors)]
-                ax.plot(t[inside] * 1e3, mu, color=c, label=str(v))
-                ax.fill_between(t[inside] * 1e3, mu - sd, mu + sd, color=c, alpha=0.15, lw=0)
-            ax.set_xlabel("time (ms)")
-            ax.set_ylabel(f"{label} rate (Hz)")
-        _plot_against_control(axes[0, 2], ds, inside, colors)
-        axes[0, 0].legend(loc="upper left", fontsize=7)
-        fig.suptitle(f"response to a transient ({ds.attrs['stimulus']}), "
-                     f"{ds.attrs['n_total']} neurons")  # fmt: skip
-        return save_figure(fig, path)
-
-
-def _plot_against_control(ax, ds: xr.Dataset, inside: np.ndarray, colors) -> None:
-    """Excitatory rate minus the control run's, network and variants (the undershoot)."""
-    t = ds.time_bin.values[inside] * 1e3
-    if "network_control_rate" in ds:
-        net = ds.network_rate.sel(population="exc").values[:, inside].mean(0)
-        control = ds.network_control_rate.sel(population="exc").values[:, inside].mean(0)
-        ax.plot(t, net - control, color="k", lw=1.2, label="network")
-    for k, v in enumerate(ds.variant.values):
-        mf = ds.mf_rate.sel(variant=v, population="exc").values[inside]
-        mf_control = ds.mf_control_rate.sel(variant=v, population="exc").values[inside]
-        ax.plot(t, mf - mf_control, color=colors[k % len(colors)], label=str(v))
-    ax.axhline(0.0, color="0.5", lw=0.6)
-    ax.set_ylim(-2.5, 2.5)
-    ax.set_xlabel("time (ms)")
-    ax.set_ylabel("excitatory rate - no-stimulus run (Hz)")
-    ax.set_title("against the paired control run (zoom on the undershoot)", fontsize=8)

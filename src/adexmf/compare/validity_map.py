@@ -16,7 +16,7 @@ drive from the paper's 4 Hz state; a variant with the adaptation variable takes 
 others have their transfer functions' b (20 pA, baked into the fit) whatever the network's.
 The error map is ``100 (nu_mf - nu_net) / nu_net`` per point. The mean field's own
 bifurcations of the same branch along drive and b (:mod:`adexmf.meanfield.bifurcations`)
-are drawn on the map.
+are part of the Dataset (drawn on the map by :func:`adexmf.figures.comparison.plot_validity`).
 
 Where the error comes from: at each point, isolated RS and FS cells (free adaptation) are
 also simulated under independent Poisson input at the network's own mean rates
@@ -38,33 +38,60 @@ import xarray as xr
 from ..errors import ParameterError
 from ..meanfield.bifurcations import bifurcation_points
 from ..meanfield.fixedpoints import fixed_point, refine_fixed_point
+from ..meanfield.variants import get_variant
+from ..network import POPULATIONS
+from ..network.run_spec import NetworkRun
+from ..params import load_preset
+from ..singlecell.simulate import simulate_cells
 from ..store import provenance
+from ..sweep import run_tasks
 from .metrics import relative_error_percent
 from .protocol import (
+    DRIVE,
     Scale,
     check_drive_events,
     check_request,
     get_scale,
     json_values,
     run_network_tasks,
-    with_drive_events,
+    scale_name,
+    simulate_run,
+    task_spec,
 )
-from .stationary import POPULATIONS
-from .variants import get_variant
 
+#: The grid: drives (Hz) and spike-triggered adaptation b of the RS cells (A).
 DRIVES = (1.0, 2.0, 4.0, 6.0, 8.0, 10.0)
 B_VALUES = (0.0, 20e-12, 40e-12, 60e-12)
+#: Allowed ranges of the grid: drives (Hz) and b (A).
+DRIVE_RANGE = (0.5, 20.0)
+B_RANGE = (0.0, 200e-12)
+#: Network seeds per point and scale.
 SEEDS = {"quick": 1, "paper": 3}
+#: Run length (s) and start of the statistics (s): W settles with tau_w = 500 ms.
 DURATION = 3.0
 T_START = 1.5
+#: Bin width (s) of the Fano factor of the excitatory spike count.
 BIN = 5e-3
+#: Asynchronous-irregular: CV of the ISIs at least, Fano factor at most, nu_e at least (Hz).
 AI_CV_MIN = 0.5
 AI_FANO_MAX = 10.0
 ACTIVE_MIN = 0.1
+#: The network drive's events per step unless given (the transfer functions' input).
+DRIVE_EVENTS = "poisson"
+#: The mean field: second order, branch of the state at ANCHOR_DRIVE (Hz), continued in
+#: CONTINUATION_STEPS steps to each drive; bifurcations searched over BIFURCATION_DRIVES (Hz)
+#: at BIFURCATION_B_POINTS values of b.
+ORDER = 2
+ANCHOR_DRIVE = DRIVE
+CONTINUATION_STEPS = 20
+BIFURCATION_DRIVES = (0.5, 20.0)
+BIFURCATION_B_POINTS = 13
 #: Isolated cells per population and point, their run (s) and the start of their statistics
 #: (s), per scale: a standard error on the rate at 3 Hz of ~1 % (paper) or ~2 % (quick); W
 #: settles within 3-4 tau_w.
 ISOLATED = {"quick": (400, 4.0, 1.5), "paper": (1000, 6.0, 2.0)}
+#: Variants of the map unless given.
+MAP_VARIANTS = ("reference", "corrected", "adaptation", "adaptation-T")
 
 
 def spike_statistics(
@@ -105,24 +132,16 @@ def spike_statistics(
 
 
 def network_task(spec: dict[str, Any]) -> xr.Dataset:
-    """One (drive, b, seed) run: rates after t_start and the AI statistics (a Dask task)."""
-    from ..network import NetworkModel, simulate
-    from ..params import load_preset
-
-    preset = load_preset(spec["preset"])
-    rs = preset.excitatory.replace(b=spec["rs_b_A"])
-    preset = preset.replace(cells={**preset.cells, rs.name: rs})
-    model = NetworkModel.from_preset(
-        preset, n_total=spec["n_total"], keep_in_degrees=True, drive_rate=spec["drive_Hz"],
-        ramp=spec["ramp_s"], dt=spec["dt_s"], traced_cells=0,
-        drive_events=spec.get("drive_events", "bernoulli"),
-    )  # fmt: skip
-    ds = simulate(model, spec["duration_s"], spec["seed"])
+    """One (drive, b, seed) run: rates after t_start and the AI statistics (a Dask task;
+    ``spec``: a :func:`~adexmf.compare.protocol.task_spec` mapping with ``t_start_s``, the
+    start of the statistics, s)."""
+    run = NetworkRun.from_mapping(spec)
+    ds = simulate_run(run)
     after = ds.time.values >= spec["t_start_s"] - 1e-12
     rate = ds.rate.sel(population=list(POPULATIONS)).values[after].mean(axis=0)
-    n_exc = model.excitatory.size
+    n_exc = int(ds.attrs["n_exc"])
     stats = spike_statistics(ds.spike_time.values, ds.spike_neuron.values, n_exc,
-                             spec["t_start_s"], spec["duration_s"])  # fmt: skip
+                             spec["t_start_s"], run.duration)  # fmt: skip
     return xr.Dataset(
         {"rate": (("population",), rate, {"units": "Hz"}),
          **{k: ((), v) for k, v in stats.items()}},
@@ -131,15 +150,14 @@ def network_task(spec: dict[str, Any]) -> xr.Dataset:
     )  # fmt: skip
 
 
-def network_specs(scale: Scale, seeds: Sequence[int], drives, b_values) -> list[dict[str, Any]]:
+def network_specs(
+    scale: Scale, seeds: Sequence[int], drives, b_values, drive_events: str = "bernoulli"
+) -> list[dict[str, Any]]:
     """Task specifications, drive-major then b then seed."""
     return [
-        {
-            "protocol": "validity", "preset": "zerlaut2018", "n_total": scale.n_total,
-            "keep_in_degrees": True, "drive_Hz": float(d), "rs_b_A": float(b), "ramp_s": 0.1,
-            "dt_s": 1e-4, "duration_s": DURATION, "t_start_s": T_START, "seed": int(s),
-            "backend": "brian2",
-        }
+        task_spec("validity", NetworkRun(n_total=scale.n_total, drive=d, rs_b=b,
+                                         duration=DURATION, seed=s, drive_events=drive_events),
+                  t_start_s=T_START)
         for d in drives
         for b in b_values
         for s in seeds
@@ -149,9 +167,6 @@ def network_specs(scale: Scale, seeds: Sequence[int], drives, b_values) -> list[
 def isolated_task(spec: dict[str, Any]) -> xr.Dataset:
     """Isolated RS (adaptation b) and FS cells under independent Poisson input at given
     per-synapse rates (a Dask task): their mean rates (Hz), population (exc, inh)."""
-    from ..params import load_preset
-    from ..singlecell.simulate import simulate_cells
-
     preset = load_preset(spec["preset"])
     n = spec["n_cells"]
     nu_e, nu_i = np.full(n, spec["nu_e_Hz"]), np.full(n, spec["nu_i_Hz"])
@@ -174,7 +189,7 @@ def isolated_specs(
     n_cells, duration, start = ISOLATED.get(scale, ISOLATED["paper"])
     return [
         {
-            "protocol": "validity-isolated", "preset": "zerlaut2018", "rs_b_A": float(b),
+            "protocol": "validity-isolated", "preset": NetworkRun().preset, "rs_b_A": float(b),
             "nu_e_Hz": float(network_rate[i, j, 0] + d), "nu_i_Hz": float(network_rate[i, j, 1]),
             "n_cells": n_cells, "duration_s": duration, "t_start_s": start, "seed": 1,
         }
@@ -186,12 +201,12 @@ def isolated_specs(
 def mean_field_branch(variant: str, drives, b_values, n_total: int) -> np.ndarray:
     """Second-order rates (drive, b, population; Hz) on the branch of the 4 Hz state,
     continued along the drive (NaN where it is lost)."""
-    base = get_variant(variant).model(order=2, n_total=n_total)
+    base = get_variant(variant).model(order=ORDER, n_total=n_total)
     out = np.full((len(drives), len(b_values), 2), np.nan)
-    order = np.argsort(np.abs(np.asarray(drives) - 4.0), kind="stable")
+    order = np.argsort(np.abs(np.asarray(drives) - ANCHOR_DRIVE), kind="stable")
     for j, b in enumerate(b_values):
         model = base.replace(b=float(b)) if base.adaptation else base
-        anchor = fixed_point(model, 4.0)
+        anchor = fixed_point(model, ANCHOR_DRIVE)
         known: dict[float, Any] = {}
         for i in order:
             d = float(drives[i])
@@ -204,7 +219,7 @@ def mean_field_branch(variant: str, drives, b_values, n_total: int) -> np.ndarra
     return out
 
 
-def _walk(model, start, drive: float, steps: int = 20):
+def _walk(model, start, drive: float, steps: int = CONTINUATION_STEPS):
     """Continue ``start`` to ``drive`` in small steps of Newton iterations (None if lost or
     unstable at the end)."""
     fp = start
@@ -216,7 +231,7 @@ def _walk(model, start, drive: float, steps: int = 20):
 
 
 def validity_map(
-    variants: Sequence[str] = ("reference", "corrected", "adaptation", "adaptation-T"),
+    variants: Sequence[str] = MAP_VARIANTS,
     *,
     scale: str | Scale = "quick",
     seeds: int | None = None,
@@ -226,7 +241,7 @@ def validity_map(
     progress: bool = False,
     drives: Sequence[float] = DRIVES,
     b_values: Sequence[float] = B_VALUES,
-    drive_events: str = "poisson",
+    drive_events: str = DRIVE_EVENTS,
 ) -> xr.Dataset:
     """The validity map as one Dataset.
 
@@ -257,17 +272,12 @@ def validity_map(
         ``bifurcation_drive`` / ``bifurcation_b`` /
         ``bifurcation_kind`` (variant, point): the mean field's folds and Hopf points.
     """
-    scale_name = scale if isinstance(scale, str) else "custom"
-    if seeds is None and scale_name in SEEDS:
-        seeds = SEEDS[scale_name]
+    name = scale_name(scale)
+    if seeds is None and name in SEEDS:
+        seeds = SEEDS[name]
     variants, sc, n_seeds = check_request(variants, get_scale(scale), seeds)
     check_drive_events(drive_events)
-    d = np.asarray(drives, dtype=float)
-    b = np.asarray(b_values, dtype=float)
-    if d.size == 0 or np.any((d < 0.5) | (d > 20.0)):
-        raise ParameterError(f"drives = {drives!r}; allowed: rates in [0.5, 20] Hz")
-    if b.size == 0 or np.any((b < 0.0) | (b > 200e-12)):
-        raise ParameterError(f"b_values = {b_values!r}; allowed: currents in [0, 200] pA")
+    d, b = _grid(drives, b_values)
     mf = np.stack([mean_field_branch(v, d, b, sc.n_total) for v in variants])
     dbp = ("drive", "b", "population")
     data: dict[str, Any] = {"mf_rate": (("variant", *dbp), mf, {"units": "Hz"})}
@@ -279,32 +289,12 @@ def validity_map(
     }  # fmt: skip
     if network:
         seed_list = list(range(1, n_seeds + 1))
-        specs = with_drive_events(network_specs(sc, seed_list, d, b), drive_events)
-        runs = run_network_tasks(network_task, specs, out, scheduler, progress)
-        shape = (d.size, b.size, n_seeds)
-
-        def grid(key):
-            return np.array([r[key].values for r in runs]).reshape(*shape, *runs[0][key].shape)
-
-        rate = np.moveaxis(grid("rate"), 2, 0)  # seed, drive, b, population
-        mean = rate.mean(0)
-        cv, fano = np.nanmean(grid("cv_isi"), 2), np.nanmean(grid("fano"), 2)
-        ai = (mean[..., 0] >= ACTIVE_MIN) & (cv >= AI_CV_MIN) & (fano <= AI_FANO_MAX)
         coords["seed"] = seed_list
-        data.update({
-            "network_rate": (("seed", *dbp), rate, {"units": "Hz"}),
-            "network_rate_mean": (dbp, mean, {"units": "Hz"}),
-            "network_rate_std": (dbp, rate.std(0, ddof=1) if n_seeds > 1
-                                 else np.zeros_like(mean), {"units": "Hz"}),
-            "cv_isi": (("drive", "b"), cv, {"long_name": "mean CV of exc ISIs"}),
-            "fano": (("drive", "b"), fano, {"long_name": "Fano factor, exc count, 5 ms"}),
-            "ai": (("drive", "b"), ai.astype(np.int8), {"long_name": "asynchronous irregular"}),
-            "error_percent": (("variant", *dbp), relative_error_percent(mf, mean),
-                              {"units": "%"}),
-        })  # fmt: skip
-        from ..sweep import run_tasks
-
-        cells = run_tasks(isolated_task, isolated_specs(d, b, mean, scale_name),
+        specs = network_specs(sc, seed_list, d, b, drive_events)
+        runs = run_network_tasks(network_task, specs, out, scheduler, progress)
+        data.update(_network_variables(runs, d.size, b.size, n_seeds, mf))
+        mean = data["network_rate_mean"][1]
+        cells = run_tasks(isolated_task, isolated_specs(d, b, mean, name),
                           Path(out) / "tasks", scheduler=scheduler, progress=progress)  # fmt: skip
         isolated = np.array([c.rate.values for c in cells]).reshape(d.size, b.size, 2)
         data["isolated_rate"] = (dbp, isolated, {"units": "Hz", "long_name": "isolated cells"})
@@ -312,25 +302,65 @@ def validity_map(
                                           {"units": "%"})  # fmt: skip
     return xr.Dataset(
         data, coords=coords,
-        attrs={**provenance(), "protocol": "validity map (drive x b)", "scale": scale_name,
+        attrs={**provenance(), "protocol": "validity map (drive x b)", "scale": name,
                "n_total": sc.n_total, "duration_s": DURATION, "stationary_start_s": T_START,
-               "order": 2, "network": int(network), "ai_cv_min": AI_CV_MIN,
+               "order": ORDER, "network": int(network), "ai_cv_min": AI_CV_MIN,
                "ai_fano_max": AI_FANO_MAX, "active_min_Hz": ACTIVE_MIN,
                "drive_events": drive_events},
     )  # fmt: skip
 
 
+def _grid(drives: Sequence[float], b_values: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """The map's drives (Hz) and b values (A) as arrays, checked against their ranges."""
+    d = np.asarray(drives, dtype=float)
+    b = np.asarray(b_values, dtype=float)
+    if d.size == 0 or np.any((d < DRIVE_RANGE[0]) | (d > DRIVE_RANGE[1])):
+        raise ParameterError(f"drives = {drives!r}; allowed: rates in [{DRIVE_RANGE[0]:g}, "
+                             f"{DRIVE_RANGE[1]:g}] Hz")  # fmt: skip
+    if b.size == 0 or np.any((b < B_RANGE[0]) | (b > B_RANGE[1])):
+        raise ParameterError(f"b_values = {b_values!r}; allowed: currents in "
+                             f"[{B_RANGE[0] * 1e12:g}, {B_RANGE[1] * 1e12:g}] pA")  # fmt: skip
+    return d, b
+
+
+def _network_variables(runs: Sequence[xr.Dataset], n_drives: int, n_b: int, n_seeds: int,
+                       mf: np.ndarray) -> dict[str, Any]:  # fmt: skip
+    """The network's rates and AI statistics on the grid (runs drive-major, then b, then
+    seed) and the mean field's errors ``mf`` (variant, drive, b, population; Hz) against them."""
+    shape = (n_drives, n_b, n_seeds)
+
+    def grid(key):
+        return np.array([r[key].values for r in runs]).reshape(*shape, *runs[0][key].shape)
+
+    rate = np.moveaxis(grid("rate"), 2, 0)  # seed, drive, b, population
+    mean = rate.mean(0)
+    cv, fano = np.nanmean(grid("cv_isi"), 2), np.nanmean(grid("fano"), 2)
+    ai = (mean[..., 0] >= ACTIVE_MIN) & (cv >= AI_CV_MIN) & (fano <= AI_FANO_MAX)
+    dbp = ("drive", "b", "population")
+    return {
+        "network_rate": (("seed", *dbp), rate, {"units": "Hz"}),
+        "network_rate_mean": (dbp, mean, {"units": "Hz"}),
+        "network_rate_std": (dbp, rate.std(0, ddof=1) if n_seeds > 1
+                             else np.zeros_like(mean), {"units": "Hz"}),
+        "cv_isi": (("drive", "b"), cv, {"long_name": "mean CV of exc ISIs"}),
+        "fano": (("drive", "b"), fano, {"long_name": "Fano factor, exc count, 5 ms"}),
+        "ai": (("drive", "b"), ai.astype(np.int8), {"long_name": "asynchronous irregular"}),
+        "error_percent": (("variant", *dbp), relative_error_percent(mf, mean), {"units": "%"}),
+    }  # fmt: skip
+
+
 def _bifurcation_variables(variants, b_values, n_total) -> dict[str, Any]:
     """The folds and Hopf points of each variant's active branch, for b on a fine grid
     spanning ``b_values`` (a variant without adaptation has one b: its own)."""
-    fine = np.linspace(float(np.min(b_values)), float(np.max(b_values)), 13)
+    fine = np.linspace(float(np.min(b_values)), float(np.max(b_values)), BIFURCATION_B_POINTS)
     rows = []
     for v in variants:
-        base = get_variant(v).model(order=2, n_total=n_total)
+        base = get_variant(v).model(order=ORDER, n_total=n_total)
         found = []
         for b in fine if base.adaptation else [base.b]:
             model = base.replace(b=float(b)) if base.adaptation else base
-            found += [(p.drive, float(b), p.kind) for p in bifurcation_points(model, 0.5, 20.0)]
+            points = bifurcation_points(model, *BIFURCATION_DRIVES)
+            found += [(p.drive, float(b), p.kind) for p in points]
         rows.append(found)
     n = max(1, max(len(r) for r in rows))
     drive = np.full((len(variants), n), np.nan)
@@ -346,8 +376,8 @@ def _bifurcation_variables(variants, b_values, n_total) -> dict[str, Any]:
 
 
 def validity_summary(ds: xr.Dataset) -> dict[str, Any]:
-    """JSON-friendly summary (SI units; grids as lists [drive][b]): ``drive_Hz``, ``b_A``;
-    ``network.nu_e``, ``network.nu_i``, ``network.ai``, ``network.cv_isi``,
+    """JSON-friendly summary (SI units; grids as nested lists, ``grid[drive][b]``):
+    ``drive_Hz``, ``b_A``; ``network.nu_e``, ``network.nu_i``, ``network.ai``, ``network.cv_isi``,
     ``network.fano``; per variant ``mf[NAME].nu_e``, ``.nu_i``, the error grids
     ``error_nu_e_percent`` / ``error_nu_i_percent``, their largest magnitude over the AI
     points and the share of AI points where both errors are within 10 %, and the
@@ -403,79 +433,3 @@ def validity_summary(ds: xr.Dataset) -> dict[str, Any]:
 def _largest_error(error_e: np.ndarray, error_i: np.ndarray, ai: np.ndarray) -> float:
     """Largest |error| (%) of either population over the AI points."""
     return float(np.nanmax(np.maximum(np.abs(error_e), np.abs(error_i))[ai]))
-
-
-def _edges(x: np.ndarray) -> np.ndarray:
-    mid = 0.5 * (x[1:] + x[:-1])
-    return np.concatenate([[x[0] - (mid[0] - x[0])], mid, [x[-1] + (x[-1] - mid[-1])]])
-
-
-def plot_validity(ds: xr.Dataset, path: str | Path) -> list[Path]:
-    """The validity map: the network's nu_e (AI points marked) and, per variant, the error
-    of nu_e (%), with the mean field's folds and Hopf points; PNG + SVG."""
-    from ..figures.style import new_figure, panel_label, save_figure, style
-
-    has_net = "network_rate_mean" in ds
-    has_isolated = "isolated_error_percent" in ds
-    n = len(ds.variant) + (1 if has_net else 0) + (1 if has_isolated else 0)
-    ncols = min(n, 3)
-    nrows = int(np.ceil(n / ncols))
-    d, b = ds.drive.values, ds.b.values * 1e12
-    de, be = _edges(d), _edges(b)
-    with style():
-        fig, axes = new_figure(3.6 * ncols, 3.0 * nrows, nrows=nrows, ncols=ncols)
-        flat = list(axes.ravel())
-        if has_net:
-            ax = flat.pop(0)
-            rate = ds.network_rate_mean.sel(population="exc").values.T
-            mesh = ax.pcolormesh(de, be, rate, cmap="viridis", shading="flat")
-            fig.colorbar(mesh, ax=ax, label="network nu_e (Hz)")
-            _annotate(ax, d, b, rate, "{:.2f}", ds.ai.values.T)
-            ax.set_title("network (x: not AI)", fontsize=8)
-        if has_isolated:
-            ax = flat.pop(0)
-            err = ds.isolated_error_percent.sel(population="exc").values.T
-            mesh = ax.pcolormesh(de, be, err, cmap="RdBu_r", vmin=-60, vmax=60)
-            fig.colorbar(mesh, ax=ax, label="isolated cells - network, nu_e (%)")
-            _annotate(ax, d, b, err, "{:+.0f}", ds.ai.values.T)
-            ax.set_title("isolated cells at the network's rates", fontsize=8)
-        for k, v in enumerate(ds.variant.values):
-            ax = flat.pop(0)
-            if "error_percent" in ds:
-                err = ds.error_percent.sel(variant=v, population="exc").values.T
-                mesh = ax.pcolormesh(de, be, err, cmap="RdBu_r", vmin=-60, vmax=60)
-                fig.colorbar(mesh, ax=ax, label="error of nu_e (%)")
-                _annotate(ax, d, b, err, "{:+.0f}", ds.ai.values.T)
-            else:
-                rate = ds.mf_rate.sel(variant=v, population="exc").values.T
-                mesh = ax.pcolormesh(de, be, rate, cmap="viridis")
-                fig.colorbar(mesh, ax=ax, label="mean-field nu_e (Hz)")
-            kinds = ds.bifurcation_kind.values[k]
-            for kind, marker in (("fold", "v"), ("hopf", "*")):
-                sel = kinds == kind
-                ax.plot(ds.bifurcation_drive.values[k][sel], ds.bifurcation_b.values[k][sel] * 1e12,
-                        marker, color="k", ms=7, ls="-", label=kind)  # fmt: skip
-            none = not np.any(kinds != "")
-            ax.set_title(f"{v}" + (" (branch: no fold, no Hopf)" if none else ""), fontsize=8)
-        for ax in axes.ravel()[:n]:
-            ax.set_xlabel("drive (Hz)")
-            ax.set_ylabel("RS adaptation b (pA)")
-            ax.set_xlim(de[0], de[-1])
-            ax.set_ylim(be[0], be[-1])
-        for ax in flat:
-            ax.set_visible(False)
-        for ax, letter in zip(axes.ravel()[:n], "ABCDEFGH", strict=False):
-            panel_label(ax, letter)
-        fig.suptitle(f"validity map: stationary rates, network ({ds.attrs['n_total']} neurons, "
-                     f"{ds.attrs.get('drive_events', 'bernoulli')} drive) vs second-order "
-                     "mean field")  # fmt: skip
-        return save_figure(fig, path)
-
-
-def _annotate(ax, d, b, values, fmt, ai) -> None:
-    for i, x in enumerate(d):
-        for j, y in enumerate(b):
-            v = values[j, i]
-            text = "-" if not np.isfinite(v) else (">999" if abs(v) >= 999.5 else fmt.format(v))
-            ax.text(x, y, text + ("" if ai[j, i] else "\nx"), ha="center", va="center",
-                    fontsize=6)  # fmt: skip

@@ -1,8 +1,9 @@
-"""Named mean-field variants compared with the network (issue: validation suite).
+"""Named mean-field variants: the registry of the mean fields compared with the network.
 
-Each variant is a preset and the adaptation setting; the order is the protocol's (the paper
-used the second order for Figs 4-5, the first for Figs 6-7). Listed by
-``adexmf compare --help``.
+A variant is a mean-field object: a preset, the adaptation variable on or off and the Markov
+time constant T; the order is the protocol's (the paper used the second order for Figs 4-5,
+the first for Figs 6-7). The comparison protocols (:mod:`adexmf.compare`), the study and the
+command line all read this one registry.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import dataclasses
 from dataclasses import dataclass
 
 from ..errors import ParameterError
-from ..meanfield import MeanFieldModel
 from ..params import Preset, load_preset
+from .analysis import MeanFieldModel
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,9 @@ VARIANTS: dict[str, Variant] = {
         Variant("adaptation", "corrected_adaptation", True,
                 "corrected, with the adaptation current W of the RS population (SPEC 5.3)"),
         # T fitted to the 10,000-neuron network's frequency response (Fig. 6 protocol, paper
-        # scale, seeds 1-3, first order): adexmf compare frequency --scale paper, then
-        # adexmf compare fit-time-constant OUT/frequency.nc --variant adaptation -> 9.18 ms;
+        # scale, seeds 1-3, first order): compare.frequency.frequency_comparison at the
+        # paper scale, then compare.timing.fit_time_constant("adaptation", its Dataset)
+        # -> 9.18 ms;
         # mismatch 0.80 -> 0.34, phase error 10-50 Hz 0.49 -> 0.22 rad (docs/paper-vs-code.md).
         Variant("adaptation-T", "corrected_adaptation", True,
                 "adaptation, Markov time constant T = 9.2 ms fitted to the network's "
@@ -58,8 +60,8 @@ VARIANTS: dict[str, Variant] = {
         Variant("adaptation-W", "corrected_w", True,
                 "the adaptation current W with an RS transfer function fitted on clamped-W data "
                 "(0-200 pA): one fit for every b"),
-        # T fitted as for adaptation-T: adexmf compare fit-time-constant OUT/frequency.nc
-        # --variant adaptation-W -> 8.63 ms; mismatch 0.73 -> 0.41.
+        # T fitted as for adaptation-T: fit_time_constant("adaptation-W", the same Dataset)
+        # -> 8.63 ms; mismatch 0.73 -> 0.41.
         Variant("adaptation-WT", "corrected_w", True,
                 "adaptation-W with T = 8.6 ms fitted to the network's frequency response",
                 T=8.6e-3),
