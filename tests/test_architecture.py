@@ -88,3 +88,119 @@ def test_kernels_index_packed_vectors_by_name():
             if pattern.search(line):
                 offenders.append(f"{path.relative_to(PACKAGE)}:{k}: {line.strip()}")
     assert not offenders, "\n".join(offenders)
+
+
+# ------------------------------------------------------------------ packages and sizes
+def package_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The import graph between the package's sub-packages (top-level modules count as their
+    own package): ``adexmf.compare.stationary -> adexmf.network.model`` is compare -> network."""
+
+    def package(module: str) -> str:
+        parts = module.split(".")
+        return parts[1] if len(parts) > 1 else parts[0]
+
+    packages: dict[str, set[str]] = {}
+    for module, targets in graph.items():
+        mine = package(module)
+        if mine == "adexmf":  # the package root re-exports the public names
+            continue
+        deps = {package(t) for t in targets} - {mine, "adexmf"}
+        packages.setdefault(mine, set()).update(deps)
+    return packages
+
+
+def test_no_import_cycle_between_packages():
+    """A cycle between packages (study -> report -> study) hides the real layering even when
+    no two modules import each other."""
+    cycle = find_cycle(package_graph(import_graph()))
+    assert cycle is None, "package cycle: " + " -> ".join(cycle or [])
+
+
+def test_package_cycle_finder_sees_cycles_across_modules():
+    graph = {"adexmf.a.x": {"adexmf.b.y"}, "adexmf.b.z": {"adexmf.a.w"},
+             "adexmf.a.w": set(), "adexmf.b.y": set()}  # fmt: skip
+    assert find_cycle(package_graph(graph)) is not None
+
+
+#: Modules allowed to import the package's own modules inside a function, with the reason.
+#: Outside the command line (whose commands load their stage on demand), nothing else may.
+LAZY_IMPORTS: dict[str, str] = {}
+
+
+def function_level_imports(root: Path = PACKAGE) -> dict[str, list[str]]:
+    """Imports of adexmf's own modules inside functions, per module, outside ``cli/``."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        if "cli" in path.relative_to(root).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for inner in ast.walk(node):
+                own = isinstance(inner, ast.ImportFrom) and (
+                    inner.level > 0 or (inner.module or "").startswith("adexmf")
+                )
+                own |= isinstance(inner, ast.Import) and any(
+                    a.name.startswith("adexmf") for a in inner.names
+                )
+                if own:
+                    found.setdefault(_module_name(path), []).append(ast.unparse(inner))
+    return found
+
+
+def test_own_modules_are_imported_at_module_level():
+    found = function_level_imports()
+    total = sum(len(v) for v in found.values())
+    unlisted = {m: v for m, v in found.items() if m not in LAZY_IMPORTS}
+    assert not unlisted, f"function-level imports without a listed reason: {unlisted}"
+    assert total <= 10, f"{total} function-level imports outside cli/ (at most 10): {found}"
+
+
+MAX_MODULE_LINES = 500
+MAX_FUNCTION_LINES = 80
+
+
+def test_modules_stay_small():
+    sizes = {str(p.relative_to(PACKAGE)): len(p.read_text().splitlines())
+             for p in PACKAGE.rglob("*.py")}  # fmt: skip
+    big = {p: n for p, n in sizes.items() if n > MAX_MODULE_LINES}
+    assert not big, f"modules over {MAX_MODULE_LINES} lines: {big}"
+
+
+def _is_kernel(node: ast.FunctionDef) -> bool:
+    """A compiled kernel (its body is left as it is: an edit costs users a cold compile)."""
+    return any("jit" in ast.unparse(d) for d in node.decorator_list)
+
+
+def test_functions_fit_on_a_screen():
+    long = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not _is_kernel(node):
+                n = node.end_lineno - node.lineno + 1
+                if n > MAX_FUNCTION_LINES:
+                    long.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name} ({n})")
+    assert not long, "functions over 80 lines: " + ", ".join(long)
+
+
+OPTION = re.compile(r"""(?<![\w-])--[a-z][a-z0-9-]+""")
+
+
+def test_no_command_line_words_in_the_library():
+    """Library errors name parameters; only ``cli/`` knows the options (``--out``)."""
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        if "cli" in path.relative_to(PACKAGE).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if OPTION.search(node.value) and not _is_docstring_example(node.value):
+                    offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: "
+                                     f"{OPTION.search(node.value).group()}")  # fmt: skip
+    assert not offenders, "\n".join(offenders)
+
+
+def _is_docstring_example(text: str) -> bool:
+    """Docstrings may show a command line as an example: adexmf's own (``adexmf mf run
+    --drive 4Hz``) or another tool's (``dask worker ADDRESS --preload brian2``)."""
+    return "adexmf " in text or "dask worker" in text

@@ -10,10 +10,10 @@ import pytest
 import tomli_w
 from typer.testing import CliRunner
 
-from adexmf.build import BuildSettings, build_preset, check_characterisable
 from adexmf.cli import app
 from adexmf.errors import ParameterError
 from adexmf.params import Preset, load_preset
+from adexmf.workflows.build import BuildSettings, build_preset, check_characterisable
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "eif_cells.toml"
 runner = CliRunner()
@@ -68,11 +68,12 @@ def test_built_preset_matches_its_network(tmp_path):
     -7 %, -7 % with the defaults; the validation suite's reference variant is +41 %)."""
     settings = BuildSettings(seeds=4, duration=2.0, network_seeds=1)
     result = build_preset(EXAMPLE, tmp_path, settings, progress=False, echo=lambda s: None)
-    preset = load_preset(result.preset)
+    summary = result.summary
+    preset = load_preset(summary["preset"])
     assert set(preset.transfer) == {"E", "I"}
-    for fit in result.fits.values():
+    for fit in summary["fits"].values():
         assert fit["rmse_Hz"] < 1.5
-    mf = result.check["mean_field"]
-    assert result.check["network"]["nu_e"] > 1.0
+    mf = summary["check"]["mean_field"]
+    assert summary["check"]["network"]["nu_e"] > 1.0
     assert abs(mf["error_nu_e_percent"]) < 15 and abs(mf["error_nu_i_percent"]) < 15
     assert all(f.exists() for f in result.files)

@@ -86,29 +86,30 @@ def _forbid(monkeypatch, target: str) -> None:
 
 # (command arguments with {} for the bad path, file name, function that must not run)
 COMMANDS = [
-    (["mf", "run", "--out", "{}"], "x.nc", "adexmf.pipeline.stimulus_response"),
+    (["mf", "run", "--out", "{}"], "x.nc", "adexmf.workflows.meanfield.stimulus_response"),
     (["mf", "run", "--out", "{tmp}/ok.nc", "--figure", "{}"], "f.png",
-     "adexmf.pipeline.stimulus_response"),
-    (["mf", "drive-scan", "--out", "{}"], "scan.nc", "adexmf.pipeline.drive_scan"),
-    (["mf", "phase-plane", "--out", "{}"], "pp.png", "adexmf.pipeline.phase_plane"),
+     "adexmf.workflows.meanfield.stimulus_response"),
+    (["mf", "drive-scan", "--out", "{}"], "scan.nc", "adexmf.workflows.meanfield.drive_scan"),
+    (["mf", "phase-plane", "--out", "{}"], "pp.png", "adexmf.workflows.meanfield.phase_plane"),
     (["mf", "phase-plane", "--out", "{tmp}/pp.png", "--data", "{}"], "d.nc",
-     "adexmf.pipeline.phase_plane"),
+     "adexmf.workflows.meanfield.phase_plane"),
     (["network", "run", "--n-total", "1000", "--keep-in-degrees", "--out", "{}"], "x.nc",
-     "adexmf.network.simulate"),
+     "adexmf.network.protocol.simulate"),
     (["network", "figure3", "--out", "{}"], "fig3", "adexmf.experiments.figure3.run_figure3"),
     (["tf", "characterize", "--cell", "LIF", "--out", "{}"], "res",
      "adexmf.singlecell.characterize.characterize"),
-    (["tf", "fit", "{tmp}/tf.nc", "--preset-out", "{}"], "p.toml", "adexmf.store.read_netcdf"),
+    (["tf", "fit", "{tmp}/tf.nc", "--preset-out", "{}"], "p.toml",
+     "adexmf.singlecell.refit.read_netcdf"),
     (["tf", "fit", "{tmp}/tf.nc", "--preset-out", "{tmp}/p.toml", "--error-map", "{}"],
-     "map.png", "adexmf.store.read_netcdf"),
+     "map.png", "adexmf.singlecell.refit.read_netcdf"),
     (["tf", "figure2", "--out", "{}"], "fig2",
      "adexmf.experiments.figure2.characterize_to_file"),
-    (["--out", "{}"], "results", "adexmf.pipeline.transfer_function_table"),
-    (["run", "--stage", "ring", "--out", "{}"], "results", "adexmf.ring.model.RingModel.run"),
-    (["build", "{example}", "--out", "{}"], "b", "adexmf.build.check_characterisable"),
-    (["ring", "run", "--out", "{}"], "ring.nc", "adexmf.ring.model.RingModel.run"),
+    (["--out", "{}"], "results", "adexmf.workflows.transfer.transfer_function_table"),
+    (["run", "--stage", "ring", "--out", "{}"], "results", "adexmf.ring.ring.RingModel.run"),
+    (["build", "{example}", "--out", "{}"], "b", "adexmf.workflows.build.check_characterisable"),
+    (["ring", "run", "--out", "{}"], "ring.nc", "adexmf.ring.ring.RingModel.run"),
     (["ring", "apparent-motion", "--out", "{}"], "am.nc", "adexmf.ring.analysis.apparent_motion"),
-    (["sheet", "run", "--out", "{}"], "sheet.nc", "adexmf.ring.model.SheetModel.run"),
+    (["sheet", "run", "--out", "{}"], "sheet.nc", "adexmf.ring.sheet.SheetModel.run"),
     (["compare", "stationary", "--no-network", "--out", "{}"], "cmp",
      "adexmf.compare.protocol.get_variant"),
     (["compare", "frequency", "--no-network", "--out", "{}"], "cmp",
@@ -164,7 +165,7 @@ def test_preset_out_directory_leaves_no_temporary(tmp_path, monkeypatch):
 
 
 def test_figure_suffix_is_checked_first(tmp_path, monkeypatch):
-    _forbid(monkeypatch, "adexmf.pipeline.stimulus_response")
+    _forbid(monkeypatch, "adexmf.workflows.meanfield.stimulus_response")
     result = runner.invoke(
         app, ["mf", "run", "--out", str(tmp_path / "x.nc"), "--figure", str(tmp_path / "m.xyz")]
     )
@@ -243,7 +244,7 @@ def test_malformed_json_attribute_is_named(tmp_path):
 
 # ------------------------------------------------------------------------ healing caches
 def _tiny_config():
-    from adexmf.singlecell.characterize import CharacterizationConfig, GridDesign
+    from adexmf.singlecell.config import CharacterizationConfig, GridDesign
 
     design = GridDesign(
         nu_i_levels=(0.0, 10.0), target_rates=(2.0, 10.0, 20.0), bracket_points=6,
@@ -363,7 +364,7 @@ def test_stale_temporaries_are_cleaned(tmp_path, clean_result):
 
 
 def test_duration_shorter_than_dt_is_refused_before_the_pilot(monkeypatch):
-    _forbid(monkeypatch, "adexmf.singlecell.characterize.simulate_cells")
+    _forbid(monkeypatch, "adexmf.singlecell.pilot.simulate_cells")
     result = runner.invoke(
         app, ["tf", "characterize", "--cell", "LIF", "--duration", "0.01ms", "--dt", "0.05ms"]
     )
@@ -494,8 +495,8 @@ def test_duplicate_stimulus_keys_are_refused():
     ],
 )  # fmt: skip
 def test_network_options_that_do_not_apply_are_refused(monkeypatch, args, message):
-    _forbid(monkeypatch, "adexmf.network.brian2_backend.run_runtime")
-    _forbid(monkeypatch, "adexmf.network.brian2_backend.run_standalone")
+    _forbid(monkeypatch, "adexmf.engines.brian2_network.Brian2RuntimeEngine.simulate")
+    _forbid(monkeypatch, "adexmf.engines.brian2_network.Brian2StandaloneEngine.simulate")
     result = runner.invoke(app, ["network", "run", "--n-total", "1000", *args])
     assert result.exit_code == 2 and message in result.output, result.output
     _no_traceback(result)
@@ -517,18 +518,18 @@ def test_mf_run_size_is_checked_before_the_fixed_point(monkeypatch, tmp_path, ar
 
 
 def test_drive_scan_zero_max_drive_names_max_drive(monkeypatch):
-    _forbid(monkeypatch, "adexmf.pipeline.drive_scan")
+    _forbid(monkeypatch, "adexmf.workflows.meanfield.drive_scan")
     result = runner.invoke(app, ["mf", "drive-scan", "--max-drive", "0Hz"])
     assert result.exit_code == 2 and "max_drive = 0 Hz" in result.output
 
 
 def test_long_mean_field_run_is_announced(tmp_path, monkeypatch):
     from adexmf.meanfield import MeanFieldModel
-    from adexmf.pipeline import time_course_stage
+    from adexmf.workflows.meanfield import time_course_stage
 
     lines: list[str] = []
     monkeypatch.setattr(
-        "adexmf.pipeline.stimulus_response",
+        "adexmf.workflows.meanfield.stimulus_response",
         lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt),
     )
     with pytest.raises(KeyboardInterrupt):
@@ -541,7 +542,7 @@ def test_long_mean_field_run_is_announced(tmp_path, monkeypatch):
 
 
 def test_characterisation_cost_is_estimated():
-    from adexmf.singlecell.characterize import CharacterizationConfig, estimate_text
+    from adexmf.singlecell.config import CharacterizationConfig, estimate_text
 
     text = estimate_text(CharacterizationConfig(dt=1e-7))
     assert "cell-steps" in text and "min" in text

@@ -98,14 +98,17 @@ def test_bad_inputs_give_clear_errors(args, message):
     assert "Traceback" not in result.output
 
 
-def test_pipeline_drive_scan_stage(tmp_path):
+def test_drive_scan_stage(tmp_path):
     from adexmf import load_preset
-    from adexmf.pipeline import drive_scan_stage
+    from adexmf.workflows.meanfield import drive_scan_stage
 
     drives = np.arange(0.0, 20.0 + 1e-9, 0.5)
-    ds, _ = drive_scan_stage(
+    result = drive_scan_stage(
         load_preset("zerlaut2018"), tmp_path / "mf_fixed_points_vs_drive.nc", drives
     )
+    ds = result.data["scan"]
+    assert result.files[0] == tmp_path / "mf_fixed_points_vs_drive.nc"
+    assert [f.suffix for f in result.files[1:]] == [".png", ".svg"]
     back = xr.load_dataset(tmp_path / "mf_fixed_points_vs_drive.nc")
     assert back.drive.values[0] == 0.0 and back.drive.values[-1] == 20.0
     assert float(back.nu_e.sel(order=1, drive=4.0)[0]) == pytest.approx(2.395209, rel=1e-5)

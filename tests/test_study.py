@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -16,43 +17,41 @@ from typer.testing import CliRunner
 
 from adexmf.cli import app
 from adexmf.errors import ParameterError
-from adexmf.study import config_toml, default_config, load_config, run_study
-from adexmf.study.runner import MANIFEST, stage_key
+from adexmf.workflows.config import default_study, load_study, study_toml
+from adexmf.workflows.study import MANIFEST, run_study, stage_key
 
 runner = CliRunner()
 FAST = ["transfer", "meanfield"]
 
 
-def _fast_config(**changes):
-    config = default_config("quick")
-    config["stages"] = list(FAST)
-    config.update(changes)
-    return config
+def _fast_config(stages=FAST, **changes):
+    return dataclasses.replace(default_study("quick").with_stages(stages), **changes)
 
 
 # ----------------------------------------------------------------------------- config
 def test_printed_config_reads_back_as_the_defaults(tmp_path):
     for scale in ("quick", "paper"):
         path = tmp_path / f"{scale}.toml"
-        path.write_text(config_toml(default_config(scale)))
-        assert load_config(path) == default_config(scale)
+        path.write_text(study_toml(default_study(scale)))
+        assert load_study(path) == default_study(scale)
+        assert study_toml(load_study(path)) == study_toml(default_study(scale))
 
 
 def test_paper_scale_runs_the_full_protocols():
-    quick, paper = default_config("quick"), default_config("paper")
-    assert "validity" in paper["compare"]["protocols"]
-    assert "validity" not in quick["compare"]["protocols"]
-    assert paper["transfer"]["characterize"] and not quick["transfer"]["characterize"]
-    assert paper["vsdi"]["n_points"] > quick["vsdi"]["n_points"]
+    quick, paper = default_study("quick"), default_study("paper")
+    assert "validity" in paper.compare.protocols
+    assert "validity" not in quick.compare.protocols
+    assert paper.transfer.characterize and not quick.transfer.characterize
+    assert paper.vsdi.n_points > quick.vsdi.n_points
 
 
 def test_a_file_states_only_what_it_changes(tmp_path):
     path = tmp_path / "c.toml"
     path.write_text('[ring]\nconduction_velocity = "150 mm/s"\n')
-    config = load_config(path)
-    assert config["ring"]["conduction_velocity"] == "150 mm/s"
-    assert config["ring"]["n_units"] == default_config()["ring"]["n_units"]
-    assert load_config(path, "paper")["scale"] == "paper"
+    config = load_study(path)
+    assert config.ring.conduction_velocity == pytest.approx(0.15)  # SI inside: m/s
+    assert config.ring.n_units == default_study().ring.n_units
+    assert load_study(path, "paper").scale == "paper"
 
 
 @pytest.mark.parametrize(
@@ -68,13 +67,22 @@ def test_a_file_states_only_what_it_changes(tmp_path):
         ('scale = "huge"\n', "huge"),
         ("ring = 3\n", "[ring] must be a table"),
         ("[ring\n", "not valid TOML"),
+        # every value checked at load, before any stage runs, named as the user wrote it
+        ('[ring]\nduration = "-1 s"\n', "[ring] duration"),
+        ('[ring]\nconduction_velocity = "5000 mm/s"\n', "[ring] conduction_velocity"),
+        ('[meanfield]\nmax_drive = "-5 Hz"\n', "[meanfield] max_drive"),
+        ('[meanfield]\nduration = "0 s"\n', "[meanfield] duration"),
+        ('[meanfield]\nstimulus = "bogus"\n', "[meanfield] stimulus"),
+        ("[vsdi]\nn_units = 0\n", "[vsdi] n_units"),
+        ("[network]\nseed = -1\n", "[network] seed"),
+        ('preset = "no-such-preset"\n', "no-such-preset"),
     ],
 )
 def test_bad_configuration_names_the_key(tmp_path, text, expected):
     path = tmp_path / "bad.toml"
     path.write_text(text)
     with pytest.raises(ParameterError, match=None) as info:
-        load_config(path)
+        load_study(path)
     assert expected in str(info.value)
 
 
@@ -92,17 +100,17 @@ def test_print_config_is_a_complete_file(tmp_path):
     assert result.exit_code == 0, result.output
     path = tmp_path / "p.toml"
     path.write_text(result.output)
-    assert load_config(path) == default_config("paper")
+    assert load_study(path) == default_study("paper")
 
 
 # ----------------------------------------------------------------------------- caching
 def test_key_follows_the_inputs_of_its_stage_only():
-    base = default_config()
-    changed = default_config()
-    changed["ring"]["n_units"] = 60
+    base = default_study()
+    changed = dataclasses.replace(base, ring=dataclasses.replace(base.ring, n_units=60))
     assert stage_key("ring", base) != stage_key("ring", changed)
     assert stage_key("meanfield", base) == stage_key("meanfield", changed)
-    assert stage_key("meanfield", {**base, "preset": "corrected"}) != stage_key("meanfield", base)
+    other = default_study(preset="corrected")
+    assert stage_key("meanfield", other) != stage_key("meanfield", base)
 
 
 def test_second_run_reuses_every_stage_and_heals_a_damaged_file(tmp_path):
@@ -124,10 +132,11 @@ def test_second_run_reuses_every_stage_and_heals_a_damaged_file(tmp_path):
     assert third.ran == ["transfer"] and third.reused == ["meanfield"]
     (out / "meanfield" / MANIFEST).write_text("{truncated")
     config = _fast_config()
-    config["meanfield"]["drive"] = "5 Hz"
+    config = dataclasses.replace(config, meanfield=dataclasses.replace(config.meanfield,
+                                                                       drive=5.0))
     fourth = run_study(config, out, progress=False, echo=lambda s: None)
     assert fourth.ran == ["meanfield"]
-    alone = run_study({**config, "stages": ["meanfield"]}, out, progress=False, echo=print)
+    alone = run_study(config.with_stages(["meanfield"]), out, progress=False, echo=print)
     page = alone.report.read_text()
     assert alone.reused == ["meanfield"] and 'id="transfer"' in page  # the others still shown
 

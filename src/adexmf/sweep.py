@@ -25,7 +25,8 @@ from typing import Any
 import xarray as xr
 
 from .errors import CacheWarning, ParameterError
-from .store import check_folder, read_netcdf, write_netcdf
+from .netcdf import read_netcdf, write_netcdf
+from .store import check_folder
 
 #: Version of the task-key scheme: bump it when the meaning of stored results changes.
 KEY_VERSION = 1

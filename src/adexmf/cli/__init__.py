@@ -70,13 +70,13 @@ def _click_classes(name: str) -> tuple[type[BaseException], ...]:
 def main() -> None:
     """Entry point of the ``adexmf`` console script.
 
-    SIGTERM behaves like SIGINT (:func:`adexmf.store.install_signal_handlers`): work stops
+    SIGTERM behaves like SIGINT (:func:`adexmf.interrupts.install_signal_handlers`): work stops
     cleanly between chunks, temporary files are removed, and the interrupted state is
     reported on stderr (exit status 128 + signal: 130 for SIGINT, 143 for SIGTERM).
     """
     import sys
 
-    from ..store import install_signal_handlers
+    from ..interrupts import install_signal_handlers
 
     install_signal_handlers()
     try:

@@ -28,27 +28,30 @@ def build(
     [cells.<E>], [cells.<I>]). A cell the grid cannot characterise (silent under the
     strongest input, or above the top rate under the weakest) is refused before the work.
     """
-    from ..build import BuildSettings, build_preset
+    from ..workflows.build import BuildSettings, build_preset
+    from ..workflows.stage import run_stage
 
     try:
         settings = BuildSettings(seeds=seeds, duration=quantity(duration, "s", "--duration"),
                                  drive=quantity(drive, "Hz", "--drive"),
                                  network_seeds=network_seeds, seed=seed)  # fmt: skip
         echo = (lambda s: None) if as_json else typer.echo
-        result = build_preset(cell_file, out, settings, scheduler=scheduler,
-                              progress=not as_json, echo=echo)  # fmt: skip
+        result = run_stage(build_preset, cell_file, out, settings, scheduler=scheduler,
+                           progress=not as_json, echo=echo)  # fmt: skip
     except AdexmfError as exc:
         fail(exc)
+    summary = result.summary
     if as_json:
-        emit_json({"preset": str(result.preset), "fits": result.fits, "check": result.check,
-                   "files": [str(f) for f in result.files]})  # fmt: skip
+        emit_json({"preset": summary["preset"], "fits": summary["fits"],
+                   "check": summary["check"], "files": [str(f) for f in result.files]})  # fmt: skip
         return
-    net, mf = result.check["network"], result.check["mean_field"]
-    typer.echo(f"preset: {result.preset}")
-    for cell, fit in result.fits.items():
+    check = summary["check"]
+    net, mf = check["network"], check["mean_field"]
+    typer.echo(f"preset: {summary['preset']}")
+    for cell, fit in summary["fits"].items():
         typer.echo(f"  fit {cell}: RMS {fit['rmse_Hz']:.3f} Hz, max {fit['max_error_Hz']:.3f} Hz "
                    f"on {fit['n_points']} points")  # fmt: skip
-    typer.echo(f"  network (drive {result.check['drive_Hz']:g} Hz): nu_e = {net['nu_e']:.3f} +- "
+    typer.echo(f"  network (drive {check['drive_Hz']:g} Hz): nu_e = {net['nu_e']:.3f} +- "
                f"{net['nu_e_std']:.3f} Hz, nu_i = {net['nu_i']:.3f} +- "
                f"{net['nu_i_std']:.3f} Hz")  # fmt: skip
     err = [mf.get(f"error_{k}_percent") for k in ("nu_e", "nu_i")]

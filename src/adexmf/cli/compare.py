@@ -6,8 +6,11 @@ from pathlib import Path
 
 import typer
 
-from ..compare.variants import VARIANTS
+from ..compare import frequency, validity_map
+from ..compare.protocol import DRIVE as PAPER_DRIVE
+from ..compare.protocol import SCALES
 from ..errors import AdexmfError
+from ..meanfield.variants import VARIANTS
 from .common import emit_json, fail, quantity
 
 _VARIANT_HELP = "; ".join(f"{v.name}: {v.description}" for v in VARIANTS.values())
@@ -21,16 +24,21 @@ app = typer.Typer(
 )
 
 
-VARIANT = typer.Option(
-    ["reference", "corrected", "adaptation", "adaptation-T", "adaptation-W", "adaptation-WT"],
-    "--variant",
-    help="Mean-field variant (repeatable).",
-)
+VARIANT = typer.Option(list(VARIANTS), "--variant", help="Mean-field variant (repeatable).")
 SEEDS = typer.Option(None, help="Network seeds (default: the scale's).")
 SCALE = typer.Option(
-    "quick", help="quick (10,000 neurons, 2 seeds) or paper (10,000 neurons, 5 seeds)."
-)
-DRIVE = typer.Option("4Hz", help="External drive onto both populations.")
+    "quick",
+    help=" or ".join(f"{name} ({sc.n_total:,} neurons, {sc.seeds} seeds)"
+                     for name, sc in SCALES.items()) + ".",
+)  # fmt: skip
+
+
+def _per_scale(values: dict[str, int]) -> str:
+    """``{"quick": 2, "paper": 3}`` -> ``"2 quick, 3 paper"``."""
+    return ", ".join(f"{n} {name}" for name, n in values.items())
+
+
+DRIVE = typer.Option(f"{PAPER_DRIVE:g}Hz", help="External drive onto both populations.")
 NETWORK = typer.Option(
     True, "--network/--no-network", help="Run the network (--no-network: the mean field)."
 )
@@ -155,9 +163,14 @@ STIMULUS = typer.Option(
 @app.command("frequency")
 def frequency_cmd(
     variant: list[str] = VARIANT,
-    seeds: int | None = typer.Option(None, help="Network seeds (default: 2 quick, 3 paper)."),
+    seeds: int | None = typer.Option(
+        None, help=f"Network seeds (default: {_per_scale(frequency.SEEDS)})."
+    ),
     scale: str = typer.Option(
-        "quick", help="quick (8 of the 20 frequencies, 2 seeds) or paper (20, 3 seeds)."
+        "quick",
+        help=f"quick ({frequency.QUICK_INDICES.size} of the {frequency.FREQUENCIES.size} "
+        f"frequencies, {frequency.SEEDS['quick']} seeds) or paper "
+        f"({frequency.FREQUENCIES.size}, {frequency.SEEDS['paper']} seeds).",
     ),
     drive: str = DRIVE,
     network: bool = NETWORK,
@@ -283,9 +296,13 @@ def fit_time_constant_cmd(
 def validity_cmd(
     variant: list[str] = VARIANT,
     seeds: int | None = typer.Option(
-        None, help="Network seeds per point (default: 1 quick, 3 paper)."
+        None, help=f"Network seeds per point (default: {_per_scale(validity_map.SEEDS)})."
     ),
-    scale: str = typer.Option("quick", help="quick (1 seed per point) or paper (3 seeds)."),
+    scale: str = typer.Option(
+        "quick",
+        help=f"quick ({validity_map.SEEDS['quick']} seed per point) or paper "
+        f"({validity_map.SEEDS['paper']} seeds).",
+    ),
     network: bool = NETWORK,
     scheduler: str | None = SCHEDULER,
     out: Path = OUT,
@@ -359,14 +376,17 @@ def _cell(value: float | None, width: int, digits: int) -> str:
 def _stage(protocol: str, variant: list[str], out: Path, as_json: bool, **options):
     """Run a comparison stage; print its JSON and return None with --json, else the summary.
     A user error ends the command with its one-line message."""
-    from ..compare.stages import comparison_stage
+    from ..workflows.compare import comparison_stage
+    from ..workflows.stage import run_stage
 
     try:
         if "drive" in options:  # parsed here, so that a bad unit is a clean error too
             options["drive"] = quantity(options["drive"], "Hz", "--drive")
-        summary = comparison_stage(protocol, variant, out, **options)
+        result = run_stage(comparison_stage, protocol, variant, out, **options)
     except AdexmfError as exc:
         fail(exc)
+    summary = {**result.summary, "out": str(result.files[0]),
+               "figures": [str(f) for f in result.files[1:]]}  # fmt: skip
     if as_json:
         emit_json(summary)
         return None

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:  # the command line loads the mean field on use (a fast --help)
+    from ..meanfield import MeanFieldModel
 
 from ..errors import AdexmfError, ParameterError
 from .common import emit_json, fail, quantity
@@ -28,7 +32,7 @@ DRIVE = typer.Option("4Hz", help="External drive onto both populations, e.g. 4Hz
 AFFERENT = typer.Option("0Hz", help="Constant afferent rate onto the excitatory population.")
 
 
-def _model(preset: str, order: int, adaptation: bool):
+def _model(preset: str, order: int, adaptation: bool) -> MeanFieldModel:
     from ..meanfield import MeanFieldModel
 
     return MeanFieldModel(preset, order=order, adaptation=adaptation)
@@ -139,10 +143,9 @@ def run_cmd(
 
       ramp:A=4Hz,duration=100ms
     """
-    from ..meanfield.analysis import time_course_summary
-    from ..pipeline import time_course_stage
     from ..stimuli import parse_stimulus
-    from ..validity import flags_summary
+    from ..workflows.meanfield import time_course_stage
+    from ..workflows.stage import run_stage
 
     try:
         d = quantity(drive, "Hz", "--drive")
@@ -152,23 +155,15 @@ def run_cmd(
         if figure is not None and no_figure:
             raise ParameterError("--figure and --no-figure exclude each other; give one")
         model = _model(preset, order, adaptation)
-        ds, path, figures = time_course_stage(
-            model, T, stims, out=out, figure=figure, draw=not no_figure, drive=d, dt=step,
-            method=method, record_every=record_every,
+        result = run_stage(
+            time_course_stage, model, T, stims, out=out, figure=figure, draw=not no_figure,
+            drive=d, dt=step, method=method, record_every=record_every,
             notify=lambda line: typer.echo(line, err=True),
         )  # fmt: skip
     except AdexmfError as exc:
         fail(exc)
-    summary = {
-        "model": model.label,
-        "preset": model.preset.name,
-        "drive": d,
-        "stimulus": ds.attrs["stimulus"],
-        **time_course_summary(ds),
-        **flags_summary(ds.attrs),
-        "out": str(path),
-        "figures": [str(f) for f in figures],
-    }
+    path, figures = result.files[0], result.files[1:]
+    summary = {**result.summary, "out": str(path), "figures": [str(f) for f in figures]}
     if as_json:
         emit_json(summary)
         return
@@ -176,6 +171,11 @@ def run_cmd(
         f"{model.label} mean field, preset {model.preset.name!r}, drive {d:g} Hz, "
         f"{method} dt = {step * 1e3:g} ms, {T:g} s; stimulus: {summary['stimulus']}"
     )
+    _print_time_course(summary)
+
+
+def _print_time_course(summary: dict) -> None:
+    """The lines ``mf run`` prints about its time course (human units)."""
     typer.echo(
         f"  nu_e: start {summary['nu_e_initial']:.4f} Hz, peak {summary['nu_e_peak']:.4f} Hz"
         f" at {summary['t_peak_e'] * 1e3:.1f} ms, min {summary['nu_e_min']:.4f} Hz"
@@ -184,8 +184,8 @@ def run_cmd(
         f"  nu_i: start {summary['nu_i_initial']:.4f} Hz, peak {summary['nu_i_peak']:.4f} Hz"
     )
     typer.echo(f"  peak dV/V0: {summary['vsd_peak'] * 100:.3f} %")
-    typer.echo(f"  data: {path}")
-    for f in figures:
+    typer.echo(f"  data: {summary['out']}")
+    for f in summary["figures"]:
         typer.echo(f"  figure: {f}")
 
 
@@ -203,7 +203,8 @@ def phase_plane_cmd(
     data: Path | None = typer.Option(None, help="Also write the panels' data as NetCDF."),
 ) -> None:
     """First-order phase plane: vector field, nullclines, trajectories and fixed points."""
-    from ..pipeline import phase_plane_stage
+    from ..workflows.meanfield import phase_plane_stage
+    from ..workflows.stage import run_stage
 
     try:
         e_max = quantity(nu_e_max, "Hz", "--nu-e-max")
@@ -214,25 +215,20 @@ def phase_plane_cmd(
         if len(set(drives)) != len(drives):
             raise ParameterError(f"--drive repeats a value ({drive}); give each drive once")
         model = _model(preset, 1, False)
-        planes, figures, data_files = phase_plane_stage(
-            model, drives, nu_e_range=(0.0, e_max), nu_i_range=(0.0, i_max), out=out, data=data
-        )
+        result = run_stage(phase_plane_stage, model, drives, nu_e_range=(0.0, e_max),
+                           nu_i_range=(0.0, i_max), out=out, data=data)  # fmt: skip
     except AdexmfError as exc:
         fail(exc)
-    for k, (d, ds) in enumerate(zip(drives, planes, strict=True)):
+    data_files = result.summary["data_files"]
+    for k, panel in enumerate(result.summary["fixed_points"]):
         pts = ", ".join(
             f"({e:.4f}, {i:.4f}) Hz {'stable' if s else 'unstable'}"
-            for e, i, s in zip(
-                ds.fixed_point_nu_e.values,
-                ds.fixed_point_nu_i.values,
-                ds.fixed_point_stable.values,
-                strict=True,
-            )
+            for e, i, s in zip(panel["nu_e_Hz"], panel["nu_i_Hz"], panel["stable"], strict=True)
         )
-        typer.echo(f"drive {d:g} Hz: fixed points {pts or 'none in the window'}")
+        typer.echo(f"drive {panel['drive_Hz']:g} Hz: fixed points {pts or 'none in the window'}")
         if data_files:
             typer.echo(f"  data: {data_files[k]}")
-    for f in figures:
+    for f in result.files[len(data_files):]:
         typer.echo(f"figure: {f}")
 
 
@@ -248,22 +244,23 @@ def drive_scan_cmd(
     ),
 ) -> None:
     """Fixed points of the first- and second-order mean field vs drive, with stability."""
-    from ..meanfield.analysis import drive_grid, scan_summary
-    from ..pipeline import drive_scan_stage
+    from ..meanfield.analysis import drive_grid
+    from ..workflows.meanfield import drive_scan_stage
+    from ..workflows.stage import run_stage
 
     try:
         top = quantity(max_drive, "Hz", "--max-drive")
         dd = quantity(step, "Hz", "--step")
         drives = drive_grid(top, dd)
-        ds, paths = drive_scan_stage(preset, out, drives, adaptation=adaptation)
+        result = run_stage(drive_scan_stage, preset, out, drives, adaptation=adaptation)
     except AdexmfError as exc:
         fail(exc)
-    summary = scan_summary(ds)
-    outside = int(ds.attrs.get("outside_fit_domain", 0))
+    summary = result.summary
+    outside = summary["outside_fit_domain"]
     typer.echo(
         f"fixed points for {summary['n_drives']} drives in [0, {top:g}] Hz (orders 1 and 2): "
         f"at most {summary['max_fixed_points']} per drive, {summary['n_unstable']} unstable"
         + (f"; {outside} outside the transfer functions' fit domain" if outside else "")
     )
-    for p in paths:
+    for p in result.files:
         typer.echo(f"  {p}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import typer
@@ -47,6 +48,33 @@ _DRIVE_EVENTS = typer.Option(
 )
 _PRESET = typer.Option("zerlaut2018", help="Preset name or path of a TOML file.")
 _THREADS = typer.Option(1, help="NEST threads or OpenMP threads of Brian2 standalone.")
+
+#: The option of these commands that sets each library parameter named in an error.
+_OPTIONS = {
+    "backend": "--backend",
+    "mode": "--mode",
+    "target": "--target",
+    "threads": "--threads",
+    "seed": "--seed",
+    "ramp": "--ramp",
+    "t_start": "--stationary-start",
+    "duration": "--duration",
+}
+
+
+def _in_options(exc: AdexmfError) -> AdexmfError:
+    """The error with the parameters it names written as this command's options.
+
+    A parameter is replaced where the message uses it as a quantity (``ramp = 10 s``,
+    ``ramp <= t_start``), not in prose ("the drive ramp").
+    """
+    message = str(exc)
+    for name in exc.parameters:
+        option = _OPTIONS.get(name)
+        if option is not None:
+            pattern = rf"(?<![\w-]){re.escape(name)}(?=\s*[=<>])|(?<=[=<>] ){re.escape(name)}\b"
+            message = re.sub(pattern, option, message)
+    return type(exc)(message, parameters=exc.parameters)
 
 
 def _model(
@@ -97,8 +125,8 @@ def run(
 
     Rates are per neuron (Hz); V statistics exclude spikes and refractory periods.
     """
-    from ..network import run_summary
-    from ..pipeline import network_run_stage
+    from ..workflows.network import network_run_stage
+    from ..workflows.stage import run_stage
 
     try:
         if seed < 0:
@@ -112,13 +140,13 @@ def run(
                 f"--stationary-start = {t0:g} s must lie in [0, --duration = {T:g} s); "
                 "lengthen --duration (the paper uses 1.5 s) or shorten --stationary-start"
             )
-        ds = network_run_stage(
-            model, T, seed, out=out, t_start=t0, backend=backend, mode=mode, target=target,
-            threads=threads,
+        result = run_stage(
+            network_run_stage, model, T, seed, out=out, t_start=t0, backend=backend, mode=mode,
+            target=target, threads=threads,
         )  # fmt: skip
     except AdexmfError as exc:
-        fail(exc)
-    summary = run_summary(ds)
+        fail(_in_options(exc))
+    summary = result.summary
     if as_json:
         emit_json({**summary, "out": str(out) if out is not None else None})
         return
@@ -165,15 +193,18 @@ def figure3(
     Raster of 400 excitatory and 100 inhibitory cells, 5 ms-binned rates with the drive, V
     and conductances of 3 + 3 cells. Writes figure3.png, figure3.svg and figure3.nc.
     """
-    from ..experiments.figure3 import figure3_stage
+    from ..workflows.network import figure3_stage
+    from ..workflows.stage import run_stage
 
     try:
         model = None
         if data is None:
             model = _model(preset, n_total, keep_in_degrees, drive, "100ms", drive_model)
-        paths = figure3_stage(out, model=model, data=data, seed=seed, backend=backend, mode=mode)
+        result = run_stage(figure3_stage, out, model=model, data=data, seed=seed,
+                           backend=backend, mode=mode)  # fmt: skip
     except AdexmfError as exc:
-        fail(exc)
+        fail(_in_options(exc))
+    paths = result.files
     typer.echo("\n".join(f"written {p}" for p in paths))
 
 
@@ -186,7 +217,7 @@ def cache(
     Cython extensions of the runtime mode and one C++ project per standalone network
     structure and duration; everything is rebuilt on demand.
     """
-    from ..brian2_adex import cache_dir, clear_cache
+    from ..engines.brian2_cells import cache_dir, clear_cache
 
     root = cache_dir()
     if clear:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from ..errors import AdexmfError, ParameterError
+if TYPE_CHECKING:  # the command line loads the mean field on use (a fast --help)
+    from ..meanfield import MeanFieldModel
+
+from ..errors import AdexmfError
 from .common import emit_json, fail, quantity
 
 app = typer.Typer(
@@ -55,7 +59,7 @@ NO_FIGURE = typer.Option(False, "--no-figure", help="Do not draw the figure.")
 JSON = typer.Option(False, "--json", help="Print a JSON summary (SI units, suffixes say).")
 
 
-def _column(preset: str, order: int, adaptation: bool):
+def _column(preset: str, order: int, adaptation: bool) -> MeanFieldModel:
     from ..meanfield import MeanFieldModel
 
     return MeanFieldModel(preset, order=order, adaptation=adaptation)
@@ -88,20 +92,6 @@ def _geometry(cls, length, n_units, exc, inh, vc, drive, **extra):
         drive=quantity(drive, "Hz", "--drive"),
         **extra,
     )
-
-
-def _out_check(out: Path, figures: bool, gif: bool = False) -> None:
-    """Every destination of the command checked before the run (data, figures, GIF)."""
-    from ..figures.style import figure_paths
-    from ..store import check_destination
-
-    if out.exists() and out.is_dir():
-        raise ParameterError(f"--out {str(out)!r} is a folder; give a .nc file path")
-    check_destination(out, option="--out", suffixes=(".nc", ""))
-    if figures:
-        figure_paths(out.with_suffix(".png"), option="--out")
-    if figures and gif:
-        check_destination(out.with_suffix(".gif"), option="--out")
 
 
 @app.command("run")
@@ -138,11 +128,10 @@ def run_cmd(
     """
     from ..params import Ring
     from ..ring import RingModel
-    from ..ring.analysis import summarize_run
-    from ..store import write_netcdf
+    from ..workflows.ring import ring_run_stage
+    from ..workflows.stage import run_stage
 
     try:
-        _out_check(out, not no_figure)
         ring = _geometry(Ring, length, n_units, exc_extent, inh_extent, conduction_velocity,
                          drive)  # fmt: skip
         stim = _stimulus(ring, stimulus_setting, amplitude, stimulus_extent, stimulus_position,
@@ -150,31 +139,20 @@ def run_cmd(
         step = quantity(dt, "s", "--dt")
         T = quantity(duration, "s", "--duration")
         model = RingModel(ring, _column(preset, order, adaptation))
-        ds = model.run(T, [stim], dt=step, method=method, vsd_input=vsd_input)
-        summary = summarize_run(ds, criteria)
-        path = write_netcdf(ds, out)
-        figures = []
-        if not no_figure:
-            from ..experiments.ring_figures import plot_figure9
-
-            figures = plot_figure9(ds, out.with_suffix(".png"), criteria)
+        result = run_stage(ring_run_stage, model, T, [stim], out=out, dt=step, method=method,
+                           vsd_input=vsd_input, criteria=criteria, draw=not no_figure)  # fmt: skip
     except AdexmfError as exc:
         fail(exc)
-    payload = {
-        "column": ds.attrs["column"],
-        "n_units": ring.n_units,
-        "v_c_mm_per_s": ring.v_c * 1e3,
-        **summary,
-        "out": str(path),
-        "figures": [str(f) for f in figures],
-    }
+    summary = result.summary
+    path, figures = result.files[0], result.files[1:]
+    payload = {**summary, "out": str(path), "figures": [str(f) for f in figures]}
     if as_json:
         emit_json(payload)
         return
     speed = summary["speed_mm_per_s"]
     typer.echo(
         f"ring {ring.length * 1e3:g} mm, N = {ring.n_units}, v_c = {ring.v_c * 1e3:g} mm/s, "
-        f"{ds.attrs['column']}, {method} dt = {step * 1e3:g} ms, {T * 1e3:g} ms"
+        f"{summary['column']}, {method} dt = {step * 1e3:g} ms, {T * 1e3:g} ms"
     )
     typer.echo(
         f"  peak dV/V0 {summary['vsd_peak'] * 100:.3f} % at {summary['t_vsd_peak_s'] * 1e3:.1f}"
@@ -215,29 +193,22 @@ def motion_cmd(
     the linear prediction and the suppression map (both minus the sum)."""
     from ..params import Ring
     from ..ring import RingModel
-    from ..ring.analysis import apparent_motion, summarize_motion
-    from ..store import write_netcdf
+    from ..workflows.ring import apparent_motion_stage
+    from ..workflows.stage import run_stage
 
     try:
-        _out_check(out, not no_figure)
         ring = _geometry(Ring, length, n_units, exc_extent, inh_extent, conduction_velocity,
                          drive)  # fmt: skip
         stim = _stimulus(ring, stimulus_setting, amplitude, stimulus_extent, None, t0, tau1,
                          tau2)  # fmt: skip
         model = RingModel(ring, _column(preset, order, False))
-        ds = apparent_motion(
-            model, quantity(duration, "s", "--duration"), stim,
-            dt=quantity(dt, "s", "--dt"), vsd_input=vsd_input,
-        )  # fmt: skip
-        summary = summarize_motion(ds)
-        path = write_netcdf(ds, out)
-        figures = []
-        if not no_figure:
-            from ..experiments.ring_figures import plot_figure11
-
-            figures = plot_figure11(ds, out.with_suffix(".png"))
+        result = run_stage(apparent_motion_stage, model, quantity(duration, "s", "--duration"),
+                           stim, out=out, dt=quantity(dt, "s", "--dt"), vsd_input=vsd_input,
+                           draw=not no_figure)  # fmt: skip
     except AdexmfError as exc:
         fail(exc)
+    summary = result.summary
+    path, figures = result.files[0], result.files[1:]
     payload = {**summary, "out": str(path), "figures": [str(f) for f in figures]}
     if as_json:
         emit_json(payload)
@@ -280,41 +251,24 @@ def sheet_run_cmd(
     """Integrate the N x N sheet after a point stimulus at its centre; write the maps, a
     series of dV/V0 snapshots and an animated GIF."""
     from ..params import Sheet
-    from ..ring.model import SheetModel
-    from ..store import write_netcdf
+    from ..ring import SheetModel
+    from ..workflows.ring import sheet_stage
+    from ..workflows.stage import run_stage
 
     try:
-        _out_check(out, not no_figure, gif=True)
         sheet = _geometry(Sheet, length, n_units, exc_extent, inh_extent, conduction_velocity,
                           drive, boundary=boundary)  # fmt: skip
         stim = _stimulus(sheet, stimulus_setting, amplitude, stimulus_extent, None, t0, tau1,
                          tau2)  # fmt: skip
-        step = quantity(dt, "s", "--dt")
-        frame = quantity(record_every, "s", "--frame-interval")
-        every = max(int(round(frame / step)), 1)
         model = SheetModel(sheet, _column(preset, order, False))
-        ds = model.run(quantity(duration, "s", "--duration"), [stim], dt=step,
-                       record_every=every)  # fmt: skip
-        path = write_netcdf(ds, out)
-        figures = []
-        if not no_figure:
-            from ..experiments.ring_figures import plot_sheet_snapshots, write_sheet_gif
-
-            figures = plot_sheet_snapshots(ds, out.with_suffix(".png"))
-            figures.append(write_sheet_gif(ds, out.with_suffix(".gif")))
+        result = run_stage(sheet_stage, model, quantity(duration, "s", "--duration"), [stim],
+                           out=out, dt=quantity(dt, "s", "--dt"),
+                           frame_interval=quantity(record_every, "s", "--frame-interval"),
+                           draw=not no_figure)  # fmt: skip
     except AdexmfError as exc:
         fail(exc)
-    vsd = ds.vsd
-    k = int(vsd.argmax().values) // (vsd.shape[1] * vsd.shape[2])
-    payload = {
-        "n_units": sheet.n_units,
-        "boundary": sheet.boundary,
-        "vsd_peak": float(vsd.max()),
-        "t_vsd_peak_s": float(ds.time.values[k]),
-        "nu_e_peak_Hz": float(ds.nu_e.max()),
-        "out": str(path),
-        "figures": [str(f) for f in figures],
-    }
+    path, figures = result.files[0], result.files[1:]
+    payload = {**result.summary, "out": str(path), "figures": [str(f) for f in figures]}
     if as_json:
         emit_json(payload)
         return

@@ -34,24 +34,18 @@ def study(
     Each stage is cached by a hash of its inputs: a second run reuses every finished stage,
     an interrupted one resumes (finished network runs and scan chunks are kept).
     """
-    from ..study import config_toml, load_config, run_study
+    from ..workflows.config import load_study, study_toml
+    from ..workflows.study import run_study
 
     try:
-        settings = load_config(config, scale)
+        settings = load_study(config, scale)
         if stage:
-            settings = load_config_with_stages(settings, stage)
+            settings = settings.with_stages(stage)
         if print_config:
-            typer.echo(config_toml(settings), nl=False)
+            typer.echo(study_toml(settings), nl=False)
             return
         result = run_study(settings, out, scheduler=scheduler, echo=typer.echo)
     except AdexmfError as exc:
         fail(exc)
     ran, reused = ", ".join(result.ran) or "nothing", ", ".join(result.reused) or "nothing"
-    typer.echo(f"study ({settings['scale']}) in {result.seconds:.1f} s: ran {ran}; reused {reused}")
-
-
-def load_config_with_stages(settings: dict, stages: list[str]) -> dict:
-    """The configuration restricted to some stages (``--stage``), checked again."""
-    from ..study.config import check_config
-
-    return check_config({**settings, "stages": list(stages)})
+    typer.echo(f"study ({settings.scale}) in {result.seconds:.1f} s: ran {ran}; reused {reused}")

@@ -94,7 +94,7 @@ def _config(
     seeds: int, duration: str, dt: str, seed: int, discard: str, w_levels: str = "",
     scheme: str = "heun",
 ):  # fmt: skip
-    from ..singlecell.characterize import CharacterizationConfig, GridDesign
+    from ..singlecell.config import CharacterizationConfig, GridDesign
 
     levels = tuple(quantity(w, "A", "--w-levels") for w in w_levels.split(",") if w.strip())
     return CharacterizationConfig(
@@ -173,13 +173,19 @@ def fit_cmd(
     Prints RMS and maximum error (Hz) and writes a preset TOML that --preset accepts. The
     adaptation choice is recorded in the preset's transfer-function note and in the report.
     """
-    from ..singlecell.fit import fit_file
+    from ..figures.style import figure_paths
+    from ..figures.transfer import plot_error_map
+    from ..singlecell.refit import fit_file
 
     try:
+        if error_map is not None:
+            figure_paths(error_map, option="--error-map")  # before the fit
         result, path = fit_file(
             file, layout=layout, inhibitory_term=inhibitory_term, adaptation=adaptation,
-            base_preset=base_preset, preset_out=preset_out, error_map=error_map,
+            base_preset=base_preset, preset_out=preset_out,
         )  # fmt: skip
+        if error_map is not None:
+            plot_error_map(result.error_map(), error_map, option="--error-map")
     except (AdexmfError, OSError, ValueError) as exc:
         fail(exc)
     summary = {**result.summary(), "preset_file": str(path)}
@@ -218,14 +224,19 @@ def figure2_cmd(
 
     Characterisations are cached in OUT (tf_RS.nc, tf_FS.nc) and reused by later runs.
     """
-    from ..experiments.figure2 import run_figure2
+    from ..experiments.figure2 import figure2_data
+    from ..figures.fig2_single_cells import plot_figure2
+    from ..figures.style import figure_paths
 
     try:
         cfg = _config(seeds, duration, "0.1ms", 0, "0s")
-        written = run_figure2(
+        figure_paths(out / "figure2", option="--out")  # before the characterisations
+        fig2 = figure2_data(
             out, preset=preset, refit=refit, layout=layout, inhibitory_term=inhibitory_term,
             config=cfg, progress=True,
         )  # fmt: skip
+        paths = plot_figure2(fig2.steps, fig2.data, fig2.transfer, out / "figure2", fig2.source,
+                             option="--out")  # fmt: skip
     except AdexmfError as exc:
         fail(exc)
-    typer.echo(f"{written['png']}\n{written['svg']}")
+    typer.echo("\n".join(str(p) for p in paths))

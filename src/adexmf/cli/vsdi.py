@@ -55,17 +55,17 @@ def _finite(obj: Any) -> Any:
 def show_cmd(
     file: Path = typer.Argument(..., help="VSDI recording (.mat)."),
     out: Path | None = typer.Option(
-        None, "--out", help="Figure file (default <file name>.png here; suffix: format)."
+        None, "--out", help="Figure file (default <file name>.png here; PNG and SVG written)."
     ),
 ) -> None:
     """Draw the four maps of a recording: stim1, stim2, both, non-linearity (x mm, t ms)."""
-    from ..vsdi.study import show_recording
+    from ..workflows.vsdi import show_recording
 
     try:
-        path = show_recording(file, out)
+        paths = show_recording(file, out)
     except AdexmfError as exc:
         fail(exc)
-    typer.echo(f"figure: {path}")
+    typer.echo("\n".join(f"figure: {path}" for path in paths))
 
 
 @app.command("scan")
@@ -141,21 +141,18 @@ def fit_cmd(
     Runs (or reuses) the scan, then writes OUT/<session>_<duration>ms.fit.nc and its
     figure (.fit.png) per file.
     """
-    from ..vsdi.study import fit_files, fit_outputs
+    from ..workflows.stage import run_stage
+    from ..workflows.vsdi import fit_stage
 
     try:
-        fits = fit_files(
-            files, n_points=points, n_units=n_units, scheduler=scheduler, n_workers=workers,
-            scan_folder=scan_folder, out=out, figure=not no_figure, progress=True,
-            report=lambda line: typer.echo(line, err=True),
+        result = run_stage(
+            fit_stage, files, n_points=points, n_units=n_units, scheduler=scheduler,
+            n_workers=workers, scan_folder=scan_folder, out=out, figure=not no_figure,
+            progress=True, report=lambda line: typer.echo(line, err=True),
         )  # fmt: skip
     except AdexmfError as exc:
         _fail(exc)
-    rows = []
-    for ds in fits:
-        summary = json.loads(ds.attrs["summary"])
-        nc, png = fit_outputs(ds.attrs["session"], ds.attrs["duration_s"], out)
-        rows.append({**summary, "out": str(nc), "figure": None if no_figure else str(png)})
+    rows = result.summary["fits"]
     if as_json:
         typer.echo(json.dumps(_finite(rows), allow_nan=False))
         return
@@ -214,17 +211,19 @@ def summary_cmd(
     Wilcoxon and t-test), tau1 and tau2 vs stimulus duration (Spearman), and how often the
     fit beats the default parameters.
     """
-    from ..vsdi.study import summary_stage
+    from ..workflows.stage import run_stage
+    from ..workflows.vsdi import summary_stage
 
     try:
-        table, written = summary_stage(folder, out)
+        result = run_stage(summary_stage, folder, out)
     except AdexmfError as exc:
         fail(exc)
-    stats = json.loads(table.attrs["statistics"])
+    stats, written = result.summary["statistics"], result.files
     if as_json:
         emit_json({"statistics": stats, "files": [str(p) for p in written]})
         return
-    typer.echo(f"{table.sizes['recording']} recording(s): {', '.join(table.recording.values)}")
+    recordings = result.summary["recordings"]
+    typer.echo(f"{len(recordings)} recording(s): {', '.join(recordings)}")
     for line in _statistics_lines(stats):
         typer.echo(f"  {line}")
     for path in written:

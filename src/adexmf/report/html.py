@@ -13,11 +13,13 @@ import html
 import importlib.metadata
 import os
 import platform
+import re
 import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..params import Preset
 from ..store import provenance, write_text
 
 _STYLE = """
@@ -165,11 +167,10 @@ def _figures(name: str, manifest: Mapping[str, Any], out: Path, report: Path) ->
     return "".join(parts)
 
 
-def _paper_vs_code(config: Mapping[str, Any]) -> str:
-    """The settings of this study where the paper's text and the authors' code differ."""
-    from ..params import load_preset
-
-    preset = load_preset(config["preset"])
+def _paper_vs_code(preset: Preset, settings: Mapping[str, str]) -> str:
+    """The settings of this study where the paper's text and the authors' code differ: the
+    preset's transfer functions, then ``settings`` (name -> value in human units, as the
+    study's protocols define them)."""
     rows = [("preset", {"value": f"{preset.name} ({preset.level}): {preset.description}"})]
     for cell, tf in preset.transfer.items():
         text = (
@@ -177,28 +178,9 @@ def _paper_vs_code(config: Mapping[str, Any]) -> str:
             "(paper: the paper's formula; slip: the authors' code)"
         )
         rows.append((f"transfer function {cell}", {"value": text}))
-    rows += [
-        (
-            "membrane capacitance",
-            {"value": f"{preset.cells['RS'].C_m * 1e12:g} pF" if "RS" in preset.cells else "-"},
-        ),  # fmt: skip
-        (
-            "comparison stimuli",
-            {
-                "value": "code: sinusoid A = 4.5 Hz, Fig. 7 tau1/tau2 = "
-                "50/70 ms (text: 5 Hz, 60/100 ms)"
-            },
-        ),  # fmt: skip
-        (
-            "network drive events",
-            {
-                "value": "Figs 4-7: the code's Bernoulli draw (at most one event per step); "
-                "validity map: Poisson (its dt -> 0 limit, the text's Poisson trains)"
-            },
-        ),  # fmt: skip
-        ("ring stimulus", {"value": "code: 15 Hz, 1.0 mm (text: 10 Hz, 1.5 mm)"}),
-        ("VSD signal of the fit", {"value": "lateral input (the authors' signal)"}),
-    ]
+    capacitance = f"{preset.cells['RS'].C_m * 1e12:g} pF" if "RS" in preset.cells else "-"
+    rows.append(("membrane capacitance", {"value": capacitance}))
+    rows += [(name, {"value": value}) for name, value in settings.items()]
     return table(rows, "setting") + (
         "<p>Every difference and its effect: docs/paper-vs-code.md of the adexmf sources.</p>"
     )
@@ -206,8 +188,6 @@ def _paper_vs_code(config: Mapping[str, Any]) -> str:
 
 def _versions() -> dict[str, str]:
     """Versions of adexmf and of every package it declares (its requirements)."""
-    import re
-
     names = ["adexmf"] + [
         re.split(r"[\s\[<>=!~;]", r, maxsplit=1)[0]
         for r in importlib.metadata.requires("adexmf") or []
@@ -222,9 +202,7 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _provenance(config: Mapping[str, Any], manifests: Mapping[str, Any], seconds: float) -> str:
-    from ..study.config import config_toml
-
+def _provenance(config_text: str, manifests: Mapping[str, Any], seconds: float) -> str:
     info = {**provenance(), "platform": platform.platform(), "cpus": os.cpu_count()}
     rows = [(k, {"value": v}) for k, v in {**info, **_versions()}.items()]
     timing = [(name, {"seconds": m.get("seconds"), "finished": m.get("created"),
@@ -234,15 +212,18 @@ def _provenance(config: Mapping[str, Any], manifests: Mapping[str, Any], seconds
         + f"<h3>timings (this run: {seconds:.1f} s)</h3>"
         + table(timing, "stage")
         + "<h3>configuration (adexmf run --config)</h3>"
-        + f"<pre>{html.escape(config_toml(dict(config)))}</pre>"
+        + f"<pre>{html.escape(config_text)}</pre>"
     )
 
 
 def build_report(
     out: str | Path,
-    config: Mapping[str, Any],
     manifests: Mapping[str, Mapping[str, Any]],
     *,
+    scale: str,
+    preset: Preset,
+    config_text: str,
+    settings: Mapping[str, str],
     seconds: float = 0.0,
 ) -> Path:
     """Write ``OUT/report/index.html`` and its figures.
@@ -251,10 +232,17 @@ def build_report(
     ----------
     out : str or Path
         The study's results folder (stage folders inside).
-    config : mapping
-        The study's configuration (:mod:`adexmf.study.config`).
     manifests : mapping
-        Stage name -> manifest (:mod:`adexmf.study.runner`).
+        Stage name -> manifest (:mod:`adexmf.workflows.study`).
+    scale : str
+        The study's scale (title).
+    preset : Preset
+        The study's preset.
+    config_text : str
+        The study's configuration as TOML (shown verbatim).
+    settings : mapping of str to str
+        Settings of the protocols where the paper's text and the authors' code differ
+        (name -> value in human units).
     seconds : float
         Wall-clock time of the run that writes the report (s).
 
@@ -279,16 +267,16 @@ def build_report(
         )
     page = (
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
-        f"<title>adexmf study ({html.escape(config['scale'])})</title>"
+        f"<title>adexmf study ({html.escape(scale)})</title>"
         f"<style>{_STYLE}</style></head><body>"
-        f"<h1>adexmf study: scale {html.escape(config['scale'])}, preset "
-        f"{html.escape(config['preset'])}</h1><nav>{nav}"
+        f"<h1>adexmf study: scale {html.escape(scale)}, preset "
+        f"{html.escape(preset.name)}</h1><nav>{nav}"
         '<a href="#settings">Paper vs code</a><a href="#provenance">Provenance</a></nav>'
         + "".join(sections)
         + '<h2 id="settings">Paper vs code: the settings used</h2>'
-        + _paper_vs_code(config)
+        + _paper_vs_code(preset, settings)
         + '<h2 id="provenance">Provenance</h2>'
-        + _provenance(config, manifests, seconds)
+        + _provenance(config_text, manifests, seconds)
         + "</body></html>"
     )
     return write_text(page, report / "index.html")

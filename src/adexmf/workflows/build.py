@@ -17,14 +17,27 @@ format of the shipped presets) and
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .errors import ParameterError, check_range
-from .params import Preset, load_preset
+from ..compare.protocol import run_network_tasks, task_spec
+from ..compare.stationary import T_START, network_task
+from ..errors import ParameterError, check_range
+from ..figures.transfer import plot_error_map
+from ..meanfield import MeanFieldModel
+from ..network import statistics_from_attrs
+from ..network.run_spec import NetworkRun
+from ..params import Preset, load_preset, save_preset
+from ..singlecell.characterize import CharacterizationConfig, characterize_to_file
+from ..singlecell.config import GridDesign
+from ..singlecell.refit import fit_file
+from ..singlecell.simulate import simulate_cells
+from ..store import check_destination, check_folder, file_digest
+from .meanfield import drive_scan_stage
+from .stage import StageResult
 
 #: Output rate (Hz) the grid's highest target reaches (``GridDesign.target_rates``).
 TOP_RATE = 33.0
@@ -63,31 +76,7 @@ class BuildSettings:
         check_range("network_seeds", self.network_seeds, 1, 20)
 
 
-@dataclass
-class BuildResult:
-    """What :func:`build_preset` made.
-
-    Attributes
-    ----------
-    preset : Path
-        The fitted preset (TOML).
-    fits : dict
-        Per cell: RMS and maximum error of the fit (Hz), points, settings.
-    check : dict
-        Network and mean-field stationary rates (Hz) and the errors (%).
-    files : list of Path
-        Every file written.
-    """
-
-    preset: Path
-    fits: dict[str, Any] = field(default_factory=dict)
-    check: dict[str, Any] = field(default_factory=dict)
-    files: list[Path] = field(default_factory=list)
-
-
 def _rates(cell, preset: Preset, nu_e: float, nu_i: float, seed: int) -> float:
-    from .singlecell.simulate import simulate_cells
-
     res = simulate_cells(cell, preset.synapses, np.full(4, nu_e), np.full(4, nu_i),
                          network=preset.network, duration=1.0, seed=seed)  # fmt: skip
     return float(np.mean(res.rate))
@@ -105,8 +94,6 @@ def check_characterisable(preset: Preset, seed: int = 0) -> None:
         A cell that stays below 33 Hz (the grid's top rate) under the strongest excitation,
         or fires above it under the weakest: the message gives the rates and what to change.
     """
-    from .singlecell.characterize import GridDesign
-
     design = GridDesign()
     k_e = preset.network.K_e
     for name, cell in ((preset.network.excitatory_cell, preset.excitatory),
@@ -141,19 +128,17 @@ def characterize_and_fit(
     seed: int = 0,
     progress: bool = True,
     echo: Callable[[str], None] = print,
-) -> tuple[Path, dict[str, Any], list[Path]]:
+) -> StageResult:
     """Characterise cells of a preset and fit their transfer functions, one after the other
     into one preset (each fit starts from the preset the previous one wrote).
 
     Returns
     -------
-    (Path, dict, list of Path)
-        The last preset written (``folder/fitted_<cell>.toml``), the fit summaries per cell
-        (errors in Hz) and every file written.
+    StageResult
+        Every file written (characterisation, fitted preset, error map per cell); summary
+        ``fits`` (per cell, errors in Hz) and ``preset`` (the last preset written,
+        ``folder/fitted_<cell>.toml``).
     """
-    from .singlecell.characterize import CharacterizationConfig, characterize_to_file
-    from .singlecell.fit import fit_file
-
     preset = load_preset(preset_file)
     settings = CharacterizationConfig(duration=duration, n_seeds=seeds, seed=seed)
     base, fits, files = str(preset_file), {}, []
@@ -161,14 +146,12 @@ def characterize_and_fit(
         echo(f"  characterising {cell} ({seeds} seeds x {duration:g} s per grid point)")
         data = characterize_to_file(preset.cells[cell], folder, preset.synapses, preset.network,
                                     settings, progress=progress)  # fmt: skip
-        error_map = folder / f"fit_error_{cell}.png"
-        fit, toml = fit_file(data, base_preset=base, preset_out=folder / f"fitted_{cell}.toml",
-                             error_map=error_map)  # fmt: skip
-        files += [data, toml, error_map]
+        fit, toml = fit_file(data, base_preset=base, preset_out=folder / f"fitted_{cell}.toml")
+        files += [data, toml, *plot_error_map(fit.error_map(), folder / f"fit_error_{cell}.png")]
         fits[cell] = {k: v for k, v in fit.summary().items() if k != "coefficients"}
         echo(f"  fit of {cell}: RMS {fit.rmse:.3f} Hz, max {fit.max_error:.3f} Hz")
         base = str(toml)
-    return Path(base), fits, files
+    return StageResult(files, {"fits": fits, "preset": base})
 
 
 def network_check(
@@ -181,24 +164,14 @@ def network_check(
 ) -> dict[str, Any]:
     """Stationary rates of the preset's network (Brian2, Dask tasks in ``folder/tasks``) and
     of its second-order mean field at ``settings.drive``; errors in % of the network."""
-    from .compare.protocol import run_network_tasks
-    from .compare.stationary import T_START, network_task
-    from .meanfield import MeanFieldModel
-    from .store import file_digest
-
     preset = load_preset(preset_file)
-    specs = [
-        {
-            "protocol": "build-check", "preset": str(preset_file),
-            "preset_digest": file_digest(preset_file), "n_total": preset.network.n_total,
-            "drive_Hz": settings.drive, "ramp_s": 0.1, "dt_s": 1e-4, "duration_s": 1.5,
-            "t_start_s": T_START, "traced_cells": 0, "seed": seed,
-        }
+    network_runs = [
+        NetworkRun(preset=str(preset_file), preset_digest=file_digest(preset_file),
+                   n_total=preset.network.n_total, drive=settings.drive, seed=seed)
         for seed in range(1, settings.network_seeds + 1)
     ]  # fmt: skip
+    specs = [task_spec("build-check", run, t_start_s=T_START) for run in network_runs]
     runs = run_network_tasks(network_task, specs, folder, scheduler, progress)
-    from .network.analysis import statistics_from_attrs
-
     stats = [statistics_from_attrs(r) for r in runs]
     nu_e, nu_i = [s["nu_e"] for s in stats], [s["nu_i"] for s in stats]
     fp = MeanFieldModel(preset, order=2).fixed_point(settings.drive)
@@ -211,7 +184,7 @@ def network_check(
             100.0 * (mf[key] - net[key]) / net[key] if net[key] > 0 else None
         )
     return {"drive_Hz": settings.drive, "network": net, "mean_field": {**mf, **errors},
-            "seeds": [s["seed"] for s in specs]}  # fmt: skip
+            "seeds": [run.seed for run in network_runs]}  # fmt: skip
 
 
 def build_preset(
@@ -222,7 +195,7 @@ def build_preset(
     scheduler: str | None = None,
     progress: bool = True,
     echo: Callable[[str], None] = print,
-) -> BuildResult:
+) -> StageResult:
     """From a preset file without transfer functions to a fitted, checked preset.
 
     Parameters
@@ -243,37 +216,36 @@ def build_preset(
 
     Returns
     -------
-    BuildResult
+    StageResult
+        Every file written; summary ``preset`` (the fitted preset, TOML), ``fits`` (per
+        cell: RMS and maximum error of the fit in Hz, points, settings) and ``check``
+        (network and mean-field stationary rates in Hz, errors in %).
 
     Raises
     ------
     ParameterError
         A bad cell file, or a cell the grid cannot characterise (before any long work).
     """
-    from .params import save_preset
-    from .pipeline import drive_scan_stage
-    from .store import check_destination, check_folder
-
     settings = settings or BuildSettings()
     preset = load_preset(cell_file)
-    out = check_folder(out, option="--out")
-    target = check_destination(out / f"{preset.name}_fitted.toml", option="--out")
-    scan_path = check_destination(out / "fixed_points_vs_drive.nc", option="--out")
+    out = check_folder(out, option="out")
+    target = check_destination(out / f"{preset.name}_fitted.toml", option="out")
+    scan_path = check_destination(out / "fixed_points_vs_drive.nc", option="out")
     echo(f"build {preset.name!r}: checking that both cells can be characterised")
     check_characterisable(preset, settings.seed)
     cells = [preset.network.excitatory_cell, preset.network.inhibitory_cell]
-    fitted, fits, files = characterize_and_fit(
+    result = characterize_and_fit(
         cell_file, cells, out, seeds=settings.seeds, duration=settings.duration,
         seed=settings.seed, progress=progress, echo=echo,
     )  # fmt: skip
-    final = load_preset(fitted)
+    final = load_preset(result.summary.pop("preset"))
     final = final.replace(name=f"{preset.name}_fitted", level="corrected",
                           description=f"{preset.description} (transfer functions fitted by "
                           "adexmf build)")  # fmt: skip
-    files.append(save_preset(final, target, option="--out"))
+    result.files.append(save_preset(final, target, option="out"))
     echo("  mean-field fixed points vs drive")
-    _, scan_files = drive_scan_stage(str(target), scan_path, np.linspace(0.0, 20.0, 41))
-    files += scan_files
+    result.add(drive_scan_stage(final, scan_path, np.linspace(0.0, 20.0, 41)), "fixed_points")
     echo(f"  network check at drive {settings.drive:g} Hz ({settings.network_seeds} seeds)")
     check = network_check(target, out, settings, scheduler=scheduler, progress=progress)
-    return BuildResult(target, fits, check, files)
+    result.summary.update(preset=str(target), check=check)
+    return result

@@ -1,0 +1,236 @@
+"""Run a study: its stages in order, each cached by a hash of its inputs, then the report.
+
+Each stage writes into ``OUT/<stage>/`` and, last, a manifest ``OUT/<stage>/stage.json``
+(the key of its inputs, the files written, its summary, its warnings and how long it took). A
+rerun skips a stage whose manifest has the same key and whose files are all there and
+readable; a missing, unreadable or stale manifest, or a damaged file, makes the stage run
+again. A stage interrupted (SIGINT, SIGTERM, SIGKILL) has no manifest, so the next run redoes
+it, and the finished network runs and scan chunks inside it are reused from their own task
+stores.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+
+from ..compare.settings import protocol_settings
+from ..params import REFERENCE_STIMULI
+from ..report import build_report
+from ..store import check_folder, file_digest, provenance, write_text
+from ..sweep import task_key
+from ..units import format_quantity
+from ..vsdi.io import load_recording
+from ..vsdi.scan import ScanSettings
+from .compare import compare_study_stage
+from .config import STAGES, StudyConfig, settings_mapping, study_toml
+from .meanfield import meanfield_study_stage
+from .network import network_study_stage
+from .ring import ring_study_stage
+from .stage import StageContext, StageResult, json_safe, run_stage
+from .transfer import transfer_study_stage
+from .vsdi import recording_path, vsdi_study_stage
+
+#: Manifest of a finished stage, in its folder.
+MANIFEST = "stage.json"
+
+#: Stage name -> function of (study, folder, context), in the order a study runs them.
+STUDY_STAGES: dict[str, Callable[[StudyConfig, Path, StageContext], StageResult]] = {
+    "transfer": lambda c, folder, ctx: transfer_study_stage(
+        c.transfer, c.preset, c.preset_source, folder, ctx),
+    "meanfield": lambda c, folder, ctx: meanfield_study_stage(c.meanfield, c.preset, folder),
+    "network": lambda c, folder, ctx: network_study_stage(c.network, c.preset, folder),
+    "compare": lambda c, folder, ctx: compare_study_stage(c.compare, c.scale, folder, ctx),
+    "ring": lambda c, folder, ctx: ring_study_stage(c.ring, c.preset, folder),
+    "vsdi": lambda c, folder, ctx: vsdi_study_stage(c.vsdi, folder, ctx),
+}  # fmt: skip
+assert tuple(STUDY_STAGES) == STAGES
+
+
+@dataclass
+class StudyResult:
+    """What :func:`run_study` did.
+
+    Attributes
+    ----------
+    out : Path
+        Results folder.
+    manifests : dict of str to dict
+        The manifest of every stage run or reused.
+    ran, reused : list of str
+        Stages computed in this run, and stages taken from a previous one.
+    report : Path or None
+        ``OUT/report/index.html``.
+    seconds : float
+        Wall-clock time of this run (s).
+    """
+
+    out: Path
+    manifests: dict[str, dict[str, Any]] = field(default_factory=dict)
+    ran: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    report: Path | None = None
+    seconds: float = 0.0
+
+
+def stage_key(name: str, config: StudyConfig) -> str:
+    """Hash of everything a stage's result depends on: its settings, the preset's content,
+    the scale, the package version and, for the vsdi stage, the recording's bytes."""
+    inputs: dict[str, Any] = {
+        "stage": name,
+        "settings": settings_mapping(config.settings(name)),
+        "preset": config.preset_key(),
+        "scale": config.scale,
+        "version": importlib.metadata.version("adexmf"),
+    }
+    if name == "vsdi":
+        inputs["recording"] = file_digest(recording_path(config.vsdi.recording))
+    return task_key(inputs)
+
+
+def _readable(path: Path) -> bool:
+    if not path.is_file() or path.stat().st_size == 0:
+        return False
+    if path.suffix == ".nc":
+        try:
+            xr.open_dataset(path, engine="h5netcdf").close()
+        except Exception:  # noqa: BLE001 - any failure to read means: recompute
+            return False
+    return True
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """The manifest of a finished stage, or None where there is none or it is damaged."""
+    path = folder / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("key"), str):
+        return None
+    if not isinstance(manifest.get("seconds"), int | float):
+        return None
+    return manifest
+
+
+def _reusable(manifest: dict[str, Any] | None, key: str, out: Path) -> bool:
+    if manifest is None or manifest.get("key") != key:
+        return False
+    files = manifest.get("files", [])
+    return isinstance(files, list) and all(_readable(out / str(f)) for f in files)
+
+
+def _other_finished_stages(config: StudyConfig, out: Path) -> dict[str, dict[str, Any]]:
+    """Up-to-date stages of the study not selected in this run (``stages``): the report
+    shows them too, so that running one stage does not hide the others."""
+    found = {}
+    for name in STAGES:
+        if name in config.stages:
+            continue
+        manifest = read_manifest(out / name)
+        if _reusable(manifest, stage_key(name, config), out):
+            found[name] = manifest
+    return found
+
+
+def _run_one(name: str, config: StudyConfig, folder: Path, out: Path, key: str,
+             ctx: StageContext) -> dict[str, Any]:
+    """Run one stage and write its manifest (last, so that an interrupted stage has none)."""
+    (folder / MANIFEST).unlink(missing_ok=True)  # stale until this run finishes
+    t0 = time.perf_counter()
+    done = run_stage(STUDY_STAGES[name], config, folder, ctx)
+    manifest = {
+        "stage": name,
+        "key": key,
+        "settings": settings_mapping(config.settings(name)),
+        "files": [str(Path(f).resolve().relative_to(out.resolve())) for f in done.files],
+        "summary": json_safe(done.summary),
+        "seconds": time.perf_counter() - t0,
+        "warnings": done.warnings,
+        **provenance(),
+    }
+    write_text(json.dumps(manifest, indent=1, allow_nan=False), folder / MANIFEST)
+    return manifest
+
+
+def paper_vs_code_settings() -> dict[str, str]:
+    """The settings of the study's protocols where the paper's text and the authors' code
+    differ, in human units, read from the protocols' own constants (name -> value)."""
+    rows = {f"{protocol}: {name}": value
+            for protocol, settings in protocol_settings().items()
+            for name, value in settings.items()}  # fmt: skip
+    stimuli = {k: REFERENCE_STIMULI[k] for k in ("code", "text")}
+    rows["ring stimulus"] = ", ".join(
+        f"{k}: {format_quantity(s.amplitude, 'Hz')}, l_stim "
+        f"{format_quantity(s.l_stim, 'm', 'mm')}" for k, s in stimuli.items()
+    )
+    rows["VSD signal of the fit"] = f"{ScanSettings().vsd_input} input"
+    return rows
+
+
+def run_study(
+    config: StudyConfig,
+    out: str | Path,
+    *,
+    scheduler: str | None = None,
+    progress: bool = True,
+    echo: Callable[[str], None] = print,
+) -> StudyResult:
+    """Run the stages of a study into ``out`` and write its HTML report.
+
+    Parameters
+    ----------
+    config : StudyConfig
+        A checked study (:func:`adexmf.workflows.config.load_study`).
+    out : str or Path
+        Results folder: ``OUT/<stage>/`` per stage, ``OUT/report/index.html``.
+    scheduler : str, optional
+        Address of a Dask scheduler for the network runs and scans (default: LocalCluster).
+    progress : bool
+        Progress bars inside the long stages.
+    echo : callable
+        Receives one line per stage and per step (the command line prints them).
+
+    Returns
+    -------
+    StudyResult
+    """
+    start = time.perf_counter()
+    out = check_folder(out, option="out")
+    folders = {name: check_folder(out / name, option="out") for name in config.stages}
+    check_folder(out / "report", option="out")
+    if "vsdi" in config.stages:  # a bad recording fails now, not an hour in
+        load_recording(recording_path(config.vsdi.recording))
+    ctx = StageContext(scheduler=scheduler, progress=progress, echo=echo)
+    result = StudyResult(out)
+    for k, name in enumerate(config.stages, 1):
+        folder, key = folders[name], stage_key(name, config)
+        manifest = read_manifest(folder)
+        if _reusable(manifest, key, out):
+            echo(f"[{k}/{len(config.stages)}] {name}: up to date "
+                 f"(took {manifest['seconds']:.1f} s)")  # fmt: skip
+            result.manifests[name] = manifest
+            result.reused.append(name)
+            continue
+        echo(f"[{k}/{len(config.stages)}] {name}: running")
+        manifest = _run_one(name, config, folder, out, key, ctx)
+        flagged = f"; {len(manifest['warnings'])} warning(s), in the report"
+        echo(f"    done in {manifest['seconds']:.1f} s{flagged if manifest['warnings'] else ''}")
+        result.manifests[name] = manifest
+        result.ran.append(name)
+    result.seconds = time.perf_counter() - start
+    shown = {**result.manifests, **_other_finished_stages(config, out)}
+    shown = {name: shown[name] for name in STAGES if name in shown}
+    result.report = build_report(
+        out, shown, scale=config.scale, preset=config.preset, config_text=study_toml(config),
+        settings=paper_vs_code_settings(), seconds=result.seconds,
+    )  # fmt: skip
+    echo(f"report: {result.report}")
+    return result
