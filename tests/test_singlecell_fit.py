@@ -154,8 +154,8 @@ def test_shipped_corrected_preset():
 
 
 def test_figure2_written(tmp_path):
-    from adexmf.experiments.figure2 import figure2_data
     from adexmf.figures.fig2_single_cells import plot_figure2
+    from adexmf.workflows.singlecell import figure2_data
 
     fig2 = figure2_data(tmp_path, config=SMALL, cells=("FS",))
     paths = plot_figure2(fig2.steps, fig2.data, fig2.transfer, tmp_path / "figure2", fig2.source)

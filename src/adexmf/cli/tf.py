@@ -137,15 +137,16 @@ def characterize_cmd(
     clamped at each level in turn (the grid is walked for every level) and the fit evaluates
     the template at that W.
     """
-    from ..singlecell.characterize import characterize_to_file
+    from ..workflows.singlecell import characterize_stage
+    from ..workflows.stage import run_stage
 
     try:
         p, c = _cell_of(preset, cell)
         cfg = _config(seeds, duration, dt, seed, discard, w_levels, scheme)
-        path = characterize_to_file(c, out, p.synapses, p.network, cfg, progress=True, force=force)
+        result = run_stage(characterize_stage, c, p, out, cfg, force=force)
     except AdexmfError as exc:
         fail(exc)
-    typer.echo(str(path))
+    typer.echo(str(result.files[0]))
 
 
 @app.command("fit")
@@ -173,36 +174,32 @@ def fit_cmd(
     Prints RMS and maximum error (Hz) and writes a preset TOML that --preset accepts. The
     adaptation choice is recorded in the preset's transfer-function note and in the report.
     """
-    from ..figures.style import figure_paths
-    from ..figures.transfer import plot_error_map
-    from ..singlecell.refit import fit_file
+    from ..workflows.singlecell import fit_stage
+    from ..workflows.stage import run_stage
 
     try:
-        if error_map is not None:
-            figure_paths(error_map, option="--error-map")  # before the fit
-        result, path = fit_file(
-            file, layout=layout, inhibitory_term=inhibitory_term, adaptation=adaptation,
-            base_preset=base_preset, preset_out=preset_out,
+        result = run_stage(
+            fit_stage, file, error_map=error_map, layout=layout, inhibitory_term=inhibitory_term,
+            adaptation=adaptation, base_preset=base_preset, preset_out=preset_out,
         )  # fmt: skip
-        if error_map is not None:
-            plot_error_map(result.error_map(), error_map, option="--error-map")
     except (AdexmfError, OSError, ValueError) as exc:
         fail(exc)
-    summary = {**result.summary(), "preset_file": str(path)}
+    summary = result.summary
     if as_json:
         emit_json(summary)
         return
-    coeffs = ", ".join(f"{c * 1e3:.4f}" for c in result.params.coefficients)
+    coeffs = ", ".join(f"{c * 1e3:.4f}" for c in summary["coefficients"])
     typer.echo(
         "\n".join(
             [
-                f"Fit of {result.cell.name} ({layout}, inhibitory term '{inhibitory_term}', "
-                f"adaptation '{adaptation}') on {result.n_points} points",
-                f"  RMS error   {result.rmse:.3f} Hz (after step 1: {result.step1_rmse:.3f} Hz)",
-                f"  max error   {result.max_error:.3f} Hz",
+                f"Fit of {summary['cell']} ({layout}, inhibitory term '{inhibitory_term}', "
+                f"adaptation '{adaptation}') on {summary['n_points']} points",
+                f"  RMS error   {summary['rmse_Hz']:.3f} Hz (after step 1: "
+                f"{summary['step1_rmse_Hz']:.3f} Hz)",
+                f"  max error   {summary['max_error_Hz']:.3f} Hz",
                 f"  within 3 standard errors: {summary['fraction_within_3_sem']:.0%} of points",
                 f"  coefficients (mV): {coeffs}",
-                f"  preset written to {path}",
+                f"  preset written to {summary['preset_file']}",
             ]
         )
     )
@@ -224,19 +221,15 @@ def figure2_cmd(
 
     Characterisations are cached in OUT (tf_RS.nc, tf_FS.nc) and reused by later runs.
     """
-    from ..experiments.figure2 import figure2_data
-    from ..figures.fig2_single_cells import plot_figure2
-    from ..figures.style import figure_paths
+    from ..workflows.singlecell import figure2_stage
+    from ..workflows.stage import run_stage
 
     try:
         cfg = _config(seeds, duration, "0.1ms", 0, "0s")
-        figure_paths(out / "figure2", option="--out")  # before the characterisations
-        fig2 = figure2_data(
-            out, preset=preset, refit=refit, layout=layout, inhibitory_term=inhibitory_term,
-            config=cfg, progress=True,
+        result = run_stage(
+            figure2_stage, out, preset=preset, refit=refit, layout=layout,
+            inhibitory_term=inhibitory_term, config=cfg, progress=True,
         )  # fmt: skip
-        paths = plot_figure2(fig2.steps, fig2.data, fig2.transfer, out / "figure2", fig2.source,
-                             option="--out")  # fmt: skip
     except AdexmfError as exc:
         fail(exc)
-    typer.echo("\n".join(str(p) for p in paths))
+    typer.echo("\n".join(str(p) for p in result.files if p.suffix in (".png", ".svg")))

@@ -2,7 +2,7 @@
 
 Raster of 400 excitatory and 100 inhibitory cells, population rates in 5 ms bins with the
 drive, membrane potential and conductances of 3 + 3 sample cells. The data come from
-:func:`adexmf.experiments.figure3.run_figure3` (or any network run with traced cells); SI
+:func:`adexmf.workflows.network.run_figure3` (or any network run with traced cells); SI
 inside, ms, mV and nS on the axes.
 """
 
@@ -29,7 +29,7 @@ def plot_figure3(ds: xr.Dataset, path: str | Path, *, option: str | None = None)
     Parameters
     ----------
     ds : xarray.Dataset
-        Result of :func:`adexmf.experiments.figure3.run_figure3` (or of any network run
+        Result of :func:`adexmf.workflows.network.run_figure3` (or of any network run
         with traced cells; SI units).
     path : str or Path
         Output file (PNG and SVG are written, :func:`~adexmf.figures.style.save_figure`).

@@ -1,27 +1,32 @@
-"""The data of Fig. 2 of Zerlaut et al. (2018): single cells and their transfer functions
-(SPEC 7, row 2).
+"""Single-cell stages: the characterisation of a cell (``adexmf tf characterize``), the fit of
+its transfer function (``adexmf tf fit``) and Fig. 2 (``adexmf tf figure2``).
 
-Each cell is characterised (cached in the results folder and reused), its template fitted (or
-the preset's taken), and the cells' responses to a 200 pA current step simulated (100 ms
-rest, 400 ms step [code]). Nothing is drawn here: the caller draws the result with
-:func:`adexmf.figures.fig2_single_cells.plot_figure2`.
+Fig. 2 of Zerlaut et al. (2018), SPEC 7 row 2: each cell is characterised (cached in the
+results folder and reused), its template fitted (or the preset's taken), and the cells'
+responses to a 200 pA current step simulated (100 ms rest, 400 ms step [code]).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import xarray as xr
 
+from ..figures.fig2_single_cells import plot_figure2
+from ..figures.style import figure_paths
+from ..figures.transfer import plot_error_map
 from ..netcdf import write_netcdf
-from ..params import Preset, load_preset
+from ..params import Cell, Preset, load_preset
 from ..singlecell.characterize import characterize_to_file
 from ..singlecell.config import CharacterizationConfig
 from ..singlecell.fit import fit_dataset
+from ..singlecell.refit import fit_file
 from ..singlecell.step_responses import step_responses
 from ..store import check_destination, check_folder
 from ..theory.transfer import TransferFunction
+from .stage import StageResult
 
 #: Name of the step responses' file in the results folder.
 STEPS_FILE = "figure2_steps.nc"
@@ -113,4 +118,50 @@ def figure2_data(
     return Figure2Data(steps, data, transfer, source, written)
 
 
-__all__ = ["STEPS_FILE", "Figure2Data", "figure2_data"]
+
+def characterize_stage(
+    cell: Cell, preset: Preset, out: Path, config: CharacterizationConfig, *,
+    force: bool = False, progress: bool = True,
+) -> StageResult:
+    """Characterise ``cell`` with the preset's synapses and in-degrees: ``out/tf_<cell>.nc``
+    (:func:`adexmf.singlecell.characterize.characterize_to_file`; resumable, reused when up
+    to date)."""
+    path = characterize_to_file(cell, out, preset.synapses, preset.network, config,
+                                progress=progress, force=force)  # fmt: skip
+    return StageResult([Path(path)], {"cell": cell.name})
+
+
+def fit_stage(file: Path, *, error_map: Path | None = None, **options: Any) -> StageResult:
+    """Fit the transfer-function template to a characterisation (two steps, SPEC 4.3) and
+    write the preset; draw the error map (PNG + SVG) if ``error_map`` is given.
+
+    Keyword arguments go to :func:`adexmf.singlecell.refit.fit_file` (``layout``,
+    ``inhibitory_term``, ``adaptation``, ``base_preset``, ``preset_out``).
+
+    Returns
+    -------
+    StageResult
+        Files (the preset, then the error map); summary: the fit's
+        (:meth:`adexmf.singlecell.fit.FitResult.summary`, errors in Hz, coefficients in V) with
+        ``preset_file``; data ``errors`` (per point).
+    """
+    if error_map is not None:
+        figure_paths(error_map, option="error_map")  # before the fit
+    result, path = fit_file(file, **options)
+    files = [Path(path)]
+    if error_map is not None:
+        files += plot_error_map(result.error_map(), error_map, option="error_map")
+    summary = {**result.summary(), "preset_file": str(path)}
+    return StageResult(files, summary, data={"errors": result.error_map()})
+
+
+def figure2_stage(out: Path, **options: Any) -> StageResult:
+    """Fig. 2: the data (:func:`figure2_data`, keyword arguments) and the figure
+    ``out/figure2.png`` and ``.svg``; the figure's destination is checked before the
+    characterisations."""
+    figure_paths(Path(out) / "figure2", option="out")
+    fig2 = figure2_data(out, **options)
+    files = [*fig2.written.values()]
+    files += plot_figure2(fig2.steps, fig2.data, fig2.transfer, Path(out) / "figure2",
+                          fig2.source, option="out")  # fmt: skip
+    return StageResult(files, {"source": fig2.source}, data={"steps": fig2.steps, **fig2.data})
