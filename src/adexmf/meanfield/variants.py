@@ -9,11 +9,19 @@ command line all read this one registry.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 
 from ..errors import ParameterError
 from ..params import Preset, load_preset
 from .analysis import MeanFieldModel
+
+
+@functools.cache
+def shipped_preset(name: str) -> Preset:
+    """A preset shipped with the package, loaded once per process (the files are package
+    data and presets are immutable, so every variant and protocol shares one object)."""
+    return load_preset(name)
 
 
 @dataclass(frozen=True)
@@ -27,10 +35,15 @@ class Variant:
     description: str
     T: float = 5e-3
 
+    @property
+    def parameters(self) -> Preset:
+        """The variant's preset (loaded once per process)."""
+        return shipped_preset(self.preset)
+
     def model(self, order: int, n_total: int | None = None) -> MeanFieldModel:
         """The variant's model at ``order``; ``n_total`` resizes the populations (finite-size
         term of the covariances) with the in-degrees kept, like a scaled-down network."""
-        preset: Preset = load_preset(self.preset)
+        preset = self.parameters
         if n_total is not None and n_total != preset.network.n_total:
             net = preset.network
             p = net.connection_probability * net.n_total / n_total
