@@ -16,7 +16,8 @@ drive from the paper's 4 Hz state; a variant with the adaptation variable takes 
 others have their transfer functions' b (20 pA, baked into the fit) whatever the network's.
 The error map is ``100 (nu_mf - nu_net) / nu_net`` per point. The mean field's own
 bifurcations of the same branch along drive and b (:mod:`adexmf.meanfield.bifurcations`)
-are part of the Dataset (drawn on the map by :func:`adexmf.figures.comparison.plot_validity`).
+are part of the Dataset (drawn on the map by
+:func:`adexmf.figures.fig4_7_comparison.plot_validity`).
 
 Where the error comes from: at each point, isolated RS and FS cells (free adaptation) are
 also simulated under independent Poisson input at the network's own mean rates

@@ -12,7 +12,7 @@ import xarray as xr
 from ..compare import frequency, integrative, stationary, transient, validity_map
 from ..compare.protocol import PROTOCOL_NAMES
 from ..errors import ParameterError
-from ..figures import comparison as figures
+from ..figures import fig4_7_comparison as figures
 from ..netcdf import write_netcdf
 from ..store import check_folder
 from .config import CompareSettings
