@@ -204,3 +204,25 @@ def _is_docstring_example(text: str) -> bool:
     """Docstrings may show a command line as an example: adexmf's own (``adexmf mf run
     --drive 4Hz``) or another tool's (``dask worker ADDRESS --preload brian2``)."""
     return "adexmf " in text or "dask worker" in text
+
+
+def test_the_command_line_draws_and_writes_only_through_stages():
+    """A command parses, calls one stage (adexmf.workflows) and prints: no figure, NetCDF
+    writer or science computation composed in cli/ (that would be a second composition)."""
+    graph = import_graph()
+    forbidden = ("adexmf.figures", "adexmf.netcdf", "adexmf.report")
+    offenders = {
+        module: sorted(t for t in targets if t.startswith(forbidden))
+        for module, targets in graph.items()
+        if module.startswith("adexmf.cli") and any(t.startswith(forbidden) for t in targets)
+    }
+    assert not offenders, offenders
+
+
+def test_stages_are_the_only_floor_above_the_figures():
+    """Only workflows (the stages) import the figures: science modules return data."""
+    graph = import_graph()
+    drawing = {m for m, targets in graph.items()
+               if any(t.startswith("adexmf.figures") for t in targets)}  # fmt: skip
+    outside = {m for m in drawing if not m.startswith(("adexmf.figures", "adexmf.workflows"))}
+    assert not outside, outside
