@@ -192,6 +192,13 @@ def test_report_shows_every_figure_and_the_provenance(study):
         assert f'src="figures/{name}"' in page
     for needle in ("Provenance", "Paper vs code", "zerlaut2018", "numpy", "seed", "[ring]"):
         assert needle in page
+    # the provenance shows the versions in use (not "-"), the paper-vs-code section the
+    # settings the protocols define (read from the code, not restated)
+    import numpy
+
+    assert f"<td>numpy</td><td>{numpy.__version__}</td>" in page
+    assert "<td>ring stimulus</td><td>code: 15 Hz, l_stim 1 mm" in page
+    assert "<td>frequency: amplitude A</td><td>code: 4.5 Hz, text: 5 Hz</td>" in page
     assert "http://" not in page and "https://" not in page  # works offline
     assert "<script" not in page
 

@@ -109,6 +109,17 @@ def table(rows: Iterable[tuple[str, Mapping[str, Any]]], first: str = "") -> str
             f"{''.join(body)}</table></div>")  # fmt: skip
 
 
+def text_table(rows: Iterable[tuple[str, Any]], first: str, second: str) -> str:
+    """An HTML table of (name, value) pairs shown as text (settings, versions): ``table``
+    keeps numbers only, so it would show these as "-"."""
+    body = "".join(f"<tr><td>{html.escape(str(name))}</td><td>{html.escape(str(value))}</td></tr>"
+                   for name, value in rows)  # fmt: skip
+    if not body:
+        return ""
+    return (f'<div class="wide"><table><tr><th>{html.escape(first)}</th>'
+            f"<th>{html.escape(second)}</th></tr>{body}</table></div>")  # fmt: skip
+
+
 def _comparison_rows(summary: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
     rows: list[tuple[str, Mapping[str, Any]]] = []
     if isinstance(summary.get("network"), Mapping):
@@ -171,17 +182,17 @@ def _paper_vs_code(preset: Preset, settings: Mapping[str, str]) -> str:
     """The settings of this study where the paper's text and the authors' code differ: the
     preset's transfer functions, then ``settings`` (name -> value in human units, as the
     study's protocols define them)."""
-    rows = [("preset", {"value": f"{preset.name} ({preset.level}): {preset.description}"})]
+    rows = [("preset", f"{preset.name} ({preset.level}): {preset.description}")]
     for cell, tf in preset.transfer.items():
         text = (
             f"layout {tf.layout}, shot-noise inhibitory term {tf.inhibitory_term!r} "
             "(paper: the paper's formula; slip: the authors' code)"
         )
-        rows.append((f"transfer function {cell}", {"value": text}))
+        rows.append((f"transfer function {cell}", text))
     capacitance = f"{preset.cells['RS'].C_m * 1e12:g} pF" if "RS" in preset.cells else "-"
-    rows.append(("membrane capacitance", {"value": capacitance}))
-    rows += [(name, {"value": value}) for name, value in settings.items()]
-    return table(rows, "setting") + (
+    rows.append(("membrane capacitance", capacitance))
+    rows += list(settings.items())
+    return text_table(rows, "setting", "value") + (
         "<p>Every difference and its effect: docs/paper-vs-code.md of the adexmf sources.</p>"
     )
 
@@ -204,11 +215,12 @@ def _versions() -> dict[str, str]:
 
 def _provenance(config_text: str, manifests: Mapping[str, Any], seconds: float) -> str:
     info = {**provenance(), "platform": platform.platform(), "cpus": os.cpu_count()}
-    rows = [(k, {"value": v}) for k, v in {**info, **_versions()}.items()]
+    seeds = {f"seed ({name})": m["summary"]["seed"] for name, m in manifests.items()
+             if isinstance(m.get("summary"), Mapping) and "seed" in m["summary"]}  # fmt: skip
     timing = [(name, {"seconds": m.get("seconds"), "finished": m.get("created"),
                       "key": m.get("key")}) for name, m in manifests.items()]  # fmt: skip
     return (
-        table(rows, "")
+        text_table({**info, **_versions(), **seeds}.items(), "", "value")
         + f"<h3>timings (this run: {seconds:.1f} s)</h3>"
         + table(timing, "stage")
         + "<h3>configuration (adexmf run --config)</h3>"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,7 +146,8 @@ def _run_one(name: str, config: StudyConfig, folder: Path, out: Path, key: str,
     """Run one stage and write its manifest (last, so that an interrupted stage has none)."""
     (folder / MANIFEST).unlink(missing_ok=True)  # stale until this run finishes
     t0 = time.perf_counter()
-    done = run_stage(STUDY_STAGES[name], config, folder, ctx)
+    with warnings.catch_warnings(record=True):  # recorded in the manifest, shown in the report
+        done = run_stage(STUDY_STAGES[name], config, folder, ctx)
     manifest = {
         "stage": name,
         "key": key,
