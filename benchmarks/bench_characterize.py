@@ -20,8 +20,9 @@ import numpy as np
 
 from _report import record
 from adexmf import DEFAULT_NETWORK, DEFAULT_SYNAPSES, cell_preset
+from adexmf.engines.brian2_cells import simulate_cells_brian2
 from adexmf.singlecell.characterize import CharacterizationConfig, characterize
-from adexmf.singlecell.simulate import simulate_cells, simulate_cells_brian2
+from adexmf.singlecell.simulate import simulate_cells
 
 
 def main() -> None:

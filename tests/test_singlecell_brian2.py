@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from adexmf import DEFAULT_SYNAPSES, cell_preset
-from adexmf.singlecell.simulate import simulate_cells, simulate_cells_brian2
+from adexmf.engines.brian2_cells import simulate_cells_brian2
+from adexmf.singlecell.simulate import simulate_cells
 
 POINTS = [  # (cell, nu_e, nu_i) spanning low to high output rates
     ("RS", 1.5, 0.0), ("RS", 2.5, 0.0), ("RS", 4.0, 5.0), ("RS", 6.0, 5.0), ("RS", 9.0, 10.0),

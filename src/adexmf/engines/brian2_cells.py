@@ -2,7 +2,7 @@
 
 Both Brian2 routes of the toolkit build their ``NeuronGroup`` from :func:`adex_brian2`: the
 spiking network (:mod:`adexmf.engines.brian2_network`) and the single-cell cross-check
-(:func:`adexmf.singlecell.simulate.simulate_cells_brian2`). They differ only in the
+(:func:`simulate_cells_brian2`). They differ only in the
 conductance mechanism, a parameter here:
 
 ``"ode"`` (the network)
@@ -33,10 +33,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import numpy as np
 import platformdirs
 
+from ..cell_inputs import DEFAULT_DT, DEFAULT_SCHEME, MAX_INPUT_RATE, check_scheme, per_cell
 from ..errors import ParameterError
-from ..params import Cell, Synapses
+from ..params import DEFAULT_NETWORK, Cell, Network, Synapses
 
 #: Conductance mechanisms of :func:`adex_brian2`.
 CONDUCTANCE_MECHANISMS: tuple[str, ...] = ("ode", "exact")
@@ -308,3 +310,70 @@ def _namespace(cell: Cell, s: Synapses) -> dict[str, Any]:
         "Q_e": s.Q_e * siemens,
         "Q_i": s.Q_i * siemens,
     }
+
+
+def simulate_cells_brian2(
+    cell: Cell,
+    synapses: Synapses,
+    nu_e,
+    nu_i,
+    *,
+    duration: float,
+    dt: float = DEFAULT_DT,
+    scheme: str = DEFAULT_SCHEME,
+    network: Network = DEFAULT_NETWORK,
+    seed: int = 0,
+    target: str = "numpy",
+) -> np.ndarray:
+    """The same cells simulated by Brian2 as one ``NeuronGroup`` (runtime mode): a second route.
+
+    Same equations, scheme, schedule and input statistics as
+    :func:`adexmf.singlecell.simulate_cells` (V not
+    integrated while refractory, Poisson event counts per step via Brian2's ``poisson``),
+    with Brian2's own random numbers, so the two agree statistically, not spike for spike.
+    With "euler" the conductances decay exactly after each step, as in the kernel; with
+    "heun" they are integrated by Heun's method with V and w (Brian2 cannot evaluate an
+    exact decay at the second stage; the decay factor differs from ``exp(-dt / tau)`` by
+    ``(dt / tau)^3 / 6``, 1e-6 at 0.1 ms). Brian2's compiled-code cache is kept in the user
+    cache folder (platformdirs), never in the working folder.
+
+    Parameters
+    ----------
+    cell, synapses, nu_e, nu_i, duration, dt, scheme, network, seed
+        As for :func:`adexmf.singlecell.simulate_cells` (no current, no clamp).
+    target : {"numpy", "cython"}
+        Brian2 code-generation target; "cython" compiles (slow the first time, ~minutes).
+
+    Returns
+    -------
+    ndarray
+        Output rates (Hz), one per cell.
+    """
+    b2 = import_brian2()
+    if target not in RUNTIME_TARGETS:
+        raise ParameterError(f"target = {target!r}; allowed: {', '.join(RUNTIME_TARGETS)}")
+    check_scheme(scheme)
+    e, i = np.broadcast_arrays(np.asarray(nu_e, float), np.asarray(nu_i, float))
+    e = per_cell("nu_e", e.ravel(), e.size, 0.0, MAX_INPUT_RATE, "Hz")
+    i = per_cell("nu_i", i.ravel(), i.size, 0.0, MAX_INPUT_RATE, "Hz")
+    configure_brian2(target)  # same code target, cache folder and logging as the network
+    b2.seed(int(seed))
+    # The one Brian2 AdEx transcription, with the kernel's conductance treatment.
+    cells = adex_brian2(
+        cell, synapses, conductances="exact" if scheme == "euler" else "ode", dt=dt,
+        extra_equations="lam_e : 1\nlam_i : 1",
+    )  # fmt: skip
+    clock = b2.Clock(dt=dt * b2.second)
+    group = cells.neuron_group(e.size, clock=clock, method=state_updater(scheme))
+    group.V = cell.E_L * b2.volt
+    group.lam_e = network.K_e * e * dt
+    group.lam_i = network.K_i * i * dt
+    # after the state update of each step: (exact decay and) this step's Poisson events
+    group.run_regularly(
+        cells.conductance_update("poisson(lam_e)", "poisson(lam_i)"),
+        when="groups", order=1, clock=clock,
+    )  # fmt: skip
+    spikes = b2.SpikeMonitor(group, record=False)
+    net = b2.Network(group, spikes)
+    net.run(duration * b2.second, namespace={})
+    return np.asarray(spikes.count[:], dtype=float) / duration

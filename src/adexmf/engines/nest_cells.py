@@ -2,7 +2,7 @@
 
 Both NEST routes of the toolkit build their neurons from :func:`aeif_parameters`: the spiking
 network (:mod:`adexmf.engines.nest_network`) and the adaptive single-cell reference
-(:mod:`adexmf.singlecell.nest_reference`). NEST is an optional dependency
+(:mod:`adexmf.engines.nest_reference`). NEST is an optional dependency
 (``pip install adexmf[nest]``), imported only when a function needs it (:func:`import_nest`).
 
 Mapping (SI -> NEST units): C_m pF, g_L nS, E_L/V_th (= V_T)/V_reset/Delta_T mV,

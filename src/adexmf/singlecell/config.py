@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..cell_inputs import AUTHORS_DT, AUTHORS_SCHEME, DEFAULT_DT, DEFAULT_SCHEME, SCHEMES
 from ..errors import ParameterError, check_range
-from .simulate import AUTHORS_DT, AUTHORS_SCHEME, DEFAULT_DT, DEFAULT_SCHEME, SCHEMES
 
 _DEFAULT_TARGETS = (
     0.02, 0.1, 0.2, 0.4, 0.7, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.5, 8.0,

@@ -3,7 +3,7 @@
 The compiled kernel (:mod:`adexmf.singlecell.simulate`) is run at several integration
 settings (scheme, dt) on a set of input points, and NEST's ``aeif_cond_exp`` with an
 adaptive Runge-Kutta-Fehlberg 4(5) solver and a tight tolerance
-(:mod:`adexmf.singlecell.nest_reference`) on the same points, each with its own independent
+(:mod:`adexmf.engines.nest_reference`) on the same points, each with its own independent
 Poisson input. The result is an xarray Dataset of the mean rate and its standard error per
 point and setting, the reference, and the relative error with its standard error: the two
 routes share no random numbers, so an error is resolved only where it exceeds the combined
@@ -27,12 +27,13 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ..cell_inputs import SCHEMES
+from ..engines.nest_reference import simulate_cells_nest
 from ..errors import ParameterError
 from ..params import Cell, Network, Synapses, from_mapping, load_preset, to_mapping
 from ..store import provenance
 from ..sweep import run_tasks
-from .nest_reference import simulate_cells_nest
-from .simulate import SCHEMES, derive_seeds, simulate_cells
+from .simulate import derive_seeds, simulate_cells
 
 #: The settings of the study: the authors' scheme at the steps of the issue, and Heun.
 STUDY_SETTINGS: tuple[tuple[str, float], ...] = (

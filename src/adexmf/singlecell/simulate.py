@@ -18,7 +18,7 @@ step from t_n to t_n+1:
      their decay removes Euler's first-order bias on the mean input (events of a step act
      with full weight for the whole next step under Euler: +dt / (2 tau) on the mean
      conductance) and the second stage follows the exponential upswing. Against NEST's
-     adaptive ``aeif_cond_exp`` (:mod:`adexmf.singlecell.nest_reference`,
+     adaptive ``aeif_cond_exp`` (:mod:`adexmf.engines.nest_reference`,
      ``benchmarks/bench_convergence.py``, docs/paper-vs-code.md) it is converged at 0.1 ms,
      where Euler is not, for the cost of Euler at 0.05 ms (two evaluations per step);
 
@@ -29,8 +29,8 @@ step from t_n to t_n+1:
    while w keeps evolving.
 
 Both follow Brian2's runtime schedule, so a Brian2 ``NeuronGroup`` with the same equations and
-the same scheme is a statistically equivalent second route (:func:`simulate_cells_brian2`,
-used by the tests and the benchmark).
+the same scheme is a statistically equivalent second route
+(:func:`adexmf.engines.brian2_cells.simulate_cells_brian2`, used by the tests and the benchmark).
 
 Randomness: each cell has its own random stream, a SplitMix64 generator whose 64-bit state
 is a local variable of the cell's loop (no shared or thread-local state), seeded with a seed
@@ -50,11 +50,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engines.brian2_cells import (
-    RUNTIME_TARGETS,
-    adex_brian2,
-    configure_brian2,
-    state_updater,
+from ..cell_inputs import (
+    DEFAULT_DT,
+    DEFAULT_SCHEME,
+    MAX_CURRENT,
+    MAX_INPUT_RATE,
+    SCHEMES,
+    check_scheme,
+    per_cell,
 )
 from ..errors import InputRangeError, ParameterError, check_range
 from ..layouts import (
@@ -79,20 +82,10 @@ from ..layouts import (
 from ..params import DEFAULT_NETWORK, Cell, Network, Synapses
 from .kernel import _simulate_kernel
 
-#: Largest admissible presynaptic rate per synapse (Hz).
-MAX_INPUT_RATE = 1.0e4
-#: Largest admissible injected current (A).
-MAX_CURRENT = 1.0e-8
-
 #: Largest mean number of presynaptic events per step (K nu dt): the Poisson sampler inverts
 #: one uniform from exp(-K nu dt), which underflows to 0 (no events at all) beyond ~745.
 MAX_EVENTS_PER_STEP = 500.0
 
-#: Integration schemes of the kernel (module docstring), by name; the kernel takes the index.
-SCHEMES: tuple[str, ...] = ("euler", "heun")
-#: The converged default (scheme, dt in s) and the authors' protocol (SPEC 4.2).
-DEFAULT_SCHEME, DEFAULT_DT = "heun", 1e-4
-AUTHORS_SCHEME, AUTHORS_DT = "euler", 5e-5
 
 
 def pack_cell_params(cell: Cell, synapses: Synapses, spiking: bool = True) -> np.ndarray:
@@ -167,13 +160,6 @@ class SimulationResult:
     seeds: np.ndarray
 
 
-def check_scheme(scheme: str) -> str:
-    """Return ``scheme`` if it names an integration scheme, else raise a clear error."""
-    if scheme not in SCHEMES:
-        raise InputRangeError(f"scheme = {scheme!r} is not known; allowed: {', '.join(SCHEMES)}")
-    return scheme
-
-
 def derive_seeds(seed: int, keys: np.ndarray | Sequence[Sequence[int]]) -> np.ndarray:
     """Per-cell 64-bit seeds derived from a user seed and integer keys (one row per cell).
 
@@ -204,23 +190,6 @@ def derive_seeds(seed: int, keys: np.ndarray | Sequence[Sequence[int]]) -> np.nd
         ss = np.random.SeedSequence(int(seed), spawn_key=tuple(int(k) for k in key))
         out[j] = ss.generate_state(1, dtype=np.uint64)[0]
     return out
-
-
-def _per_cell(name: str, value, n: int, low: float, high: float, unit: str) -> np.ndarray:
-    """Broadcast ``value`` to n cells and check it lies in [low, high]."""
-    try:
-        arr = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,)).copy()
-    except ValueError:
-        raise InputRangeError(
-            f"{name} has shape {np.shape(value)}; give a scalar or one value per cell ({n})"
-        ) from None
-    bad = ~(np.isfinite(arr) & (arr >= low) & (arr <= high))
-    if bad.any():
-        raise InputRangeError(
-            f"{name} = {arr[bad][0]:g} {unit} is not admissible; allowed: [{low:g}, {high:g}] "
-            f"{unit} ({int(bad.sum())} offending value(s))"
-        )
-    return arr
 
 
 def _check_protocol(dt: float, scheme: str, duration: float, stats_start: float) -> None:
@@ -255,8 +224,8 @@ def _input_rates(nu_e, nu_i, network: Network, dt: float) -> tuple[np.ndarray, n
     n = e.size
     if n == 0:
         raise InputRangeError("no cell to simulate: nu_e and nu_i are empty")
-    e = _per_cell("nu_e", e.ravel(), n, 0.0, MAX_INPUT_RATE, "Hz")
-    i = _per_cell("nu_i", i.ravel(), n, 0.0, MAX_INPUT_RATE, "Hz")
+    e = per_cell("nu_e", e.ravel(), n, 0.0, MAX_INPUT_RATE, "Hz")
+    i = per_cell("nu_i", i.ravel(), n, 0.0, MAX_INPUT_RATE, "Hz")
     for name, rates, K in (("nu_e", e, network.K_e), ("nu_i", i, network.K_i)):
         if rates.max() * K * dt > MAX_EVENTS_PER_STEP:
             raise InputRangeError(
@@ -273,7 +242,7 @@ def _adaptation_clamps(adaptation_clamp, n: int) -> np.ndarray:
         return np.full(n, np.nan)
     w_clamp = np.broadcast_to(np.asarray(adaptation_clamp, float), (n,)).copy()
     free = np.isnan(w_clamp)
-    w_clamp[~free] = _per_cell(
+    w_clamp[~free] = per_cell(
         "adaptation_clamp", w_clamp[~free], int((~free).sum()), -MAX_CURRENT, MAX_CURRENT,
         "A",
     )  # fmt: skip
@@ -291,7 +260,7 @@ def _current_steps(current_steps: Sequence[CurrentStep], n: int, dt: float):
                 f"current_steps[{k}]: onset = {s.onset:g} s and offset = {s.offset:g} s must "
                 "satisfy 0 <= onset <= offset"
             )
-        amp[k] = _per_cell(f"current_steps[{k}].amplitude", s.amplitude, n,
+        amp[k] = per_cell(f"current_steps[{k}].amplitude", s.amplitude, n,
                            -MAX_CURRENT, MAX_CURRENT, "A")  # fmt: skip
     return on, off, amp
 
@@ -417,7 +386,7 @@ def simulate_cells(
     _check_protocol(dt, scheme, duration, stats_start)
     e, i = _input_rates(nu_e, nu_i, network, dt)
     n = e.size
-    I0 = _per_cell("current", current, n, -MAX_CURRENT, MAX_CURRENT, "A")
+    I0 = per_cell("current", current, n, -MAX_CURRENT, MAX_CURRENT, "A")
     w_clamp = _adaptation_clamps(adaptation_clamp, n)
     n_steps, start = _counted_steps(duration, stats_start, dt)
     pulses = _current_steps(current_steps, n, dt)
@@ -430,70 +399,3 @@ def simulate_cells(
         int(round(cell.t_ref / dt)), start, record_row, *traces, *sums,
     )  # fmt: skip
     return _result(cell, sums, n_steps, start, dt, traces, seeds)
-
-
-def simulate_cells_brian2(
-    cell: Cell,
-    synapses: Synapses,
-    nu_e,
-    nu_i,
-    *,
-    duration: float,
-    dt: float = DEFAULT_DT,
-    scheme: str = DEFAULT_SCHEME,
-    network: Network = DEFAULT_NETWORK,
-    seed: int = 0,
-    target: str = "numpy",
-) -> np.ndarray:
-    """The same cells simulated by Brian2 as one ``NeuronGroup`` (runtime mode): a second route.
-
-    Same equations, scheme, schedule and input statistics as :func:`simulate_cells` (V not
-    integrated while refractory, Poisson event counts per step via Brian2's ``poisson``),
-    with Brian2's own random numbers, so the two agree statistically, not spike for spike.
-    With "euler" the conductances decay exactly after each step, as in the kernel; with
-    "heun" they are integrated by Heun's method with V and w (Brian2 cannot evaluate an
-    exact decay at the second stage; the decay factor differs from ``exp(-dt / tau)`` by
-    ``(dt / tau)^3 / 6``, 1e-6 at 0.1 ms). Brian2's compiled-code cache is kept in the user
-    cache folder (platformdirs), never in the working folder.
-
-    Parameters
-    ----------
-    cell, synapses, nu_e, nu_i, duration, dt, scheme, network, seed
-        As for :func:`simulate_cells` (no current, no clamp).
-    target : {"numpy", "cython"}
-        Brian2 code-generation target; "cython" compiles (slow the first time, ~minutes).
-
-    Returns
-    -------
-    ndarray
-        Output rates (Hz), one per cell.
-    """
-    import brian2 as b2
-
-    if target not in RUNTIME_TARGETS:
-        raise ParameterError(f"target = {target!r}; allowed: {', '.join(RUNTIME_TARGETS)}")
-    check_scheme(scheme)
-    e, i = np.broadcast_arrays(np.asarray(nu_e, float), np.asarray(nu_i, float))
-    e = _per_cell("nu_e", e.ravel(), e.size, 0.0, MAX_INPUT_RATE, "Hz")
-    i = _per_cell("nu_i", i.ravel(), i.size, 0.0, MAX_INPUT_RATE, "Hz")
-    configure_brian2(target)  # same code target, cache folder and logging as the network
-    b2.seed(int(seed))
-    # The one Brian2 AdEx transcription, with the kernel's conductance treatment.
-    cells = adex_brian2(
-        cell, synapses, conductances="exact" if scheme == "euler" else "ode", dt=dt,
-        extra_equations="lam_e : 1\nlam_i : 1",
-    )  # fmt: skip
-    clock = b2.Clock(dt=dt * b2.second)
-    group = cells.neuron_group(e.size, clock=clock, method=state_updater(scheme))
-    group.V = cell.E_L * b2.volt
-    group.lam_e = network.K_e * e * dt
-    group.lam_i = network.K_i * i * dt
-    # after the state update of each step: (exact decay and) this step's Poisson events
-    group.run_regularly(
-        cells.conductance_update("poisson(lam_e)", "poisson(lam_i)"),
-        when="groups", order=1, clock=clock,
-    )  # fmt: skip
-    spikes = b2.SpikeMonitor(group, record=False)
-    net = b2.Network(group, spikes)
-    net.run(duration * b2.second, namespace={})
-    return np.asarray(spikes.count[:], dtype=float) / duration

@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from ..engines.nest_cells import aeif_parameters, import_nest
+from ..cell_inputs import MAX_CURRENT, MAX_INPUT_RATE, per_cell
 from ..errors import InputRangeError, check_range
 from ..params import DEFAULT_NETWORK, Cell, Network, Synapses
-from .simulate import MAX_CURRENT, MAX_INPUT_RATE, _per_cell
+from .nest_cells import aeif_parameters, import_nest
 
 #: GSL error tolerance of the reference (NEST's default is 1e-6).
 REFERENCE_TOLERANCE = 1e-9
@@ -124,13 +124,13 @@ def _checked_inputs(
         raise InputRangeError(f"nu_e and nu_i cannot be broadcast together: {exc}") from None
     n = e.size
     # the same checks, limits and messages as the compiled kernel's (simulate_cells)
-    e = _per_cell("nu_e", e.ravel(), n, 0.0, MAX_INPUT_RATE, "Hz")
-    i = _per_cell("nu_i", i.ravel(), n, 0.0, MAX_INPUT_RATE, "Hz")
+    e = per_cell("nu_e", e.ravel(), n, 0.0, MAX_INPUT_RATE, "Hz")
+    i = per_cell("nu_i", i.ravel(), n, 0.0, MAX_INPUT_RATE, "Hz")
     clamp = np.full(n, np.nan)
     if adaptation_clamp is not None:
         clamp = np.broadcast_to(np.asarray(adaptation_clamp, float), (n,)).copy()
         held = ~np.isnan(clamp)
-        clamp[held] = _per_cell("adaptation_clamp", clamp[held], int(held.sum()),
+        clamp[held] = per_cell("adaptation_clamp", clamp[held], int(held.sum()),
                                 -MAX_CURRENT, MAX_CURRENT, "A")  # fmt: skip
     return e, i, clamp
 
