@@ -24,7 +24,7 @@ VARIANTS = ("reference", "corrected", "adaptation", "adaptation-T", "adaptation-
 
 
 def timed(protocol: str, out: Path, scale: str, network: bool) -> float:
-    from adexmf.compare.stages import comparison_stage
+    from adexmf.workflows.compare import comparison_stage
 
     options = {} if protocol == "integrative" else {"scale": scale, "network": network}
     t = time.perf_counter()
