@@ -38,11 +38,11 @@ def study(
     from ..workflows.study import run_study
 
     try:
-        settings = load_study(config, scale)
+        settings = load_study(config, scale, hint="write one with adexmf run --print-config")
         if stage:
             settings = settings.with_stages(stage)
         if print_config:
-            typer.echo(study_toml(settings), nl=False)
+            typer.echo("# use: adexmf run --config FILE.toml\n" + study_toml(settings), nl=False)
             return
         result = run_study(settings, out, scheduler=scheduler, echo=typer.echo)
     except AdexmfError as exc:

@@ -223,7 +223,7 @@ def _provenance(config_text: str, manifests: Mapping[str, Any], seconds: float) 
         text_table({**info, **_versions(), **seeds}.items(), "", "value")
         + f"<h3>timings (this run: {seconds:.1f} s)</h3>"
         + table(timing, "stage")
-        + "<h3>configuration (adexmf run --config)</h3>"
+        + "<h3>configuration (the study's TOML file)</h3>"
         + f"<pre>{html.escape(config_text)}</pre>"
     )
 

@@ -367,8 +367,8 @@ def summarize(folder_or_fits: str | Path | Sequence[xr.Dataset | str | Path]) ->
         items: list[Any] = sorted(folder.glob(f"*{FIT_SUFFIX}"))
         if not items:
             raise InputFileError(
-                f"fits folder {str(folder)!r} holds no {FIT_SUFFIX} file; write fits into it "
-                "with adexmf vsdi fit --out"
+                f"fits folder {str(folder)!r} holds no {FIT_SUFFIX} file; fit recordings into it "
+                "first (adexmf vsdi fit)"
             )
     else:
         items = list(folder_or_fits)

@@ -363,7 +363,9 @@ def study_from_mapping(changes: dict[str, Any], scale: str | None = None) -> Stu
                        stages=tuple(s for s in STAGES if s in stages), **tables)  # fmt: skip
 
 
-def load_study(path: str | Path | None = None, scale: str | None = None) -> StudyConfig:
+def load_study(
+    path: str | Path | None = None, scale: str | None = None, *, hint: str = ""
+) -> StudyConfig:
     """A study: the defaults of its scale, changed by a TOML file, checked whole.
 
     Parameters
@@ -372,6 +374,8 @@ def load_study(path: str | Path | None = None, scale: str | None = None) -> Stud
         TOML file (``adexmf run --print-config`` writes a complete one).
     scale : {"quick", "paper"}, optional
         Overrides the file's ``scale`` (default: the file's, else quick).
+    hint : str
+        What to do when ``path`` cannot be read (the caller's words, e.g. how to write one).
 
     Returns
     -------
@@ -380,8 +384,7 @@ def load_study(path: str | Path | None = None, scale: str | None = None) -> Stud
     """
     changes: dict[str, Any] = {}
     if path is not None:
-        text = read_text(path, what="study configuration file",
-                         hint="write one with adexmf run --print-config")  # fmt: skip
+        text = read_text(path, what="study configuration file", hint=hint)
         try:
             changes = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -402,7 +405,7 @@ def study_mapping(config: StudyConfig) -> dict[str, Any]:
 def study_toml(config: StudyConfig) -> str:
     """A study as the TOML text that :func:`load_study` reads back to the same study."""
     head = (
-        "# adexmf study (adexmf run --config FILE.toml). Quantities carry their units;\n"
+        "# adexmf study configuration. Quantities carry their units;\n"
         "# a file may state only what it changes. Stages: " + ", ".join(STAGES) + ".\n"
     )
     return head + tomli_w.dumps(study_mapping(config))
