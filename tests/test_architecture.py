@@ -209,3 +209,25 @@ def test_no_command_line_words_in_the_library():
                     and (found := OPTION.search(node.value))):  # fmt: skip
                 offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: {found.group()}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_the_command_line_draws_and_writes_only_through_stages():
+    """A command parses, calls one stage (adexmf.workflows) and prints: no figure, NetCDF
+    writer or science computation composed in cli/ (that would be a second composition)."""
+    graph = import_graph()
+    forbidden = ("adexmf.figures", "adexmf.netcdf", "adexmf.report")
+    offenders = {
+        module: sorted(t for t in targets if t.startswith(forbidden))
+        for module, targets in graph.items()
+        if module.startswith("adexmf.cli") and any(t.startswith(forbidden) for t in targets)
+    }
+    assert not offenders, offenders
+
+
+def test_stages_are_the_only_floor_above_the_figures():
+    """Only workflows (the stages) import the figures: science modules return data."""
+    graph = import_graph()
+    drawing = {m for m, targets in graph.items()
+               if any(t.startswith("adexmf.figures") for t in targets)}  # fmt: skip
+    outside = {m for m in drawing if not m.startswith(("adexmf.figures", "adexmf.workflows"))}
+    assert not outside, outside
