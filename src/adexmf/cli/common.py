@@ -44,28 +44,55 @@ def _current_context():
     return get_current_context(silent=True)
 
 
-def in_option_words(message: str) -> str:
-    """A library message in the words of the running command: the library names the
-    parameter that gave a path (``out '/x/y.nc' ...``, ``... with out``); the user typed an
-    option (``--out``). Only those two patterns are translated, so a value named in a message
-    (``max_drive = 0 Hz``) is left as the library wrote it."""
+def _options(ctx) -> dict[str, str]:
+    """Parameter name -> its long option (``out`` -> ``--out``) of the running command."""
+    found = {}
+    for param in ctx.command.params:
+        options = [o for o in getattr(param, "opts", []) if o.startswith("--")]
+        if options and param.name:
+            found[param.name] = options[0]
+    return found
+
+
+def in_option_words(
+    message: str, parameters: tuple[str, ...] = (), aliases: dict[str, str] | None = None
+) -> str:
+    """A library message in the words of the running command.
+
+    The library names parameters; the user typed options. Two uses are translated:
+
+    - a path a parameter gave (``out '/x/y.nc' ...``, ``... with out``), for every option of
+      the command whose value is a path;
+    - a quantity (``ramp = 10 s``, ``ramp <= t_start``) of the ``parameters`` an error says it
+      names (:attr:`adexmf.errors.AdexmfError.parameters`), never the same word in prose.
+
+    ``aliases`` maps a library parameter to the command's parameter where they differ
+    (``t_start`` -> ``stationary_start``). Any other text, such as ``max_drive = 0 Hz`` of an
+    error that names no parameter, is left as the library wrote it.
+    """
     ctx = _current_context()
     if ctx is None:
         return message
-    for param in ctx.command.params:
-        options = [o for o in getattr(param, "opts", []) if o.startswith("--")]
-        if not options or not isinstance(ctx.params.get(param.name), Path):
-            continue  # only paths: the library names them in its output checks
-        name = re.escape(param.name)
-        message = re.sub(rf"(?<![\w-]){name}(?= ')", options[0], message)
-        message = re.sub(rf"(?<=\bwith ){name}\b", options[0], message)
+    options = _options(ctx)
+    for name, option in options.items():
+        if isinstance(ctx.params.get(name), Path):
+            message = re.sub(rf"(?<![\w-]){re.escape(name)}(?= ')", option, message)
+            message = re.sub(rf"(?<=\bwith ){re.escape(name)}\b", option, message)
+    for name in parameters:
+        option = options.get((aliases or {}).get(name, name))
+        if option is not None:
+            word = re.escape(name)
+            pattern = rf"(?<![\w-]){word}(?=\s*[=<>])|(?<=[=<>] ){word}\b"
+            message = re.sub(pattern, option, message)
     return message
 
 
-def fail(exc: Exception) -> None:
-    """Report a user error on stderr, in the command's words, and exit with status 2 (no
-    traceback)."""
-    typer.secho(f"error: {in_option_words(str(exc))}", fg=typer.colors.RED, err=True)
+def fail(exc: Exception, aliases: dict[str, str] | None = None) -> None:
+    """Report a user error on stderr, in the command's words (:func:`in_option_words`), and
+    exit with status 2 (no traceback)."""
+    parameters = getattr(exc, "parameters", ())
+    text = in_option_words(str(exc), parameters, aliases)
+    typer.secho(f"error: {text}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code=2)
 
 

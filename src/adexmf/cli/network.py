@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import typer
@@ -49,32 +48,8 @@ _DRIVE_EVENTS = typer.Option(
 _PRESET = typer.Option("zerlaut2018", help="Preset name or path of a TOML file.")
 _THREADS = typer.Option(1, help="NEST threads or OpenMP threads of Brian2 standalone.")
 
-#: The option of these commands that sets each library parameter named in an error.
-_OPTIONS = {
-    "backend": "--backend",
-    "mode": "--mode",
-    "target": "--target",
-    "threads": "--threads",
-    "seed": "--seed",
-    "ramp": "--ramp",
-    "t_start": "--stationary-start",
-    "duration": "--duration",
-}
-
-
-def _in_options(exc: AdexmfError) -> AdexmfError:
-    """The error with the parameters it names written as this command's options.
-
-    A parameter is replaced where the message uses it as a quantity (``ramp = 10 s``,
-    ``ramp <= t_start``), not in prose ("the drive ramp").
-    """
-    message = str(exc)
-    for name in exc.parameters:
-        option = _OPTIONS.get(name)
-        if option is not None:
-            pattern = rf"(?<![\w-]){re.escape(name)}(?=\s*[=<>])|(?<=[=<>] ){re.escape(name)}\b"
-            message = re.sub(pattern, option, message)
-    return type(exc)(message, parameters=exc.parameters)
+#: Library parameters named otherwise by these commands' options.
+_ALIASES = {"t_start": "stationary_start"}
 
 
 def _model(
@@ -145,7 +120,7 @@ def run(
             target=target, threads=threads,
         )  # fmt: skip
     except AdexmfError as exc:
-        fail(_in_options(exc))
+        fail(exc, _ALIASES)
     summary = result.summary
     if as_json:
         emit_json({**summary, "out": str(out) if out is not None else None})
@@ -203,7 +178,7 @@ def figure3(
         result = run_stage(figure3_stage, out, model=model, data=data, seed=seed,
                            backend=backend, mode=mode)  # fmt: skip
     except AdexmfError as exc:
-        fail(_in_options(exc))
+        fail(exc, _ALIASES)
     paths = result.files
     typer.echo("\n".join(f"written {p}" for p in paths))
 

@@ -266,7 +266,7 @@ def sheet_run_cmd(
                            frame_interval=quantity(record_every, "s", "--frame-interval"),
                            draw=not no_figure)  # fmt: skip
     except AdexmfError as exc:
-        fail(exc)
+        fail(exc, {"frame_interval": "record_every"})
     path, figures = result.files[0], result.files[1:]
     payload = {**result.summary, "out": str(path), "figures": [str(f) for f in figures]}
     if as_json:

@@ -124,7 +124,7 @@ def sheet_stage(
     if not frame_interval >= dt:
         raise ParameterError(
             f"frame_interval = {frame_interval * 1e3:g} ms; allowed: at least the time step "
-            f"dt = {dt * 1e3:g} ms"
+            f"dt = {dt * 1e3:g} ms", parameters=("frame_interval", "dt"),
         )
     every = max(int(round(frame_interval / dt)), 1)
     ds = model.run(duration, list(stimuli), dt=dt, record_every=every)
