@@ -19,26 +19,8 @@ from .dataset import dataset_from_recording
 
 
 class Brian2Standalone(Brian2Compiled):
-    """A network compiled once by Brian2's C++ standalone mode, rerun with new seeds/inputs.
-
-    Parameters
-    ----------
-    model : NetworkModel
-        Network description (its waveforms are the defaults of :meth:`run`).
-    duration : float
-        Biological duration (s), fixed by the compiled code.
-    directory : path, optional
-        Project folder; default ``cache_dir()/standalone/<hash of model and duration>``, so
-        another process building the same network reuses the compiled binary.
-    threads : int
-        OpenMP threads of the binary (0: no OpenMP).
-
-    Notes
-    -----
-    Brian2 keeps one standalone device per process: building another compiled network or
-    running the runtime mode invalidates this one. Use it as a context manager (or call
-    :meth:`close`) to return Brian2 to runtime mode afterwards.
-    """
+    """:class:`~adexmf.engines.brian2_network.Brian2Compiled` (its parameters and notes)
+    whose :meth:`run` returns the Dataset of the data model."""
 
     def run(
         self,
