@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-from scipy.optimize import minimize_scalar
 
 from ..errors import InputFileError, ParameterError
 from ..meanfield.variants import Variant, get_variant
@@ -108,6 +107,10 @@ def fit_time_constant(variant: str | Variant, network: xr.Dataset | str | Path) 
     _network_response(network)  # a clear error before any work
     if network.attrs.get("protocol", "").split(" (")[0] != "frequency response":
         raise ParameterError("network must be a frequency-response Dataset (OUT/frequency.nc)")
+    # Imported on use: scipy.optimize (~0.3 s) serves this fit alone (the command line and
+    # the study import this module).
+    from scipy.optimize import minimize_scalar
+
     result = minimize_scalar(
         lambda log_t: mismatch(v, network, float(np.exp(log_t))).loss,
         bounds=tuple(np.log(T_BOUNDS)), method="bounded", options={"xatol": 0.01},

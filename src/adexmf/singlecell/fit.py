@@ -29,7 +29,6 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 from numba import njit
-from scipy.optimize import least_squares
 from scipy.special import erfcinv
 
 from ..errors import InputRangeError, ParameterError
@@ -286,6 +285,10 @@ def _step2(theory: tuple, slots: list[int], p1: np.ndarray, e, i, r, w):
         packed[TF_P0 + np.asarray(slots)] = p_volts
         _template_rates(packed, e, i, w, model)
         return model
+
+    # Imported on use: scipy.optimize (~0.3 s, 160 modules) is needed by the fit alone, and
+    # every study imports this module.
+    from scipy.optimize import least_squares
 
     step1_rmse = float(np.sqrt(np.mean((rates_for(p1) - r) ** 2)))
     bound = COEFFICIENT_BOUND * 1e3
