@@ -78,20 +78,26 @@ def own_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
     return list(dict.fromkeys(str(w.message) for w in own))
 
 
-def run_stage(stage: Callable[..., StageResult], *args: Any, **kwargs: Any) -> StageResult:
-    """Run ``stage(*args, **kwargs)`` and record adexmf's warnings in its result.
-
-    The warnings are recorded (for the report) and shown again to the warning filters in
-    force once the stage is done (the command line prints them on stderr).
-    """
+def record_stage(stage: Callable[..., StageResult], *args: Any, **kwargs: Any) -> StageResult:
+    """Run ``stage(*args, **kwargs)`` with adexmf's warnings recorded in its result only (the
+    study: they go to the stage's manifest and the report)."""
     with warnings.catch_warnings(record=True) as caught:  # the filters in force apply
         result = stage(*args, **kwargs)
-    shown: set[tuple[str, type]] = set()
-    for w in caught:
-        if (str(w.message), w.category) not in shown:
-            shown.add((str(w.message), w.category))
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     result.warnings += [w for w in own_warnings(caught) if w not in result.warnings]
+    return result
+
+
+def run_stage(stage: Callable[..., StageResult], *args: Any, **kwargs: Any) -> StageResult:
+    """Run ``stage(*args, **kwargs)``, record adexmf's warnings in its result and show each
+    of them once afterwards, with its category, to the warning filters in force (the command
+    line prints them on stderr)."""
+    with warnings.catch_warnings(record=True) as caught:  # the filters in force apply
+        result = stage(*args, **kwargs)
+    shown = own_warnings(caught)
+    result.warnings += [w for w in shown if w not in result.warnings]
+    categories = {str(w.message): w.category for w in caught}
+    for message in shown:
+        warnings.warn(message, categories[message], stacklevel=2)
     return result
 
 

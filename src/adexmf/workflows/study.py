@@ -14,7 +14,6 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +34,7 @@ from .config import STAGES, StudyConfig, settings_mapping, study_toml
 from .meanfield import meanfield_study_stage
 from .network import network_study_stage
 from .ring import ring_study_stage
-from .stage import StageContext, StageResult, json_safe, run_stage
+from .stage import StageContext, StageResult, json_safe, record_stage
 from .transfer import transfer_study_stage
 from .vsdi import recording_path, vsdi_study_stage
 
@@ -146,8 +145,7 @@ def _run_one(name: str, config: StudyConfig, folder: Path, out: Path, key: str,
     """Run one stage and write its manifest (last, so that an interrupted stage has none)."""
     (folder / MANIFEST).unlink(missing_ok=True)  # stale until this run finishes
     t0 = time.perf_counter()
-    with warnings.catch_warnings(record=True):  # recorded in the manifest, shown in the report
-        done = run_stage(STUDY_STAGES[name], config, folder, ctx)
+    done = record_stage(STUDY_STAGES[name], config, folder, ctx)  # warnings: to the report
     manifest = {
         "stage": name,
         "key": key,
