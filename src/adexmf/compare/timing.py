@@ -23,7 +23,7 @@ import xarray as xr
 from ..errors import InputFileError, ParameterError
 from ..meanfield.variants import Variant, get_variant
 from ..netcdf import read_netcdf
-from .frequency import BANDS, FIT_FIELDS, mean_field_responses
+from .frequency import BANDS, FIT_FIELDS, SIGNALS, mean_field_responses
 from .metrics import band_mean_abs_error, wrapped_phase_difference
 
 #: Range searched for T (s).
@@ -58,9 +58,14 @@ def _network_response(network: xr.Dataset) -> tuple[np.ndarray, np.ndarray, np.n
             "the frequency-response Dataset has no network part; compute it with the network "
             "(frequency_comparison with network=True)"
         )
-    exc = {"population": "exc"}
-    return (network.frequency.values, network.network_amplitude.sel(**exc).values,
-            network.network_phase.sel(**exc).values)  # fmt: skip
+    if "signal" not in network.dims:
+        raise InputFileError(
+            "the frequency-response Dataset has no signal dimension (nu, nu_e, nu_i): it was "
+            "written by an older adexmf; compute it again"
+        )
+    chosen = {"signal": network.attrs["signal"]}
+    return (network.frequency.values, network.network_amplitude.sel(**chosen).values,
+            network.network_phase.sel(**chosen).values)  # fmt: skip
 
 
 def mismatch(variant: str | Variant, network: xr.Dataset, T: float | None = None) -> Mismatch:
@@ -74,8 +79,9 @@ def mismatch(variant: str | Variant, network: xr.Dataset, T: float | None = None
     a = network.attrs
     r = mean_field_responses(v, f, float(a["drive_Hz"]), float(a["amplitude_Hz"]),
                              int(a["n_total"]), int(a["order"]))  # fmt: skip
-    amp = r["fit"][:, FIT_FIELDS.index("amplitude"), 0]
-    dphi = wrapped_phase_difference(r["fit"][:, FIT_FIELDS.index("phase"), 0], phase_net)
+    k = SIGNALS.index(a["signal"])  # the signal the Dataset was made for (default nu)
+    amp = r["fit"][:, FIT_FIELDS.index("amplitude"), k]
+    dphi = wrapped_phase_difference(r["fit"][:, FIT_FIELDS.index("phase"), k], phase_net)
     log_ratio = np.log(np.maximum(amp, 1e-12) / amp_net)
     return Mismatch(
         loss=float(np.mean(log_ratio**2) + np.mean(dphi**2)),

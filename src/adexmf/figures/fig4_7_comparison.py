@@ -135,12 +135,14 @@ def _plot_against_control(ax, ds: xr.Dataset, inside: np.ndarray, colors) -> Non
 
 
 def plot_frequency(ds: xr.Dataset, path: str | Path) -> list[Path]:
-    """Fig. 6: amplitude and phase of the excitatory response vs frequency, network (mean
-    +- std over seeds) and each variant (simulated, and its linear response dashed); below,
-    the cycle-averaged response at a low frequency and near 50 Hz. PNG + SVG."""
+    """Fig. 6: amplitude and phase of the response of the Dataset's signal (the population
+    signal nu by default, as the paper) vs frequency, network (mean +- std over seeds) and
+    each variant (simulated, and its linear response dashed); below, the cycle-averaged
+    response at a low frequency and near 50 Hz. PNG + SVG."""
     colors = VARIANT_COLORS
     f = ds.frequency.values
-    exc = {"population": "exc"}
+    name = ds.attrs["signal"]
+    exc = {"signal": name}
     with style():
         fig, axes = new_figure(8.0, 6.2, nrows=2, ncols=2)
         ax_a, ax_p = axes[0]
@@ -162,8 +164,8 @@ def plot_frequency(ds: xr.Dataset, path: str | Path) -> list[Path]:
             ax.set_xscale("log")
             ax.set_xlabel("input frequency (Hz)")
         ax_a.set_yscale("log")
-        ax_a.set_ylabel("amplitude A' of nu_e (Hz)")
-        ax_p.set_ylabel("phase phi of nu_e (rad; < 0: lag)")
+        ax_a.set_ylabel(f"amplitude A' of {name} (Hz)")
+        ax_p.set_ylabel(f"phase phi of {name} (rad; < 0: lag)")
         ax_a.legend(fontsize=7, title="dashed: linear response", title_fontsize=7)
         for ax, target in zip(axes[1], (5.0, 50.0), strict=True):
             _plot_cycle(ax, ds, int(np.argmin(np.abs(np.log(f / target)))), colors)
@@ -176,21 +178,22 @@ def plot_frequency(ds: xr.Dataset, path: str | Path) -> list[Path]:
 
 
 def _plot_cycle(ax, ds: xr.Dataset, i: int, colors) -> None:
-    """Cycle-averaged excitatory rate at frequency index ``i``, with the input's shape."""
+    """Cycle-averaged signal at frequency index ``i``, with the input's shape."""
     phase = ds.cycle_phase.values
     f = float(ds.frequency.values[i])
+    name = ds.attrs["signal"]
     if "network_cycle" in ds:
-        ax.plot(phase, ds.network_cycle.isel(frequency=i).sel(population="exc"), "k",
+        ax.plot(phase, ds.network_cycle.isel(frequency=i).sel(signal=name), "k",
                 label="network")  # fmt: skip
     for k, v in enumerate(ds.variant.values):
-        ax.plot(phase, ds.mf_cycle.sel(variant=v, population="exc").isel(frequency=i),
+        ax.plot(phase, ds.mf_cycle.sel(variant=v, signal=name).isel(frequency=i),
                 color=colors[k % len(colors)], label=str(v))  # fmt: skip
     twin = ax.twinx()
     twin.plot(phase, ds.attrs["amplitude_Hz"] * (1 - np.cos(2 * np.pi * phase)) / 2, color="0.6",
               ls=":", label="input")  # fmt: skip
     twin.set_ylabel("input (Hz)", color="0.5")
     ax.set_xlabel(f"phase of the input cycle at {f:.3g} Hz (cycles)")
-    ax.set_ylabel("nu_e, cycle average (Hz)")
+    ax.set_ylabel(f"{name}, cycle average (Hz)")
 
 
 def plot_integrative(ds: xr.Dataset, path: str | Path) -> list[Path]:
