@@ -11,6 +11,7 @@ from ..compare.protocol import DRIVE as PAPER_DRIVE
 from ..compare.protocol import SCALES
 from ..errors import AdexmfError
 from ..meanfield.variants import VARIANTS
+from ..sweep import check_scheduler
 from .common import emit_json, fail, quantity
 
 _VARIANT_HELP = "; ".join(f"{v.name}: {v.description}" for v in VARIANTS.values())
@@ -178,12 +179,18 @@ def frequency_cmd(
     out: Path = OUT,
     stimulus: str = STIMULUS,
     order: int = typer.Option(1, help="Mean-field order (the paper's Fig. 6: 1)."),
+    signal: str = typer.Option(
+        frequency.DEFAULT_SIGNAL,
+        help="Signal summarised and drawn: nu = (1-g) nu_e + g nu_i (the paper's), nu_e or "
+        "nu_i; all three are in OUT/frequency.nc.",
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """Frequency response (Fig. 6): amplitude and phase of nu_e vs input frequency.
+    """Frequency response (Fig. 6): amplitude and phase vs input frequency.
 
     Sinusoidal input on the excitatory population from 500 ms, 1-300 Hz log-spaced, dt
-    0.05 ms; amplitude and phase of nu_e fitted after t0.
+    0.05 ms; amplitude and phase of the population signal nu (as the paper), nu_e and nu_i
+    fitted after t0.
 
     Each (frequency, seed) network run is a Dask task stored in OUT/tasks; writes
     OUT/frequency.nc and OUT/frequency.png/.svg.
@@ -201,10 +208,12 @@ def frequency_cmd(
         progress=not as_json,
         stimulus=stimulus,
         order=order,
+        signal=signal,
     )
     if summary is None:
         return
     rows = _rows(summary)
+    typer.echo(f"signal: {summary['signal']}")
     typer.echo("f (Hz)      " + " ".join(f"{f:7.3g}" for f in summary["frequency_Hz"]))
     for name, m in rows:
         typer.echo(f"{name:12s} A'" + " ".join(f"{a:7.2f}" for a in m["amplitude_Hz"]))
@@ -380,6 +389,7 @@ def _stage(protocol: str, variant: list[str], out: Path, as_json: bool, **option
     from ..workflows.stage import run_stage
 
     try:
+        check_scheduler(options.get("scheduler"))
         if "drive" in options:  # parsed here, so that a bad unit is a clean error too
             options["drive"] = quantity(options["drive"], "Hz", "--drive")
         result = run_stage(comparison_stage, protocol, variant, out, **options)
