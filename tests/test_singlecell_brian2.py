@@ -50,3 +50,18 @@ def test_brian2_numpy_agrees_on_the_authors_scheme():
 def test_brian2_full_protocol():
     z = _compare(duration=10.0, reps=4, target="numpy")
     assert np.all(np.abs(z) < 3.0), z
+
+
+def test_without_a_compiler_brian2_falls_back_to_numpy_saying_so(monkeypatch):
+    """Where Cython cannot build (no C++ compiler), the default target is NumPy and a
+    RuntimeWarning names what to install; with the compiler it is Cython."""
+    from adexmf.engines import brian2_cells
+
+    real_which = brian2_cells.shutil.which
+    if not brian2_cells.can_compile():
+        pytest.skip("this machine cannot compile Cython: the fallback is the default here")
+    assert brian2_cells.default_target() == "cython"
+    monkeypatch.setattr(brian2_cells.shutil, "which", lambda name: None)
+    with pytest.warns(RuntimeWarning, match="build-essential python3-dev"):
+        assert brian2_cells.default_target() == "numpy"
+    monkeypatch.setattr(brian2_cells.shutil, "which", real_which)

@@ -28,6 +28,8 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import sysconfig
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -106,6 +108,25 @@ def clear_cache() -> None:
     """Delete adexmf's compiled Brian2 code (Cython extensions and standalone projects)."""
     shutil.rmtree(cache_dir(), ignore_errors=True)
     os.makedirs(cache_dir(), exist_ok=True)
+
+
+def can_compile() -> bool:
+    """Whether Brian2's Cython target can build here: a C++ compiler on the path and the
+    Python headers (Debian: build-essential, python3-dev)."""
+    compiler = (sysconfig.get_config_var("CXX") or "g++").split()[0]
+    headers = Path(sysconfig.get_paths()["include"]) / "Python.h"
+    return shutil.which(compiler) is not None and headers.exists()
+
+
+def default_target() -> str:
+    """The runtime target when none is given: Cython (compiled once, cached; fastest) where
+    it can build, else NumPy, with a warning saying what is missing (once per process)."""
+    if can_compile():
+        return "cython"
+    warnings.warn("Brian2 cannot compile here (no C++ compiler or no Python headers; Debian: "
+                  "apt-get install build-essential python3-dev): networks run on Brian2's "
+                  "numpy target, several times slower", RuntimeWarning, stacklevel=2)  # fmt: skip
+    return "numpy"
 
 
 def configure_brian2(target: str) -> None:

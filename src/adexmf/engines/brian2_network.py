@@ -31,7 +31,7 @@ import numpy as np
 from ..errors import AdexmfError
 from ..stimuli import Waveform, sample_waveform
 from .brian2_build import BuiltNetwork
-from .brian2_cells import cache_dir, configure_brian2, import_brian2
+from .brian2_cells import cache_dir, configure_brian2, default_target, import_brian2
 from .recording import NetworkDescription, RawRecording
 from .settings import EngineSettings, check_seed
 
@@ -112,7 +112,7 @@ class Brian2RuntimeEngine:
             ``"brian2-runtime-<target>"``.
         """
         b2 = import_brian2()
-        target = settings.target or "cython"
+        target = settings.target or default_target()
         rates = model.external_rates(duration)
         _leave_standalone()
         configure_brian2(target)
