@@ -62,22 +62,22 @@ VARIANTS: dict[str, Variant] = {
                 "the paper's formula, transfer functions refitted by adexmf"),
         Variant("adaptation", "corrected_adaptation", True,
                 "corrected, with the adaptation current W of the RS population (SPEC 5.3)"),
-        # T fitted to the 10,000-neuron network's frequency response (Fig. 6 protocol, paper
-        # scale, seeds 1-3, first order): compare.frequency.frequency_comparison at the
-        # paper scale, then compare.timing.fit_time_constant("adaptation", its Dataset)
-        # -> 9.18 ms;
-        # mismatch 0.80 -> 0.34, phase error 10-50 Hz 0.49 -> 0.22 rad (docs/paper-vs-code.md).
+        # T fitted to the 10,000-neuron network's frequency response of the population signal
+        # nu (Fig. 6 protocol, paper scale, seeds 1-3, first order; refitted 2026-12-07 on
+        # the current presets): `adexmf compare frequency --scale paper --out DIR`, then
+        # `adexmf compare fit-time-constant DIR/frequency.nc --variant adaptation` -> 9.20 ms
+        # (mismatch 0.92 -> 0.40; the fit on nu_e gave 9.18 ms). docs/paper-vs-code.md.
         Variant("adaptation-T", "corrected_adaptation", True,
                 "adaptation, Markov time constant T = 9.2 ms fitted to the network's "
                 "frequency response (5 ms in the others)", T=9.2e-3),
         Variant("adaptation-W", "corrected_w", True,
                 "the adaptation current W with an RS transfer function fitted on clamped-W data "
                 "(0-200 pA): one fit for every b"),
-        # T fitted as for adaptation-T: fit_time_constant("adaptation-W", the same Dataset)
-        # -> 8.63 ms; mismatch 0.73 -> 0.41.
+        # T fitted as for adaptation-T: fit-time-constant ... --variant adaptation-W -> 8.32 ms
+        # (mismatch 0.78 -> 0.46; 8.63 ms on nu_e with corrected_w fitted on Euler 0.05 ms).
         Variant("adaptation-WT", "corrected_w", True,
-                "adaptation-W with T = 8.6 ms fitted to the network's frequency response",
-                T=8.6e-3),
+                "adaptation-W with T = 8.3 ms fitted to the network's frequency response",
+                T=8.3e-3),
     )
 }  # fmt: skip
 
