@@ -189,8 +189,12 @@ def meanfield_study_stage(
     run = time_course_stage(MeanFieldModel(preset, order=2), settings.duration,
                             [settings.afferent], drive=settings.drive,
                             out=folder / "time_course.nc")  # fmt: skip
+    # The planes span the preset's fit domain (the inputs nu_e + drive, nu_i of every cell
+    # stay inside it), so that nothing drawn is an extrapolation of the fitted threshold.
+    top_e = min(t.domain_nu_e[1] for t in preset.transfer.values()) - settings.drive
+    top_i = min(t.domain_nu_i[1] for t in preset.transfer.values())
     planes = phase_plane_stage(MeanFieldModel(preset, order=1), [0.0, settings.drive],
-                               nu_e_range=(0.0, 30.0), nu_i_range=(0.0, 60.0),
+                               nu_e_range=(0.0, max(top_e, 1.0)), nu_i_range=(0.0, top_i),
                                out=folder / "phase_plane.png")  # fmt: skip
     nu_e = run.data["time_course"]["rate"].sel(population="exc").values
     result.files += run.files + planes.files
