@@ -150,16 +150,19 @@ def plot_frequency(ds: xr.Dataset, path: str | Path) -> list[Path]:
             amp, sd = ds.network_amplitude.sel(**exc).values, ds.network_amplitude_std.sel(**exc)
             ax_a.errorbar(f, amp, yerr=sd.values, color="k", marker="o", ms=3, capsize=2,
                           label="network")  # fmt: skip
-            ax_p.plot(f, ds.network_phase.sel(**exc).values, "ko-", ms=3, label="network")
+            # unwrapped along frequency: a lag past -pi is drawn as one, not as a jump to +pi
+            ax_p.plot(f, np.unwrap(ds.network_phase.sel(**exc).values), "ko-", ms=3,
+                      label="network")  # fmt: skip
         for k, v in enumerate(ds.variant.values):
             c = colors[k % len(colors)]
             fit = ds.mf_fit.sel(variant=v, **exc)
             ax_a.plot(f, fit.sel(fit="amplitude").values, color=c, marker="s", ms=3, label=str(v))
             ax_a.plot(f, ds.mf_linear_amplitude.sel(variant=v, **exc).values, color=c, ls="--",
                       lw=0.8)  # fmt: skip
-            ax_p.plot(f, fit.sel(fit="phase").values, color=c, marker="s", ms=3, label=str(v))
-            ax_p.plot(f, ds.mf_linear_phase.sel(variant=v, **exc).values, color=c, ls="--",
-                      lw=0.8)  # fmt: skip
+            ax_p.plot(f, np.unwrap(fit.sel(fit="phase").values), color=c, marker="s", ms=3,
+                      label=str(v))  # fmt: skip
+            ax_p.plot(f, np.unwrap(ds.mf_linear_phase.sel(variant=v, **exc).values), color=c,
+                      ls="--", lw=0.8)  # fmt: skip
         for ax in (ax_a, ax_p):
             ax.set_xscale("log")
             ax.set_xlabel("input frequency (Hz)")
