@@ -52,6 +52,30 @@ def test_cell_at_the_ceiling_is_refused(tmp_path):
     assert "less excitable" in str(info.value)
 
 
+def test_cells_firing_without_input_are_refused_before_the_characterisation(tmp_path,
+                                                                            monkeypatch):
+    """E_L = -30 mV (above V_T) and t_ref = 1 ms: the cells fire at 80 Hz under the grid's
+    weakest input without inhibition (and near 1 kHz under the strongest); they passed the
+    check at the strongest inhibition only, and built fits of 12-14 Hz RMS."""
+    data = tomllib.loads(EXAMPLE.read_text())
+    for cell in data["cells"].values():
+        cell.update(E_L="-30 mV", t_ref="1 ms")
+    path = tmp_path / "hot.toml"
+    path.write_text(tomli_w.dumps(data))
+
+    def reached(*args, **kwargs):
+        raise AssertionError("the characterisation ran on a cell the grid cannot hold")
+
+    monkeypatch.setattr("adexmf.workflows.build.characterize_to_file", reached)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["build", str(path), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    line = result.output.strip().splitlines()[-1]
+    assert line.startswith("error: cell 'E' fires at") and "nu_i = 0 Hz" in line
+    assert "E_L = -30 mV is not below V_T = -50 mV" in line and "1/t_ref is 1000 Hz" in line
+    assert not list(out.glob("*.nc")) and not list(out.glob("*.toml"))
+
+
 def test_refusal_is_a_clean_cli_error_before_any_file(tmp_path):
     path = _variant(tmp_path, "synapses", Q_e="0.001 nS")
     out = tmp_path / "out"

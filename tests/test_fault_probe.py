@@ -1,23 +1,18 @@
-"""The whole fault probe (tests/fault_probe.py): no traceback and no late destination error."""
+"""The whole fault probe (tests/fault_probe.py): every bad input refused cleanly (exit status
+2, a one-line error naming the option or path, nothing left behind, early for destinations,
+within the time limit), and only the values listed with their reason accepted."""
 
 from __future__ import annotations
 
-import os
-
-from fault_probe import _run_all
+from fault_probe import ACCEPTED, FAILING, _run_all
 
 
-def test_no_case_of_the_probe_escapes_or_fails_late(tmp_path):
-    home = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        results = _run_all(tmp_path, None)
-    finally:
-        os.chdir(home)
+def test_every_case_of_the_probe_is_refused_cleanly_or_accepted_on_purpose(tmp_path):
+    results = _run_all(tmp_path, None)
     assert len(results) > 300
-    bad = [(r["verdict"], " ".join(r["argv"]), r["message"]) for r in results
-           if r["verdict"] in ("traceback", "late")]  # fmt: skip
+    bad = [(r["verdict"], " ".join(r["argv"]), r["message"], r.get("why")) for r in results
+           if r["verdict"] in FAILING]  # fmt: skip
     assert not bad, bad
-    # the admissible values accepted are the zeros of rates and amplitudes, nothing else
-    accepted = [r["argv"] for r in results if r["verdict"] == "accepted"]
-    assert all("0" in argv for argv in accepted), accepted
+    accepted = {tuple(r["key"]) for r in results if r["verdict"] == "accepted"}
+    assert accepted == set(ACCEPTED)  # no more, no fewer: each with its reason
+    assert all(reason.strip() for reason in ACCEPTED.values())

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 import xarray as xr
 
-from adexmf.errors import CacheWarning, OutputError, ParameterError
-from adexmf.sweep import TaskStore, run_tasks, task_key
+from adexmf import sweep
+from adexmf.errors import AdexmfError, CacheWarning, OutputError, ParameterError
+from adexmf.sweep import TaskStore, check_scheduler, run_tasks, task_key
 
 
 def square_task(spec: dict) -> xr.Dataset:
@@ -110,3 +114,114 @@ def test_a_worker_killed_mid_sweep_costs_only_its_task(tmp_path):
     again = run_tasks(killer_task, specs, tmp_path / "store")
     assert [float(ds.y[0]) for ds in again] == [1.0, 4.0, 9.0]
     assert [_calls(marks, x) for x in (1, 2, 3)] == [1, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        ("http://127.0.0.1:8786", "unknown scheme 'http://'"),
+        ("bogus-address", "missing port number"),
+        ("tcp://127.0.0.1:0", "a port in 1-65535"),
+        ("", "empty"),
+    ],
+)
+def test_a_malformed_scheduler_address_is_refused_at_once(tmp_path, address, why):
+    """Refused by the format check, before the store is even created: no connection tried."""
+    start = time.perf_counter()
+    with pytest.raises(ParameterError, match=re.escape(why)) as info:
+        run_tasks(square_task, [{"x": 1, "marks": str(tmp_path)}], tmp_path / "store",
+                  scheduler=address)  # fmt: skip
+    assert time.perf_counter() - start < 2.0
+    assert info.value.parameters == ("scheduler",)
+    assert "tcp://host:port" in str(info.value)
+    assert not (tmp_path / "store").exists()
+    assert check_scheduler("tcp://127.0.0.1:8786") == "tcp://127.0.0.1:8786"
+    assert check_scheduler("inproc://x") == "inproc://x"
+
+
+def test_a_scheduler_nobody_listens_on_is_one_line_after_the_stated_timeout(tmp_path, monkeypatch):
+    monkeypatch.setattr(sweep, "CONNECT_TIMEOUT_S", 0.5)
+    start = time.perf_counter()
+    with pytest.raises(AdexmfError, match=r"no Dask scheduler answered within 0\.5 s") as info:
+        run_tasks(square_task, [{"x": 1, "marks": str(tmp_path)}], tmp_path / "store",
+                  scheduler="tcp://127.0.0.1:1")  # fmt: skip
+    assert time.perf_counter() - start < 10.0
+    assert "\n" not in str(info.value)
+    assert info.value.parameters == ("scheduler",)
+
+
+@pytest.mark.parametrize(
+    ("address", "words"),
+    [
+        ("http://127.0.0.1:8786", "unknown scheme 'http://'"),
+        ("bogus-address", "missing port number"),
+    ],
+)
+def test_the_command_line_refuses_a_malformed_scheduler_before_any_work(tmp_path, address, words):
+    from typer.testing import CliRunner
+
+    from adexmf.cli import app
+
+    out = tmp_path / "cmp"
+    result = CliRunner().invoke(
+        app, ["compare", "stationary", "--scheduler", address, "--out", str(out)]
+    )
+    assert result.exit_code == 2
+    text = result.output.strip()
+    assert text.startswith(f"error: --scheduler = '{address}' is not a Dask scheduler address")
+    assert words in text and "\n" not in text and "Traceback" not in text
+    assert not out.exists()
+
+
+@pytest.fixture
+def plain_cluster(tmp_path):
+    """A scheduler and one plain worker (no --preload) on loopback, in their own processes;
+    yields the scheduler's address."""
+    file = tmp_path / "scheduler.json"
+    logs = (tmp_path / "scheduler.log").open("w"), (tmp_path / "worker.log").open("w")
+    scheduler = subprocess.Popen(
+        ["dask", "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+         "--scheduler-file", str(file)], stdout=logs[0], stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    worker = subprocess.Popen(
+        ["dask", "worker", "--scheduler-file", str(file), "--nworkers", "1", "--nthreads",
+         "1", "--no-dashboard"], stdout=logs[1], stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not file.exists() or not file.read_text().strip():
+            assert time.monotonic() < deadline, "the scheduler did not start"
+            time.sleep(0.1)
+        address = json.loads(file.read_text())["address"]
+        from distributed import Client
+
+        with Client(address, timeout=30) as client:
+            client.wait_for_workers(1, timeout=60)
+        yield address
+    finally:
+        for proc in (worker, scheduler):
+            proc.terminate()
+        for proc in (worker, scheduler):
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for log in logs:
+            log.close()
+
+
+@pytest.mark.network
+def test_a_network_task_runs_on_a_plain_dask_worker(tmp_path, plain_cluster):
+    """Brian2 installs a signal handler on import, which fails in a worker's task thread;
+    the sweep makes the workers import it in their main thread (a worker plugin)."""
+    from adexmf.compare.protocol import run_network_tasks, task_spec
+    from adexmf.compare.stationary import network_task
+    from adexmf.network.run_spec import NetworkRun
+
+    run = NetworkRun(n_total=1000, duration=0.3, seed=3)
+    specs = [task_spec("stationary", run, t_start_s=0.1)]
+    (ds,) = run_network_tasks(network_task, specs, tmp_path, plain_cluster, progress=False)
+    rates = ds["rate_binned"].values
+    assert rates.size > 0 and np.all(np.isfinite(rates)) and np.all(rates >= 0)
+    assert ds.attrs["seed"] == 3
+    assert ds.attrs["task_key"] == task_key(specs[0])

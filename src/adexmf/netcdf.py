@@ -6,6 +6,7 @@ attributes they carry (:func:`json_attr`)."""
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,16 @@ def compression_encoding(ds: xr.Dataset) -> dict[str, dict[str, object]]:
     return out
 
 
+def _not_storable() -> tuple[type[Exception], ...]:
+    """Errors of a Dataset that NetCDF cannot hold (a bug or a bad attribute, not an OS
+    problem), h5netcdf's own refusal (a boolean attribute...) included."""
+    try:
+        from h5netcdf.utils import CompatibilityError
+    except ImportError:  # pragma: no cover - older h5netcdf raise a ValueError
+        return (TypeError, ValueError)
+    return (TypeError, ValueError, CompatibilityError)
+
+
 def write_netcdf(ds: xr.Dataset, path: str | Path, *, option: str | None = None) -> Path:
     """Write ``ds`` to ``path`` atomically (NetCDF 4 through h5netcdf, numeric variables
     compressed: :func:`compression_encoding`).
@@ -45,7 +56,7 @@ def write_netcdf(ds: xr.Dataset, path: str | Path, *, option: str | None = None)
     with atomic_path(path, option=option) as tmp:
         try:
             ds.to_netcdf(tmp, engine="h5netcdf", encoding=compression_encoding(ds))
-        except (TypeError, ValueError) as exc:  # not an OS problem: a bug or a bad attr
+        except _not_storable() as exc:
             raise OutputError(f"cannot store the result as NetCDF in {str(path)!r}: {exc}") from exc
     return path
 
@@ -61,8 +72,14 @@ def read_netcdf(path: str | Path, *, what: str = "NetCDF file", hint: str = "") 
     """
     path = check_readable_file(path, what=what, hint=hint)
     try:
-        with xr.open_dataset(path, engine="h5netcdf") as ds:
-            return ds.load()
+        with warnings.catch_warnings():
+            # An HDF5 file without dimension scales (not written by adexmf: its reader then
+            # refuses it in one line) made h5netcdf warn about its default naming of such
+            # dimensions (a FutureWarning, a UserWarning in later releases) on stderr before
+            # that error: the naming is given here, and the notice kept off the console.
+            warnings.filterwarnings("ignore", message=r".*phony_dims", category=Warning)
+            with xr.open_dataset(path, engine="h5netcdf", phony_dims="access") as ds:
+                return ds.load()
     except Exception as exc:  # h5py/h5netcdf raise OSError, ValueError, KeyError...
         tail = f"; {hint}" if hint else ""
         raise InputFileError(

@@ -9,8 +9,9 @@ flight. Stored results are validated on read (readable NetCDF carrying its own k
 one is reported on stderr by name, removed and recomputed.
 
 Tasks run on a ``distributed.LocalCluster`` of single-threaded worker processes by default,
-or on any running scheduler given by address (``tcp://host:8786``). Results are returned in
-the order of the specifications.
+or on any running scheduler given by address (``tcp://host:8786``: checked before any work
+by :func:`check_scheduler`, reached within :data:`CONNECT_TIMEOUT_S` or refused in one
+line). Results are returned in the order of the specifications.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 
 import xarray as xr
 
-from .errors import CacheWarning, ParameterError
+from .errors import AdexmfError, CacheWarning, ParameterError
 from .netcdf import read_netcdf, write_netcdf
 from .store import check_folder
 
@@ -97,11 +98,134 @@ class TaskStore:
         return ds
 
 
+#: Seconds allowed to reach a running scheduler (:func:`_client`) before giving up.
+CONNECT_TIMEOUT_S = 5.0
+
+#: Address forms of a Dask scheduler, as named in the error of :func:`check_scheduler`.
+SCHEDULER_FORMS = (
+    "tcp://host:port, tls://host:port, ws://host:port, wss://host:port, ucx://host:port or "
+    "inproc://name (host:port alone means tcp://)"
+)
+
+
+def check_scheduler(address: str | None) -> str | None:
+    """Return ``address`` if it is a well-formed Dask scheduler address (or None), else raise.
+
+    Uses distributed's own parser and its registry of transports, so every scheme that
+    distributed can connect to is accepted: ``tcp://host:port`` (or ``host:port``),
+    ``tls://``, ``ws://``, ``wss://``, ``ucx://`` with a host and a port in 1-65535, and
+    ``inproc://``. Nothing is contacted: a reachable scheduler is checked on connection.
+
+    Raises
+    ------
+    ParameterError
+        Naming ``scheduler``, its value and the allowed forms.
+    """
+    if address is None:
+        return None
+    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import backends
+
+    def refuse(why: str) -> ParameterError:
+        return ParameterError(
+            f"scheduler = {address!r} is not a Dask scheduler address ({why}); allowed: "
+            f"{SCHEDULER_FORMS}",
+            parameters=("scheduler",),
+        )
+
+    text = str(address).strip()
+    if not text:
+        raise refuse("it is empty")
+    try:
+        scheme, location = parse_address(text, strict=False)
+    except (TypeError, ValueError) as exc:
+        raise refuse(str(exc)) from None
+    if scheme not in backends:
+        raise refuse(f"unknown scheme {scheme + '://'!r}")
+    if scheme == "inproc":
+        if not location:
+            raise refuse("inproc:// needs a name")
+        return text
+    try:
+        host, port = parse_host_port(location)
+    except (TypeError, ValueError) as exc:
+        raise refuse(str(exc)) from None
+    if not host or not 1 <= int(port) <= 65535:
+        raise refuse("a host and a port in 1-65535 are needed")
+    return text
+
+
+class ImportModules:
+    """Worker plugin that imports modules in the worker's main thread when it starts (and
+    in every worker started later: a restarted one included).
+
+    Brian2 installs a SIGINT handler on import, which only the main thread may do: imported
+    first inside a task thread it fails (``signal only works in main thread``). Registered
+    on a running scheduler's workers (:func:`_client`), it makes network tasks run on any
+    plain ``dask worker``, without ``--preload brian2``.
+
+    Parameters
+    ----------
+    modules : sequence of str
+        Names of the modules to import.
+    """
+
+    idempotent = True
+
+    def __init__(self, modules: Sequence[str]) -> None:
+        self.modules = tuple(modules)
+        self.name = "adexmf-import-" + "-".join(self.modules)
+
+    def setup(self, worker: Any = None) -> None:
+        """Import the modules (the worker calls this in its main thread)."""
+        import importlib
+
+        for module in self.modules:
+            importlib.import_module(module)
+
+
+def _worker_plugin(modules: Sequence[str]) -> Any:
+    """An :class:`ImportModules` that is a ``distributed`` WorkerPlugin (built here, so that
+    importing this module does not import distributed; pickled by value to the workers)."""
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    plugin = type("ImportModulesPlugin", (ImportModules, WorkerPlugin), {})
+    return plugin(modules)
+
+
+def _connect(scheduler: str, preload: Sequence[str]) -> Any:
+    """A client of the running scheduler at ``scheduler``, its workers importing
+    ``preload``; every failure is a one-line :class:`AdexmfError`."""
+    from distributed import Client
+
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError) as exc:
+        raise AdexmfError(
+            f"scheduler = {scheduler!r}: no Dask scheduler answered within "
+            f"{CONNECT_TIMEOUT_S:g} s ({exc}); start one (dask scheduler) or correct the "
+            "address",
+            parameters=("scheduler",),
+        ) from None
+    if preload:
+        try:
+            client.register_plugin(_worker_plugin(preload))
+        except Exception as exc:  # noqa: BLE001 - any failure on a worker: one line
+            client.close()
+            raise AdexmfError(
+                f"scheduler = {scheduler!r}: its workers cannot import "
+                f"{', '.join(preload)} ({type(exc).__name__}: {exc}); install "
+                f"{', '.join(preload)} in the workers' environment",
+                parameters=("scheduler",),
+            ) from None
+    return client
+
+
 def _client(scheduler: str | None, n_workers: int | None, preload: Sequence[str]):
     from distributed import Client, LocalCluster
 
     if scheduler:
-        return Client(scheduler), None
+        return _connect(scheduler, preload), None
     cluster = LocalCluster(
         n_workers=n_workers,
         threads_per_worker=1,
@@ -142,7 +266,8 @@ def run_tasks(
     folder : str or Path
         The task store (:class:`TaskStore`); checked for writability before any task runs.
     scheduler : str, optional
-        Address of a running Dask scheduler; default: a LocalCluster on this machine.
+        Address of a running Dask scheduler (:func:`check_scheduler`; reached within
+        :data:`CONNECT_TIMEOUT_S`); default: a LocalCluster on this machine.
     n_workers : int, optional
         Workers of the LocalCluster (default: Dask's choice, one per core).
     progress : bool or callable
@@ -150,8 +275,9 @@ def run_tasks(
     preload : sequence of str
         Modules the LocalCluster's workers import at start, in their main thread (Brian2
         installs a signal handler on import, which fails in a task thread: pass
-        ``("brian2",)`` for network tasks; start the workers of a remote cluster with
-        ``dask worker ADDRESS --preload brian2``).
+        ``("brian2",)`` for network tasks). The workers of a running ``scheduler`` import
+        them through a worker plugin (:class:`ImportModules`): plain ``dask worker``
+        processes do, no ``--preload`` needed.
     warm_up : callable, optional
         Called once here before a LocalCluster starts, only if some task is missing:
         compiles the tasks' kernels into this machine's on-disk cache, so that the workers
@@ -165,6 +291,7 @@ def run_tasks(
         One result per specification, in order, each with ``task_key`` and ``task_spec``
         attrs.
     """
+    scheduler = check_scheduler(scheduler)
     folder = check_folder(folder, option="task store")
     store = TaskStore(folder)
     keys = [task_key(s) for s in specs]
@@ -175,31 +302,45 @@ def run_tasks(
             results[key] = ds
     missing = {k: dict(s) for k, s in zip(keys, specs, strict=True) if k not in results}
     total, done = len(set(keys)), len(results)
+    if not missing:
+        _progress(progress, total, done)(None)
+        return [results[k] for k in keys]
+    if warm_up is not None and scheduler is None:
+        warm_up()
+    client, cluster = _client(scheduler, n_workers, preload)  # its errors before the bar
     report = _progress(progress, total, done)
-    if missing:
-        from distributed import as_completed
-
-        if warm_up is not None and scheduler is None:
-            warm_up()
-        client, cluster = _client(scheduler, n_workers, preload)
-        try:
-            futures = {client.submit(function, spec, key=f"adexmf-{k}", pure=False): k
-                       for k, spec in missing.items()}  # fmt: skip
-            for future in as_completed(list(futures)):
-                key = futures.pop(future)
-                ds = future.result()
-                results[key] = store.save(key, missing[key], ds)
-                # Stored: let the cluster forget it, or a worker killed later would take the
-                # result with it and the scheduler would compute it again.
-                future.release()
-                done += 1
-                report(done)
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
-    report(None)
+    try:
+        _store_as_completed(client, function, missing, store, results, report, done)
+    finally:
+        report(None)
+        client.close()
+        if cluster is not None:
+            cluster.close()
     return [results[k] for k in keys]
+
+
+def _store_as_completed(
+    client: Any,
+    function: Callable[[dict[str, Any]], xr.Dataset],
+    missing: dict[str, dict[str, Any]],
+    store: TaskStore,
+    results: dict[str, xr.Dataset],
+    report: Callable[[int | None], None],
+    done: int,
+) -> None:
+    """Submit the ``missing`` tasks (key -> spec) and store each result as it finishes."""
+    from distributed import as_completed
+
+    futures = {client.submit(function, spec, key=f"adexmf-{k}", pure=False): k
+               for k, spec in missing.items()}  # fmt: skip
+    for future in as_completed(list(futures)):
+        key = futures.pop(future)
+        results[key] = store.save(key, missing[key], future.result())
+        # Stored: let the cluster forget it, or a worker killed later would take the result
+        # with it and the scheduler would compute it again.
+        future.release()
+        done += 1
+        report(done)
 
 
 def _progress(progress, total: int, done: int) -> Callable[[int | None], None]:

@@ -104,7 +104,10 @@ def parse_quantity(text: str | float | int, unit: str, *, name: str = "quantity"
         )
     if unit == "":
         raise UnitError(f"{name} = {text!r} must be a plain number (no unit)")
-    factor, base = split_unit(written)
+    try:
+        factor, base = split_unit(written)
+    except UnitError as exc:
+        raise UnitError(f"{name} = {text!r}: {exc}") from None
     if base != unit:
         raise UnitError(f"{name} = {text!r} has unit {base}, expected a quantity in {unit}")
     result = value * factor

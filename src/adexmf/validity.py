@@ -128,11 +128,47 @@ def mean_field_inputs(
     return out
 
 
+def outside_mean_field(
+    model: Any, nu_e: Any, nu_i: Any, drive: Any, afferent: Any
+) -> tuple[np.ndarray, list[str]]:
+    """Mask of the mean-field states whose transfer-function inputs lie outside the fit
+    domain of either population's transfer function, and one example per population.
+
+    Parameters
+    ----------
+    model : ColumnModel
+    nu_e, nu_i, drive, afferent : array_like
+        Rates (Hz) of the states to check, broadcast together (NaN entries count as inside).
+
+    Returns
+    -------
+    mask : ndarray of bool
+        True for a state with at least one population outside the domain.
+    details : list of str
+        For each population outside somewhere: its inputs at the first such state and its
+        domain.
+    """
+    mask = None
+    details = []
+    for params, cell, e, i in mean_field_inputs(model, nu_e, nu_i, drive, afferent):
+        m = outside_fit_domain(params, e, i)
+        mask = m if mask is None else mask | m
+        if m.any():
+            k = int(np.argmax(m.ravel()))
+            details.append(
+                f"{cell} inputs nu_e = {e.ravel()[k]:g} Hz, nu_i = {i.ravel()[k]:g} Hz "
+                f"outside its fit domain ({describe_domain(params)})"
+            )
+    if mask is None:
+        mask = np.zeros(np.broadcast(np.asarray(nu_e), np.asarray(nu_i)).shape, dtype=bool)
+    return mask, details
+
+
 def flag_mean_field(
     model: Any, nu_e: Any, nu_i: Any, drive: Any, afferent: Any, *, what: str
 ) -> int:
     """Count (and warn about) mean-field states whose transfer-function inputs lie outside
-    the fit domain of either population's transfer function.
+    the fit domain of either population's transfer function (:func:`outside_mean_field`).
 
     Parameters
     ----------
@@ -147,18 +183,8 @@ def flag_mean_field(
     int
         Number of states with at least one population outside the domain.
     """
-    mask = None
-    details = []
-    for params, cell, e, i in mean_field_inputs(model, nu_e, nu_i, drive, afferent):
-        m = outside_fit_domain(params, e, i)
-        mask = m if mask is None else mask | m
-        if m.any():
-            k = int(np.argmax(m.ravel()))
-            details.append(
-                f"{cell} inputs nu_e = {e.ravel()[k]:g} Hz, nu_i = {i.ravel()[k]:g} Hz "
-                f"outside its fit domain ({describe_domain(params)})"
-            )
-    n = int(mask.sum()) if mask is not None else 0
+    mask, details = outside_mean_field(model, nu_e, nu_i, drive, afferent)
+    n = int(mask.sum())
     if n:
         warn_validity(
             f"{what}: {n} of {mask.size} state(s) drive a transfer function outside the "
@@ -224,6 +250,7 @@ __all__ = [
     "flags_summary",
     "mean_field_inputs",
     "outside_fit_domain",
+    "outside_mean_field",
     "warn_substepped",
     "warn_validity",
 ]

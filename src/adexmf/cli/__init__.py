@@ -8,20 +8,25 @@ is registered here;
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-import typer
+try:  # a SIGINT while the command's modules load (a second or two): one line, status 130
+    import typer
 
-from ..errors import Interrupted
-from . import build as _build
-from . import compare as _compare
-from . import mf as _mf
-from . import network as _network
-from . import ring as _ring
-from . import run as _run
-from . import tf as _tf
-from . import vsdi as _vsdi
-from .common import show_warnings
+    from ..errors import Interrupted
+    from . import build as _build
+    from . import compare as _compare
+    from . import mf as _mf
+    from . import network as _network
+    from . import ring as _ring
+    from . import run as _run
+    from . import tf as _tf
+    from . import vsdi as _vsdi
+    from .common import show_warnings
+except KeyboardInterrupt:
+    sys.stderr.write("interrupted: stopped by SIGINT during start-up\n")
+    raise SystemExit(130) from None
 
 app = typer.Typer(
     help="adexmf: mean-field models of AdEx networks, validated against spiking simulations.",
@@ -51,6 +56,48 @@ def _root(
                    print_config=False)  # fmt: skip
 
 
+def _plain_help(typer_app: typer.Typer, seen: set[int] | None = None) -> None:
+    """Make every help text of ``typer_app`` and its sub-commands plain text for Rich.
+
+    Typer reads help texts as Rich markup, which takes bracketed lower-case words as style
+    tags and drops them: "the sections of a preset ([meta], [cells])" printed "(, )". Help
+    texts here are plain text, so the brackets Rich would read as a tag are escaped (once,
+    and never those a help text escaped itself) on every command, group, option and argument,
+    including those shared by several commands.
+    """
+    import inspect
+    import re
+
+    seen = set() if seen is None else seen
+    tag = re.compile(r"(?<!\\)\[(?=[a-z#/@][^\[]*?\])")  # Rich's tag: [name...], not \[
+
+    def plain(owner: object, attribute: str) -> None:
+        text = getattr(owner, attribute, None)
+        if isinstance(text, str) and id(owner) not in seen:
+            seen.add(id(owner))
+            setattr(owner, attribute, tag.sub(r"\\[", text))
+
+    plain(typer_app.info, "help")
+    callbacks = [c.callback for c in typer_app.registered_commands]
+    if typer_app.registered_callback is not None:
+        callbacks.append(typer_app.registered_callback.callback)
+    for command in typer_app.registered_commands:
+        if command.help is None and command.callback is not None:
+            command.help = inspect.getdoc(command.callback)
+        plain(command, "help")
+    for callback in filter(None, callbacks):
+        for parameter in inspect.signature(callback).parameters.values():
+            if isinstance(parameter.default, typer.models.ParameterInfo):
+                plain(parameter.default, "help")
+    for group in typer_app.registered_groups:
+        plain(group, "help")
+        if group.typer_instance is not None:
+            _plain_help(group.typer_instance, seen)
+
+
+_plain_help(app)
+
+
 def _click_classes(name: str) -> tuple[type[BaseException], ...]:
     """``click.exceptions.<name>``, and the same class of the copy of click that newer Typer
     releases bundle (their parser raises that one)."""
@@ -74,11 +121,14 @@ def main() -> None:
     cleanly between chunks, temporary files are removed, and the interrupted state is
     reported on stderr (exit status 128 + signal: 130 for SIGINT, 143 for SIGTERM).
     """
-    import sys
+    try:
+        from ..interrupts import install_signal_handlers
 
-    from ..interrupts import install_signal_handlers
-
-    install_signal_handlers()
+        install_signal_handlers()
+    except KeyboardInterrupt:  # before the handlers: still start-up
+        typer.secho("interrupted: stopped by SIGINT during start-up", fg=typer.colors.RED,
+                    err=True)  # fmt: skip
+        sys.exit(130)
     try:
         code = app(standalone_mode=False)
     except _click_classes("Abort"):  # EOF on a prompt

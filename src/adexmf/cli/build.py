@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from ..errors import AdexmfError
+from ..sweep import check_scheduler
 from .common import emit_json, fail, quantity
 
 
@@ -26,12 +27,15 @@ def build(
 
     CELL_FILE has the sections of a shipped preset ([meta], [network], [synapses],
     [cells.<E>], [cells.<I>]). A cell the grid cannot characterise (silent under the
-    strongest input, or above the top rate under the weakest) is refused before the work.
+    strongest input, or above the grid's top rate, 33 Hz, under its weakest input without
+    inhibition: a cell that fires on its own) is refused before the work, saying what to
+    change.
     """
     from ..workflows.build import BuildSettings, build_preset
     from ..workflows.stage import run_stage
 
     try:
+        check_scheduler(scheduler)
         settings = BuildSettings(seeds=seeds, duration=quantity(duration, "s", "--duration"),
                                  drive=quantity(drive, "Hz", "--drive"),
                                  network_seeds=network_seeds, seed=seed)  # fmt: skip

@@ -67,8 +67,12 @@ def in_option_words(
       names (:attr:`adexmf.errors.AdexmfError.parameters`), never the same word in prose.
 
     ``aliases`` maps a library parameter to the command's parameter where they differ
-    (``t_start`` -> ``stationary_start``). Any other text, such as ``max_drive = 0 Hz`` of an
-    error that names no parameter, is left as the library wrote it.
+    (``t_start`` -> ``stationary_start``). An error that names no parameter (a check of a
+    lower layer: ``seeds = 0 is out of range``, ``Network.n_total = -1 ...``, ``(max_drive
+    1e+300 Hz / step 0.5 Hz)``) is left as the library wrote it, prefixed with the option of
+    the first parameter of the running command whose value it states (followed by ``=``,
+    ``<``, ``>`` or a number, alone or as the field of a parameter class): ``--seeds: seeds
+    = 0 is out of range``, the form of the command line's own errors on a value.
     """
     ctx = _current_context()
     if ctx is None:
@@ -84,7 +88,27 @@ def in_option_words(
             word = re.escape(name)
             pattern = rf"(?<![\w-]){word}(?=\s*[=<>])|(?<=[=<>] ){word}\b"
             message = re.sub(pattern, option, message)
+    if not parameters:
+        option = _stated_option(message, options, aliases or {})
+        if option is not None and not re.search(rf"{re.escape(option)}\b", message):
+            message = f"{option}: {message}"
     return message
+
+
+def _stated_option(message: str, options: dict[str, str], aliases: dict[str, str]) -> str | None:
+    """The option of the first parameter of the command whose value ``message`` states
+    (``name =``, ``Class.name <``, ``name 1e+300``), or None (:func:`in_option_words`)."""
+    names = {**{n: n for n in options}, **aliases}
+    found = []
+    for word, name in names.items():
+        option = options.get(name)
+        if option is None or option == "--out":
+            continue
+        pattern = rf"(?<![\w.-])(?:[A-Z]\w*\.)?{re.escape(word)}(?=\s*[=<>]|\s[-+]?\.?\d)"
+        match = re.search(pattern, message)
+        if match is not None:
+            found.append((match.start(), option))
+    return min(found)[1] if found else None
 
 
 def fail(exc: Exception, aliases: dict[str, str] | None = None) -> None:

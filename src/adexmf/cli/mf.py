@@ -209,6 +209,10 @@ def phase_plane_cmd(
     try:
         e_max = quantity(nu_e_max, "Hz", "--nu-e-max")
         i_max = quantity(nu_i_max, "Hz", "--nu-i-max")
+        for name, top in (("nu_e_max", e_max), ("nu_i_max", i_max)):
+            if not 0.0 < top <= 1e4:  # the axes start at 0 Hz (the library's box bound)
+                raise ParameterError(f"{name} = {top:g} Hz is out of range; allowed: (0, "
+                                     "10000] Hz", parameters=(name,))  # fmt: skip
         drives = [quantity(d, "Hz", "--drive") for d in drive]
         if not drives or len(drives) > 6:
             raise ParameterError(f"--drive given {len(drives)} times; allowed: 1 to 6 panels")

@@ -49,7 +49,7 @@ _PRESET = typer.Option("zerlaut2018", help="Preset name or path of a TOML file."
 _THREADS = typer.Option(1, help="NEST threads or OpenMP threads of Brian2 standalone.")
 
 #: Library parameters named otherwise by these commands' options.
-_ALIASES = {"t_start": "stationary_start"}
+_ALIASES = {"t_start": "stationary_start", "rate": "drive"}
 
 
 def _model(

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from ..errors import AdexmfError
+from ..sweep import check_scheduler
 from .common import fail
 
 SCALE = typer.Option(
@@ -38,6 +39,7 @@ def study(
     from ..workflows.study import run_study
 
     try:
+        check_scheduler(scheduler)
         settings = load_study(config, scale, hint="write one with adexmf run --print-config")
         if stage:
             settings = settings.with_stages(stage)

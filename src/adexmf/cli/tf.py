@@ -145,7 +145,7 @@ def characterize_cmd(
         cfg = _config(seeds, duration, dt, seed, discard, w_levels, scheme)
         result = run_stage(characterize_stage, c, p, out, cfg, force=force)
     except AdexmfError as exc:
-        fail(exc)
+        fail(exc, {"n_seeds": "seeds"})
     typer.echo(str(result.files[0]))
 
 
@@ -182,7 +182,7 @@ def fit_cmd(
             fit_stage, file, error_map=error_map, layout=layout, inhibitory_term=inhibitory_term,
             adaptation=adaptation, base_preset=base_preset, preset_out=preset_out,
         )  # fmt: skip
-    except (AdexmfError, OSError, ValueError) as exc:
+    except AdexmfError as exc:
         fail(exc)
     summary = result.summary
     if as_json:

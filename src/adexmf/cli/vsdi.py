@@ -11,6 +11,7 @@ from typing import Any
 import typer
 
 from ..errors import AdexmfError
+from ..sweep import check_scheduler
 from .common import emit_json, fail
 
 app = typer.Typer(
@@ -86,6 +87,7 @@ def scan_cmd(
 
     start = time.perf_counter()
     try:
+        check_scheduler(scheduler)
         settings = ScanSettings(n_points=points, n_units=n_units)
         scan = run_scan(settings, folder=folder, scheduler=scheduler, n_workers=workers,
                         progress=True)  # fmt: skip
@@ -145,6 +147,7 @@ def fit_cmd(
     from ..workflows.vsdi import fit_stage
 
     try:
+        check_scheduler(scheduler)
         result = run_stage(
             fit_stage, files, n_points=points, n_units=n_units, scheduler=scheduler,
             n_workers=workers, scan_folder=scan_folder, out=out, figure=not no_figure,

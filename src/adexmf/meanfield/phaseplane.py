@@ -15,6 +15,7 @@ import xarray as xr
 from ..errors import ParameterError
 from ..layouts import N_STATE, S_NU_E, S_NU_I
 from ..store import provenance
+from ..validity import outside_mean_field, warn_validity
 from .fixedpoints import _check_box, find_fixed_points, rhs_on_states
 from .integrate import integrate_batch
 from .model import ColumnModel, check_inputs
@@ -29,6 +30,40 @@ def _vector_field(first: ColumnModel, e: np.ndarray, i: np.ndarray, drive: float
     pe, pi = first.packed_transfer
     rhs_on_states(first.packed, pe, pi, *first.flags, states, float(drive), 0.0, out)
     return out[:, S_NU_E].reshape(E.shape), out[:, S_NU_I].reshape(E.shape)
+
+
+#: Share of the vector-field grid outside the fit domain above which a phase plane warns (its
+#: picture is then mostly extrapolation); a fixed point outside the domain always warns.
+GRID_OUTSIDE_WARN = 0.5
+
+
+def _flag_domain(first: ColumnModel, ds: xr.Dataset, drive: float) -> None:
+    """Flag (attrs) and, past :data:`GRID_OUTSIDE_WARN` or for a fixed point, warn about the
+    states of a phase plane whose transfer-function inputs lie outside the fit domain.
+
+    ``outside_fit_domain``: fixed points and trajectory samples outside;
+    ``outside_fit_domain_grid``: grid points of the vector field outside.
+    """
+    E, I = np.meshgrid(ds["nu_e"].values, ds["nu_i"].values, indexing="ij")
+    grid, details = outside_mean_field(first, E, I, drive, 0.0)
+    traj, _ = outside_mean_field(first, ds["trajectory_nu_e"].values,
+                                 ds["trajectory_nu_i"].values, drive, 0.0)  # fmt: skip
+    fp_e, fp_i = ds["fixed_point_nu_e"].values, ds["fixed_point_nu_i"].values
+    points, point_details = outside_mean_field(first, fp_e, fp_i, drive, 0.0)
+    ds.attrs["outside_fit_domain"] = int(points.sum() + traj.sum())
+    ds.attrs["outside_fit_domain_grid"] = int(grid.sum())
+    share = float(grid.mean()) if grid.size else 0.0
+    if points.any() or share > GRID_OUTSIDE_WARN:
+        where = "; ".join(dict.fromkeys(point_details + details))
+        warn_validity(
+            f"phase plane at drive {drive:g} Hz: {share:.0%} of the vector-field grid "
+            f"({int(grid.sum())} of {grid.size} points) and {int(points.sum())} of "
+            f"{points.size} fixed point(s) lie outside the domain of the transfer functions' "
+            f"fit ({where}); the arrows, trajectories and fixed points there extrapolate the "
+            "fitted threshold and are not to be trusted: narrow the axes to the domain "
+            "(flagged in attrs['outside_fit_domain_grid'] and attrs['outside_fit_domain'])",
+            stacklevel=4,
+        )
 
 
 def _border_starts(e0: float, e1: float, i0: float, i1: float) -> list[tuple[float, float]]:
@@ -114,4 +149,5 @@ def phase_plane(
     )
     for name in ("trajectory_nu_e", "trajectory_nu_i"):
         ds[name].attrs["units"] = "Hz"
+    _flag_domain(first, ds, float(drive))
     return ds

@@ -154,6 +154,14 @@ def _tables(name: str, summary: Mapping[str, Any]) -> str:
     return table([(name, summary)], "")
 
 
+def _seconds(value: Any) -> str:
+    """A stage's duration, or "time unknown" where its manifest holds no number (the study
+    reruns a stage whose manifest is damaged; a caller's own manifest may still be)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value == value:
+        return f"{value:.1f} s"
+    return "time unknown"
+
+
 def _warnings(notes: list[str]) -> str:
     """The warnings a stage raised (results flagged outside a model's domain, ...)."""
     if not notes:
@@ -271,8 +279,8 @@ def build_report(
     for name, manifest in manifests.items():
         sections.append(
             f'<h2 id="{name}">{html.escape(_TITLES.get(name, name))}</h2>'
-            f"<p>{manifest.get('seconds', 0):.1f} s; key {html.escape(manifest.get('key', ''))}"
-            "</p>"
+            f"<p>{_seconds(manifest.get('seconds'))}; key "
+            f"{html.escape(str(manifest.get('key', '')))}</p>"
             + _warnings(manifest.get("warnings", []))
             + _tables(name, manifest.get("summary", {}))
             + _figures(name, manifest, out, report)

@@ -255,11 +255,11 @@ def _check_names(path: Path, internal: str, label: str) -> dict[str, Any]:
 
 def _maps(
     fields: dict[str, Any], expected: tuple[int, int], label: str
-) -> tuple[dict[str, xr.Variable], dict[str, list[int]]]:
+) -> tuple[dict[str, xr.Variable], dict[str, dict[str, Any]]]:
     """The maps of :data:`MAP_FIELDS` as (time, x) variables of dF/F (dimensionless), and
-    per variable the indices along x where the map is NaN at every time."""
+    per variable where it is NaN (:func:`_nan_layout`)."""
     data: dict[str, xr.Variable] = {}
-    missing: dict[str, list[int]] = {}
+    layout: dict[str, dict[str, Any]] = {}
     for field, (var, long_name) in MAP_FIELDS.items():
         arr = _numeric(fields[field], field, label)
         if arr.shape != expected:
@@ -270,13 +270,32 @@ def _maps(
         n_inf = int(np.isinf(arr).sum())
         if n_inf:
             raise InputFileError(f"{label}: map {field!r} holds {n_inf} infinite value(s)")
-        missing[var] = [int(i) for i in np.flatnonzero(np.isnan(arr).all(axis=1))]
+        if not np.isfinite(arr).any():
+            raise InputFileError(
+                f"{label}: map {field!r} has no finite value (every one of its {arr.size} "
+                "samples is NaN): nothing to fit or compare"
+            )
+        layout[var] = _nan_layout(arr)
         data[var] = xr.Variable(
             ("time", "x"),
             np.ascontiguousarray(arr.T),
             {"units": "1", "long_name": long_name, "source_field": field},
         )
-    return data, missing
+    return data, layout
+
+
+def _nan_layout(arr: np.ndarray) -> dict[str, Any]:
+    """Where a map (n_x, n_t) is NaN: ``rows`` (x indices NaN at every time: positions never
+    imaged), ``frames`` (time indices NaN at every position) and ``scattered`` (the number of
+    other NaN samples)."""
+    nan = np.isnan(arr)
+    rows, frames = nan.all(axis=1), nan.all(axis=0)
+    scattered = nan & ~rows[:, None] & ~frames[None, :]
+    return {
+        "rows": [int(i) for i in np.flatnonzero(rows)],
+        "frames": [int(k) for k in np.flatnonzero(frames)],
+        "scattered": int(scattered.sum()),
+    }
 
 
 def _warn_missing_rows(missing: dict[str, list[int]], label: str) -> None:
@@ -289,6 +308,36 @@ def _warn_missing_rows(missing: dict[str, list[int]], label: str) -> None:
             where = "; ".join(f"{v}: x indices {rows}" for v, rows in holes.items())
         warnings.warn(
             f"{label}: all-NaN rows (positions never imaged), kept as NaN: {where}",
+            DataWarning,
+            stacklevel=3,
+        )
+
+
+def _warn_other_nans(layout: dict[str, dict[str, Any]], label: str) -> None:
+    """Warn about all-NaN frames and scattered NaN samples, naming the file and each map.
+
+    Unlike a position never imaged, they are defects of the recording inside the imaged
+    field: the temporal smoothing spreads each over about its width in frames, and the
+    pre-processing leaves all of them out of the means and residuals of the fit.
+    """
+    field_of = {var: field for field, (var, _) in MAP_FIELDS.items()}
+    parts = []
+    for var, where in layout.items():
+        frames, n = where["frames"], where["scattered"]
+        what = []
+        if frames:
+            shown = ", ".join(map(str, frames[:8])) + (", ..." if len(frames) > 8 else "")
+            what.append(f"{len(frames)} all-NaN frame(s) (time indices {shown})")
+        if n:
+            what.append(f"{n} scattered NaN value(s)")
+        if what:
+            parts.append(f"map {field_of[var]!r} ({var}): {' and '.join(what)}")
+    if parts:
+        warnings.warn(
+            f"{label}: {'; '.join(parts)}; kept as NaN and left out of the fit with the "
+            "samples their temporal smoothing reaches: the fit uses less of the recording "
+            "than it seems (listed in attrs['missing_time_indices'] and "
+            "attrs['scattered_nan_values'])",
             DataWarning,
             stacklevel=3,
         )
@@ -315,23 +364,27 @@ def load_recording(path: str | Path) -> xr.Dataset:
         ``name``); ``duration_s`` (stimulus duration, from the file name); ``second_s`` (the
         second number of the file-name code, s, meaning undocumented);
         ``frame_interval_s``; ``dx_m``; ``n_time``, ``n_x``; ``missing_x_indices`` (JSON
-        object: variable -> indices along ``x`` where the map is NaN at every time); and
+        object: variable -> indices along ``x`` where the map is NaN at every time);
+        ``missing_time_indices`` (the same for frames NaN at every position);
+        ``scattered_nan_values`` (JSON object: variable -> number of other NaN samples); and
         :func:`adexmf.store.provenance`.
 
     Raises
     ------
     InputFileError
         When the file is missing, a directory, unreadable or not a MATLAB v5 file; has no
-        ``matNL`` struct or lacks some of its fields (named); a map is not n_x x n_t or
-        holds infinite values; the time or space axis is not finite, increasing and uniform
-        (relative step deviation above 1e-3); or neither the file name nor the internal
-        name gives the session and stimulus duration. Messages name the file.
+        ``matNL`` struct or lacks some of its fields (named); a map is not n_x x n_t,
+        holds infinite values or no finite value; the time or space axis is not finite,
+        increasing and uniform (relative step deviation above 1e-3); or neither the file
+        name nor the internal name gives the session and stimulus duration. Messages name
+        the file.
 
     Warns
     -----
     DataWarning
         When a map has all-NaN rows (positions never imaged; kept as NaN and listed in
-        ``missing_x_indices``), or the internal name disagrees with the file name (the file
+        ``missing_x_indices``), all-NaN frames or scattered NaN values (named per map: the
+        fit leaves them out), or the internal name disagrees with the file name (the file
         name is trusted).
     """
     path = check_readable_file(Path(path).expanduser(), what="VSDI recording")
@@ -341,9 +394,11 @@ def load_recording(path: str | Path) -> xr.Dataset:
     internal = _text(fields["name"], label)
     time_ms, dt_ms = _axis(fields["time"], "time", "ms", label)
     x_mm, dx_mm = _axis(fields["space"], "space", "mm", label)
-    data, missing = _maps(fields, (x_mm.size, time_ms.size), label)
+    data, layout = _maps(fields, (x_mm.size, time_ms.size), label)
     names = _check_names(path, internal, label)
+    missing = {var: where["rows"] for var, where in layout.items()}
     _warn_missing_rows(missing, label)
+    _warn_other_nans(layout, label)
     monkey = names["monkey"] or "unknown"
     duration_ms = names["duration_s"] * 1e3
     attrs: dict[str, Any] = {
@@ -359,6 +414,8 @@ def load_recording(path: str | Path) -> xr.Dataset:
         "n_time": int(time_ms.size),
         "n_x": int(x_mm.size),
         "missing_x_indices": json.dumps(missing),
+        "missing_time_indices": json.dumps({v: w["frames"] for v, w in layout.items()}),
+        "scattered_nan_values": json.dumps({v: w["scattered"] for v, w in layout.items()}),
         **provenance(),
     }
     coords = {

@@ -239,6 +239,7 @@ def prepare_map(
     *,
     centre: tuple[float, float] | None = None,
     scale: float | None = None,
+    name: str = "the map",
 ) -> Prepared:
     """Pre-process one data map (n_t, n_x) on its time (s) and space (m) axes.
 
@@ -256,18 +257,24 @@ def prepare_map(
     scale : float, optional
         Divide by this instead of the map's own maximum in the window (e.g. stim1's, so that
         held-out maps keep their amplitude relative to it).
+    name : str
+        What the map is, for the messages (e.g. ``"VSDI recording '/data/x.mat': map
+        'stim1'"``).
 
     Raises
     ------
     ParameterError
-        If the map has no finite value, or the window does not fit in the recording.
+        If the map has no finite value, or the window does not fit in the recording; the
+        message starts with ``name``.
     """
     opts = opts or Preprocessing()
     values = np.asarray(values, dtype=np.float64)
     if values.shape != (t.size, x.size):
-        raise ParameterError(f"map shape {values.shape} does not match axes ({t.size}, {x.size})")
+        raise ParameterError(
+            f"{name}: shape {values.shape} does not match the axes ({t.size}, {x.size})"
+        )
     if not np.isfinite(values).any():
-        raise ParameterError("the map has no finite value")
+        raise ParameterError(f"{name} has no finite value (every sample is NaN)")
     frame = float(t[1] - t[0])
     smoothed = _smoothed_data(values, frame, opts)
     t_c, x_c = locate_centre(smoothed, t, x, opts) if centre is None else centre
@@ -278,13 +285,14 @@ def prepare_map(
     k1 = min(int(np.floor((hi - (t[0] - t_c)) / frame + 1e-9)) + 1, t.size)
     if k1 - k0 < 0.5 * n:
         raise ParameterError(
-            f"the window {lo * 1e3:g}..{hi * 1e3:g} ms around the centre t = {t_c * 1e3:.1f} ms "
-            f"does not fit in the recording ({t[0] * 1e3:.1f}..{t[-1] * 1e3:.1f} ms)"
+            f"{name}: the window {lo * 1e3:g}..{hi * 1e3:g} ms around the centre t = "
+            f"{t_c * 1e3:.1f} ms does not fit in the recording "
+            f"({t[0] * 1e3:.1f}..{t[-1] * 1e3:.1f} ms)"
         )
     win = smoothed[k0:k1]
     s = float(np.nanmax(win)) if scale is None else float(scale)
     if not s > 0.0:
-        raise ParameterError(f"the map's maximum in the window is {s:g}, not positive")
+        raise ParameterError(f"{name}: its maximum in the window is {s:g}, not positive")
     return Prepared(
         values=win / s,
         t_rel=t[k0:k1] - t_c,

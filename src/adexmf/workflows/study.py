@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import math
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -106,18 +108,43 @@ def _readable(path: Path) -> bool:
     return True
 
 
+#: Fields of a manifest and the types they must have for a stage to be reused.
+_MANIFEST_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "key": str, "seconds": (int, float), "files": list, "summary": dict, "warnings": list,
+}  # fmt: skip
+
+
 def read_manifest(folder: Path) -> dict[str, Any] | None:
-    """The manifest of a finished stage, or None where there is none or it is damaged."""
+    """The manifest of a finished stage, or None where there is none or it is damaged (not
+    a regular file, unreadable, not JSON, or a field missing or of the wrong type: the stage
+    then runs again)."""
     path = folder / MANIFEST
     try:
+        if not path.is_file():  # a directory or a FIFO in its place: damaged (never read)
+            return None
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError):  # UnicodeDecodeError is a ValueError
         return None
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("key"), str):
+    if not isinstance(manifest, dict):
         return None
-    if not isinstance(manifest.get("seconds"), int | float):
+    for name, kind in _MANIFEST_FIELDS.items():
+        value = manifest.get(name)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return None
+    if not math.isfinite(manifest["seconds"]) or manifest["seconds"] < 0:
+        return None
+    if not all(isinstance(f, str) for f in manifest["files"] + manifest["warnings"]):
         return None
     return manifest
+
+
+def _clear_manifest(path: Path) -> None:
+    """Remove a stage's manifest before the stage runs (it is stale until the stage ends),
+    whatever took its name: a file, a link, a FIFO, or a directory (damage, not a result)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _reusable(manifest: dict[str, Any] | None, key: str, out: Path) -> bool:
@@ -143,7 +170,7 @@ def _other_finished_stages(config: StudyConfig, out: Path) -> dict[str, dict[str
 def _run_one(name: str, config: StudyConfig, folder: Path, out: Path, key: str,
              ctx: StageContext) -> dict[str, Any]:
     """Run one stage and write its manifest (last, so that an interrupted stage has none)."""
-    (folder / MANIFEST).unlink(missing_ok=True)  # stale until this run finishes
+    _clear_manifest(folder / MANIFEST)  # stale until this run finishes
     t0 = time.perf_counter()
     done = record_stage(STUDY_STAGES[name], config, folder, ctx)  # warnings: to the report
     manifest = {
