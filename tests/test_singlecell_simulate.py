@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numba
 import numpy as np
 import pytest
@@ -13,16 +17,59 @@ RS = cell_preset("RS")
 FS = cell_preset("FS")
 
 
-def test_same_seed_same_result_any_threads():
-    e = np.linspace(1.0, 8.0, 6)
+#: Threads of the parallel run: more than one, and not a divisor of the cell count, so
+#: that the cells are split unevenly across threads.
+THREADS = 3
+#: The determinism check, run in a child process where numba cannot use THREADS threads here
+#: (NUMBA_NUM_THREADS is fixed at start-up from the cores; more threads than cores is legal).
+CHILD = """
+import sys, numba, numpy as np
+from adexmf import DEFAULT_SYNAPSES, cell_preset
+from adexmf.singlecell import simulate_cells
+out = []
+for threads in (1, int(sys.argv[1])):
+    numba.set_num_threads(threads)
+    assert numba.get_num_threads() == threads
+    r = simulate_cells(cell_preset("RS"), DEFAULT_SYNAPSES, np.linspace(1.0, 8.0, 7), 4.0,
+                       duration=0.5, seed=3)
+    out.append((r.spike_counts, r.V_mean))
+same = all(np.array_equal(a, b) for a, b in zip(out[0], out[1]))
+print("SAME" if same else "DIFFERENT")
+"""
+
+
+def _runs_on_threads(threads: int) -> list:
+    """The 7-cell run on 1 thread and on ``threads`` threads, in this process."""
+    e = np.linspace(1.0, 8.0, 7)
     runs = []
-    for threads in (1, numba.config.NUMBA_NUM_THREADS):
-        numba.set_num_threads(threads)
-        runs.append(simulate_cells(RS, DEFAULT_SYNAPSES, e, 4.0, duration=0.5, seed=3))
-    assert np.array_equal(runs[0].spike_counts, runs[1].spike_counts)
-    assert np.array_equal(runs[0].V_mean, runs[1].V_mean)
+    before = numba.get_num_threads()
+    try:
+        for n in (1, threads):
+            numba.set_num_threads(n)
+            assert numba.get_num_threads() == n
+            runs.append(simulate_cells(RS, DEFAULT_SYNAPSES, e, 4.0, duration=0.5, seed=3))
+    finally:
+        numba.set_num_threads(before)
+    return runs
+
+
+def test_same_seed_same_result_any_threads():
+    """Per-cell seeds: the result of a cell does not depend on the thread that ran it. The
+    comparison is exact (same operations, same numbers), between 1 and THREADS threads."""
+    if numba.config.NUMBA_NUM_THREADS >= THREADS:
+        runs = _runs_on_threads(THREADS)
+        assert np.array_equal(runs[0].spike_counts, runs[1].spike_counts)
+        assert np.array_equal(runs[0].V_mean, runs[1].V_mean)
+    else:  # too few cores for THREADS threads here: a child process started with them
+        env = {**os.environ, "NUMBA_NUM_THREADS": str(THREADS)}
+        done = subprocess.run([sys.executable, "-c", CHILD, str(THREADS)], env=env,
+                              capture_output=True, text=True, timeout=600)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip().splitlines()[-1] == "SAME", done.stdout
+    e = np.linspace(1.0, 8.0, 7)
+    base = simulate_cells(RS, DEFAULT_SYNAPSES, e, 4.0, duration=0.5, seed=3)
     other = simulate_cells(RS, DEFAULT_SYNAPSES, e, 4.0, duration=0.5, seed=4)
-    assert not np.array_equal(other.V_mean, runs[0].V_mean)
+    assert not np.array_equal(other.V_mean, base.V_mean)
 
 
 def test_cell_result_independent_of_batch():

@@ -45,7 +45,8 @@ def fitted(tmp_path_factory):
 
 
 @needs_data
-def test_fit_json_has_the_keys_and_beats_the_default(fitted):
+def test_fit_json_has_the_keys_and_names_its_files(fitted):
+    """The command's output (parameter recovery itself: tests/test_vsdi_fit.py)."""
     root, result, _ = fitted
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
@@ -54,7 +55,6 @@ def test_fit_json_has_the_keys_and_beats_the_default(fitted):
     assert KEYS <= set(row)
     assert set(row["parameters"]) == PARAMETER_KEYS == set(row["uncertainty"])
     assert row["file"] == str(FILE1) and row["duration_ms"] == 100
-    assert row["residual"] <= row["default_residual"]
     assert all(np.isfinite(v) for v in row["parameters"].values())
     fit_file = root / "fits" / "wa080208_100ms.fit.nc"
     assert row["out"] == str(fit_file) and fit_file.is_file()

@@ -11,6 +11,7 @@ if TYPE_CHECKING:  # the command line loads the mean field on use (a fast --help
     from ..meanfield import MeanFieldModel
 
 from ..errors import AdexmfError
+from ..ring.settings import DEFAULT_VSD_INPUT, VSD_INPUTS
 from .common import emit_json, fail, quantity
 
 app = typer.Typer(
@@ -50,9 +51,13 @@ DT = typer.Option("0.5ms", "--dt", help="Time step.")
 DURATION = typer.Option("600ms", "--duration", help="Biological time simulated.")
 METHOD = typer.Option("euler", help="Integration scheme: euler (default) or heun.")
 VSD_INPUT = typer.Option(
-    "total",
+    DEFAULT_VSD_INPUT,
     "--vsd-input",
-    help="Inputs of dV/V0: total (afferent included, default) or lateral (authors' choice).",
+    help=(
+        f"Inputs of dV/V0, one of {', '.join(VSD_INPUTS)}: lateral (lateral inputs only, "
+        "the authors' signal and the VSDi fit's: a wave spreading from the stimulus) or "
+        "total (the afferent input included: a standing response at the stimulus)."
+    ),
 )
 CRITERIA = typer.Option("text", help="Early-response criteria: text (1/4, 1 %) or code (1/5, 5 %).")
 NO_FIGURE = typer.Option(False, "--no-figure", help="Do not draw the figure.")

@@ -17,16 +17,18 @@ tests and benchmarks).
 
 from .batch import run_batch
 from .ring import RingModel
-from .settings import DEFAULT_DT, DEFAULT_METHOD, OUTPUTS
+from .settings import DEFAULT_DT, DEFAULT_METHOD, DEFAULT_VSD_INPUT, OUTPUTS, VSD_INPUTS
 from .sheet import SheetModel
 from .stimulus import centred_stimulus
 
 __all__ = [
     "DEFAULT_DT",
     "DEFAULT_METHOD",
+    "DEFAULT_VSD_INPUT",
     "OUTPUTS",
     "RingModel",
     "SheetModel",
+    "VSD_INPUTS",
     "centred_stimulus",
     "run_batch",
 ]

@@ -21,7 +21,8 @@ import xarray as xr
 
 from ..errors import AdexmfError, ParameterError, check_range
 from ..params import RingStimulus
-from .stimulus import centred_stimulus
+from .settings import DEFAULT_VSD_INPUT
+from .stimulus import centred_stimulus, check_stimuli
 
 #: Early-response criteria (c_amp, c_sig): the paper's text (default) and the authors' code.
 CRITERIA: dict[str, tuple[float, float]] = {"text": (0.25, 0.01), "code": (0.2, 0.05)}
@@ -30,11 +31,20 @@ MOTION_DISTANCE = 8.1e-3
 MOTION_DELAY = 0.05
 
 
-def _criteria(criteria: str | tuple[float, float]) -> tuple[float, float]:
+def check_criteria(criteria: str | tuple[float, float]) -> tuple[float, float]:
+    """(c_amp, c_sig) of named early-response criteria (:data:`CRITERIA`) or of a pair,
+    after checking them.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown name (naming the allowed ones) or values outside (0, 1).
+    """
     if isinstance(criteria, str):
         if criteria not in CRITERIA:
             raise ParameterError(
-                f"criteria = {criteria!r}; allowed: {', '.join(CRITERIA)} or (c_amp, c_sig)"
+                f"criteria = {criteria!r}; allowed: {', '.join(CRITERIA)} or (c_amp, c_sig)",
+                parameters=("criteria",),
             )
         return CRITERIA[criteria]
     c_amp, c_sig = (float(c) for c in criteria)
@@ -62,7 +72,7 @@ def early_response_line(
         Over the non-time dims: the early-response time (s), NaN where the response stays
         below c_sig of the global maximum.
     """
-    c_amp, c_sig = _criteria(criteria)
+    c_amp, c_sig = check_criteria(criteria)
     if "time" not in signal.dims:
         raise ParameterError("signal needs a 'time' dimension")
     s = signal.transpose("time", ...)
@@ -207,7 +217,15 @@ def summarize_run(
 ) -> dict[str, float | None]:
     """JSON-ready summary of a ring run: peak dV/V0 (fraction), its time (s) and place
     (mm), peak excitatory rate (Hz) and the propagation speed (mm/s) of the dV/V0 early
-    response (None when it cannot be estimated)."""
+    response (None when it cannot be estimated).
+
+    Raises
+    ------
+    ParameterError
+        For unknown criteria (:func:`check_criteria`): a wrong name is the user's error, not
+        a speed that cannot be estimated.
+    """
+    check_criteria(criteria)
     vsd = peak(ds.vsd)
     nu_e = peak(ds.nu_e)
     try:
@@ -242,7 +260,51 @@ def motion_stimuli(
     return first, second
 
 
-def apparent_motion(ring_model, duration: float = 0.6, reference=None, **run_options):
+def check_motion_geometry(length: float, distance: float = MOTION_DISTANCE) -> None:
+    """Check that a ring of ``length`` (m) holds the two stimuli of the apparent-motion
+    protocol ``distance`` (m) apart, the shortest way round (length > 2 distance).
+
+    Raises
+    ------
+    ParameterError
+        Naming the ring's length and the least length allowed (mm).
+    """
+    if not length > 2 * distance:
+        raise ParameterError(
+            f"length = {length * 1e3:g} mm is too short for apparent motion: its two stimuli "
+            f"are {distance * 1e3:g} mm apart, which needs a ring longer than twice that; "
+            f"allowed: length > {2 * distance * 1e3:g} mm",
+            parameters=("length",),
+        )
+
+
+def check_motion_time(reference: RingStimulus, duration: float, delay: float = MOTION_DELAY):
+    """Check that the second stimulus of the apparent-motion protocol, ``delay`` (s) after
+    the first (peak time ``reference.t0``, s), peaks within a run of ``duration`` (s).
+
+    Raises
+    ------
+    ParameterError
+        Naming the first stimulus's peak time, the delay and the run's duration (ms).
+    """
+    if reference.t0 + delay > duration * (1 + 1e-12):
+        raise ParameterError(
+            f"the second stimulus of apparent motion peaks {delay * 1e3:g} ms after the first "
+            f"(t0 = {reference.t0 * 1e3:g} ms), at {(reference.t0 + delay) * 1e3:g} ms, after "
+            f"the end of the run (duration = {duration * 1e3:g} ms); allowed: "
+            f"t0 <= {(duration - delay) * 1e3:g} ms (the duration less {delay * 1e3:g} ms)",
+            parameters=("t0", "duration"),
+        )
+
+
+def apparent_motion(
+    ring_model,
+    duration: float = 0.6,
+    reference: RingStimulus | None = None,
+    *,
+    vsd_input: str = DEFAULT_VSD_INPUT,
+    **run_options,
+) -> xr.Dataset:
     """Run the apparent-motion protocol: each stimulus alone, both, the linear prediction
     (sum of the single responses) and the suppression map (both minus the sum).
 
@@ -253,8 +315,10 @@ def apparent_motion(ring_model, duration: float = 0.6, reference=None, **run_opt
         Biological time (s).
     reference : RingStimulus, optional
         The stimulus to duplicate; default the centred reference stimulus [code].
+    vsd_input : {"lateral", "total"}
+        Inputs of dV/V0 (:meth:`RingModel.run`); default lateral only.
     **run_options
-        Passed to :meth:`RingModel.run` (dt, method, vsd_input, ...).
+        Passed to :meth:`RingModel.run` (dt, method, ...).
 
     Returns
     -------
@@ -263,10 +327,20 @@ def apparent_motion(ring_model, duration: float = 0.6, reference=None, **run_opt
         ``suppression`` (dV/V0) and the network rates ``nu_first``, ``nu_second``,
         ``nu_both``, ``nu_linear`` (Hz, baseline removed for the sum); attrs carry the
         summary of :func:`summarize_motion`.
+
+    Raises
+    ------
+    ParameterError
+        For a ring shorter than twice the stimuli's distance (:func:`check_motion_geometry`)
+        or a second stimulus peaking after the end of the run, before any run.
     """
     ring = ring_model.ring
     ref = centred_stimulus(ring) if reference is None else reference
+    check_motion_geometry(ring.length)
+    check_motion_time(ref, duration)
     s1, s2 = motion_stimuli(ref, ring.length / 2)
+    check_stimuli([s1, s2], ring.length, duration)
+    run_options["vsd_input"] = vsd_input
     runs = {
         "first": ring_model.run(duration, [s1], **run_options),
         "second": ring_model.run(duration, [s2], **run_options),

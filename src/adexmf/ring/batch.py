@@ -19,6 +19,7 @@ from .ring import RingModel
 from .settings import (
     DEFAULT_DT,
     DEFAULT_METHOD,
+    DEFAULT_VSD_INPUT,
     OUTPUTS,
     describe_ring,
     method_code,
@@ -53,7 +54,7 @@ def run_batch(
     stimulus: RingStimulus | None = None,
     dt: float = DEFAULT_DT,
     method: str = DEFAULT_METHOD,
-    vsd_input: str = "total",
+    vsd_input: str = DEFAULT_VSD_INPUT,
 ) -> xr.Dataset:
     """Integrate many parameter sets of one ring in one compiled call, parallel across sets.
 
@@ -101,7 +102,7 @@ def run_batch(
     lateral = vsd_code(vsd_input)
     n_steps = time_steps(duration, dt, ring_model.model)
     base_stim = centred_stimulus(ring) if stimulus is None else stimulus
-    values, rings, stims = _parameter_sets(ring, base_stim, parameters)
+    values, rings, stims = _parameter_sets(ring, base_stim, parameters, duration)
     times = np.arange(n_steps + 1) * dt if times is None else np.asarray(times, dtype=np.float64)
     step, frac = sample_grid(times, dt, n_steps)
     x = ring_model.positions
@@ -131,10 +132,10 @@ def _check_request(parameters: Mapping[str, Any], outputs: Sequence[str]) -> Non
 
 
 def _parameter_sets(
-    ring: Ring, base_stim: RingStimulus, parameters: Mapping[str, Any]
+    ring: Ring, base_stim: RingStimulus, parameters: Mapping[str, Any], duration: float
 ) -> tuple[dict[str, np.ndarray], list[Ring], list[RingStimulus]]:
     """The per-set values (SI, broadcast to B sets), and each set's ring and stimulus,
-    checked (an error names the set)."""
+    checked against the ring and the run's ``duration`` (s) (an error names the set)."""
     arrays = {k: np.atleast_1d(np.asarray(v, dtype=np.float64)) for k, v in parameters.items()}
     sizes = {k: a.size for k, a in arrays.items() if a.size != 1}
     B = max(sizes.values(), default=1)
@@ -154,7 +155,7 @@ def _parameter_sets(
             stim = base_stim.replace(
                 **{k: float(v[b]) for k, v in values.items() if BATCH_PARAMETERS[k] == "stimulus"}
             )
-            stims.append(check_stimuli([stim], ring.length)[0])
+            stims.append(check_stimuli([stim], ring.length, duration)[0])
         except ParameterError as exc:
             raise ParameterError(f"parameter set {b}: {exc}") from None
     return values, rings, stims

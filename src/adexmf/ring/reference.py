@@ -17,6 +17,7 @@ import numpy as np
 from ..meanfield import fixed_point
 from ..params import Ring, RingStimulus, population_average
 from ..stimuli import gaussian_profile
+from .settings import DEFAULT_VSD_INPUT
 
 
 def numpy_ring(
@@ -27,7 +28,7 @@ def numpy_ring(
     dt: float,
     method: str = "heun",
     initial: np.ndarray | None = None,
-    vsd_input: str = "total",
+    vsd_input: str = DEFAULT_VSD_INPUT,
 ) -> dict[str, np.ndarray]:
     """Integrate the first-order ring with NumPy.
 
@@ -42,7 +43,8 @@ def numpy_ring(
     method : {"heun", "euler"}
     initial : array (2,), optional
         Homogeneous rates (nu_e, nu_i) in Hz; default the column's fixed point.
-    vsd_input : {"total", "lateral"}
+    vsd_input : {"lateral", "total"}
+        Inputs of dV/V0 (:meth:`adexmf.ring.RingModel.run`); default lateral only.
 
     Returns
     -------

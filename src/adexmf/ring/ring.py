@@ -26,9 +26,11 @@ loops are contiguous, with no modulo.
 and the mean membrane potentials of both populations from the column's own observables
 (:func:`~adexmf.meanfield.node.column_observables`) at the same inputs; the population
 average ``(1 - g) mu_V^exc + g mu_V^inh`` and dV/V0 are formed afterwards with
-:func:`adexmf.params.population_average`. The VSD-like signal includes the afferent input of
-the excitatory cells by default (as the single column, SPEC 5.4); ``vsd_input="lateral"``
-is the authors' choice (lateral inputs only).
+:func:`adexmf.params.population_average`. The VSD-like signal sees the lateral inputs only
+by default (:data:`~.settings.DEFAULT_VSD_INPUT`, the authors' signal and the VSDi fit's): a
+wave spreading from the stimulus, as in the paper; ``vsd_input="total"`` adds the afferent
+input of the excitatory cells (as the single column, SPEC 5.4), whose map is dominated by a
+standing response at the stimulus.
 
 Integrator: forward Euler at dt = 0.5 ms by default (Heun is an option). Measured at the
 defaults (N = 120, reference stimulus [code], 600 ms; docs/paper-vs-code.md has the table):
@@ -55,6 +57,7 @@ from .kernels import CH_MU_V_E, CH_MU_V_I, CH_NU_E, CH_NU_I, N_CHANNELS, node_re
 from .settings import (
     DEFAULT_DT,
     DEFAULT_METHOD,
+    DEFAULT_VSD_INPUT,
     describe_ring,
     method_code,
     packed_model,
@@ -137,14 +140,14 @@ class RingModel:
         times: np.ndarray | None = None,
         dt: float = DEFAULT_DT,
         method: str = DEFAULT_METHOD,
-        vsd_input: str = "total",
+        vsd_input: str = DEFAULT_VSD_INPUT,
     ) -> tuple[np.ndarray, np.ndarray, float]:
         """Integrate and return the raw samples: times (s), array (K, 4, N) of nu_e, nu_i
         (Hz), mu_V of exc. and inh. cells (V), and the largest stiffness x dt."""
         code = method_code(method)
         lateral = vsd_code(vsd_input)
         n_steps = time_steps(duration, dt, self.model)
-        stimuli = check_stimuli(stimuli, self.ring.length)
+        stimuli = check_stimuli(stimuli, self.ring.length, duration)
         t_grid = np.arange(n_steps + 1) * dt
         times = t_grid if times is None else np.asarray(times, dtype=np.float64)
         step, frac = sample_grid(times, dt, n_steps)
@@ -169,7 +172,7 @@ class RingModel:
         dt: float = DEFAULT_DT,
         method: str = DEFAULT_METHOD,
         record_every: int = 1,
-        vsd_input: str = "total",
+        vsd_input: str = DEFAULT_VSD_INPUT,
     ) -> xr.Dataset:
         """Integrate the ring from its homogeneous state under spatial stimuli.
 
@@ -186,9 +189,10 @@ class RingModel:
             Integration scheme.
         record_every : int
             Store every n-th step.
-        vsd_input : {"total", "lateral"}
-            Inputs of the mean potential behind dV/V0: with the afferent input (default,
-            as the single column) or lateral only (the authors' choice).
+        vsd_input : {"lateral", "total"}
+            Inputs of the mean potential behind dV/V0: lateral only (default,
+            :data:`~.settings.DEFAULT_VSD_INPUT`: the authors' signal, a spreading wave) or
+            with the afferent input (as the single column).
 
         Returns
         -------
@@ -199,7 +203,8 @@ class RingModel:
         Raises
         ------
         ParameterError
-            For a bad step, duration, method, option or stimulus (before any work).
+            For a bad step, duration, method, option or stimulus, or a stimulus peaking after
+            the end of the run (before any work).
         """
         if stimuli is None:
             stimuli = [centred_stimulus(self.ring)]

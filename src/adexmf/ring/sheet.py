@@ -31,8 +31,21 @@ from .kernels import (
     project_units,
 )
 from .ring import RingModel
-from .settings import DEFAULT_DT, DEFAULT_METHOD, describe_ring, method_code, time_steps, vsd_code
-from .stimulus import centred_stimulus, describe_stimuli, double_gaussian_courses
+from .settings import (
+    DEFAULT_DT,
+    DEFAULT_METHOD,
+    DEFAULT_VSD_INPUT,
+    describe_ring,
+    method_code,
+    time_steps,
+    vsd_code,
+)
+from .stimulus import (
+    centred_stimulus,
+    check_stimulus_time,
+    describe_stimuli,
+    double_gaussian_courses,
+)
 
 
 class _FourierHistory:
@@ -202,7 +215,7 @@ class SheetModel:
         dt: float = DEFAULT_DT,
         method: str = DEFAULT_METHOD,
         record_every: int | None = None,
-        vsd_input: str = "total",
+        vsd_input: str = DEFAULT_VSD_INPUT,
     ) -> xr.Dataset:
         """Integrate the sheet from its homogeneous state under point-like stimuli.
 
@@ -230,7 +243,7 @@ class SheetModel:
         lateral_vsd = vsd_code(vsd_input)
         n_steps = time_steps(duration, dt, self.model)
         every = self._record_every(record_every, dt, n_steps)
-        self._check_stimuli(stimuli)
+        self._check_stimuli(stimuli, duration)
         profiles = self._profiles(stimuli)
         courses = double_gaussian_courses(stimuli, np.arange(n_steps + 1) * dt)
         out, worst = self._integrate(profiles, courses, code, lateral_vsd, dt, n_steps, every)
@@ -256,14 +269,16 @@ class SheetModel:
             )
         return every
 
-    def _check_stimuli(self, stimuli: Sequence[RingStimulus]) -> None:
-        """Check that every stimulus is a :class:`RingStimulus` centred on the sheet."""
+    def _check_stimuli(self, stimuli: Sequence[RingStimulus], duration: float) -> None:
+        """Check that every stimulus is a :class:`RingStimulus` centred on the sheet and
+        peaking within the run's ``duration`` (s)."""
         for k, s in enumerate(stimuli):
             if not isinstance(s, RingStimulus):
                 raise ParameterError(f"stimuli[{k}] is a {type(s).__name__}; give RingStimulus")
             for name in ("x0", "y0"):
                 check_range(f"stimuli[{k}].{name}", getattr(s, name), 0.0, self.sheet.length,
                             unit="m", high_inclusive=False)  # fmt: skip
+            check_stimulus_time(s, duration, k)
 
     def _integrate(
         self,

@@ -24,13 +24,17 @@ def centred_stimulus(ring: Ring, setting: str = "code", **changes: float) -> Rin
     return base.replace(**changes) if changes else base
 
 
-def check_stimuli(stimuli: Sequence[RingStimulus], length: float) -> list[RingStimulus]:
-    """Check that every stimulus is a :class:`RingStimulus` centred on the ring [0, L).
+def check_stimuli(
+    stimuli: Sequence[RingStimulus], length: float, duration: float | None = None
+) -> list[RingStimulus]:
+    """Check that every stimulus is a :class:`RingStimulus` centred on the ring [0, L) and,
+    given the run's ``duration`` (s), that it peaks within the run.
 
     Raises
     ------
     ParameterError
-        For another type or a centre outside the ring.
+        For another type, a centre outside the ring, or a peak time t0 after the end of the
+        run (a stimulus the run would never show: no response, no propagation).
     """
     out = []
     for k, s in enumerate(stimuli):
@@ -39,8 +43,28 @@ def check_stimuli(stimuli: Sequence[RingStimulus], length: float) -> list[RingSt
         check_range(
             f"stimuli[{k}].x0", s.x0, 0.0, length, unit="m", high_inclusive=False
         )  # fmt: skip
+        if duration is not None:
+            check_stimulus_time(s, duration, k)
         out.append(s)
     return out
+
+
+def check_stimulus_time(stimulus: RingStimulus, duration: float, index: int = 0) -> None:
+    """Refuse a stimulus whose peak time t0 (s) lies after the end of a run of ``duration``
+    (s): the run would end before it, or during its rise, and show no response to it.
+
+    Raises
+    ------
+    ParameterError
+        Naming the stimulus's peak time and the run's duration (ms).
+    """
+    if stimulus.t0 > duration * (1 + 1e-12):
+        raise ParameterError(
+            f"stimuli[{index}] peaks at t0 = {stimulus.t0 * 1e3:g} ms, after the end of the run "
+            f"(duration = {duration * 1e3:g} ms): the run would show no response to it; "
+            "allowed: t0 <= duration (an earlier t0 or a longer duration)",
+            parameters=("t0", "duration"),
+        )
 
 
 def stimulus_tables(

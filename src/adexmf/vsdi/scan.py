@@ -26,7 +26,7 @@ import xarray as xr
 from ..errors import ParameterError, check_range
 from ..meanfield import MeanFieldModel
 from ..params import Ring, RingStimulus
-from ..ring import RingModel, run_batch
+from ..ring import DEFAULT_VSD_INPUT, VSD_INPUTS, RingModel, run_batch
 from ..store import provenance
 from ..sweep import run_tasks, task_key
 
@@ -79,10 +79,11 @@ class ScanSettings:
     amplitude, t0 : float
         Afferent peak rate (Hz) and peak time (s) of the stimulus [code].
     vsd_input : {"lateral", "total"}
-        The ring's VSD signal (:meth:`adexmf.ring.RingModel.run`). Default "lateral" (the
-        authors' signal): on all ten recordings it fits better than the ring's own default
-        with the afferent input, whose maps mirror the narrow stimulus (residuals 2-50 %
-        lower; that fit pins l_stim at its 2 mm upper bound on every recording).
+        The ring's VSD signal (:meth:`adexmf.ring.RingModel.run`), by default the ring's
+        own (:data:`adexmf.ring.DEFAULT_VSD_INPUT`, "lateral": the authors' signal). On all
+        ten recordings it fits better than "total" with the afferent input, whose maps
+        mirror the narrow stimulus (residuals 2-50 % lower; that fit pins l_stim at its 2 mm
+        upper bound on every recording).
     chunk : int
         Parameter sets per task.
     """
@@ -96,7 +97,7 @@ class ScanSettings:
     r_max: float = 0.012
     amplitude: float = 15.0
     t0: float = 0.15
-    vsd_input: str = "lateral"
+    vsd_input: str = DEFAULT_VSD_INPUT
     chunk: int = 625
 
     def __post_init__(self) -> None:
@@ -107,9 +108,9 @@ class ScanSettings:
         check_range("ScanSettings.sample_dt", self.sample_dt, self.dt, 0.05, unit="s")
         check_range("ScanSettings.r_max", self.r_max, 1e-3, 0.5 * self.length, unit="m")
         check_range("ScanSettings.chunk", self.chunk, 1, 1_000_000)
-        if self.vsd_input not in ("total", "lateral"):
+        if self.vsd_input not in VSD_INPUTS:
             raise ParameterError(
-                f"ScanSettings.vsd_input = {self.vsd_input!r}; allowed: total, lateral"
+                f"ScanSettings.vsd_input = {self.vsd_input!r}; allowed: {', '.join(VSD_INPUTS)}"
             )
 
     def replace(self, **changes: Any) -> ScanSettings:

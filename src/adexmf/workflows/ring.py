@@ -20,8 +20,15 @@ from ..figures.style import figure_paths
 from ..meanfield import MeanFieldModel
 from ..netcdf import write_netcdf
 from ..params import Preset, RingStimulus
-from ..ring import DEFAULT_DT, DEFAULT_METHOD, RingModel, SheetModel, centred_stimulus
-from ..ring.analysis import apparent_motion, summarize_motion, summarize_run
+from ..ring import (
+    DEFAULT_DT,
+    DEFAULT_METHOD,
+    DEFAULT_VSD_INPUT,
+    RingModel,
+    SheetModel,
+    centred_stimulus,
+)
+from ..ring.analysis import apparent_motion, check_criteria, summarize_motion, summarize_run
 from ..store import check_destination
 from .config import RingSettings
 from .stage import StageResult
@@ -49,7 +56,7 @@ def ring_run_stage(
     out: Path,
     dt: float = DEFAULT_DT,
     method: str = DEFAULT_METHOD,
-    vsd_input: str = "total",
+    vsd_input: str = DEFAULT_VSD_INPUT,
     criteria: str = "text",
     draw: bool = True,
 ) -> StageResult:
@@ -64,7 +71,8 @@ def ring_run_stage(
     out : Path
         NetCDF file of the maps; the figure goes next to it.
     dt, method, vsd_input
-        As in :meth:`adexmf.ring.RingModel.run` (s).
+        As in :meth:`adexmf.ring.RingModel.run` (s); dV/V0 from the lateral inputs only by
+        default (:data:`adexmf.ring.DEFAULT_VSD_INPUT`).
     criteria : {"text", "code"}
         Early-response criteria (:func:`adexmf.ring.analysis.summarize_run`).
     draw : bool
@@ -76,6 +84,7 @@ def ring_run_stage(
         Files, the run's summary (peak dV/V0, speed...) with ``column``, ``n_units`` and
         ``v_c_mm_per_s``; data ``ring``.
     """
+    check_criteria(criteria)  # a wrong name is an error before the run, not a missing speed
     out = check_outputs(out, draw)
     ds = model.run(duration, list(stimuli), dt=dt, method=method, vsd_input=vsd_input)
     summary = summarize_run(ds, criteria)
@@ -95,7 +104,7 @@ def apparent_motion_stage(
     *,
     out: Path,
     dt: float = DEFAULT_DT,
-    vsd_input: str = "total",
+    vsd_input: str = DEFAULT_VSD_INPUT,
     draw: bool = True,
 ) -> StageResult:
     """Apparent motion (Fig. 11): two stimuli 8.1 mm and 50 ms apart, alone and together, the
