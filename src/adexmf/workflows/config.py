@@ -23,6 +23,7 @@ from ..compare.protocol import PROTOCOL_NAMES, SCALES
 from ..errors import AdexmfError, ParameterError, check_range
 from ..meanfield.variants import VARIANTS
 from ..params import Preset, Ring, load_preset
+from ..ring.settings import DEFAULT_VSD_INPUT, VSD_INPUTS
 from ..stimuli import Stimulus, parse_stimulus
 from ..store import read_text
 from ..sweep import task_key
@@ -154,12 +155,16 @@ class RingSettings:
         Axonal conduction velocity (m/s).
     duration : float
         Biological time of each run (s).
+    vsd_input : {"lateral", "total"}
+        Inputs the VSD-like signal sees: the lateral ones (the default, as the VSDi fit) or
+        the afferent input too.
     """
 
     n_units: int = field(default=120, metadata=_count(3, 2000))
     conduction_velocity: float = field(default=0.3, metadata=_setting("m/s", "mm/s", 0.05, 0.6))
     duration: float = field(default=0.6, metadata=_setting("s", "s", 0.0, 100.0,
                                                            strict_low=True))
+    vsd_input: str = field(default=DEFAULT_VSD_INPUT, metadata={"choices": VSD_INPUTS})
 
     def ring(self) -> Ring:
         """The ring's geometry: the paper's, with these columns and this velocity."""

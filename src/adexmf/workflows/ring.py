@@ -159,9 +159,11 @@ def ring_study_stage(settings: RingSettings, preset: Preset, folder: Path) -> St
     ring = settings.ring()
     model = RingModel(ring, MeanFieldModel(preset, order=1))  # SPEC 8: first order
     stimulus = centred_stimulus(ring, "code")
-    run = ring_run_stage(model, settings.duration, [stimulus], out=folder / "ring_run.nc")
+    run = ring_run_stage(model, settings.duration, [stimulus], out=folder / "ring_run.nc",
+                         vsd_input=settings.vsd_input)  # fmt: skip
     motion = apparent_motion_stage(model, settings.duration, stimulus,
-                                   out=folder / "apparent_motion.nc")  # fmt: skip
+                                   out=folder / "apparent_motion.nc",
+                                   vsd_input=settings.vsd_input)  # fmt: skip
     result = StageResult()
     result.add(run, "run")
     return result.add(motion, "apparent_motion")
