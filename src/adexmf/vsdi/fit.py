@@ -89,14 +89,20 @@ def prepare_recording(recording: xr.Dataset, opts: Preprocessing) -> dict[str, P
     """
     t = recording.time.values
     x = recording.x.values
-    s1 = prepare_map(recording.stim1.values, t, x, opts)
-    s2 = prepare_map(recording.stim2.values, t, x, opts, scale=s1.scale)
+    source = recording.attrs.get("file", "the recording")
+
+    def name(map_name: str) -> str:  # what the messages call the map
+        return f"{map_name} of {source}"
+
+    s1 = prepare_map(recording.stim1.values, t, x, opts, name=name("stim1"))
+    s2 = prepare_map(recording.stim2.values, t, x, opts, scale=s1.scale, name=name("stim2"))
     on_1 = {"centre": (s1.t_centre, s1.x_centre), "scale": s1.scale}
-    both = prepare_map(recording.both.values, t, x, opts, **on_1)
-    stim2_on_1 = prepare_map(recording.stim2.values, t, x, opts, **on_1)
+    both = prepare_map(recording.both.values, t, x, opts, **on_1, name=name("matAM"))
+    stim2_on_1 = prepare_map(recording.stim2.values, t, x, opts, **on_1, name=name("stim2"))
     difference = recording.both.values - recording.stim1.values - recording.stim2.values
     # a difference can be negative everywhere: give its own scale, not a maximum
-    suppression = prepare_map(difference, t, x, opts, **on_1)
+    suppression = prepare_map(difference, t, x, opts, **on_1,
+                              name=name("matAM - stim1 - stim2"))  # fmt: skip
     return {"stim1": s1, "stim2": s2, "both": both, "stim2_on_1": stim2_on_1,
             "suppression": suppression}  # fmt: skip
 
