@@ -39,9 +39,16 @@ VARIABLES = ("stim1", "stim2", "both", "nonlinearity")
 
 
 def _real(monkey: str, name: str) -> Path:
+    """The recording in ../shared/data, else (for the one the package ships) the package's
+    copy, so that a checkout without the shared data still reads a real recording."""
+    from adexmf.workflows.vsdi import example_recording
+
     path = VSDI / monkey / name
+    if not path.exists() and example_recording().name == name:
+        return example_recording()
     if not path.exists():
-        pytest.skip(f"VSDI recording {path} not available")
+        pytest.skip(f"VSDI recording {path} not available (the package ships only "
+                    f"{example_recording().name})")  # fmt: skip
     return path
 
 
