@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -30,6 +31,7 @@ from adexmf.meanfield.response import afferent_sensitivity, linear_response
 from adexmf.meanfield.variants import get_variant
 
 runner = CliRunner()
+RESULTS = Path(__file__).resolve().parents[1] / "docs" / "results" / "network.json"
 
 
 @pytest.mark.parametrize(
@@ -129,15 +131,23 @@ def test_cli_frequency_mean_field_only(tmp_path):
 def test_small_network_frequency_response_and_its_resume(tmp_path):
     """A 1,000-neuron network (in-degrees kept) at one frequency, through the Dask sweep; the
     rerun reads the stored task."""
+    f = float(FREQUENCIES[10])  # 20.1 Hz, a frequency of the paper's grid
     scale = Scale(n_total=1000, duration=1.5, seeds=1, traced_cells=0)
-    ds = frequency_comparison(["reference"], scale=scale, frequencies=[20.0], out=tmp_path)
-    amp = float(ds.network_amplitude.sel(signal="nu_e", frequency=20.0))
-    assert 2.0 < amp < 60.0
-    assert -np.pi / 2 < float(ds.network_phase.sel(signal="nu_e", frequency=20.0)) < 0.5
+    ds = frequency_comparison(["reference"], scale=scale, frequencies=[f], out=tmp_path)
+    # Against the 10,000-neuron network's response of nu at the same frequency (paper scale,
+    # seeds 1-3, docs/results/network.json): within 15 % in amplitude and 0.2 rad in phase.
+    # Tolerances from measurements: the 1,000-neuron network's seed spread is 3 % (std, 4
+    # seeds) and 0.02 rad; the smaller network responds ~7 % less (finite size).
+    paper = json.loads(RESULTS.read_text())["values"]["frequency"]
+    k = int(np.argmin(np.abs(np.array(paper["frequency_Hz"]) - f)))
+    amp = float(ds.network_amplitude.sel(signal="nu", frequency=f))
+    assert amp == pytest.approx(paper["amplitude_Hz"][k], rel=0.15)
+    phase = float(ds.network_phase.sel(signal="nu", frequency=f))
+    assert abs(wrapped_phase_difference(phase, paper["phase_rad"][k])) < 0.2
     stored = list((tmp_path / "tasks").glob("*.nc"))
     assert len(stored) == 1
     mtime = stored[0].stat().st_mtime_ns
-    again = frequency_comparison(["corrected"], scale=scale, frequencies=[20.0], out=tmp_path)
+    again = frequency_comparison(["corrected"], scale=scale, frequencies=[f], out=tmp_path)
     assert stored[0].stat().st_mtime_ns == mtime
     xr.testing.assert_identical(again.network_fit, ds.network_fit)
 
