@@ -39,7 +39,7 @@ def test_human_output_has_units():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--nu-e", "-1"], "nu_e = -1 Hz is not admissible"),
+        (["--nu-e", "-1"], "--nu-e = -1 Hz is not admissible"),
         (["--nu-e", "5 mV"], "--nu-e"),
         (["--cell", "XX"], "no transfer function for cell 'XX'"),
         (["--preset", "nope"], "unknown preset 'nope'"),

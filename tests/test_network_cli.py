@@ -62,7 +62,7 @@ def test_figure3_unreadable_data_is_a_clear_error(tmp_path):
         (["--mode", "gpu"], "mode = 'gpu'; allowed: runtime, standalone"),
         (["--target", "weave"], "target = 'weave'; allowed: cython, numpy"),
         (["--duration", "1.5 mV"], "--duration"),
-        (["--drive", "-1Hz"], "Drive.rate"),
+        (["--drive", "-1Hz"], "--drive = -1 Hz is out of range"),
         (["--drive", "300Hz"], "1/(K_e dt)"),
         (["--duration", "0.4s"], "--stationary-start"),
         (["--duration", "-1s"], "--duration = -1 s is out of range; allowed: (0, 100000] s"),

@@ -69,10 +69,10 @@ def in_option_words(
     ``aliases`` maps a library parameter to the command's parameter where they differ
     (``t_start`` -> ``stationary_start``). An error that names no parameter (a check of a
     lower layer: ``seeds = 0 is out of range``, ``Network.n_total = -1 ...``, ``(max_drive
-    1e+300 Hz / step 0.5 Hz)``) is left as the library wrote it, prefixed with the option of
-    the first parameter of the running command whose value it states (followed by ``=``,
-    ``<``, ``>`` or a number, alone or as the field of a parameter class): ``--seeds: seeds
-    = 0 is out of range``, the form of the command line's own errors on a value.
+    1e+300 Hz / step 0.5 Hz)``) names the option of the first parameter of the running
+    command whose value it states: ``name = value`` (alone or as the field of a parameter
+    class) becomes ``--option = value``; a bound or a number (``<``, ``>``, ``1e+300``) is
+    prefixed with the option, ``--max-drive: (max_drive 1e+300 Hz / ...)``.
     """
     ctx = _current_context()
     if ctx is None:
@@ -89,15 +89,22 @@ def in_option_words(
             pattern = rf"(?<![\w-]){word}(?=\s*[=<>])|(?<=[=<>] ){word}\b"
             message = re.sub(pattern, option, message)
     if not parameters:
-        option = _stated_option(message, options, aliases or {})
-        if option is not None and not re.search(rf"{re.escape(option)}\b", message):
-            message = f"{option}: {message}"
+        stated = _stated_option(message, options, aliases or {})
+        if stated is not None and not re.search(rf"{re.escape(stated[2])}\b", message):
+            start, end, option = stated
+            if re.match(r"\s*=", message[end:]):  # "Sheet.n_units = 2": the option's value
+                message = message[:start] + option + message[end:]
+            else:
+                message = f"{option}: {message}"
     return message
 
 
-def _stated_option(message: str, options: dict[str, str], aliases: dict[str, str]) -> str | None:
-    """The option of the first parameter of the command whose value ``message`` states
-    (``name =``, ``Class.name <``, ``name 1e+300``), or None (:func:`in_option_words`)."""
+def _stated_option(
+    message: str, options: dict[str, str], aliases: dict[str, str]
+) -> tuple[int, int, str] | None:
+    """Where ``message`` states the value of a parameter of the command (``name =``,
+    ``Class.name <``, ``name 1e+300``; the first one) and its option: (start, end, option),
+    or None (:func:`in_option_words`)."""
     names = {**{n: n for n in options}, **aliases}
     found = []
     for word, name in names.items():
@@ -107,8 +114,8 @@ def _stated_option(message: str, options: dict[str, str], aliases: dict[str, str
         pattern = rf"(?<![\w.-])(?:[A-Z]\w*\.)?{re.escape(word)}(?=\s*[=<>]|\s[-+]?\.?\d)"
         match = re.search(pattern, message)
         if match is not None:
-            found.append((match.start(), option))
-    return min(found)[1] if found else None
+            found.append((match.start(), match.end(), option))
+    return min(found) if found else None
 
 
 def fail(exc: Exception, aliases: dict[str, str] | None = None) -> None:
