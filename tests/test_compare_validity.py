@@ -69,7 +69,7 @@ def test_cli_validity_errors():
     bad = runner.invoke(app, ["compare", "validity", "--scale", "huge", "--no-network"])
     assert bad.exit_code == 2 and "scale = 'huge' is unknown" in bad.output
     bad = runner.invoke(app, ["compare", "validity", "--drive-events", "binomial"])
-    assert bad.exit_code == 2 and "drive_events = 'binomial' is unknown" in bad.output
+    assert bad.exit_code == 2 and "--drive-events = 'binomial' is unknown" in bad.output
     assert "bernoulli, poisson" in bad.output and "Traceback" not in bad.output
 
 
