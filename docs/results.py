@@ -547,12 +547,15 @@ def record(name: str, repeats: int = 1) -> Path:
         start = time.perf_counter()
         done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True,
                               env={**os.environ, **(env[0] if env else {})})  # fmt: skip
-        if done.returncode != 0:  # nothing is recorded from a failed run: say why
-            tail = (done.stdout + done.stderr).strip().splitlines()[-30:]
-            sys.exit(f"{' '.join(argv)} failed (exit {done.returncode}):\n" + "\n".join(tail))
         seconds.append(time.perf_counter() - start)
-        kept = extract(done.stdout)
-        shutil.rmtree(out, ignore_errors=True)
+        try:
+            if done.returncode != 0:  # nothing is recorded from a failed run: say why
+                tail = (done.stdout + done.stderr).strip().splitlines()[-30:]
+                sys.exit(f"{' '.join(argv)} failed (exit {done.returncode}):\n"
+                         + "\n".join(tail))  # fmt: skip
+            kept = extract(done.stdout)
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
     path = RESULTS / "recorded.json"
     content = json.loads(path.read_text()) if path.exists() else {"meta": {}, "values": {}}
     command = " ".join(argv).replace(str(out), "OUT")
