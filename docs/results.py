@@ -541,6 +541,7 @@ def record(name: str, repeats: int = 1) -> Path:
     import time
 
     seconds, kept = [], {}
+    commit = _commit()  # of the code that runs (a commit made meanwhile is not it)
     for _ in range(repeats):
         out = Path(tempfile.mkdtemp(prefix="adexmf-results-"))
         argv, extract, *env = RECORDED[name](out)
@@ -564,7 +565,7 @@ def record(name: str, repeats: int = 1) -> Path:
             " " + command
     content["meta"][name] = {"command": command,
                              "repeats": repeats, "date": datetime.date.today().isoformat(),
-                             "commit": _commit(), "machine": _machine()}  # fmt: skip
+                             "commit": commit, "machine": _machine()}  # fmt: skip
     content["values"][name] = {"seconds": statistics.median(seconds), **kept}
     return _write(path, content)
 
