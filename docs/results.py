@@ -27,6 +27,7 @@ Usage::
     python docs/results.py                 # recompute meanfield.json + derived.json, render
     python docs/results.py --check         # exit 1 if a published number differs
     python docs/results.py --network DIR   # network.json from DIR/<protocol>.nc
+    python docs/results.py --figures DIR   # docs/figures/<protocol>.png from the same runs
     python docs/results.py --record NAME   # a timed or expensive command -> recorded.json
 """
 
@@ -413,6 +414,43 @@ TABLES: dict[str, Callable[[dict[str, Any]], str]] = {"comparison": comparison_t
                                                       "backends": backends_table}  # fmt: skip
 
 
+# --- figures for the docs pages ------------------------------------------------------------
+
+#: The paper-scale figures the docs show: protocol -> its figure function's name.
+FIGURES = {"stationary": "plot_stationary", "transient": "plot_transient",
+           "frequency": "plot_frequency", "validity": "plot_validity"}  # fmt: skip
+#: Width of the docs' copies (pixels): small enough to keep in the repository.
+FIGURE_WIDTH = 900
+
+
+def write_figures(folder: Path) -> list[Path]:
+    """Small PNG copies of the paper-scale figures in ``docs/figures/``, drawn by the
+    package's figure functions from ``folder/<protocol>.nc`` (the runs of network.json)."""
+    import tempfile
+
+    from PIL import Image
+
+    from adexmf.figures import fig4_7_comparison
+    from adexmf.netcdf import read_netcdf
+
+    written = []
+    target = ROOT / "docs" / "figures"
+    target.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, function in FIGURES.items():
+            ds = read_netcdf(folder / f"{name}.nc", what=f"{name} Dataset")
+            png = next(p for p in getattr(fig4_7_comparison, function)(ds, Path(tmp) / name)
+                       if p.suffix == ".png")  # fmt: skip
+            with Image.open(png) as image:
+                height = round(image.height * FIGURE_WIDTH / image.width)
+                small = image.convert("RGB").resize((FIGURE_WIDTH, height), Image.LANCZOS)
+                small = small.quantize(colors=96)  # line plots: a palette keeps them small
+                out = target / f"{name}.png"
+                small.save(out, optimize=True)
+            written.append(out)
+    return written
+
+
 # --- recorded runs (timings and expensive commands, stored with their provenance) -------------
 
 
@@ -723,9 +761,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record", choices=tuple(RECORDED), action="append", default=[],
                         help="run a recorded command into recorded.json (repeatable)")
     parser.add_argument("--repeats", type=int, default=1, help="with --record: median of N")
+    parser.add_argument("--figures", type=Path, metavar="DIR",
+                        help="small PNGs of DIR/<protocol>.nc's figures into docs/figures")
     args = parser.parse_args(argv)
     if args.network:
         print(write_network(args.network))
+        return 0
+    if args.figures:
+        print("\n".join(map(str, write_figures(args.figures))))
         return 0
     for name in args.record:
         print(record(name, args.repeats))
