@@ -423,24 +423,48 @@ FIGURES = {"stationary": "plot_stationary", "transient": "plot_transient",
 FIGURE_WIDTH = 900
 
 
+def _protocol_figures(folder: Path, tmp: Path) -> dict[str, Path]:
+    """Figs 4-6 and the validity map from ``folder/<protocol>.nc`` (the runs of network.json)."""
+    from adexmf.figures import fig4_7_comparison
+    from adexmf.netcdf import read_netcdf
+
+    out = {}
+    for name, function in FIGURES.items():
+        ds = read_netcdf(folder / f"{name}.nc", what=f"{name} Dataset")
+        out[name] = getattr(fig4_7_comparison, function)(ds, tmp / name)[0]
+    return out
+
+
+def _stage_figures(tmp: Path) -> dict[str, Path]:
+    """Figs 3, 7, 9 and 11 by the study's own stages at their defaults (Fig. 3: the network,
+    seed 5, ~30 s; the others are mean field only)."""
+    from adexmf.params import load_preset
+    from adexmf.workflows.compare import comparison_stage
+    from adexmf.workflows.config import RingSettings
+    from adexmf.workflows.network import figure3_stage
+    from adexmf.workflows.ring import ring_study_stage
+
+    pngs = [f for f in figure3_stage(tmp / "network").files if f.suffix == ".png"]
+    pngs += [f for f in comparison_stage("integrative", ["reference"], tmp / "compare").files
+             if f.suffix == ".png"]  # fmt: skip
+    pngs += [f for f in ring_study_stage(RingSettings(), load_preset("zerlaut2018"),
+                                         tmp / "ring").files if f.suffix == ".png"]  # fmt: skip
+    return {f.stem: f for f in pngs}
+
+
 def write_figures(folder: Path) -> list[Path]:
-    """Small PNG copies of the paper-scale figures in ``docs/figures/``, drawn by the
-    package's figure functions from ``folder/<protocol>.nc`` (the runs of network.json)."""
+    """Small PNG copies of the paper's figures in ``docs/figures/``, drawn by the package's
+    own figure functions (:func:`_protocol_figures`, :func:`_stage_figures`)."""
     import tempfile
 
     from PIL import Image
-
-    from adexmf.figures import fig4_7_comparison
-    from adexmf.netcdf import read_netcdf
 
     written = []
     target = ROOT / "docs" / "figures"
     target.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for name, function in FIGURES.items():
-            ds = read_netcdf(folder / f"{name}.nc", what=f"{name} Dataset")
-            png = next(p for p in getattr(fig4_7_comparison, function)(ds, Path(tmp) / name)
-                       if p.suffix == ".png")  # fmt: skip
+        figures = {**_protocol_figures(folder, Path(tmp)), **_stage_figures(Path(tmp))}
+        for name, png in figures.items():
             with Image.open(png) as image:
                 height = round(image.height * FIGURE_WIDTH / image.width)
                 small = image.convert("RGB").resize((FIGURE_WIDTH, height), Image.LANCZOS)
