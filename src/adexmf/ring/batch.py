@@ -11,6 +11,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import ParameterError
+from ..meanfield import vsd_signal
 from ..params import Ring, RingStimulus, population_average
 from ..store import provenance
 from .coupling import ring_delay_tables
@@ -242,7 +243,7 @@ def _outputs(
             result["mu_V"] = mu_V
         if "vsd" in want:
             mu0 = ring_model.baseline_potential()
-            result["vsd"] = np.abs(mu_V - mu0) / abs(mu0)
+            result["vsd"] = vsd_signal(mu_V, mu0)
     if "nu_e" in want:
         result["nu_e"] = out[:, :, CH_NU_E]
     if "nu_i" in want:

@@ -49,7 +49,7 @@ import xarray as xr
 
 from ..errors import ParameterError
 from ..layouts import S_NU_E, S_NU_I
-from ..meanfield import MeanFieldModel, fixed_point
+from ..meanfield import MeanFieldModel, fixed_point, vsd_signal
 from ..params import Ring, RingStimulus, population_average
 from ..store import provenance
 from .coupling import ring_delay_tables
@@ -262,7 +262,7 @@ class RingModel:
                 ),
                 "vsd": (
                     dims,
-                    np.abs(mu_V - mu0) / abs(mu0),
+                    vsd_signal(mu_V, mu0),
                     {"units": "1", "long_name": "VSD-like signal dV/V0"},
                 ),
             },  # fmt: skip

@@ -16,7 +16,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import ParameterError, check_range
-from ..meanfield import MeanFieldModel
+from ..meanfield import MeanFieldModel, vsd_signal
 from ..params import Ring, RingStimulus, Sheet, population_average
 from ..stimuli import gaussian_space_time
 from ..store import provenance
@@ -371,7 +371,7 @@ class SheetModel:
                 "mu_V": (dims, mu_V, {"units": "V", "long_name": "mean potential"}),
                 "vsd": (
                     dims,
-                    np.abs(mu_V - mu0) / abs(mu0),
+                    vsd_signal(mu_V, mu0),
                     {"units": "1", "long_name": "VSD-like signal dV/V0"},
                 ),
             },  # fmt: skip
