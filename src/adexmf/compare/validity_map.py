@@ -404,7 +404,7 @@ def validity_summary(ds: xr.Dataset) -> dict[str, Any]:
             "error_nu_e_percent": json_values(ee), "error_nu_i_percent": json_values(ei),
         }  # fmt: skip
         if ai is not None and ai.any():
-            out["isolated"]["max_abs_error_ai_percent"] = _largest_error(ee, ei, ai)
+            out["isolated"]["max_abs_error_ai_percent"] = largest_ai_error(ee, ei, ai)
     mf: dict[str, Any] = {}
     for k, v in enumerate(ds.variant.values):
         entry: dict[str, Any] = {
@@ -423,14 +423,19 @@ def validity_summary(ds: xr.Dataset) -> dict[str, Any]:
             entry["error_nu_e_percent"] = json_values(ee)
             entry["error_nu_i_percent"] = json_values(ei)
             if ai is not None and ai.any():
-                within = (np.abs(ee) <= 10.0) & (np.abs(ei) <= 10.0)
-                entry["max_abs_error_ai_percent"] = _largest_error(ee, ei, ai)
-                entry["within_10_percent_ai_fraction"] = float(within[ai].mean())
+                entry["max_abs_error_ai_percent"] = largest_ai_error(ee, ei, ai)
+                entry["within_10_percent_ai_fraction"] = within_10_percent(ee, ei, ai)
         mf[str(v)] = entry
     out["mf"] = mf
     return out
 
 
-def _largest_error(error_e: np.ndarray, error_i: np.ndarray, ai: np.ndarray) -> float:
+def within_10_percent(error_e: np.ndarray, error_i: np.ndarray, ai: np.ndarray) -> float:
+    """Share of the AI points (``ai``: bool grid) where both errors (%) are within 10 %."""
+    within = (np.abs(error_e) <= 10.0) & (np.abs(error_i) <= 10.0)
+    return float(within[ai].mean())
+
+
+def largest_ai_error(error_e: np.ndarray, error_i: np.ndarray, ai: np.ndarray) -> float:
     """Largest |error| (%) of either population over the AI points."""
     return float(np.nanmax(np.maximum(np.abs(error_e), np.abs(error_i))[ai]))
