@@ -29,6 +29,7 @@ except KeyboardInterrupt:
     raise SystemExit(130) from None
 
 app = typer.Typer(
+    rich_markup_mode=None,  # help texts are plain text: [cells] stays [cells]
     help="adexmf: mean-field models of AdEx networks, validated against spiking simulations.",
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -54,48 +55,6 @@ def _root(
     if ctx.invoked_subcommand is None:
         _run.study(scale="quick", out=out, scheduler=None, config=None, stage=None,
                    print_config=False)  # fmt: skip
-
-
-def _plain_help(typer_app: typer.Typer, seen: set[int] | None = None) -> None:
-    """Make every help text of ``typer_app`` and its sub-commands plain text for Rich.
-
-    Typer reads help texts as Rich markup, which takes bracketed lower-case words as style
-    tags and drops them: "the sections of a preset ([meta], [cells])" printed "(, )". Help
-    texts here are plain text, so the brackets Rich would read as a tag are escaped (once,
-    and never those a help text escaped itself) on every command, group, option and argument,
-    including those shared by several commands.
-    """
-    import inspect
-    import re
-
-    seen = set() if seen is None else seen
-    tag = re.compile(r"(?<!\\)\[(?=[a-z#/@][^\[]*?\])")  # Rich's tag: [name...], not \[
-
-    def plain(owner: object, attribute: str) -> None:
-        text = getattr(owner, attribute, None)
-        if isinstance(text, str) and id(owner) not in seen:
-            seen.add(id(owner))
-            setattr(owner, attribute, tag.sub(r"\\[", text))
-
-    plain(typer_app.info, "help")
-    callbacks = [c.callback for c in typer_app.registered_commands]
-    if typer_app.registered_callback is not None:
-        callbacks.append(typer_app.registered_callback.callback)
-    for command in typer_app.registered_commands:
-        if command.help is None and command.callback is not None:
-            command.help = inspect.getdoc(command.callback)
-        plain(command, "help")
-    for callback in filter(None, callbacks):
-        for parameter in inspect.signature(callback).parameters.values():
-            if isinstance(parameter.default, typer.models.ParameterInfo):
-                plain(parameter.default, "help")
-    for group in typer_app.registered_groups:
-        plain(group, "help")
-        if group.typer_instance is not None:
-            _plain_help(group.typer_instance, seen)
-
-
-_plain_help(app)
 
 
 def _click_classes(name: str) -> tuple[type[BaseException], ...]:

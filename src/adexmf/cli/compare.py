@@ -17,6 +17,7 @@ from .common import emit_json, fail, quantity
 _VARIANT_HELP = "; ".join(f"{v.name}: {v.description}" for v in VARIANTS.values())
 
 app = typer.Typer(
+    rich_markup_mode=None,  # help texts are plain text: [cells] stays [cells]
     help=(
         "The mean field against the spiking network. Mean-field variants (--variant, "
         f"repeatable): {_VARIANT_HELP}."

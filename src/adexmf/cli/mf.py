@@ -14,6 +14,7 @@ from ..errors import AdexmfError, ParameterError
 from .common import emit_json, fail, quantity
 
 app = typer.Typer(
+    rich_markup_mode=None,  # help texts are plain text: [cells] stays [cells]
     help=(
         "Mean-field models (first order, second order, adaptation): fixed points and "
         "stability, time courses under stimuli, phase plane, fixed points vs drive."

@@ -10,6 +10,7 @@ from ..errors import AdexmfError, ParameterError, check_range
 from .common import emit_json, fail, quantity
 
 app = typer.Typer(
+    rich_markup_mode=None,  # help texts are plain text: [cells] stays [cells]
     help="Spiking-network ground truth: run the RS-FS network on Brian2 or NEST.",
     no_args_is_help=True,
 )

@@ -15,6 +15,7 @@ from ..ring.settings import DEFAULT_VSD_INPUT, VSD_INPUTS
 from .common import emit_json, fail, quantity
 
 app = typer.Typer(
+    rich_markup_mode=None,  # help texts are plain text: [cells] stays [cells]
     help=(
         "Ring of mean-field columns with Gaussian lateral connectivity and conduction "
         "delays: VSD-like maps, propagation, apparent motion (Figs 9, 11)."
@@ -22,6 +23,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 sheet_app = typer.Typer(
+    rich_markup_mode=None,  # help texts are plain text: [cells] stays [cells]
     help="2-D sheet of N x N mean-field columns: circular waves from a point stimulus.",
     no_args_is_help=True,
 )

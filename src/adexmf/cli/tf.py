@@ -12,6 +12,7 @@ from ..theory.transfer import TransferFunction
 from .common import emit_json, fail, quantity
 
 app = typer.Typer(
+    rich_markup_mode=None,  # help texts are plain text: [cells] stays [cells]
     help="Transfer functions: evaluate, characterise single cells, fit.", no_args_is_help=True
 )
 

@@ -15,6 +15,7 @@ from ..sweep import check_scheduler
 from .common import emit_json, fail
 
 app = typer.Typer(
+    rich_markup_mode=None,  # help texts are plain text: [cells] stays [cells]
     help=(
         "Monkey V1 voltage-sensitive-dye recordings: show them, scan the ring's maps over "
         "its six parameters, fit each recording and summarise the fits (Fig. 10)."
