@@ -210,6 +210,26 @@ def column_rhs(mp, pe, pi, order, adaptation, y, in_ee, in_ie, in_i, dy):
 
 
 @njit(cache=True, inline="always")
+def project_column_state(y, order, T):
+    """Keep a column's state ``y`` admissible after an explicit step, in place: rates >= 0
+    and, at second order, rates <= 1/T and a positive semi-definite covariance matrix with
+    variances <= 1/(4 T^2) (the bounds of the Master Equation, as the single-column
+    integrator). Used by the networks of columns (ring, sheet, brain)."""
+    if order == 1:
+        y[S_NU_E] = max(y[S_NU_E], 0.0)
+        y[S_NU_I] = max(y[S_NU_I], 0.0)
+        return
+    nu_max = 1.0 / T
+    c_max = 0.25 * nu_max * nu_max
+    y[S_NU_E] = min(max(y[S_NU_E], 0.0), nu_max)
+    y[S_NU_I] = min(max(y[S_NU_I], 0.0), nu_max)
+    y[S_C_EE] = min(max(y[S_C_EE], 0.0), c_max)
+    y[S_C_II] = min(max(y[S_C_II], 0.0), c_max)
+    bound = np.sqrt(y[S_C_EE] * y[S_C_II])
+    y[S_C_EI] = min(max(y[S_C_EI], -bound), bound)
+
+
+@njit(cache=True, inline="always")
 def column_first_order_jacobian(mp, pe, pi, adaptation, y, in_ee, in_ie, in_i, J):
     """Exact Jacobian (1/s, SI) of the first-order column with respect to its own state,
     for a column whose inputs move one-to-one with its own rates (d in / d nu = 1), into J.

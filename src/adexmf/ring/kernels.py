@@ -16,43 +16,27 @@ from ..layouts import (
     N_OBSERVABLES,
     N_STATE,
     OB_MU_V,
-    S_C_EE,
-    S_C_EI,
-    S_C_II,
     S_NU_E,
     S_NU_I,
 )
-from ..meanfield.node import adaptation_of, column_observables, column_rhs, route_inputs
+from ..meanfield.node import (
+    adaptation_of,
+    column_observables,
+    column_rhs,
+    project_column_state,
+    route_inputs,
+)
 
 #: Recorded channels: rates and mean potentials of both populations, per unit.
 CH_NU_E, CH_NU_I, CH_MU_V_E, CH_MU_V_I = 0, 1, 2, 3
 N_CHANNELS = 4
 
 
-@njit(cache=True, inline="always")
-def _project(y, order, T):
-    """Keep a column's state admissible after a step: rates >= 0 and, at second order,
-    rates <= 1/T and a positive semi-definite covariance matrix with variances <= 1/(4 T^2)
-    (the bounds of the Master Equation, as the single-column integrator)."""
-    if order == 1:
-        y[S_NU_E] = max(y[S_NU_E], 0.0)
-        y[S_NU_I] = max(y[S_NU_I], 0.0)
-        return
-    nu_max = 1.0 / T
-    c_max = 0.25 * nu_max * nu_max
-    y[S_NU_E] = min(max(y[S_NU_E], 0.0), nu_max)
-    y[S_NU_I] = min(max(y[S_NU_I], 0.0), nu_max)
-    y[S_C_EE] = min(max(y[S_C_EE], 0.0), c_max)
-    y[S_C_II] = min(max(y[S_C_II], 0.0), c_max)
-    bound = np.sqrt(y[S_C_EE] * y[S_C_II])
-    y[S_C_EI] = min(max(y[S_C_EI], -bound), bound)
-
-
 @njit(cache=True)
 def project_units(y, order, T):
-    """:func:`_project` on every row of ``y`` (n_units, 6)."""
+    """:func:`~adexmf.meanfield.node.project_column_state` on every row of ``y`` (n_units, 6)."""
     for i in range(y.shape[0]):
-        _project(y[i], order, T)
+        project_column_state(y[i], order, T)
 
 
 #: The stiffness diagnostic is evaluated on one step in this many: at first order it is the
@@ -280,14 +264,14 @@ def ring_kernel(
             for i in range(N):
                 for j in range(N_STATE):
                     y[i, j] += dt * k1[i, j]
-                _project(y[i], order, T)
+                project_column_state(y[i], order, T)
             _write_row(He, Hi, y, pos1, M, N)
             _known_part(He, Hi, pos1, M, N, t_m, t_back, t_ce, t_ci, Pe, Pi)
         else:
             for i in range(N):
                 for j in range(N_STATE):
                     ytmp[i, j] = y[i, j] + dt * k1[i, j]
-                _project(ytmp[i], order, T)
+                project_column_state(ytmp[i], order, T)
             # the known part at t_{n+1} reads rows <= n only: shared by both stages
             _known_part(He, Hi, pos1, M, N, t_m, t_back, t_ce, t_ci, Pe, Pi)
             _current_part(ytmp, N, z_m, z_ce, z_ci, Pe, Pi, E, I)
@@ -300,7 +284,7 @@ def ring_kernel(
             for i in range(N):
                 for j in range(N_STATE):
                     y[i, j] += half * (k1[i, j] + k2[i, j])
-                _project(y[i], order, T)
+                project_column_state(y[i], order, T)
             _write_row(He, Hi, y, pos1, M, N)
         pos = pos1
     return worst

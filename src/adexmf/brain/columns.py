@@ -1,0 +1,52 @@
+"""The column of every region of a brain network: a mean-field variant of the registry
+(:data:`adexmf.meanfield.variants.VARIANTS`) at first or second order, or TVB's
+``ZerlautAdaptationFirstOrder`` (``"tvb_zerlaut"``), with its conventions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import ParameterError
+from ..meanfield import MeanFieldModel
+from ..meanfield.variants import VARIANTS
+
+#: TVB's name for its model, and adexmf's for the column that reproduces it.
+TVB_ZERLAUT = "tvb_zerlaut"
+#: TVB adds 1e-6 kHz to the recurrent rates E and I before scaling them by their synapse
+#: counts (spontaneous release): 1e-3 Hz.
+TVB_SPONTANEOUS_HZ = 1e-3
+#: TVB's Markov time constant (s).
+TVB_T = 20e-3
+#: The column of a brain network when none is named: first order with the adaptation
+#: current and the RS transfer function fitted over W (one fit for every b).
+DEFAULT_COLUMN = "adaptation-W"
+
+
+@dataclass(frozen=True, eq=False)
+class BrainColumn:
+    """A region's column: its name, mean-field model and spontaneous rate (Hz) added to the
+    recurrent rates (0 except TVB's convention)."""
+
+    name: str
+    model: MeanFieldModel
+    spontaneous_rate: float = 0.0
+
+
+def brain_column(name: str = DEFAULT_COLUMN, order: int = 1) -> BrainColumn:
+    """The column named ``name``: a variant of :data:`VARIANTS` at ``order`` or
+    :data:`TVB_ZERLAUT` (TVB's first order with adaptation, T = 20 ms, spontaneous term)."""
+    if name == TVB_ZERLAUT:
+        if order != 1:
+            raise ParameterError(
+                f"order = {order} is not allowed with {TVB_ZERLAUT!r}: TVB's "
+                "ZerlautAdaptationFirstOrder is a first-order model; allowed: 1",
+                parameters=("order",),
+            )
+        model = MeanFieldModel(TVB_ZERLAUT, order=1, adaptation=True, T=TVB_T)
+        return BrainColumn(TVB_ZERLAUT, model, TVB_SPONTANEOUS_HZ)
+    if name not in VARIANTS:
+        raise ParameterError(
+            f"column = {name!r} is not known; allowed: {', '.join(VARIANTS)}, {TVB_ZERLAUT}",
+            parameters=("column",),
+        )
+    return BrainColumn(name, VARIANTS[name].model(order))

@@ -1,0 +1,341 @@
+"""A network of columns on a connectome: one column per region, delayed long-range coupling
+(SPEC 11), integrated by :func:`adexmf.brain.kernels.brain_kernel`.
+
+Region k receives ``c_k(t) = G sum_j W[k, j] nu_e,j(t - L[k, j] / v)`` as an excitatory
+input per synapse of both its populations, added to its drive (like TVB's ``Linear(a)``
+coupling of ``ZerlautAdaptationFirstOrder``). Delays fall between history rows and are
+interpolated linearly (TVB rounds them to whole steps). An Ornstein-Uhlenbeck noise (Hz) can
+be added to the long-range input, as TVB-AdEx does; the sum is floored at 0 before the drive
+is added (TVB's convention).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import xarray as xr
+
+from ..errors import ParameterError, check_range
+from ..layouts import N_STATE, S_NU_E, S_NU_I, S_W
+from ..meanfield import MeanFieldModel
+from ..meanfield.observables import vsd_signal
+from ..params.network import population_average
+from ..ring.settings import method_code, packed_model, time_steps
+from ..store import provenance
+from .columns import BrainColumn, brain_column
+from .connectome import Connectome, load_connectome
+from .kernels import CH_MU_V_E, CH_MU_V_I, CH_NU_E, CH_NU_I, CH_W, N_CHANNELS, brain_kernel
+
+#: Default step (s): TVB's 0.1 ms.
+DEFAULT_DT = 1e-4
+#: Default sampling period of the recorded series (s).
+DEFAULT_RECORD_PERIOD = 1e-3
+#: Default conduction velocity (m/s), TVB's.
+DEFAULT_VELOCITY = 4.0
+
+
+@dataclass(frozen=True)
+class OUNoise:
+    """Ornstein-Uhlenbeck noise added to every region's long-range input (Hz).
+
+    ``dxi = -xi / tau dt + sigma sqrt(2 / tau) dB``: stationary standard deviation ``sigma``
+    (Hz), correlation time ``tau`` (s; TVB-AdEx: 5 ms); independent between regions;
+    integrated exactly at each step.
+    """
+
+    sigma: float = 0.0
+    tau: float = 5e-3
+
+    def __post_init__(self) -> None:
+        check_range("noise_sigma", self.sigma, 0.0, 1e3, unit="Hz")
+        check_range("noise_tau", self.tau, 0.0, 10.0, unit="s", low_inclusive=False)
+
+    def per_step(self, dt: float) -> tuple[float, float]:
+        """(decay, kick) of one exact step of ``dt`` (s): ``xi <- decay xi + kick N(0, 1)``."""
+        decay = float(np.exp(-dt / self.tau))
+        return decay, float(self.sigma * np.sqrt(1.0 - decay * decay))
+
+
+@dataclass(frozen=True)
+class RegionStimulus:
+    """An afferent stimulus to some regions: ``amplitude`` (Hz) from ``onset`` for
+    ``duration`` (s), routed like the column's afferent input (excitatory cells)."""
+
+    regions: tuple[int, ...]
+    amplitude: float
+    onset: float
+    duration: float
+
+    def __post_init__(self) -> None:
+        check_range("stimulus amplitude", self.amplitude, 0.0, 1e3, unit="Hz")
+        check_range("stimulus onset", self.onset, 0.0, None, unit="s")
+        check_range("stimulus duration", self.duration, 0.0, None, unit="s", low_inclusive=False)
+        object.__setattr__(self, "regions", tuple(int(r) for r in self.regions))
+
+
+def _csr(target, source, back, coef, n):
+    order = np.argsort(target, kind="stable")
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(ptr, target + 1, 1)
+    return (np.cumsum(ptr), source[order].astype(np.int64), back[order].astype(np.int64),
+            coef[order].astype(float))  # fmt: skip
+
+
+def coupling_terms(weights: np.ndarray, delays: np.ndarray, coupling: float, dt: float):
+    """Coupling terms of the kernel: ``(history, current, n_rows)``.
+
+    A delay of ``s = d / dt`` steps reads ``(1 - f) row(n - m) + f row(n - m - 1)`` with
+    ``m = floor(s)``, ``f = s - m``: each nonzero weight gives these two terms (one when f is
+    0), coefficients ``G W (1 - f)`` and ``G W f``. ``history`` = (ptr, src, back, coef) of
+    the terms with ``back >= 1`` in CSR order by target; ``current`` = (ptr, src, coef) of
+    those with ``back = 0``; ``n_rows`` the history rows the kernel keeps.
+    """
+    n = weights.shape[0]
+    target, source = np.nonzero(weights)
+    s = delays[target, source] / dt
+    m = np.floor(s + 1e-9).astype(np.int64)
+    f = np.clip(s - m, 0.0, 1.0)
+    f[f < 1e-9] = 0.0
+    g = coupling * weights[target, source]
+    keep = f > 0.0
+    tgt = np.concatenate([target, target[keep]])
+    src = np.concatenate([source, source[keep]])
+    back = np.concatenate([m, m[keep] + 1])
+    coef = np.concatenate([g * (1.0 - f), (g * f)[keep]])
+    h = back > 0
+    history = _csr(tgt[h], src[h], back[h], coef[h], n)
+    zptr, zsrc, _, zcoef = _csr(tgt[~h], src[~h], back[~h], coef[~h], n)
+    n_rows = int(back.max()) + 1 if back.size else 1
+    return history, (zptr, zsrc, zcoef), n_rows
+
+
+@dataclass(frozen=True, eq=False)
+class BrainNetwork:
+    """Columns on a connectome with delayed linear coupling.
+
+    Parameters
+    ----------
+    connectome : Connectome or str
+        The structure (a :class:`Connectome`, a name or a TVB file; default the embedded
+        ``synthetic68``).
+    column : BrainColumn or str
+        The column of every region (:func:`adexmf.brain.columns.brain_column`: a mean-field
+        variant name or ``"tvb_zerlaut"``).
+    coupling : float
+        Global coupling G (dimensionless, >= 0; TVB's ``Linear(a)``).
+    conduction_velocity : float
+        m/s (> 0; TVB's ``speed``, default 4 m/s).
+    normalisation : str
+        Weights as given (``"none"``), divided by the largest, or per row (``"in_degree"``).
+    b : float, optional
+        Spike-triggered adaptation of the excitatory cells (A); default the column's.
+    """
+
+    connectome: Connectome | str = "synthetic68"
+    column: BrainColumn | str = "adaptation-W"
+    coupling: float = 1.0
+    conduction_velocity: float = DEFAULT_VELOCITY
+    normalisation: str = "none"
+    b: float | None = None
+    _model: MeanFieldModel = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        conn = self.connectome
+        if not isinstance(conn, Connectome):
+            conn = load_connectome(conn)
+        object.__setattr__(self, "connectome", conn.normalised(self.normalisation))
+        column = brain_column(self.column) if isinstance(self.column, str) else self.column
+        object.__setattr__(self, "column", column)
+        check_range("coupling", self.coupling, 0.0, 1e4)
+        conn.delays(self.conduction_velocity)  # checks the velocity
+        model = column.model if self.b is None else column.model.replace(b=float(self.b))
+        object.__setattr__(self, "_model", model)
+
+    @property
+    def model(self) -> MeanFieldModel:
+        """The column model of every region."""
+        return self._model
+
+    def initial_state(self, nu_e: float = 1.0, nu_i: float = 3.0, W: float = 0.0) -> np.ndarray:
+        """A homogeneous initial state (n, 6): rates (Hz) and W (A) of every region."""
+        y0 = np.zeros((self.connectome.n_regions, N_STATE))
+        y0[:, S_NU_E], y0[:, S_NU_I] = nu_e, nu_i
+        if self.model.adaptation:
+            y0[:, S_W] = W
+        return y0
+
+    def run(
+        self,
+        duration: float,
+        *,
+        drive: float | Sequence[float] = 4.0,
+        dt: float = DEFAULT_DT,
+        method: str = "heun",
+        noise: OUNoise | None = None,
+        seed: int | np.random.Generator | None = 0,
+        stimuli: Sequence[RegionStimulus] = (),
+        initial: np.ndarray | None = None,
+        record_period: float = DEFAULT_RECORD_PERIOD,
+    ) -> xr.Dataset:
+        """Integrate the network from ``initial`` (default :meth:`initial_state`).
+
+        Parameters
+        ----------
+        duration : float
+            Biological time (s), a whole number of steps.
+        drive : float or sequence of float
+            External drive (Hz), one value or one per region.
+        dt : float
+            Step (s), default 0.1 ms.
+        method : {"heun", "euler"}
+        noise : OUNoise, optional
+            Noise on the long-range input; none by default.
+        seed : int or numpy.random.Generator
+            Seed of the noise (same seed, same run).
+        stimuli : sequence of RegionStimulus
+        initial : ndarray (n, 6), optional
+        record_period : float
+            Sampling period of the stored series (s), a whole number of steps.
+
+        Returns
+        -------
+        xarray.Dataset
+            Dims (time, region): ``nu_e``, ``nu_i`` (Hz), ``W`` (A), ``mu_V`` (V, the
+            population-averaged mean potential), ``vsd`` (dV/V0 against the first sample);
+            settings and provenance in attrs.
+        """
+        n = self.connectome.n_regions
+        n_steps = time_steps(duration, dt, self.model)
+        every = int(round(record_period / dt))
+        if every < 1 or abs(every * dt - record_period) > 1e-6 * dt or every > n_steps:
+            raise ParameterError(
+                f"record_period = {record_period:g} s must be a whole number of steps dt = "
+                f"{dt:g} s, at most the duration {duration:g} s",
+                parameters=("record_period",),
+            )
+        drives = _per_region(drive, n)
+        delays = self.connectome.delays(self.conduction_velocity)
+        longest = float(delays[self.connectome.weights > 0].max(initial=0.0))
+        if longest >= duration:
+            raise ParameterError(
+                f"duration = {duration:g} s is shorter than the longest conduction delay "
+                f"{longest:g} s of {self.connectome.name} at {self.conduction_velocity:g} m/s; "
+                "run longer or raise the conduction velocity",
+                parameters=("duration",),
+            )
+        history, current, n_rows = coupling_terms(
+            self.connectome.weights, delays, self.coupling, dt
+        )
+        y0 = self.initial_state() if initial is None else _checked_initial(initial, n)
+        profiles, courses = _stimulus_tables(stimuli, n, n_steps, dt)
+        decay, kick = (noise or OUNoise()).per_step(dt)
+        out = np.zeros((n_steps // every + 1, N_CHANNELS, n))
+        pe, pi = self.model.packed_transfer
+        order, adaptation = self.model.flags
+        worst = brain_kernel(
+            packed_model(self.model), pe, pi, order, adaptation, method_code(method),
+            self.column.spontaneous_rate, drives, *history, *current, n_rows, y0,
+            profiles, courses, decay, kick, _seed(seed), dt, n_steps, every, out,
+        )  # fmt: skip
+        attrs = self._attrs(duration, dt, method, drives, noise, seed, stimuli, every, worst)
+        return self._dataset(np.arange(out.shape[0]) * every * dt, out, attrs)
+
+    def _attrs(self, duration, dt, method, drives, noise, seed, stimuli, every, worst) -> dict:
+        conn = self.connectome
+        return {
+            "model": "brain",
+            "column": self.column.name,
+            "preset": self.model.preset.name,
+            "order": int(self.model.order),
+            "adaptation": int(self.model.adaptation),
+            "T_s": float(self.model.T),
+            "b_A": float(self.model.b),
+            "spontaneous_rate_Hz": float(self.column.spontaneous_rate),
+            "connectome": conn.name,
+            "n_regions": conn.n_regions,
+            "normalisation": conn.normalisation,
+            "coupling": float(self.coupling),
+            "conduction_velocity_m_per_s": float(self.conduction_velocity),
+            "drive_Hz": json.dumps([float(d) for d in drives]),
+            "noise_sigma_Hz": float(noise.sigma) if noise else 0.0,
+            "noise_tau_s": float(noise.tau) if noise else 0.0,
+            "seed": repr(seed) if isinstance(seed, np.random.Generator) else str(seed),
+            "stimuli": json.dumps([s.__dict__ for s in stimuli]),
+            "dt_s": float(dt),
+            "duration_s": float(duration),
+            "method": method,
+            "record_period_s": float(every * dt),
+            "max_stiffness_dt": float(worst),
+        }
+
+    def _dataset(self, times: np.ndarray, out: np.ndarray, attrs: dict) -> xr.Dataset:
+        g = self.model.preset.network.inhibitory_fraction
+        mu_V = population_average(out[:, CH_MU_V_E], out[:, CH_MU_V_I], g)
+        dims = ("time", "region")
+        data = {
+            "nu_e": (dims, out[:, CH_NU_E], {"units": "Hz", "long_name": "excitatory rate"}),
+            "nu_i": (dims, out[:, CH_NU_I], {"units": "Hz", "long_name": "inhibitory rate"}),
+            "W": (dims, out[:, CH_W], {"units": "A", "long_name": "adaptation current"}),
+            "mu_V": (dims, mu_V, {"units": "V",
+                                  "long_name": "mean potential (1-g) mu_V^e + g mu_V^i"}),
+            "vsd": (dims, vsd_signal(mu_V.T).T, {"units": "1",
+                                                 "long_name": "VSD-like signal dV/V0"}),
+        }  # fmt: skip
+        conn = self.connectome
+        coords = {
+            "time": ("time", times, {"units": "s"}),
+            "region": ("region", np.array(conn.labels), {"long_name": "region label"}),
+        }
+        return xr.Dataset(data, coords=coords, attrs={**attrs, **provenance()})
+
+
+def _per_region(drive, n: int) -> np.ndarray:
+    d = np.broadcast_to(np.asarray(drive, dtype=float), (n,)) if np.ndim(drive) == 0 else (
+        np.asarray(drive, dtype=float))  # fmt: skip
+    if d.shape != (n,):
+        raise ParameterError(
+            f"drive has {d.size} values for {n} regions; give one value or one per region",
+            parameters=("drive",),
+        )
+    for k, v in enumerate(d):
+        name = f"drive[{k}]" if np.ndim(drive) else "drive"
+        check_range(name, v, 0.0, 200.0, unit="Hz")
+    return np.ascontiguousarray(d)
+
+
+def _checked_initial(initial, n: int) -> np.ndarray:
+    y0 = np.array(initial, dtype=float)
+    if y0.shape != (n, N_STATE) or not np.all(np.isfinite(y0)) or (y0[:, :2] < 0).any():
+        raise ParameterError(
+            f"initial must be a finite ({n}, {N_STATE}) state with rates >= 0; got shape "
+            f"{y0.shape}",
+            parameters=("initial",),
+        )
+    return y0
+
+
+def _stimulus_tables(stimuli, n: int, n_steps: int, dt: float):
+    profiles = np.zeros((len(stimuli), n))
+    courses = np.zeros((len(stimuli), n_steps + 1))
+    t = np.arange(n_steps + 1) * dt
+    for s, stim in enumerate(stimuli):
+        bad = [r for r in stim.regions if not 0 <= r < n]
+        if bad:
+            raise ParameterError(
+                f"stimulus regions {bad} out of range; allowed: 0 to {n - 1}",
+                parameters=("stimuli",),
+            )
+        profiles[s, list(stim.regions)] = stim.amplitude
+        courses[s] = (t >= stim.onset) & (t < stim.onset + stim.duration)
+    return profiles, courses
+
+
+def _seed(seed: int | np.random.Generator | None) -> int:
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(0, 2**31 - 1))
+    if seed is None:
+        return int(np.random.default_rng().integers(0, 2**31 - 1))
+    return int(check_range("seed", seed, 0, 2**31 - 1))
