@@ -64,6 +64,10 @@ SEGMENT_DURATION = 10.0
 FLAT_RTOL = 1e-12
 
 
+#: Every regime label, in display order.
+REGIMES = ("asynchronous", "slow_oscillation", "oscillation", "silent", "saturated")
+
+
 @dataclass(frozen=True)
 class RegimeResult:
     """Per-region regime of a brain simulation, every array of shape (n_regions,).

@@ -24,12 +24,15 @@ DEFAULT_COLUMN = "adaptation-W"
 
 @dataclass(frozen=True, eq=False)
 class BrainColumn:
-    """A region's column: its name, mean-field model and spontaneous rate (Hz) added to the
-    recurrent rates (0 except TVB's convention)."""
+    """A region's column: its name, mean-field model, spontaneous rate (Hz) added to the
+    recurrent rates (0 except TVB's convention) and the weight normalisation it is used
+    with unless another is asked for (adexmf's columns: ``in_degree``, so that the coupling
+    G reads as the share of a region's input from the others; TVB's: weights as given)."""
 
     name: str
     model: MeanFieldModel
     spontaneous_rate: float = 0.0
+    normalisation: str = "in_degree"
 
 
 def brain_column(name: str = DEFAULT_COLUMN, order: int = 1) -> BrainColumn:
@@ -43,7 +46,7 @@ def brain_column(name: str = DEFAULT_COLUMN, order: int = 1) -> BrainColumn:
                 parameters=("order",),
             )
         model = MeanFieldModel(TVB_ZERLAUT, order=1, adaptation=True, T=TVB_T)
-        return BrainColumn(TVB_ZERLAUT, model, TVB_SPONTANEOUS_HZ)
+        return BrainColumn(TVB_ZERLAUT, model, TVB_SPONTANEOUS_HZ, normalisation="none")
     if name not in VARIANTS:
         raise ParameterError(
             f"column = {name!r} is not known; allowed: {', '.join(VARIANTS)}, {TVB_ZERLAUT}",

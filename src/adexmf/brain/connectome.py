@@ -286,8 +286,10 @@ def load_connectome(source: str | Path = DEFAULT_CONNECTOME) -> Connectome:
 
 # ------------------------------------------------------------------- embedded default
 #: Exponential distance rule of cortical projections (Ercsey-Ravasz et al. 2013, Neuron
-#: 80:184; macaque): the density of projections falls as exp(-lambda d), lambda 0.19 /mm.
-EDR_DECAY_PER_M = 190.0
+#: 80:184): the density of projections falls as exp(-lambda d), lambda 0.19 /mm in the
+#: macaque; 0.06 /mm here, for a brain about three times larger in each dimension (the
+#: rule's length scale grows with the brain: Horvat et al. 2016, PLoS Biol 14:e1002512).
+EDR_DECAY_PER_M = 60.0
 #: Hemisphere half-axes (m): x (lateral), y (antero-posterior), z (dorso-ventral); the
 #: order of magnitude of a human hemisphere (~70 x 170 x 110 mm overall).
 HEMISPHERE_AXES = (0.035, 0.085, 0.055)
@@ -295,6 +297,10 @@ HEMISPHERE_AXES = (0.035, 0.085, 0.055)
 CALLOSAL_FACTOR = 0.1
 #: Tracts are longer than straight lines (fibre curvature): lengths = factor x distance.
 TORTUOSITY = 1.3
+#: Projections weaker than this fraction of the strongest are absent (tractography does not
+#: resolve them): 45 % of the pairs are connected, the order of the density of measured
+#: cortical connectomes (Markov et al. 2014, Cereb Cortex 24:17: 66 % in macaque).
+WEIGHT_THRESHOLD = 1e-3
 
 
 def synthetic_connectome(n_per_hemisphere: int = 34, seed: int = 0) -> Connectome:
@@ -326,5 +332,6 @@ def synthetic_connectome(n_per_hemisphere: int = 34, seed: int = 0) -> Connectom
     weights[across & ~homotopic] *= CALLOSAL_FACTOR
     np.fill_diagonal(weights, 0.0)
     weights /= weights.max()
+    weights[weights < WEIGHT_THRESHOLD] = 0.0
     labels = tuple(f"{side}{k:02d}" for side in ("L", "R") for k in range(n_per_hemisphere))
     return Connectome(weights, TORTUOSITY * distance, labels, centres, name=DEFAULT_CONNECTOME)

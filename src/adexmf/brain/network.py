@@ -128,8 +128,9 @@ class BrainNetwork:
         Global coupling G (dimensionless, >= 0; TVB's ``Linear(a)``).
     conduction_velocity : float
         m/s (> 0; TVB's ``speed``, default 4 m/s).
-    normalisation : str
-        Weights as given (``"none"``), divided by the largest, or per row (``"in_degree"``).
+    normalisation : str, optional
+        Weights as given (``"none"``), divided by the largest, or per row (``"in_degree"``);
+        default the column's convention (:class:`~adexmf.brain.columns.BrainColumn`).
     b : float, optional
         Spike-triggered adaptation of the excitatory cells (A); default the column's.
     """
@@ -138,17 +139,19 @@ class BrainNetwork:
     column: BrainColumn | str = "adaptation-W"
     coupling: float = 1.0
     conduction_velocity: float = DEFAULT_VELOCITY
-    normalisation: str = "none"
+    normalisation: str | None = None
     b: float | None = None
     _model: MeanFieldModel = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        column = brain_column(self.column) if isinstance(self.column, str) else self.column
+        object.__setattr__(self, "column", column)
         conn = self.connectome
         if not isinstance(conn, Connectome):
             conn = load_connectome(conn)
-        object.__setattr__(self, "connectome", conn.normalised(self.normalisation))
-        column = brain_column(self.column) if isinstance(self.column, str) else self.column
-        object.__setattr__(self, "column", column)
+        how = column.normalisation if self.normalisation is None else self.normalisation
+        object.__setattr__(self, "normalisation", how)
+        object.__setattr__(self, "connectome", conn.normalised(how))
         check_range("coupling", self.coupling, 0.0, 1e4)
         conn.delays(self.conduction_velocity)  # checks the velocity
         model = column.model if self.b is None else column.model.replace(b=float(self.b))
@@ -285,9 +288,13 @@ class BrainNetwork:
                                                  "long_name": "VSD-like signal dV/V0"}),
         }  # fmt: skip
         conn = self.connectome
+        data["weights"] = (("region", "source"), conn.weights, {
+            "units": "1", "long_name": "weights used (normalised): source -> region"})
+        data["tract_lengths"] = (("region", "source"), conn.tract_lengths, {"units": "m"})
         coords = {
             "time": ("time", times, {"units": "s"}),
             "region": ("region", np.array(conn.labels), {"long_name": "region label"}),
+            "source": ("source", np.array(conn.labels), {"long_name": "source region"}),
         }
         return xr.Dataset(data, coords=coords, attrs={**attrs, **provenance()})
 

@@ -15,6 +15,7 @@ try:  # a SIGINT while the command's modules load (a second or two): one line, s
     import typer
 
     from ..errors import Interrupted
+    from . import brain as _brain
     from . import build as _build
     from . import compare as _compare
     from . import mf as _mf
@@ -41,6 +42,7 @@ app.add_typer(_compare.app, name="compare")
 app.add_typer(_ring.app, name="ring")
 app.add_typer(_ring.sheet_app, name="sheet")
 app.add_typer(_vsdi.app, name="vsdi")
+app.add_typer(_brain.app, name="brain")
 app.command("run")(_run.study)
 app.command("build")(_build.build)
 
