@@ -70,3 +70,36 @@ def plot_brain_run(
         for ax, letter in zip((a, b, c, d), "ABCD", strict=True):
             panel_label(ax, letter)
         return save_figure(fig, path)
+
+
+def plot_brain_sweep(ds: xr.Dataset, path: str | Path) -> list[Path]:
+    """The regime map of a coupling x b sweep: (A) mean nu_e over regions, (B) share of
+    regions in slow oscillation, (C) median dominant frequency."""
+    b_pA = ds.b.values * 1e12
+    g = ds.coupling.values
+    panels = (
+        (ds.nu_e.mean("region").values, "mean nu_e (Hz)", "magma", {}),
+        (ds.slow_oscillation_fraction.values, "share of regions in slow oscillation",
+         "Blues", {"vmin": 0.0, "vmax": 1.0}),
+        (ds.dominant_frequency.median("region").values, "median dominant frequency (Hz)",
+         "viridis", {}),
+    )  # fmt: skip
+    with style():
+        fig, axes = new_figure(9.0, 3.2, ncols=3)
+        for ax, (values, title, cmap, limits), letter in zip(axes[0], panels, "ABC", strict=True):
+            im = ax.pcolormesh(_edges(b_pA), _edges(g), values, cmap=cmap, **limits)
+            fig.colorbar(im, ax=ax, shrink=0.85)
+            ax.set_title(title, fontsize=8)
+            ax.set_xlabel("b (pA)")
+            ax.set_ylabel("coupling G")
+            panel_label(ax, letter)
+        return save_figure(fig, path)
+
+
+def _edges(centres: np.ndarray) -> np.ndarray:
+    """Cell edges around grid centres (a single value gets a unit-wide cell)."""
+    c = np.asarray(centres, dtype=float)
+    if c.size == 1:
+        return np.array([c[0] - 0.5, c[0] + 0.5])
+    mid = 0.5 * (c[1:] + c[:-1])
+    return np.concatenate([[2 * c[0] - mid[0]], mid, [2 * c[-1] - mid[-1]]])

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from ..brain import BrainNetwork, OUNoise
 from ..brain.summary import summarize_brain
-from ..figures.brain import plot_brain_run
+from ..brain.sweep import SweepSettings, brain_sweep
+from ..figures.brain import plot_brain_run, plot_brain_sweep
 from ..figures.style import figure_paths
 from ..netcdf import write_netcdf
 from ..store import check_destination
@@ -59,3 +60,39 @@ def brain_run_stage(
         "max_stiffness_dt": ds.attrs["max_stiffness_dt"],
     }  # fmt: skip
     return StageResult(files, {**settings, **summary.numbers}, data={"brain": ds})
+
+
+def brain_sweep_stage(
+    settings: SweepSettings,
+    couplings: list[float],
+    bs: list[float],
+    *,
+    out: Path,
+    scheduler: str | None = None,
+    progress: bool = True,
+    draw: bool = True,
+) -> StageResult:
+    """A coupling x b sweep (:func:`adexmf.brain.sweep.brain_sweep`): tasks stored in
+    ``out.parent / "tasks"``, the map written as NetCDF and drawn.
+
+    Returns
+    -------
+    StageResult
+        Files; summary: grid sizes, the share of (G, b) points where most regions are in slow
+        oscillation, the mean rate range; data ``brain_sweep``.
+    """
+    out = check_destination(Path(out))
+    if draw:
+        figure_paths(out.with_suffix(".png"))
+    ds = brain_sweep(settings, couplings, bs, out.parent, scheduler=scheduler, progress=progress)
+    files = [write_netcdf(ds, out)]
+    if draw:
+        files += plot_brain_sweep(ds, out.with_suffix(".png"))
+    mean = ds.nu_e.mean("region")
+    summary = {
+        "points": int(ds.sizes["coupling"] * ds.sizes["b"]),
+        "regions": int(ds.sizes["region"]),
+        "slow_oscillation_points": int((ds.slow_oscillation_fraction > 0.5).sum()),
+        "nu_e_mean_min_Hz": float(mean.min()), "nu_e_mean_max_Hz": float(mean.max()),
+    }  # fmt: skip
+    return StageResult(files, summary, data={"brain_sweep": ds})
