@@ -180,3 +180,26 @@ def test_compiled_kernel_matches_front_end(tf_rs):
     assert r[0] == ev.rate and r[1] == ev.gradient[0] and r[5] == ev.hessian[0, 1]
     # negative inputs inside kernels are evaluated at the edge of the domain
     assert transfer_dual(tf_rs.packed, -0.1, 6.0, 0.0)[0] == tf_rs(0.0, 6.0)
+
+
+@pytest.mark.parametrize("preset", ["zerlaut2018", "corrected", "corrected_w"])
+@pytest.mark.parametrize("cell", ["RS", "FS"])
+def test_value_path_equals_dual_numbers(preset, cell):
+    """The floats-only path of first-order kernels (transfer_value, membrane_moments_value)
+    is the dual numbers' value to round-off (1e-12 relative: the same operations, grouped
+    differently), including the silent corner, saturation and negative inputs. Rates below
+    1e-20 Hz are compared absolutely: deep in erfc's tail (1e-280 Hz) a last-bit change of
+    its argument moves the result by ~1e-12 relative times the argument squared."""
+    from adexmf.theory.fluctuations import membrane_moments, membrane_moments_value
+    from adexmf.theory.transfer import transfer_dual, transfer_value
+
+    p = TransferFunction.from_preset(load_preset(preset), cell).packed
+    rng = np.random.default_rng(11)
+    points = [(0.0, 0.0, 0.0), (-0.1, 3.0, 0.0), (60.0, 0.0, 0.0), (1e-30, 1e-30, 0.0)]
+    points += [tuple(x) for x in rng.uniform([0, 0, 0], [40, 40, 2e-10], size=(200, 3))]
+    for e, i, w in points:
+        assert transfer_value(p, e, i, w) == pytest.approx(transfer_dual(p, e, i, w)[0],
+                                                           rel=1e-12, abs=1e-20)  # fmt: skip
+        ee, ii = max(e, 0.0), max(i, 0.0)
+        dual = [m[0] for m in membrane_moments(p, ee, ii, w)]
+        assert membrane_moments_value(p, ee, ii, w) == pytest.approx(dual, rel=1e-12, abs=1e-300)

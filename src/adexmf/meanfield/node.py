@@ -46,8 +46,13 @@ from ..layouts import (
     S_NU_I,
     S_W,
 )
-from ..theory.fluctuations import admissible_rate, membrane_moments, population_statistics
-from ..theory.transfer import transfer_dual
+from ..theory.fluctuations import (
+    admissible_rate,
+    membrane_moments,
+    membrane_moments_value,
+    population_statistics,
+)
+from ..theory.transfer import rate_from_moments, transfer_dual, transfer_value
 
 
 @njit(cache=True, inline="always")
@@ -142,7 +147,13 @@ def adaptation_derivative(mp, pe, in_ee, in_i, nu_e, W):
     ``dW/dt = -W / tau_w + b nu_e + a (mu_V - E_L) / tau_w``, with mu_V from the shot-noise
     theory at (in_ee, in_i, W).
     """
-    mu_V = membrane_moments(pe, admissible_rate(in_ee), admissible_rate(in_i), W)[1][0]
+    mu_V = membrane_moments_value(pe, admissible_rate(in_ee), admissible_rate(in_i), W)[1]
+    return adaptation_rate(mp, pe, mu_V, nu_e, W)
+
+
+@njit(cache=True, inline="always")
+def adaptation_rate(mp, pe, mu_V, nu_e, W):
+    """dW/dt (A/s) of SPEC 5.3 given mu_V (V) of the excitatory cells."""
     return (-W + mp[MF_A] * (mu_V - pe[FL_E_L])) / mp[MF_TAU_W] + mp[MF_B] * nu_e
 
 
@@ -227,6 +238,24 @@ def project_column_state(y, order, T):
     y[S_C_II] = min(max(y[S_C_II], 0.0), c_max)
     bound = np.sqrt(y[S_C_EE] * y[S_C_II])
     y[S_C_EI] = min(max(y[S_C_EI], -bound), bound)
+
+
+@njit(cache=True, inline="always")
+def column_rhs_first_order_values(mp, pe, pi, adaptation, y, in_ee, in_ie, in_i, dy):
+    """:func:`column_rhs` at first order, into ``dy``, from the transfer functions' values
+    only (plain floats: no derivatives, no stiffness; the excitatory cells' membrane moments
+    serve both their rate and dW/dt). Equal to :func:`column_rhs` to round-off."""
+    W = adaptation_of(adaptation, y)
+    inv_T = 1.0 / mp[MF_T]
+    mu_G, mu_V, sigma_V, tau_V = membrane_moments_value(
+        pe, admissible_rate(in_ee), admissible_rate(in_i), W
+    )
+    dy[S_NU_E] = (rate_from_moments(pe, mu_G, mu_V, sigma_V, tau_V) - y[S_NU_E]) * inv_T
+    dy[S_NU_I] = (transfer_value(pi, in_ie, in_i, 0.0) - y[S_NU_I]) * inv_T
+    dy[S_C_EE] = 0.0
+    dy[S_C_EI] = 0.0
+    dy[S_C_II] = 0.0
+    dy[S_W] = adaptation_rate(mp, pe, mu_V, y[S_NU_E], W) if adaptation != 0 else 0.0
 
 
 @njit(cache=True, inline="always")

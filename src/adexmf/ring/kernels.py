@@ -23,6 +23,7 @@ from ..meanfield.node import (
     adaptation_of,
     column_observables,
     column_rhs,
+    column_rhs_first_order_values,
     project_column_state,
     route_inputs,
 )
@@ -64,7 +65,7 @@ def _derivatives_first(mp, pe, pi, adaptation, drive, y, E, I, aff, dy):  # noqa
 def _derivatives_first_values(mp, pe, pi, adaptation, drive, y, E, I, aff, dy):  # noqa: E741
     for i in range(y.shape[0]):
         in_ee, in_ie, in_i = route_inputs(mp, E[i], I[i], drive, aff[i])
-        column_rhs(mp, pe, pi, 1, adaptation, y[i], in_ee, in_ie, in_i, dy[i])
+        column_rhs_first_order_values(mp, pe, pi, adaptation, y[i], in_ee, in_ie, in_i, dy[i])
     return 0.0
 
 
