@@ -35,6 +35,7 @@ BENCHMARKS = {
     "compare": (["--scale", "paper"], ["--scale", "quick"]),
     "convergence": ([], ["--cells", "100"]),
     "network_convergence": ([], ["--seeds", "1", "--no-nest"]),
+    "brain": ([], ["--tvb-duration", "2", "--numpy-duration", "0.2", "--repeat", "1"]),
 }  # fmt: skip
 
 
