@@ -52,6 +52,9 @@ CASE_TIMEOUT_S = 180.0
 FAILING = ("traceback", "late", "timeout", "unclear", "leftover", "unexpected")
 runner = CliRunner()
 
+#: A small brain run: two regions, 0.2 s.
+BRAIN = ["--regions", "0,1", "--duration", "0.2s"]
+
 #: Writing options: (command argv before the option, option, file name).
 #: The argv keeps each run small when the destination is (wrongly) accepted.
 WRITERS = [
@@ -72,6 +75,8 @@ WRITERS = [
     (["compare", "frequency", "--no-network"], "--out", "cmp"),
     (["compare", "integrative", "--variant", "reference"], "--out", "cmp"),
     (["compare", "validity", "--no-network", "--variant", "reference"], "--out", "cmp"),
+    (["brain", "run", *BRAIN], "--out", "brain.nc"),
+    (["brain", "sweep", *BRAIN, "--couplings", "0", "--b-values", "0pA"], "--out", "sweep.nc"),
     ([], "--out", "results"),
 ]  # fmt: skip
 
@@ -107,6 +112,12 @@ NUMERIC = [
     (["compare", "integrative", "--variant", "reference"], "--drive"),
     (["compare", "validity", "--no-network", "--variant", "reference"], "--seeds"),
     (["vsdi", "fit", "MISSING.mat"], "--points"),
+    (["brain", "run", *BRAIN], "--coupling"), (["brain", "run", *BRAIN], "--drive"),
+    (["brain", "run", *BRAIN], "--conduction-velocity"), (["brain", "run", *BRAIN], "--b"),
+    (["brain", "run", *BRAIN], "--noise"), (["brain", "run", *BRAIN], "--noise-tau"),
+    (["brain", "run", *BRAIN], "--dt"), (["brain", "run", "--regions", "0,1"], "--duration"),
+    (["brain", "run", *BRAIN], "--analysis-start"), (["brain", "run", *BRAIN], "--order"),
+    (["brain", "sweep", *BRAIN], "--couplings"), (["brain", "sweep", *BRAIN], "--b-values"),
 ]  # fmt: skip
 VALUES = ["-1", "0", "nan", "inf", "1e300", "abc", "5 parsecs", ""]
 
@@ -128,6 +139,14 @@ ACCEPTED: dict[tuple[str, str, str], str] = {
     "an admissible comparison",
     ("compare integrative", "--drive", "0"): "the integrative protocol on an undriven "
     "column (its background series starts at 0 Hz anyway)",
+    ("brain run", "--coupling", "0"): "uncoupled regions: isolated columns (the G = 0 edge "
+    "of every coupling sweep)",
+    ("brain run", "--drive", "0"): "regions without external drive (their silent state)",
+    ("brain run", "--b", "0"): "no spike-triggered adaptation: the wake-like edge of a b sweep",
+    ("brain run", "--noise", "0"): "no noise: the default",
+    ("brain run", "--analysis-start", "0"): "the summary over the whole run",
+    ("brain sweep", "--couplings", "0"): "a sweep at G = 0 only",
+    ("brain sweep", "--b-values", "0"): "a sweep at b = 0 only",
 }  # fmt: skip
 
 #: File readers: (argv before the file, argv after it).
@@ -141,6 +160,7 @@ READERS = [
     (["vsdi", "show"], []),
     (["vsdi", "fit"], []),
     (["network", "figure3", "--data"], []),
+    (["brain", "run", *BRAIN, "--connectome"], []),
 ]
 FILE_KINDS = ["missing", "directory", "dev_null", "non_utf8", "garbage", "truncated_nc"]
 

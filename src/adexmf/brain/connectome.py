@@ -20,6 +20,7 @@ non-negative); a failure names the file, the matrix and the rule.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import io
 import zipfile
@@ -280,7 +281,8 @@ def load_connectome(source: str | Path = DEFAULT_CONNECTOME) -> Connectome:
     if str(source) == DEFAULT_CONNECTOME:
         return synthetic_connectome()
     if str(source) in TVB_DATA_NAMES and not Path(source).exists():
-        return read_tvb_connectivity(tvb_data_path(str(source)))
+        conn = read_tvb_connectivity(tvb_data_path(str(source)))
+        return dataclasses.replace(conn, name=str(source))
     return read_tvb_connectivity(source)
 
 

@@ -43,12 +43,13 @@ def plot_brain_run(
         w = ds.weights.values
         positive = w[w > 0]
         norm = LogNorm(positive.min(), positive.max()) if positive.size else None
-        _image(fig, a, np.where(w > 0, w, np.nan), f"weights ({ds.attrs['connectome']}, "
+        name = Path(str(ds.attrs["connectome"])).name
+        _image(fig, a, np.where(w > 0, w, np.nan), f"weights ({name}, "
                f"{ds.attrs['normalisation']})", "viridis", norm=norm)  # fmt: skip
         a.set_xlabel("source region")
         a.set_ylabel("target region")
         rates = ds.nu_e.values.T
-        _image(fig, b, rates, "excitatory rate (Hz; colour range: 1st-99th percentile)",
+        _image(fig, b, rates, "excitatory rate (Hz; colours: 1st-99th percentile)",
                "magma", extent=(t[0], t[-1], ds.sizes["region"] - 0.5, -0.5),
                vmin=np.percentile(rates, 1), vmax=np.percentile(rates, 99))  # fmt: skip
         b.set_xlabel("time (s)")
