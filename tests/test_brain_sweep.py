@@ -50,7 +50,7 @@ def test_rerun_computes_only_missing_points(sweep):
 
 
 def test_bad_sweeps_are_refused_before_any_task(tmp_path):
-    with pytest.raises(ParameterError, match="b = -1e-11 A is out of range"):
+    with pytest.raises(ParameterError, match="b_values = -1e-11 A is out of range"):
         brain_sweep(SETTINGS, [0.5], [-10e-12], tmp_path)
     with pytest.raises(ParameterError, match="conduction_velocity"):
         brain_sweep(SweepSettings(conduction_velocity=0.0), [0.5], [0.0], tmp_path)
@@ -67,3 +67,7 @@ def test_cli_sweep_json(tmp_path):
     assert data["points"] == 2 and data["regions"] == 2 and out.is_file()
     bad = CliRunner().invoke(app, ["brain", "sweep", "--couplings", "0,x", "--out", str(out)])
     assert bad.exit_code == 2 and "--couplings: 'x' is not a number" in bad.output
+    neg = CliRunner().invoke(app, ["brain", "sweep", "--couplings", "-1", "--out", str(out)])
+    assert neg.exit_code == 2 and "--couplings = -1 is out of range" in neg.output
+    none = CliRunner().invoke(app, ["brain", "sweep", "--b-values", ",", "--out", str(out)])
+    assert none.exit_code == 2 and "--b-values = [] is empty" in none.output

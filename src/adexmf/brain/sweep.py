@@ -76,6 +76,17 @@ def sweep_task(spec: dict) -> xr.Dataset:
     )
 
 
+def _checked_values(name: str, values: Sequence[float], high: float, unit: str) -> list[float]:
+    """The values of one axis of the sweep, each in [0, high], at least one."""
+    if len(values) == 0:
+        raise ParameterError(f"{name} = [] is empty; a sweep needs at least one value",
+                             parameters=(name,))  # fmt: skip
+    try:
+        return [check_range(name, v, 0.0, high, unit=unit) for v in values]
+    except ParameterError as exc:
+        raise ParameterError(str(exc), parameters=(name,)) from None
+
+
 def _warm_up(settings: SweepSettings, coupling: float, b: float) -> None:
     """Compile the kernel here before the workers load it: a run just past the longest delay."""
     net = settings.network(coupling, b)
@@ -94,7 +105,8 @@ def brain_sweep(
     n_workers: int | None = None,
     progress: bool | Callable[[int, int], None] = False,
 ) -> xr.Dataset:
-    """Every (G, b) of ``couplings`` x ``bs`` (b in A) as a task stored in ``folder/tasks``.
+    """Every (G, b) of ``couplings`` x ``bs`` (b in A) as a task stored in ``folder/tasks``;
+    the values are checked (``couplings``, ``b_values`` in errors) before any task.
 
     Returns
     -------
@@ -103,11 +115,8 @@ def brain_sweep(
         frequency and UP-state rate (Hz); ``slow_oscillation_fraction`` (coupling, b): the
         share of regions in slow oscillation.
     """
-    couplings = [check_range("coupling", g, 0.0, 1e4) for g in couplings]
-    bs = [check_range("b", b, 0.0, 1e-9, unit="A") for b in bs]
-    if not couplings or not bs:
-        raise ParameterError("a sweep needs at least one coupling and one b",
-                             parameters=("couplings", "bs"))  # fmt: skip
+    couplings = _checked_values("couplings", couplings, 1e4, "")
+    bs = _checked_values("b_values", bs, 1e-9, "A")
     settings.network(couplings[0], bs[0])  # every setting checked before any task
     base = asdict(settings)
     if settings.regions is not None:

@@ -40,6 +40,7 @@ ANALYSIS_START = typer.Option(
 DT = typer.Option("0.1ms", "--dt", help="Time step.")
 NO_FIGURE = typer.Option(False, "--no-figure", help="Do not draw the figure.")
 JSON = typer.Option(False, "--json", help="Print a JSON summary (SI units).")
+#: The library's names of what the command's options give, where they differ.
 ALIASES = {"column": "variant", "noise_sigma": "noise"}
 
 

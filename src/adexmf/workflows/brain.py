@@ -11,10 +11,8 @@ from ..brain import BrainNetwork, OUNoise
 from ..brain.summary import summarize_brain
 from ..brain.sweep import SweepSettings, brain_sweep
 from ..figures.brain import plot_brain_run, plot_brain_sweep
-from ..figures.style import figure_paths
 from ..netcdf import write_netcdf
-from ..store import check_destination
-from .stage import StageResult
+from .stage import StageResult, check_outputs
 
 
 def brain_run_stage(
@@ -40,9 +38,7 @@ def brain_run_stage(
         Files; summary with the run's settings, ``wall_s`` (the integration) and the
         per-region numbers; data ``brain``.
     """
-    out = check_destination(Path(out))
-    if draw:
-        figure_paths(out.with_suffix(".png"))
+    out = check_outputs(Path(out), draw)
     start = time.perf_counter()
     ds = network.run(duration, drive=drive, dt=dt, method=method, noise=noise, seed=seed)
     wall = time.perf_counter() - start
@@ -81,9 +77,7 @@ def brain_sweep_stage(
         Files; summary: grid sizes, the share of (G, b) points where most regions are in slow
         oscillation, the mean rate range; data ``brain_sweep``.
     """
-    out = check_destination(Path(out))
-    if draw:
-        figure_paths(out.with_suffix(".png"))
+    out = check_outputs(Path(out), draw)
     ds = brain_sweep(settings, couplings, bs, out.parent, scheduler=scheduler, progress=progress)
     files = [write_netcdf(ds, out)]
     if draw:

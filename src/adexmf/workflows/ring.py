@@ -16,7 +16,6 @@ from ..figures.fig9_11_ring import (
     plot_sheet_snapshots,
     write_sheet_gif,
 )
-from ..figures.style import figure_paths
 from ..meanfield import MeanFieldModel
 from ..netcdf import write_netcdf
 from ..params import Preset, RingStimulus
@@ -29,23 +28,8 @@ from ..ring import (
     centred_stimulus,
 )
 from ..ring.analysis import apparent_motion, check_criteria, summarize_motion, summarize_run
-from ..store import check_destination
 from .config import RingSettings
-from .stage import StageResult
-
-
-def check_outputs(out: Path, draw: bool, gif: bool = False) -> Path:
-    """Every destination of a ring or sheet stage checked before the run (data, figures,
-    GIF); return the data file."""
-    out = Path(out)
-    if out.exists() and out.is_dir():
-        raise ParameterError(f"out {str(out)!r} is a folder; give a .nc file path")
-    out = check_destination(out, option="out", suffixes=(".nc", ""))
-    if draw:
-        figure_paths(out.with_suffix(".png"), option="out")
-    if draw and gif:
-        check_destination(out.with_suffix(".gif"), option="out")
-    return out
+from .stage import StageResult, check_outputs
 
 
 def ring_run_stage(

@@ -18,6 +18,10 @@ from typing import Any
 
 import xarray as xr
 
+from ..errors import ParameterError
+from ..figures.style import figure_paths
+from ..store import check_destination
+
 
 @dataclass
 class StageContext:
@@ -114,3 +118,18 @@ def json_safe(obj: Any) -> Any:
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     return obj
+
+
+def check_outputs(out: Path, draw: bool, gif: bool = False) -> Path:
+    """Every destination of a stage that writes one NetCDF file and its figure (ring,
+    sheet, brain) checked before the run: the data file (``.nc``), the figures, the GIF;
+    return the data file."""
+    out = Path(out)
+    if out.exists() and out.is_dir():
+        raise ParameterError(f"out {str(out)!r} is a folder; give a .nc file path")
+    out = check_destination(out, option="out", suffixes=(".nc", ""))
+    if draw:
+        figure_paths(out.with_suffix(".png"), option="out")
+    if draw and gif:
+        check_destination(out.with_suffix(".gif"), option="out")
+    return out
