@@ -142,11 +142,8 @@ ACCEPTED: dict[tuple[str, str, str], str] = {
     ("brain run", "--coupling", "0"): "uncoupled regions: isolated columns (the G = 0 edge "
     "of every coupling sweep)",
     ("brain run", "--drive", "0"): "regions without external drive (their silent state)",
-    ("brain run", "--b", "0"): "no spike-triggered adaptation: the wake-like edge of a b sweep",
     ("brain run", "--noise", "0"): "no noise: the default",
-    ("brain run", "--analysis-start", "0"): "the summary over the whole run",
     ("brain sweep", "--couplings", "0"): "a sweep at G = 0 only",
-    ("brain sweep", "--b-values", "0"): "a sweep at b = 0 only",
 }  # fmt: skip
 
 #: File readers: (argv before the file, argv after it).
