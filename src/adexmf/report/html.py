@@ -44,6 +44,7 @@ _TITLES = {
     "compare": "Mean field against the network",
     "ring": "Ring of columns and apparent motion",
     "vsdi": "Fit to a VSDi recording",
+    "brain": "Network of columns on a connectome (beyond the paper)",
 }
 
 
@@ -149,7 +150,7 @@ def _tables(name: str, summary: Mapping[str, Any]) -> str:
         return (table([(summary.get("session", "fit"), summary)], "recording")
                 + "<h3>fitted parameters (value, Gauss-Newton sd)</h3>"
                 + table(rows, "parameter"))  # fmt: skip
-    if name == "ring":
+    if name in ("ring", "brain"):
         return table(summary.items(), "run")
     return table([(name, summary)], "")
 

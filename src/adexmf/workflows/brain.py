@@ -7,12 +7,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from ..brain import BrainNetwork, OUNoise
+from ..brain import BrainNetwork, OUNoise, brain_column
 from ..brain.summary import summarize_brain
 from ..brain.sweep import SweepSettings, brain_sweep
 from ..figures.brain import plot_brain_run, plot_brain_sweep
 from ..netcdf import write_netcdf
-from .stage import StageResult, check_outputs
+from .config import BrainSettings
+from .stage import StageContext, StageResult, check_outputs
 
 
 def brain_run_stage(
@@ -90,3 +91,29 @@ def brain_sweep_stage(
         "nu_e_mean_min_Hz": float(mean.min()), "nu_e_mean_max_Hz": float(mean.max()),
     }  # fmt: skip
     return StageResult(files, summary, data={"brain_sweep": ds})
+
+
+#: The study's sweep at paper scale: couplings and b (A).
+STUDY_COUPLINGS = (0.0, 0.25, 0.5, 0.75, 1.0)
+STUDY_B_VALUES = (0.0, 30e-12, 60e-12, 90e-12, 120e-12, 150e-12)
+
+
+def brain_study_stage(settings: BrainSettings, folder: Path, ctx: StageContext) -> StageResult:
+    """The study's brain stage: one run with noise and BOLD on the connectome, and at paper
+    scale the coupling x b sweep (30 points of 10 s on Dask)."""
+    net = BrainNetwork(settings.connectome, brain_column(settings.variant),
+                       coupling=settings.coupling)  # fmt: skip
+    noise = OUNoise(settings.noise) if settings.noise > 0 else None
+    run = brain_run_stage(net, settings.duration, out=folder / "brain_run.nc",
+                          drive=settings.drive, noise=noise, bold=True)  # fmt: skip
+    for key in ("region_labels", "nu_e_Hz", "nu_i_Hz", "w_pA", "regime",
+                "dominant_frequency_Hz", "up_state_rate_Hz", "bold_fc"):  # fmt: skip
+        run.summary.pop(key)  # per-region lists stay in the NetCDF file, not in the report
+    result = StageResult().add(run, "run")
+    if settings.sweep:
+        sweep = SweepSettings(connectome=settings.connectome, column=settings.variant,
+                              drive=settings.drive, noise_sigma=settings.noise)  # fmt: skip
+        result.add(brain_sweep_stage(sweep, list(STUDY_COUPLINGS), list(STUDY_B_VALUES),
+                                     out=folder / "sweep" / "brain_sweep.nc",
+                                     scheduler=ctx.scheduler, progress=ctx.progress), "sweep")
+    return result

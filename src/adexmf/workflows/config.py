@@ -30,7 +30,7 @@ from ..sweep import task_key
 from ..units import format_quantity, parse_quantity
 
 #: The stages of a study, in the order they run.
-STAGES = ("transfer", "meanfield", "network", "compare", "ring", "vsdi")
+STAGES = ("transfer", "meanfield", "network", "compare", "ring", "vsdi", "brain")
 #: The shipped example recording (``adexmf/data``).
 EXAMPLE_RECORDING = "example"
 #: Largest seed of a network run (NEST needs seed + 1 < 2**31).
@@ -190,6 +190,38 @@ class VsdiSettings:
     n_units: int = field(default=60, metadata=_count(3, 2000))
 
 
+@dataclass(frozen=True)
+class BrainSettings:
+    """A network of columns on a connectome (SPEC 11): one run with noise and BOLD; at
+    paper scale also the coupling x b sweep (:func:`adexmf.brain.sweep.brain_sweep`).
+
+    Attributes
+    ----------
+    connectome : str
+        ``"synthetic68"`` (embedded), a tvb-data name or a TVB file.
+    variant : str
+        Column of every region: a mean-field variant or ``"tvb_zerlaut"``.
+    coupling : float
+        Global coupling G of the run (dimensionless).
+    drive : float
+        External drive of every region (Hz).
+    noise : float
+        Standard deviation of the OU noise on the long-range input (Hz).
+    duration : float
+        Biological time of the run (s); BOLD needs more than 13 s.
+    sweep : bool
+        Also sweep G over 0-1 and b over 0-150 pA (30 points, 10 s each, on Dask).
+    """
+
+    connectome: str = "synthetic68"
+    variant: str = field(default="adaptation-W", metadata={"choices": (*VARIANTS, "tvb_zerlaut")})
+    coupling: float = field(default=0.3, metadata=_setting("", "", 0.0, 1e4))
+    drive: float = field(default=4.0, metadata=_setting("Hz", "Hz", 0.0, 100.0))
+    noise: float = field(default=1.0, metadata=_setting("Hz", "Hz", 0.0, 100.0))
+    duration: float = field(default=30.0, metadata=_setting("s", "s", 0.0, 1e4, strict_low=True))
+    sweep: bool = False
+
+
 #: Stage name -> its settings class.
 SETTINGS: dict[str, type] = {
     "transfer": TransferSettings,
@@ -198,6 +230,7 @@ SETTINGS: dict[str, type] = {
     "compare": CompareSettings,
     "ring": RingSettings,
     "vsdi": VsdiSettings,
+    "brain": BrainSettings,
 }
 
 
@@ -214,7 +247,7 @@ class StudyConfig:
         The preset, loaded once at load time.
     stages : tuple of str
         Stages run, in :data:`STAGES` order.
-    transfer, meanfield, network, compare, ring, vsdi
+    transfer, meanfield, network, compare, ring, vsdi, brain
         The settings of each stage (SI units).
     """
 
@@ -228,6 +261,7 @@ class StudyConfig:
     compare: CompareSettings
     ring: RingSettings
     vsdi: VsdiSettings
+    brain: BrainSettings
 
     def settings(self, stage: str) -> Any:
         """The settings of ``stage``."""
@@ -244,11 +278,12 @@ class StudyConfig:
 
 
 #: What the paper scale changes: the single-cell characterisation and fit, every
-#: comparison protocol (validity map included) and the 5^6 VSDi scan.
+#: comparison protocol (validity map included), the 5^6 VSDi scan and the brain sweep.
 _PAPER_CHANGES: dict[str, dict[str, Any]] = {
     "transfer": {"characterize": True},
     "compare": {"protocols": list(PROTOCOL_NAMES)},
     "vsdi": {"n_points": 5},
+    "brain": {"sweep": True},
 }
 
 

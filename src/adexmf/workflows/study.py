@@ -31,6 +31,7 @@ from ..sweep import task_key
 from ..units import format_quantity
 from ..vsdi.io import load_recording
 from ..vsdi.scan import ScanSettings
+from .brain import brain_study_stage
 from .compare import compare_study_stage
 from .config import STAGES, StudyConfig, settings_mapping, study_toml
 from .meanfield import meanfield_study_stage
@@ -52,6 +53,7 @@ STUDY_STAGES: dict[str, Callable[[StudyConfig, Path, StageContext], StageResult]
     "compare": lambda c, folder, ctx: compare_study_stage(c.compare, c.scale, folder, ctx),
     "ring": lambda c, folder, ctx: ring_study_stage(c.ring, c.preset, folder),
     "vsdi": lambda c, folder, ctx: vsdi_study_stage(c.vsdi, folder, ctx),
+    "brain": lambda c, folder, ctx: brain_study_stage(c.brain, folder, ctx),
 }  # fmt: skip
 assert tuple(STUDY_STAGES) == STAGES
 
