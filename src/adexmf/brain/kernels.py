@@ -32,6 +32,7 @@ from ..meanfield.node import (
     column_rhs_first_order_values,
     project_column_state,
     route_inputs,
+    stimulus_rates,
 )
 
 #: Recorded channels, per region.
@@ -121,17 +122,6 @@ def _external(y, zptr, zsrc, zcoef, P, drive, xi, ext):
         ext[k] = drive[k] + max(c + xi[k], 0.0)
 
 
-@njit(cache=True, inline="always")
-def _afferent(profiles, courses, n, aff):
-    for k in range(aff.size):
-        aff[k] = 0.0
-    for s in range(profiles.shape[0]):
-        c = courses[s, n]
-        if c != 0.0:
-            for k in range(aff.size):
-                aff[k] += profiles[s, k] * c
-
-
 @njit(cache=True)
 def brain_kernel(
     mp, pe, pi, order, adaptation, method, spont, drive,
@@ -201,7 +191,7 @@ def brain_kernel(
     _history_part(H, pos, M, ptr, src, back, coef, P)
     for n in range(n_steps + 1):
         _external(y, zptr, zsrc, zcoef, P, drive, xi, ext)
-        _afferent(profiles, courses, n, aff)
+        stimulus_rates(profiles, courses, n, aff)
         if n % record_every == 0:
             _record(mp, pe, pi, adaptation, spont, y, ext, aff, out[n // record_every])
         if n == n_steps:
@@ -223,7 +213,7 @@ def brain_kernel(
             # the history part at t_{n+1} reads rows <= n only: shared by both stages
             _history_part(H, pos1, M, ptr, src, back, coef, P)
             _external(ytmp, zptr, zsrc, zcoef, P, drive, xi, ext)
-            _afferent(profiles, courses, n + 1, aff)
+            stimulus_rates(profiles, courses, n + 1, aff)
             rho = region_derivatives(
                 mp, pe, pi, order, adaptation, spont, ytmp, ext, aff, k2, check
             )

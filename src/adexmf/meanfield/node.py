@@ -80,6 +80,19 @@ def route_inputs(mp, exc_rate, inh_rate, drive, afferent):
 
 
 @njit(cache=True, inline="always")
+def stimulus_rates(profiles, courses, n, aff):
+    """Afferent rate (Hz) of every column of a network (ring, sheet, brain) at step ``n``,
+    into ``aff``: the sum over stimuli of profile (Hz, per column) x time course."""
+    for i in range(aff.size):
+        aff[i] = 0.0
+    for s in range(profiles.shape[0]):
+        c = courses[s, n]
+        if c != 0.0:
+            for i in range(aff.size):
+                aff[i] += profiles[s, i] * c
+
+
+@njit(cache=True, inline="always")
 def adaptation_of(adaptation, y):
     """W (A) seen by the excitatory transfer function: the state's W, or 0 without the variant."""
     return y[S_W] if adaptation != 0 else 0.0

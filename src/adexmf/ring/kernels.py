@@ -26,6 +26,7 @@ from ..meanfield.node import (
     column_rhs_first_order_values,
     project_column_state,
     route_inputs,
+    stimulus_rates,
 )
 
 #: Recorded channels: rates and mean potentials of both populations, per unit.
@@ -162,18 +163,6 @@ def _current_part(y, N, z_m, z_ce, z_ci, Pe, Pi, E, I):  # noqa: E741
             I[i] += ci * y[j, S_NU_I]
 
 
-@njit(cache=True, inline="always")
-def _afferent(profiles, courses, n, aff):
-    """Afferent rate (Hz) of every unit at step n: sum over stimuli of profile x course."""
-    for i in range(aff.size):
-        aff[i] = 0.0
-    for s in range(profiles.shape[0]):
-        c = courses[s, n]
-        if c != 0.0:
-            for i in range(aff.size):
-                aff[i] += profiles[s, i] * c
-
-
 @njit(cache=True)
 def ring_kernel(
     mp, pe, pi, order, adaptation, method, drive,
@@ -244,7 +233,7 @@ def ring_kernel(
     _known_part(He, Hi, pos, M, N, t_m, t_back, t_ce, t_ci, Pe, Pi)
     for n in range(n_steps + 1):
         _current_part(y, N, z_m, z_ce, z_ci, Pe, Pi, E, I)
-        _afferent(profiles, courses, n, aff)
+        stimulus_rates(profiles, courses, n, aff)
         # samples touching step n: weight 1 - frac at their step, frac at the next one
         while k_lo < K and sample_step[k_lo] + 1 < n:
             k_lo += 1
@@ -276,7 +265,7 @@ def ring_kernel(
             # the known part at t_{n+1} reads rows <= n only: shared by both stages
             _known_part(He, Hi, pos1, M, N, t_m, t_back, t_ce, t_ci, Pe, Pi)
             _current_part(ytmp, N, z_m, z_ce, z_ci, Pe, Pi, E, I)
-            _afferent(profiles, courses, n + 1, aff)
+            stimulus_rates(profiles, courses, n + 1, aff)
             rho = node_derivatives(
                 mp, pe, pi, order, adaptation, drive, ytmp, E, I, aff, k2, check
             )
