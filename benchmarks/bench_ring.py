@@ -88,7 +88,7 @@ def main() -> None:
     record("ring", f"batch of {B} ring sets", t_batch, "NumPy ring (estimate)", estimate,
            "<= 15 s" if B == 1000 else "")  # fmt: skip
     sheet = SheetModel(Sheet(n_units=args.sheet), column)
-    sheet.run(0.01, [centred_stimulus(sheet.sheet)])  # warm up
+    sheet.run(0.2, [centred_stimulus(sheet.sheet)])  # warm up (the stimulus peaks at 150 ms)
     t = time.perf_counter()
     ds = sheet.run(duration, [centred_stimulus(sheet.sheet)])
     t_sheet = time.perf_counter() - t
