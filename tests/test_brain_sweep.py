@@ -52,6 +52,8 @@ def test_rerun_computes_only_missing_points(sweep):
 def test_bad_sweeps_are_refused_before_any_task(tmp_path):
     with pytest.raises(ParameterError, match="b_values = -1e-11 A is out of range"):
         brain_sweep(SETTINGS, [0.5], [-10e-12], tmp_path)
+    with pytest.raises(ParameterError, match="method = 'rk4'"):
+        brain_sweep(SweepSettings(method="rk4"), [0.5], [0.0], tmp_path)
     with pytest.raises(ParameterError, match="conduction_velocity"):
         brain_sweep(SweepSettings(conduction_velocity=0.0), [0.5], [0.0], tmp_path)
     assert not (tmp_path / "tasks").exists()

@@ -13,6 +13,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import ParameterError, check_range
+from ..ring.settings import method_code
 from ..store import provenance
 from ..sweep import run_tasks
 from .analysis import REGIMES
@@ -39,6 +40,7 @@ class SweepSettings:
     duration: float = 10.0
     analysis_start: float | None = None
     dt: float = 1e-4
+    method: str = "heun"
 
     def network(self, coupling: float, b: float) -> BrainNetwork:
         """The network at one point of the sweep."""
@@ -58,7 +60,7 @@ def sweep_task(spec: dict) -> xr.Dataset:
     settings = SweepSettings(**spec["settings"])
     net = settings.network(spec["coupling"], spec["b"])
     ds = net.run(settings.duration, drive=settings.drive, dt=settings.dt,
-                 noise=settings.noise(), seed=settings.seed)  # fmt: skip
+                 method=settings.method, noise=settings.noise(), seed=settings.seed)  # fmt: skip
     s = summarize_brain(ds, settings.analysis_start).numbers
     dims = ("region",)
     return xr.Dataset(
@@ -92,7 +94,8 @@ def _warm_up(settings: SweepSettings, coupling: float, b: float) -> None:
     net = settings.network(coupling, b)
     longest = float(net.connectome.delays(net.conduction_velocity).max())
     steps = int(np.ceil((longest + 0.01) / settings.dt))
-    net.run(steps * settings.dt, drive=settings.drive, dt=settings.dt, record_period=settings.dt)
+    net.run(steps * settings.dt, drive=settings.drive, dt=settings.dt, method=settings.method,
+            record_period=settings.dt)
 
 
 def brain_sweep(
@@ -117,7 +120,8 @@ def brain_sweep(
     """
     couplings = _checked_values("couplings", couplings, 1e4, "")
     bs = _checked_values("b_values", bs, 1e-9, "A")
-    settings.network(couplings[0], bs[0])  # every setting checked before any task
+    method_code(settings.method)  # every setting checked before any task
+    settings.network(couplings[0], bs[0])
     base = asdict(settings)
     if settings.regions is not None:
         base["regions"] = list(settings.regions)

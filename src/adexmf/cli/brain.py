@@ -135,6 +135,7 @@ def sweep_cmd(
     duration: str = DURATION,
     analysis_start: str | None = ANALYSIS_START,
     dt: str = DT,
+    method: str = typer.Option("heun", help="Integration scheme: heun or euler."),
     scheduler: str | None = typer.Option(None, help="Dask scheduler address (default: local)."),
     out: Path = typer.Option(Path("adexmf-results/brain_sweep/brain_sweep.nc"),
                              help="NetCDF file of the map; tasks are stored next to it."),
@@ -159,6 +160,7 @@ def sweep_cmd(
             noise_tau=quantity(noise_tau, "s", "--noise-tau"), seed=seed,
             duration=quantity(duration, "s", "--duration"),
             analysis_start=_time(analysis_start, "--analysis-start"), dt=quantity(dt, "s", "--dt"),
+            method=method,
         )  # fmt: skip
         result = run_stage(brain_sweep_stage, settings, g, bs, out=out, scheduler=scheduler,
                            progress=not as_json, draw=not no_figure)  # fmt: skip
