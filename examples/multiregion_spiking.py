@@ -141,8 +141,9 @@ def brain_network(s: dict, name: str, order: int) -> BrainNetwork:
     conn = Connectome(weights, lengths, tuple(f"region {k}" for k in range(n)),
                       np.zeros((n, 3)), name=f"{n} regions")  # fmt: skip
     column = BrainColumn(name, VARIANTS[name].model(order, n_total=s["n_total"]))
+    b = s["b_A"] if column.model.adaptation else None  # b is not a parameter without W
     return BrainNetwork(conn, column, coupling=s["coupling"], conduction_velocity=VELOCITY,
-                        normalisation="none", b=s["b_A"])  # fmt: skip
+                        normalisation="none", b=b)  # fmt: skip
 
 
 def run_meanfield(s: dict, name: str, order: int, warm: bool) -> np.ndarray:

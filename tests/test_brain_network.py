@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from adexmf.brain import BrainNetwork, Connectome, OUNoise, RegionStimulus
+from adexmf.brain import BrainNetwork, Connectome, OUNoise, RegionStimulus, brain_column
 from adexmf.brain.network import coupling_terms
 from adexmf.errors import ParameterError
 from adexmf.layouts import S_NU_E, S_NU_I, S_W
@@ -78,7 +78,8 @@ def test_kernel_matches_numpy_transcription(method):
     interpolation weight or a stage reading the wrong state differs at 1e-3 or more)."""
     net = BrainNetwork(small_connectome(), "adaptation-W", coupling=2.0)
     stim = (RegionStimulus((0,), amplitude=3.0, onset=0.005, duration=0.01),)
-    ds = net.run(0.04, drive=3.0, dt=1e-4, method=method, stimuli=stim, record_period=1e-4)
+    ds = net.run(0.04, drive=3.0, dt=1e-4, method=method, stimuli=stim, record_period=1e-4,
+                 initial=net.initial_state())
     ref, y_end = numpy_network(net, 0.04, 1e-4, 3.0, method, stim)
     np.testing.assert_allclose(ds.nu_e.values, ref, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(ds.W.values[-1], y_end[:, S_W], rtol=1e-9)
@@ -139,6 +140,18 @@ def test_coupling_terms_interpolate_each_delay():
     assert n_rows == int(np.ceil(12e-3 / 4.0 / 1e-4)) + 1
 
 
+def test_default_start_is_each_regions_resting_state():
+    """Without long-range input (G = 0) the default start is a fixed point: nothing moves
+    (to 1e-9 Hz over 0.2 s; a wrong start relaxes by ~1 Hz on the time scale T)."""
+    net = BrainNetwork(small_connectome(), "adaptation-W", coupling=0.0)
+    ds = net.run(0.2, drive=[2.0, 4.0, 6.0])
+    np.testing.assert_allclose(ds.nu_e.values, ds.nu_e.values[:1], atol=1e-9)
+    assert ds.nu_e.values[0, 0] < ds.nu_e.values[0, 2]
+    second = BrainNetwork(small_connectome(), brain_column("adaptation-W", 2), coupling=0.0)
+    y0 = second.resting_state(4.0)
+    assert y0[0, 2] > 0 and np.allclose(y0, y0[0])  # covariances of the second order
+
+
 def test_same_seed_same_run_and_noise_moves_the_rates():
     net = BrainNetwork("synthetic68", "adaptation-W", coupling=0.5, normalisation="in_degree")
     noise = OUNoise(sigma=1.0, tau=5e-3)
@@ -165,6 +178,7 @@ def test_ou_step_keeps_the_stationary_variance():
         ({"coupling": -1.0}, "coupling = -1"),
         ({"normalisation": "sum"}, "normalisation = 'sum'"),
         ({"column": "nope"}, "column = 'nope'"),
+        ({"column": "corrected", "b": 60e-12}, "b = 6e-11 A has no effect on the column"),
     ],
 )
 def test_bad_network_settings_are_refused(kwargs, message):

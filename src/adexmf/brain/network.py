@@ -154,6 +154,13 @@ class BrainNetwork:
         object.__setattr__(self, "connectome", conn.normalised(how))
         check_range("coupling", self.coupling, 0.0, 1e4)
         conn.delays(self.conduction_velocity)  # checks the velocity
+        if self.b is not None and not column.model.adaptation and self.b != column.model.b:
+            raise ParameterError(
+                f"b = {self.b:g} A has no effect on the column {column.name!r}: it has no "
+                "adaptation variable (its transfer functions hold the b of its fit); choose a "
+                "column with adaptation (adaptation, adaptation-W, tvb_zerlaut...)",
+                parameters=("b",),
+            )
         model = column.model if self.b is None else column.model.replace(b=float(self.b))
         object.__setattr__(self, "_model", model)
 
@@ -169,6 +176,15 @@ class BrainNetwork:
         if self.model.adaptation:
             y0[:, S_W] = W
         return y0
+
+    def resting_state(self, drive: float | Sequence[float] = 4.0) -> np.ndarray:
+        """Every region at its column's relevant fixed point without long-range input, at its
+        own drive (Hz): the default start of :meth:`run`. (From an arbitrary state the
+        second order can settle in a spurious state with nu_i = 0 that the spiking network
+        never visits: docs/brain-spiking-check.md.)"""
+        drives = _per_region(drive, self.connectome.n_regions)
+        states = {d: self.model.fixed_point(float(d)).vector for d in np.unique(drives)}
+        return np.array([states[d] for d in drives])
 
     def run(
         self,
@@ -200,6 +216,7 @@ class BrainNetwork:
             Seed of the noise (same seed, same run).
         stimuli : sequence of RegionStimulus
         initial : ndarray (n, 6), optional
+            Default :meth:`resting_state` (each region's isolated fixed point).
         record_period : float
             Sampling period of the stored series (s), a whole number of steps.
 
@@ -232,7 +249,7 @@ class BrainNetwork:
         history, current, n_rows = coupling_terms(
             self.connectome.weights, delays, self.coupling, dt
         )
-        y0 = self.initial_state() if initial is None else _checked_initial(initial, n)
+        y0 = self.resting_state(drives) if initial is None else _checked_initial(initial, n)
         profiles, courses = _stimulus_tables(stimuli, n, n_steps, dt)
         decay, kick = (noise or OUNoise()).per_step(dt)
         out = np.zeros((n_steps // every + 1, N_CHANNELS, n))
