@@ -131,7 +131,8 @@ class Connectome:
             if isinstance(r, (int, np.integer)):
                 if not 0 <= r < self.n_regions:
                     raise ParameterError(
-                        f"regions: index {r} is out of range; allowed: 0 to {self.n_regions - 1}",
+                        f"regions = {list(regions)!r}: index {r} is out of range; allowed: 0 "
+                        f"to {self.n_regions - 1}",
                         parameters=("regions",),
                     )
                 index.append(int(r))
@@ -139,8 +140,9 @@ class Connectome:
                 index.append(self.labels.index(r))
             else:
                 raise ParameterError(
-                    f"regions: {r!r} is not a region of {self.name}; its labels are "
-                    f"{', '.join(self.labels[:8])}{', ...' if self.n_regions > 8 else ''}",
+                    f"regions = {list(regions)!r}: {r!r} is not a region of {self.name}; its "
+                    f"labels are {', '.join(self.labels[:8])}"
+                    f"{', ...' if self.n_regions > 8 else ''}",
                     parameters=("regions",),
                 )
         if len(set(index)) != len(index) or not index:

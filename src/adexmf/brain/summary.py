@@ -92,8 +92,9 @@ def summarize_brain(
         kept = summary.bold.sel(bold_time=slice(BOLD_TRANSIENT, None)).values
         if kept.shape[0] < 3:
             raise ParameterError(
-                f"BOLD needs a run longer than {BOLD_TRANSIENT + 3 * BOLD_TR:g} s (its first "
-                f"{BOLD_TRANSIENT:g} s are the response to the start); run longer",
+                f"duration = {float(ds.time.values[-1]):g} s is too short for BOLD; allowed: "
+                f"more than {BOLD_TRANSIENT + 3 * BOLD_TR:g} s (its first "
+                f"{BOLD_TRANSIENT:g} s are the response to the start)",
                 parameters=("duration",),
             )
         bold_fc = functional_connectivity(kept)

@@ -45,9 +45,11 @@ ALIASES = {"column": "variant", "noise_sigma": "noise"}
 
 
 def _regions(regions: str | None) -> list[str | int] | None:
-    if not regions:
+    """The regions of ``--regions`` (labels, or indices where a number); None for all."""
+    if regions is None:
         return None
-    return [int(r) if r.strip().isdigit() else r.strip() for r in regions.split(",")]
+    names = [r.strip() for r in regions.split(",") if r.strip()]
+    return [int(r) if r.isdigit() else r for r in names]
 
 
 def _number(text: str, option: str) -> float:
@@ -93,7 +95,7 @@ def run_cmd(
 
     try:
         conn = load_connectome(connectome)
-        if regions:
+        if regions is not None:
             conn = conn.subset(_regions(regions))
         net = BrainNetwork(
             conn, brain_column(variant, order), coupling=coupling,
