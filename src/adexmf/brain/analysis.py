@@ -105,9 +105,10 @@ class RegimeResult:
 
 
 # ------------------------------------------------------------------ input checks
-def _as_series(x: Any, name: str, *, min_time: int = 2, two_d: bool = False) -> np.ndarray:
-    """``x`` as a finite float array (n_time, n_regions); a 1-D series is one region (unless
-    ``two_d``)."""
+def checked_series(x: Any, name: str, *, min_time: int = 1, two_d: bool = False) -> np.ndarray:
+    """``x`` as a finite float array, time first: (n_time,) or (n_time, n_regions) (only
+    the latter if ``two_d``), with at least ``min_time`` samples; else a ParameterError
+    naming ``name``. The one input check of the brain's analyses and of BOLD."""
     try:
         a = np.asarray(x, dtype=float)
     except (TypeError, ValueError):
@@ -122,6 +123,12 @@ def _as_series(x: Any, name: str, *, min_time: int = 2, two_d: bool = False) -> 
         first = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ParameterError(f"{name} has {int(bad.sum())} non-finite values (first at index "
                              f"{first}); allowed: finite numbers", parameters=(name,))  # fmt: skip
+    return a
+
+
+def _as_series(x: Any, name: str, *, min_time: int = 2, two_d: bool = False) -> np.ndarray:
+    """:func:`checked_series` as (n_time, n_regions): a 1-D series is one region."""
+    a = checked_series(x, name, min_time=min_time, two_d=two_d)
     return a.reshape(a.shape[0], -1)
 
 

@@ -44,6 +44,7 @@ import numpy as np
 from ..errors import ParameterError, check_range
 from ..params.fields import quantity, validate
 from ..validity import warn_validity
+from .analysis import checked_series
 
 #: Largest RK4 step (s). RK4 is stable for h |lambda| < 2.78; the fastest rate of the
 #: balloon, (1/alpha) v^(1/alpha - 1) / tau, is 3.2 /s at rest and grows with the volume:
@@ -161,24 +162,6 @@ class BalloonStates:
 
 
 # ------------------------------------------------------------------ input checks
-def _as_series(x: Any, name: str) -> np.ndarray:
-    """``x`` as a float array of 1 or 2 dimensions (time first), finite and non-empty."""
-    try:
-        a = np.asarray(x, dtype=float)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} = {x!r:.60} is not an array of numbers",
-                             parameters=(name,)) from None  # fmt: skip
-    if a.ndim not in (1, 2) or a.size == 0:
-        raise ParameterError(f"{name} has shape {a.shape}; allowed: a non-empty array of shape "
-                             "(n_time,) or (n_time, n_regions)", parameters=(name,))  # fmt: skip
-    bad = ~np.isfinite(a)
-    if bad.any():
-        first = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise ParameterError(f"{name} has {int(bad.sum())} non-finite values (first at index "
-                             f"{first}); allowed: finite numbers", parameters=(name,))  # fmt: skip
-    return a
-
-
 def _check_params(params: BalloonParams | str | None) -> BalloonParams:
     if params is None:
         return BalloonParams()
@@ -220,7 +203,7 @@ def neural_input(
         Non-finite or wrongly shaped ``nu_e``, a baseline <= 0 (or a region whose time
         average is <= 0 when ``baseline`` is None), ``scale`` outside (0, 100] s^-2.
     """
-    rates = _as_series(nu_e, "nu_e")
+    rates = checked_series(nu_e, "nu_e")
     check_range("scale", scale, 0.0, 100.0, unit="s^-2", low_inclusive=False)
     if baseline is None:
         base = rates.mean(axis=0)
@@ -298,7 +281,7 @@ def integrate_balloon(
     more finely than ~10 ms first (:func:`downsample` with ``method="mean"``): the
     haemodynamics filter out everything above ~1 Hz.
     """
-    zz = _as_series(z, "z")
+    zz = checked_series(z, "z")
     check_range("dt", dt, 0.0, None, unit="s", low_inclusive=False)
     check_range("max_step", max_step, 0.0, 1.0, unit="s", low_inclusive=False)
     p = _check_params(params)
@@ -380,7 +363,7 @@ def downsample(x: Any, dt: float, new_dt: float, *, method: str = "sample") -> n
     numpy.ndarray
         The resampled series.
     """
-    a = _as_series(x, "x")
+    a = checked_series(x, "x")
     check_range("dt", dt, 0.0, None, unit="s", low_inclusive=False)
     check_range("new_dt", new_dt, dt, None, unit="s")
     k = round(new_dt / dt)
