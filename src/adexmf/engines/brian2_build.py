@@ -17,6 +17,7 @@ gives the same network in both modes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -156,29 +157,43 @@ def _neuron_groups(
     return groups
 
 
-def _recurrent_synapses(
-    model: NetworkDescription, cells: dict[str, AdExBrian2], groups: dict[str, Any]
+def recurrent_synapses(
+    populations, cells: dict[str, AdExBrian2], groups: dict[str, Any],
+    connect: Callable[[Any, Any, Any], None], prefix: str = "",
 ) -> list[Any]:
-    """Recurrent synapses between every pair of populations (no autapses), probability p."""
+    """Recurrent synapses between every pair of populations: each presynaptic population
+    adds its quantal conductance Q to the postsynaptic cells' G_e or G_i; ``connect(syn,
+    pre, post)`` draws the connections (the column's rule, or a multi-region network's)."""
     b2 = import_brian2()
-    p = model.connection_probability
     objects = []
-    for pre in model.populations:
+    for pre in populations:
         kind = "e" if pre.name == "exc" else "i"
-        for post in model.populations:
+        for post in populations:
             syn = b2.Synapses(
                 groups[pre.name],
                 groups[post.name],
                 on_pre=f"G_{kind}_post += Q_{kind}",
                 namespace={f"Q_{kind}": cells[post.name].namespace[f"Q_{kind}"]},
-                name=f"syn_{pre.name}_{post.name}",
+                name=f"{prefix}syn_{pre.name}_{post.name}",
             )
-            if pre.name == post.name:
-                syn.connect(condition="i != j", p=p)
-            else:
-                syn.connect(p=p)
+            connect(syn, pre, post)
             objects.append(syn)
     return objects
+
+
+def _recurrent_synapses(
+    model: NetworkDescription, cells: dict[str, AdExBrian2], groups: dict[str, Any]
+) -> list[Any]:
+    """Recurrent synapses between every pair of populations (no autapses), probability p."""
+    p = model.connection_probability
+
+    def connect(syn, pre, post) -> None:
+        if pre.name == post.name:
+            syn.connect(condition="i != j", p=p)
+        else:
+            syn.connect(p=p)
+
+    return recurrent_synapses(model.populations, cells, groups, connect)
 
 
 def _population_drive(

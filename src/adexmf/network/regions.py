@@ -38,6 +38,7 @@ import numpy as np
 import xarray as xr
 
 from ..engines import brian2_cells
+from ..engines.brian2_build import recurrent_synapses
 from ..engines.settings import check_seed
 from ..errors import InputRangeError, ParameterError, check_range
 from ..params import Preset
@@ -251,25 +252,17 @@ class _RegionsBuilt:
 
     def _recurrent(self, model: NetworkModel) -> list[Any]:
         """Synapses within each region with probability p (no autapses), as SPEC 2.3."""
-        b2 = brian2_cells.import_brian2()
         p = model.connection_probability
-        objects = []
-        for pre in model.populations:
-            kind = "e" if pre.name == "exc" else "i"
-            for post in model.populations:
-                syn = b2.Synapses(
-                    self.groups[pre.name], self.groups[post.name],
-                    on_pre=f"G_{kind}_post += Q_{kind}",
-                    namespace={f"Q_{kind}": self.cells[post.name].namespace[f"Q_{kind}"]},
-                    name=f"{PREFIX}_syn_{pre.name}_{post.name}",
-                )  # fmt: skip
-                # the targets of cell i: its own region's block of the target group
-                low = f"{post.size} * (i // {pre.size})"
-                self_loop = " if k != i" if pre.name == post.name else ""
-                syn.connect(j=f"k for k in sample({low}, {low} + {post.size}, p={p!r})"
-                              f"{self_loop}")  # fmt: skip
-                objects.append(syn)
-        return objects
+
+        def connect(syn, pre, post) -> None:
+            # the targets of cell i: its own region's block of the target group
+            low = f"{post.size} * (i // {pre.size})"
+            self_loop = " if k != i" if pre.name == post.name else ""
+            syn.connect(j=f"k for k in sample({low}, {low} + {post.size}, p={p!r})"
+                          f"{self_loop}")  # fmt: skip
+
+        return recurrent_synapses(model.populations, self.cells, self.groups, connect,
+                                  prefix=f"{PREFIX}_")  # fmt: skip
 
     def _long_range(self, model: NetworkModel, target: str, pre: np.ndarray, post: np.ndarray,
                     pair: np.ndarray, delay_steps: np.ndarray):  # fmt: skip
