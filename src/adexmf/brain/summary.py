@@ -72,7 +72,7 @@ def summarize_brain(
     fs = 1.0 / float(ds.attrs["record_period_s"])
     nu_e = window.nu_e.values
     regime = classify_regime(nu_e, fs)
-    weights = _weights(ds)
+    weights = ds.weights.values  # the weights the run used (source -> region)
     rate_fc = functional_connectivity(nu_e)
     numbers = {
         "regions": int(ds.sizes["region"]),
@@ -84,7 +84,7 @@ def summarize_brain(
         "regime": [str(x) for x in regime.labels],
         "dominant_frequency_Hz": regime.dominant_frequency.tolist(),
         "up_state_rate_Hz": regime.up_rate.tolist(),
-        "rate_fc_sc": fc_sc_correlation(rate_fc, weights) if weights is not None else None,
+        "rate_fc_sc": fc_sc_correlation(rate_fc, weights),
     }
     summary = BrainSummary(numbers, {"rate_fc": rate_fc})
     if bold:
@@ -100,7 +100,7 @@ def summarize_brain(
         bold_fc = functional_connectivity(kept)
         summary.matrices["bold_fc"] = bold_fc
         numbers["bold_fc"] = bold_fc.tolist()
-        numbers["bold_fc_sc"] = fc_sc_correlation(bold_fc, weights) if weights is not None else None
+        numbers["bold_fc_sc"] = fc_sc_correlation(bold_fc, weights)
     return summary
 
 
@@ -119,7 +119,3 @@ def bold_series(ds: xr.Dataset) -> xr.DataArray:
         coords={"bold_time": ("bold_time", times, {"units": "s"}), "region": ds.region.values},
         attrs={"units": "1", "long_name": "BOLD (Balloon-Windkessel, Friston et al. 2003)"},
     )  # fmt: skip
-
-
-def _weights(ds: xr.Dataset) -> np.ndarray | None:
-    return np.asarray(ds["weights"].values) if "weights" in ds else None
