@@ -111,6 +111,14 @@ def column_transfer(pe, pi, in_ee, in_ie, in_i, W):
 
 
 @njit(cache=True, inline="always")
+def first_order_rates(T, nu_e, nu_i, Fe, Fi):
+    """d nu_e/dt, d nu_i/dt (Hz/s) of the first order, ``T dnu/dt = F - nu`` (SPEC 5.2),
+    given the transfer functions' values ``Fe``, ``Fi`` (Hz)."""
+    inv_T = 1.0 / T
+    return (Fe - nu_e) * inv_T, (Fi - nu_i) * inv_T
+
+
+@njit(cache=True, inline="always")
 def moment_equations(T, N_e, N_i, order, nu_e, nu_i, c_ee, c_ei, c_ii, Fe, Fi):
     """Time derivatives of rates and covariances given the transfer functions (SPEC 5.1-5.2).
 
@@ -137,7 +145,8 @@ def moment_equations(T, N_e, N_i, order, nu_e, nu_i, c_ee, c_ei, c_ii, Fe, Fi):
     inv_T = 1.0 / T
     Fe0, Fi0 = Fe[0], Fi[0]
     if order == 1:
-        return (Fe0 - nu_e) * inv_T, (Fi0 - nu_i) * inv_T, 0.0, 0.0, 0.0
+        de, di = first_order_rates(T, nu_e, nu_i, Fe0, Fi0)
+        return de, di, 0.0, 0.0, 0.0
     # Gradients (index 1: d/dnu_e, 2: d/dnu_i) and Hessians (4: ee, 5: ei, 7: ii).
     Fe_e, Fe_i, Fi_e, Fi_i = Fe[1], Fe[2], Fi[1], Fi[2]
     # T dnu_a/dt = F_a - nu_a + 1/2 sum_lm c_lm d2F_a/dnu_l dnu_m   (c_ie = c_ei)
@@ -259,12 +268,13 @@ def column_rhs_first_order_values(mp, pe, pi, adaptation, y, in_ee, in_ie, in_i,
     only (plain floats: no derivatives, no stiffness; the excitatory cells' membrane moments
     serve both their rate and dW/dt). Equal to :func:`column_rhs` to round-off."""
     W = adaptation_of(adaptation, y)
-    inv_T = 1.0 / mp[MF_T]
     mu_G, mu_V, sigma_V, tau_V = membrane_moments_value(
         pe, admissible_rate(in_ee), admissible_rate(in_i), W
     )
-    dy[S_NU_E] = (rate_from_moments(pe, mu_G, mu_V, sigma_V, tau_V) - y[S_NU_E]) * inv_T
-    dy[S_NU_I] = (transfer_value(pi, in_ie, in_i, 0.0) - y[S_NU_I]) * inv_T
+    dy[S_NU_E], dy[S_NU_I] = first_order_rates(
+        mp[MF_T], y[S_NU_E], y[S_NU_I], rate_from_moments(pe, mu_G, mu_V, sigma_V, tau_V),
+        transfer_value(pi, in_ie, in_i, 0.0),
+    )
     dy[S_C_EE] = 0.0
     dy[S_C_EI] = 0.0
     dy[S_C_II] = 0.0
