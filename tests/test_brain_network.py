@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from adexmf.brain import BrainNetwork, Connectome, OUNoise, RegionStimulus, brain_column
-from adexmf.brain.network import coupling_terms
+from adexmf.columns.coupling import sparse_terms
 from adexmf.errors import ParameterError
 from adexmf.layouts import S_NU_E, S_NU_I, S_W
 
@@ -118,14 +118,14 @@ def test_stimulus_arrives_after_the_conduction_delay():
     assert t_b - t_a == pytest.approx(0.010, abs=1.1e-4)
 
 
-def test_coupling_terms_interpolate_each_delay():
+def test_sparse_terms_interpolate_each_delay():
     """Each weight splits into two terms whose coefficients sum to G W and whose mean row
     offset is the delay in steps (linear interpolation)."""
     conn = small_connectome()
     delays = conn.delays(4.0)
-    (ptr, src, back, coef), (zptr, zsrc, zcoef), n_rows = coupling_terms(
-        conn.weights, delays, 2.0, 1e-4
-    )
+    terms = sparse_terms(conn.weights, delays, 2.0, 1e-4)
+    ptr, src, back, coef, zptr, zsrc, zcoef = terms.arrays()
+    n_rows = terms.n_rows
     total = np.zeros((3, 3))
     mean_back = np.zeros((3, 3))
     for k in range(3):

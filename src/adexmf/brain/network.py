@@ -1,5 +1,7 @@
 """A network of columns on a connectome: one column per region, delayed long-range coupling
-(SPEC 11), integrated by :func:`adexmf.brain.kernels.brain_kernel`.
+(SPEC 11), on the network engine of :mod:`adexmf.columns`: each region's recurrent input is
+its own rates (:func:`~adexmf.columns.coupling.own_rates`), its long-range input a sparse
+delayed table (:func:`~adexmf.columns.coupling.sparse_terms`).
 
 Region k receives ``c_k(t) = G sum_j W[k, j] nu_e,j(t - L[k, j] / v)`` as an excitatory
 input per synapse of both its populations, added to its drive (like TVB's ``Linear(a)``
@@ -18,21 +20,27 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
+from ..columns.coupling import own_rates, sparse_terms
+from ..columns.engine import CH_MU_V_E, CH_MU_V_I, CH_NU_E, CH_NU_I, CH_W
+from ..columns.network import ColumnNetwork, Noise, Sampling, method_code, time_steps
 from ..errors import ParameterError, check_range
 from ..layouts import N_STATE, S_NU_E, S_NU_I, S_W
 from ..meanfield import MeanFieldModel
 from ..meanfield.observables import vsd_signal
 from ..params.network import population_average
-from ..ring.settings import method_code, packed_model, time_steps
 from ..store import provenance
 from .columns import BrainColumn, brain_column
 from .connectome import Connectome, load_connectome
-from .kernels import CH_MU_V_E, CH_MU_V_I, CH_NU_E, CH_NU_I, CH_W, N_CHANNELS, brain_kernel
 
 #: Default step (s): TVB's 0.1 ms.
 DEFAULT_DT = 1e-4
 #: Default sampling period of the recorded series (s).
 DEFAULT_RECORD_PERIOD = 1e-3
+#: The stiffness diagnostic is evaluated on one step in this many: at first order it is the
+#: only reader of the transfer functions' gradients (dual numbers, ~3x the cost of the
+#: values), so the other steps use the values only; every 50 steps (5 ms at 0.1 ms, the
+#: Markov time T) costs 5 % of the run where every 8 cost 25 %.
+STIFFNESS_EVERY = 50
 #: Default conduction velocity (m/s), TVB's.
 DEFAULT_VELOCITY = 4.0
 
@@ -74,42 +82,6 @@ class RegionStimulus:
         check_range("stimulus onset", self.onset, 0.0, None, unit="s")
         check_range("stimulus duration", self.duration, 0.0, None, unit="s", low_inclusive=False)
         object.__setattr__(self, "regions", tuple(int(r) for r in self.regions))
-
-
-def _csr(target, source, back, coef, n):
-    order = np.argsort(target, kind="stable")
-    ptr = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(ptr, target + 1, 1)
-    return (np.cumsum(ptr), source[order].astype(np.int64), back[order].astype(np.int64),
-            coef[order].astype(float))  # fmt: skip
-
-
-def coupling_terms(weights: np.ndarray, delays: np.ndarray, coupling: float, dt: float):
-    """Coupling terms of the kernel: ``(history, current, n_rows)``.
-
-    A delay of ``s = d / dt`` steps reads ``(1 - f) row(n - m) + f row(n - m - 1)`` with
-    ``m = floor(s)``, ``f = s - m``: each nonzero weight gives these two terms (one when f is
-    0), coefficients ``G W (1 - f)`` and ``G W f``. ``history`` = (ptr, src, back, coef) of
-    the terms with ``back >= 1`` in CSR order by target; ``current`` = (ptr, src, coef) of
-    those with ``back = 0``; ``n_rows`` the history rows the kernel keeps.
-    """
-    n = weights.shape[0]
-    target, source = np.nonzero(weights)
-    s = delays[target, source] / dt
-    m = np.floor(s + 1e-9).astype(np.int64)
-    f = np.clip(s - m, 0.0, 1.0)
-    f[f < 1e-9] = 0.0
-    g = coupling * weights[target, source]
-    keep = f > 0.0
-    tgt = np.concatenate([target, target[keep]])
-    src = np.concatenate([source, source[keep]])
-    back = np.concatenate([m, m[keep] + 1])
-    coef = np.concatenate([g * (1.0 - f), (g * f)[keep]])
-    h = back > 0
-    history = _csr(tgt[h], src[h], back[h], coef[h], n)
-    zptr, zsrc, _, zcoef = _csr(tgt[~h], src[~h], back[~h], coef[~h], n)
-    n_rows = int(back.max()) + 1 if back.size else 1
-    return history, (zptr, zsrc, zcoef), n_rows
 
 
 @dataclass(frozen=True, eq=False)
@@ -246,22 +218,26 @@ class BrainNetwork:
                 "run longer or raise the conduction velocity",
                 parameters=("duration",),
             )
-        history, current, n_rows = coupling_terms(
-            self.connectome.weights, delays, self.coupling, dt
-        )
         y0 = self.resting_state(drives) if initial is None else _checked_initial(initial, n)
         profiles, courses = _stimulus_tables(stimuli, n, n_steps, dt)
         decay, kick = (noise or OUNoise()).per_step(dt)
-        out = np.zeros((n_steps // every + 1, N_CHANNELS, n))
-        pe, pi = self.model.packed_transfer
-        order, adaptation = self.model.flags
-        worst = brain_kernel(
-            packed_model(self.model), pe, pi, order, adaptation, method_code(method),
-            self.column.spontaneous_rate, drives, *history, *current, n_rows, y0,
-            profiles, courses, decay, kick, _seed(seed), dt, n_steps, every, out,
+        method_code(method)  # checked before any work
+        steps = np.arange(0, n_steps + 1, every)
+        out, worst = self.network(dt).integrate(
+            y0, drives, profiles, courses, dt, n_steps, method,
+            Sampling(steps, np.zeros(steps.size), 0, STIFFNESS_EVERY),
+            Noise(decay, kick, _seed(seed)),
         )  # fmt: skip
         attrs = self._attrs(duration, dt, method, drives, noise, seed, stimuli, every, worst)
         return self._dataset(np.arange(out.shape[0]) * every * dt, out, attrs)
+
+    def network(self, dt: float) -> ColumnNetwork:
+        """The brain as a network of columns on the engine for a step ``dt`` (s): each
+        region reads its own rates (plus the column's spontaneous rate) and the delayed
+        excitatory rates of the others through the weights x coupling G."""
+        delays = self.connectome.delays(self.conduction_velocity)
+        long_range = sparse_terms(self.connectome.weights, delays, self.coupling, dt)
+        return ColumnNetwork(self.model, own_rates(), long_range, self.column.spontaneous_rate)
 
     def _attrs(self, duration, dt, method, drives, noise, seed, stimuli, every, worst) -> dict:
         conn = self.connectome

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from ..columns.network import method_code
 from ..errors import ParameterError, check_range
-from ..ring.settings import method_code
 from ..store import provenance
 from ..sweep import run_tasks
 from .analysis import REGIMES

@@ -1,4 +1,5 @@
-"""Ring and 2-D sheet of mean-field columns with conduction delays (SPEC 8).
+"""Ring and 2-D sheet of mean-field columns with conduction delays (SPEC 8), instances of the
+network engine of :mod:`adexmf.columns`.
 
 The main entry points::
 
@@ -8,9 +9,9 @@ The main entry points::
     line = early_response_line(ds.vsd)                   # time of the early response vs x
 
 Submodules: :mod:`.ring` (the ring), :mod:`.sheet` (the 2-D sheet), :mod:`.batch` (many
-parameter sets of one ring in one compiled call), what they share (:mod:`.settings`: scheme,
-step, sample grid; :mod:`.coupling`: kernels and delay tables; :mod:`.stimulus`: spatial
-stimuli), the compiled kernels (:mod:`.kernels`), :mod:`.analysis` (early-response line,
+parameter sets of one ring in one compiled call), what they share (:mod:`.settings`: defaults,
+outputs, VSD inputs; :mod:`.coupling`: kernels and their delay tables; :mod:`.stimulus`:
+spatial stimuli), :mod:`.analysis` (early-response line,
 propagation speed, apparent motion, summaries) and :mod:`.reference` (a plain-NumPy ring for
 tests and benchmarks).
 """

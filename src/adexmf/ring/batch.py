@@ -10,22 +10,20 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ..columns.engine import CH_MU_V_E, CH_MU_V_I, CH_NU_E, CH_NU_I
+from ..columns.network import Sampling, method_code, sample_grid, time_steps, uniform_state
 from ..errors import ParameterError
 from ..meanfield import vsd_signal
 from ..params import Ring, RingStimulus, population_average
 from ..store import provenance
 from .coupling import ring_delay_tables
-from .kernels import CH_MU_V_E, CH_MU_V_I, CH_NU_E, CH_NU_I, N_CHANNELS, ring_batch_kernel
-from .ring import RingModel
+from .ring import STIFFNESS_EVERY, RingModel
 from .settings import (
     DEFAULT_DT,
     DEFAULT_METHOD,
     DEFAULT_VSD_INPUT,
     OUTPUTS,
     describe_ring,
-    method_code,
-    sample_grid,
-    time_steps,
     vsd_code,
 )
 from .stimulus import centred_stimulus, check_stimuli, stimulus_tables
@@ -99,7 +97,7 @@ def run_batch(
     """
     ring = ring_model.ring
     _check_request(parameters, outputs)
-    code = method_code(method)
+    method_code(method)  # checked before any work
     lateral = vsd_code(vsd_input)
     n_steps = time_steps(duration, dt, ring_model.model)
     base_stim = centred_stimulus(ring) if stimulus is None else stimulus
@@ -108,7 +106,8 @@ def run_batch(
     step, frac = sample_grid(times, dt, n_steps)
     x = ring_model.positions
     x_out = x if positions is None else _check_positions(positions, ring.length)
-    out, worst = _integrate(ring_model, rings, stims, code, lateral, dt, n_steps, step, frac)
+    sampling = Sampling(step, frac, lateral, STIFFNESS_EVERY)
+    out, worst = _integrate(ring_model, rings, stims, method, dt, n_steps, sampling)
     result = _outputs(ring_model, out, set(outputs), stims, times)
     if positions is not None:
         result = {k: periodic_interp(v, x, x_out, ring.length) for k, v in result.items()}
@@ -170,61 +169,30 @@ def _check_positions(positions: np.ndarray, length: float) -> np.ndarray:
     return x_out
 
 
-def _padded(tables: list[dict[str, Any]], key: str, width: int, dtype: type) -> np.ndarray:
-    """One delay table of every set, zero-padded to a common width: array (B, width)."""
-    arr = np.zeros((len(tables), max(width, 1)), dtype=dtype)
-    for b, tb in enumerate(tables):
-        arr[b, : tb[key].size] = tb[key]
-    return arr
-
-
-def _kernel_tables(tables: list[dict[str, Any]]) -> tuple[np.ndarray, ...]:
-    """The delay tables of every set in the batch kernel's argument order: the ``t_*``
-    tables and their lengths, the ``z_*`` tables and their lengths, the history rows."""
-    n_t = np.array([tb["t_m"].size for tb in tables], dtype=np.int64)
-    n_z = np.array([tb["z_m"].size for tb in tables], dtype=np.int64)
-    T_max, Z_max = int(n_t.max()), int(n_z.max())
-    return (
-        _padded(tables, "t_m", T_max, np.int64), _padded(tables, "t_back", T_max, np.int64),
-        _padded(tables, "t_ce", T_max, np.float64), _padded(tables, "t_ci", T_max, np.float64),
-        n_t,
-        _padded(tables, "z_m", Z_max, np.int64), _padded(tables, "z_ce", Z_max, np.float64),
-        _padded(tables, "z_ci", Z_max, np.float64), n_z,
-        np.array([tb["n_rows"] for tb in tables], dtype=np.int64),
-    )  # fmt: skip
-
-
 def _integrate(
     ring_model: RingModel,
     rings: list[Ring],
     stims: list[RingStimulus],
-    code: int,
-    lateral: int,
+    method: str,
     dt: float,
     n_steps: int,
-    step: np.ndarray,
-    frac: np.ndarray,
+    sampling: Sampling,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Run the batch kernel: samples (B, n_times, 4, N) of every set and the largest
-    stiffness x dt of each set."""
+    """Run the sets on the engine's batch mode: samples (B, n_times, 5, N) of every set and
+    the largest stiffness x dt of each set."""
     ring = ring_model.ring
     x = ring_model.positions
     B, N = len(rings), ring.n_units
     t_grid = np.arange(n_steps + 1) * dt
-    tables = _kernel_tables([ring_delay_tables(r, dt) for r in rings])
     profiles = np.empty((B, 1, N))
     courses = np.empty((B, 1, n_steps + 1))
     for b, s in enumerate(stims):
         profiles[b], courses[b] = stimulus_tables([s], x, t_grid, ring.length)
-    out = np.empty((B, step.size, N_CHANNELS, N))
-    worst = np.empty(B)
-    ring_batch_kernel(
-        ring_model._mp, ring_model._pe, ring_model._pi, int(ring_model.model.order),
-        int(ring_model.model.adaptation), code, float(ring.drive), *tables,
-        ring_model.homogeneous_state().vector, profiles, courses, float(dt), n_steps,
-        step, frac, lateral, out, worst,
-    )  # fmt: skip
-    return out, worst
+    return ring_model.network(dt).integrate_batch(
+        [ring_delay_tables(r, dt) for r in rings],
+        uniform_state(ring_model.homogeneous_state().vector, N), np.full(N, float(ring.drive)),
+        profiles, courses, dt, n_steps, method, sampling,
+    )
 
 
 def _outputs(

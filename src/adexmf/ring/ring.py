@@ -47,25 +47,30 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
+from ..columns.coupling import own_rates
+from ..columns.engine import CH_MU_V_E, CH_MU_V_I, CH_NU_E, CH_NU_I, N_CHANNELS, node_record
+from ..columns.network import (
+    ColumnNetwork,
+    Sampling,
+    method_code,
+    sample_grid,
+    time_steps,
+    uniform_state,
+)
 from ..errors import ParameterError
 from ..layouts import S_NU_E, S_NU_I
 from ..meanfield import MeanFieldModel, fixed_point, vsd_signal
 from ..params import Ring, RingStimulus, population_average
 from ..store import provenance
 from .coupling import ring_delay_tables
-from .kernels import CH_MU_V_E, CH_MU_V_I, CH_NU_E, CH_NU_I, N_CHANNELS, node_record, ring_kernel
-from .settings import (
-    DEFAULT_DT,
-    DEFAULT_METHOD,
-    DEFAULT_VSD_INPUT,
-    describe_ring,
-    method_code,
-    packed_model,
-    sample_grid,
-    time_steps,
-    vsd_code,
-)
+from .settings import DEFAULT_DT, DEFAULT_METHOD, DEFAULT_VSD_INPUT, describe_ring, vsd_code
 from .stimulus import centred_stimulus, check_stimuli, describe_stimuli, stimulus_tables
+
+#: The stiffness diagnostic is evaluated on one step in this many: at first order it is the
+#: only reader of the transfer functions' gradients, so the other steps compute values only
+#: (about a third of the ring's cost). At 0.5 ms steps this samples it every 4 ms, finer than
+#: the Markov time T = 5 ms on which rates move.
+STIFFNESS_EVERY = 8
 
 
 class RingModel:
@@ -94,10 +99,6 @@ class RingModel:
         if not isinstance(self.ring, Ring):
             raise ParameterError(f"ring is a {type(self.ring).__name__}; give a Ring")
         self.model = MeanFieldModel("zerlaut2018", order=1) if model is None else model
-        self._mp = packed_model(self.model)
-        pe, pi = self.model.packed_transfer
-        self._pe = np.ascontiguousarray(pe, dtype=np.float64)
-        self._pi = np.ascontiguousarray(pi, dtype=np.float64)
         self._homogeneous = None
 
     # --------------------------------------------------------------------- properties
@@ -124,9 +125,10 @@ class RingModel:
         y0 = self.homogeneous_state().vector
         rates = np.array([y0[S_NU_E]]), np.array([y0[S_NU_I]])  # lateral inputs = own rates
         out = np.zeros((N_CHANNELS, 1))
+        net = ColumnNetwork(self.model, own_rates())
         node_record(
-            self._mp, self._pe, self._pi, int(self.model.adaptation), float(self.ring.drive),
-            0, y0[None, :].copy(), *rates, np.zeros(1), 1.0, out,
+            net.mp, net.pe, net.pi, int(self.model.adaptation), 0.0, 0, y0[None, :].copy(),
+            *rates, np.array([float(self.ring.drive)]), np.zeros(1), 1.0, out,
         )  # fmt: skip
         return float(population_average(out[CH_MU_V_E, 0], out[CH_MU_V_I, 0],
                                         self.inhibitory_fraction))  # fmt: skip
@@ -144,25 +146,26 @@ class RingModel:
     ) -> tuple[np.ndarray, np.ndarray, float]:
         """Integrate and return the raw samples: times (s), array (K, 4, N) of nu_e, nu_i
         (Hz), mu_V of exc. and inh. cells (V), and the largest stiffness x dt."""
-        code = method_code(method)
+        method_code(method)  # checked before any work
         lateral = vsd_code(vsd_input)
         n_steps = time_steps(duration, dt, self.model)
         stimuli = check_stimuli(stimuli, self.ring.length, duration)
         t_grid = np.arange(n_steps + 1) * dt
         times = t_grid if times is None else np.asarray(times, dtype=np.float64)
         step, frac = sample_grid(times, dt, n_steps)
-        tab = ring_delay_tables(self.ring, dt)
         profiles, courses = stimulus_tables(stimuli, self.positions, t_grid, self.ring.length)
-        out = np.empty((times.size, N_CHANNELS, self.ring.n_units))
-        worst = ring_kernel(
-            self._mp, self._pe, self._pi, int(self.model.order), int(self.model.adaptation),
-            code, float(self.ring.drive),
-            tab["t_m"], tab["t_back"], tab["t_ce"], tab["t_ci"],
-            tab["z_m"], tab["z_ce"], tab["z_ci"], tab["n_rows"],
-            self.homogeneous_state().vector, profiles, courses, float(dt), n_steps,
-            step, frac, lateral, out,
+        N = self.ring.n_units
+        out, worst = self.network(dt).integrate(
+            uniform_state(self.homogeneous_state().vector, N), np.full(N, float(self.ring.drive)),
+            profiles, courses, dt, n_steps, method,
+            Sampling(step, frac, lateral, STIFFNESS_EVERY),
         )  # fmt: skip
-        return times, out, float(worst)
+        return times, out, worst
+
+    def network(self, dt: float) -> ColumnNetwork:
+        """The ring as a network of columns on the engine: its Gaussian kernels and
+        distance-dependent delays as lateral terms for a step ``dt`` (s)."""
+        return ColumnNetwork(self.model, ring_delay_tables(self.ring, dt))
 
     def run(
         self,

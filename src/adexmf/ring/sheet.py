@@ -1,10 +1,12 @@
 """The 2-D sheet of mean-field columns with conduction delays (SPEC 8): N x N columns of
 side L, isotropic Gaussian kernels, periodic or open edges.
 
-The sheet uses the column node and the interpolated delays of the ring
-(:mod:`adexmf.ring.ring`); its lateral sums are convolutions per delay step, done in Fourier
-space (:mod:`numpy.fft`), because a direct sum over all pairs (N^4 per step) is far too slow
-at N = 64.
+The sheet is a network of columns on the engine of :mod:`adexmf.columns`: the same column
+steps (:func:`adexmf.columns.engine.node_derivatives`) and the same interpolated delays
+(:func:`adexmf.columns.coupling.interpolation_terms`). Only its lateral sums are evaluated
+differently: as convolutions per delay step in Fourier space (:mod:`numpy.fft`), because a
+direct sum over all pairs (N^4 per step, the engine's tables) is far too slow at N = 64 and
+Numba has no FFT.
 """
 
 from __future__ import annotations
@@ -15,12 +17,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ..errors import ParameterError, check_range
-from ..meanfield import MeanFieldModel, vsd_signal
-from ..params import Ring, RingStimulus, Sheet, population_average
-from ..stimuli import gaussian_space_time
-from ..store import provenance
-from .kernels import (
+from ..columns.coupling import interpolation_terms, own_rates
+from ..columns.engine import (
     CH_MU_V_E,
     CH_MU_V_I,
     CH_NU_E,
@@ -30,16 +28,14 @@ from .kernels import (
     node_record,
     project_units,
 )
+from ..columns.network import ColumnNetwork, method_code, time_steps
+from ..errors import ParameterError, check_range
+from ..meanfield import MeanFieldModel, vsd_signal
+from ..params import Ring, RingStimulus, Sheet, population_average
+from ..stimuli import gaussian_space_time
+from ..store import provenance
 from .ring import RingModel
-from .settings import (
-    DEFAULT_DT,
-    DEFAULT_METHOD,
-    DEFAULT_VSD_INPUT,
-    describe_ring,
-    method_code,
-    time_steps,
-    vsd_code,
-)
+from .settings import DEFAULT_DT, DEFAULT_METHOD, DEFAULT_VSD_INPUT, describe_ring, vsd_code
 from .stimulus import (
     centred_stimulus,
     check_stimulus_time,
@@ -122,7 +118,7 @@ class SheetModel:
     The lateral sums are convolutions, one per delay step (each kernel weight split between
     the two steps around its interpolated delay), done in Fourier space on a history of
     the transformed rates: ``E^(n) = sum_k W_k * nu^(n-k)``. The column node steps every
-    unit (:func:`adexmf.ring.kernels.node_derivatives`, the ring's kernel). Open edges use a
+    unit (:func:`adexmf.columns.engine.node_derivatives`, the network engine's). Open edges use a
     zero-padded grid and kernels renormalised over the existing columns, so that the
     homogeneous state stays the column's fixed point everywhere.
 
@@ -175,14 +171,11 @@ class SheetModel:
         )
         w[w < self.CUTOFF] = 0.0
         w /= w.sum()
-        u = np.where(w > 0, r, 0.0) / (self.sheet.v_c * dt)
-        s = np.floor(u).astype(np.int64)
-        f = u - s
-        K = int(s[w > 0].max()) + 1
-        lagged = np.zeros((K + 1, P, P))
         rows, cols = np.nonzero(w)
-        np.add.at(lagged, (s[rows, cols], rows, cols), (w * (1 - f))[rows, cols])
-        np.add.at(lagged, (s[rows, cols] + 1, rows, cols), (w * f)[rows, cols])
+        # the engine's rule: each weight split between the two rows around its delay
+        which, back, share = interpolation_terms(r[rows, cols] / (self.sheet.v_c * dt))
+        lagged = np.zeros((int(back.max()) + 1, P, P))
+        np.add.at(lagged, (back, rows[which], cols[which]), w[rows, cols][which] * share)
         hat = np.fft.rfft2(lagged).real.copy()  # symmetric kernels: real transforms
         if self.sheet.boundary == "periodic":
             norm = np.ones((N, N))
@@ -294,10 +287,11 @@ class SheetModel:
         the recorded channels (n_records, 4, N * N) and the largest stiffness x dt."""
         N = self.sheet.n_units
         U = N * N
-        mp, pe, pi = self.column._mp, self.column._pe, self.column._pi
+        net = ColumnNetwork(self.model, own_rates())  # the lateral sums are done here
+        mp, pe, pi = net.mp, net.pe, net.pi
         order, adapt = int(self.model.order), int(self.model.adaptation)
         T = float(self.model.T)
-        drive = float(self.sheet.drive)
+        ext = np.full(U, float(self.sheet.drive))
         kernels_e = self._lag_kernels(self.sheet.l_exc, dt)
         kernels_i = self._lag_kernels(self.sheet.l_inh, dt)
         y = np.tile(self.column.homogeneous_state().vector, (U, 1))
@@ -314,11 +308,11 @@ class SheetModel:
             aff = np.ascontiguousarray(courses[:, n] @ profiles)
             if n % every == 0:
                 node_record(
-                    mp, pe, pi, adapt, drive, lateral_vsd, y, E, I, aff, 1.0, out[n // every]
+                    mp, pe, pi, adapt, 0.0, lateral_vsd, y, E, I, ext, aff, 1.0, out[n // every]
                 )
             if n == n_steps:
                 break
-            rho = node_derivatives(mp, pe, pi, order, adapt, drive, y, E, I, aff, k1, True)
+            rho = node_derivatives(mp, pe, pi, order, adapt, 0.0, y, E, I, ext, aff, k1, True)
             worst = max(worst, rho * dt)
             pos1 = pos + 1 if pos + 1 < lat.M else 0
             # known part at t_{n+1}: rows <= n only, shared by Heun's two stages
@@ -329,7 +323,9 @@ class SheetModel:
                 ge, gi = lat.transform(ytmp[:, 0]), lat.transform(ytmp[:, 1])
                 E, I = lat.sums(known_e, known_i, ge, gi)  # noqa: E741
                 aff = np.ascontiguousarray(courses[:, n + 1] @ profiles)
-                rho = node_derivatives(mp, pe, pi, order, adapt, drive, ytmp, E, I, aff, k2, True)
+                rho = node_derivatives(
+                    mp, pe, pi, order, adapt, 0.0, ytmp, E, I, ext, aff, k2, True
+                )
                 worst = max(worst, rho * dt)
                 y += 0.5 * dt * (k1 + k2)
             else:
