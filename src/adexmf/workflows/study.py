@@ -40,6 +40,7 @@ from .ring import ring_study_stage
 from .stage import StageContext, StageResult, json_safe, record_stage
 from .transfer import transfer_study_stage
 from .vsdi import recording_path, vsdi_study_stage
+from .warmup import WARMED_STAGES, start_warmup
 
 #: Manifest of a finished stage, in its folder.
 MANIFEST = "stage.json"
@@ -239,21 +240,31 @@ def run_study(
         load_recording(recording_path(config.vsdi.recording))
     ctx = StageContext(scheduler=scheduler, progress=progress, echo=echo)
     result = StudyResult(out)
-    for k, name in enumerate(config.stages, 1):
-        folder, key = folders[name], stage_key(name, config)
-        manifest = read_manifest(folder)
-        if _reusable(manifest, key, out):
-            echo(f"[{k}/{len(config.stages)}] {name}: up to date "
-                 f"(took {manifest['seconds']:.1f} s)")  # fmt: skip
+    keys = {name: stage_key(name, config) for name in config.stages}
+    to_run = [n for n in config.stages if not _reusable(read_manifest(folders[n]), keys[n], out)]
+    # later stages' kernels compile on the other core while the first stages run
+    warmup = start_warmup(to_run[1:], scheduler)
+    try:
+        for k, name in enumerate(config.stages, 1):
+            head = f"[{k}/{len(config.stages)}] {name}"
+            if name not in to_run:
+                manifest = read_manifest(folders[name])
+                echo(f"{head}: up to date (took {manifest['seconds']:.1f} s)")
+                result.manifests[name] = manifest
+                result.reused.append(name)
+                continue
+            if warmup is not None and name in WARMED_STAGES:
+                warmup.wait()  # its kernels are in the cache now (or it failed: compile here)
+            echo(f"{head}: running")
+            manifest = _run_one(name, config, folders[name], out, keys[name], ctx)
+            flagged = f"; {len(manifest['warnings'])} warning(s), in the report"
+            echo(f"    done in {manifest['seconds']:.1f} s"
+                 f"{flagged if manifest['warnings'] else ''}")  # fmt: skip
             result.manifests[name] = manifest
-            result.reused.append(name)
-            continue
-        echo(f"[{k}/{len(config.stages)}] {name}: running")
-        manifest = _run_one(name, config, folder, out, key, ctx)
-        flagged = f"; {len(manifest['warnings'])} warning(s), in the report"
-        echo(f"    done in {manifest['seconds']:.1f} s{flagged if manifest['warnings'] else ''}")
-        result.manifests[name] = manifest
-        result.ran.append(name)
+            result.ran.append(name)
+    finally:  # waited for above; stopped here if a stage failed or was interrupted
+        if warmup is not None:
+            warmup.cancel()
     result.seconds = time.perf_counter() - start
     shown = {**result.manifests, **_other_finished_stages(config, out)}
     shown = {name: shown[name] for name in STAGES if name in shown}
