@@ -188,23 +188,25 @@ def membrane_moments_value(p, nu_e, nu_i, W):
     mu_Ge = conductance_mean(p[FL_Q_E], p[FL_TAU_E], 1.0) * fe
     mu_Gi = conductance_mean(p[FL_Q_I], p[FL_TAU_I], 1.0) * fi
     mu_G = mu_Ge + mu_Gi + g_L
-    mu_V = (p[FL_E_E] * mu_Ge + p[FL_E_I] * mu_Gi + g_L * E_L - W) / mu_G
-    tau_m = p[FL_C_M] / mu_G
-    te, ti, fle, fli = _fluctuation_terms_value(p, fe, fi, mu_V, mu_G, tau_m)
+    # one division by mu_G, then products: the divisions form this path's critical chain
+    inv_mu_G = 1.0 / mu_G
+    mu_V = (p[FL_E_E] * mu_Ge + p[FL_E_I] * mu_Gi + g_L * E_L - W) * inv_mu_G
+    tau_m = p[FL_C_M] * inv_mu_G
+    te, ti, fle, fli = _fluctuation_terms_value(p, fe, fi, mu_V, inv_mu_G, tau_m)
     weighted = te * fle + ti * fli
     if weighted > 2.0 * MIN_SIGMA_V**2:
         return mu_G, mu_V, np.sqrt(0.5 * weighted), (te + ti) / weighted
-    te, ti, fle, fli = _fluctuation_terms_value(p, p[FL_K_E], p[FL_K_I], mu_V, mu_G, tau_m)
+    te, ti, fle, fli = _fluctuation_terms_value(p, p[FL_K_E], p[FL_K_I], mu_V, inv_mu_G, tau_m)
     w = te * fle + ti * fli
     return mu_G, mu_V, 0.0, (te + ti) / w if w > 0.0 else tau_m + p[FL_TAU_E]
 
 
 @njit(cache=True, inline="always")
-def _fluctuation_terms_value(p, fe, fi, mu_V, mu_G, tau_m):
-    """Values of :func:`_fluctuation_terms`."""
+def _fluctuation_terms_value(p, fe, fi, mu_V, inv_mu_G, tau_m):
+    """Values of :func:`_fluctuation_terms` (given 1 / mu_G)."""
     Q_i, tau_e, tau_i = p[FL_Q_I], p[FL_TAU_E], p[FL_TAU_I]
-    U_e = p[FL_Q_E] * (p[FL_E_E] - mu_V) / mu_G
-    U_i = Q_i * (p[FL_E_I] - mu_V) / mu_G
+    U_e = p[FL_Q_E] * (p[FL_E_E] - mu_V) * inv_mu_G
+    U_i = Q_i * (p[FL_E_I] - mu_V) * inv_mu_G
     inh_factor = Q_i if p[FL_SLIP] != 0.0 else tau_i  # SPEC 3.2, as in _fluctuation_terms
     term_e = fe * (U_e * tau_e) ** 2
     term_i = fi * (U_i * inh_factor) ** 2

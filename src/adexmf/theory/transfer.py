@@ -139,12 +139,13 @@ def rate_from_moments(p, mu_G, mu_V, sigma_V, tau_V):
     V_thr = threshold_value(p, mu_G, mu_V, sigma_V, tau_V)
     if sigma_V <= 0.0:
         return 0.0 if V_thr > mu_V else 1.0 / tau_V
+    half_rate = 0.5 / tau_V  # divided while erfc runs, not after it
     arg = (V_thr - mu_V) / (sigma_V * _SQRT2)
     if arg > d.ERFC_SATURATION:
         return 0.0
     if arg < -d.ERFC_SATURATION:
-        return 2.0 / (2.0 * tau_V)
-    return math.erfc(arg) / (2.0 * tau_V)
+        return 2.0 * half_rate
+    return math.erfc(arg) * half_rate
 
 
 @njit(cache=True)
