@@ -36,6 +36,7 @@ BENCHMARKS = {
     "convergence": ([], ["--cells", "100"]),
     "network_convergence": ([], ["--seeds", "1", "--no-nest"]),
     "brain": ([], ["--tvb-duration", "2", "--numpy-duration", "0.2", "--repeat", "1"]),
+    "cli": (["--compress"], ["--repeats", "1"]),
 }  # fmt: skip
 
 

@@ -11,7 +11,7 @@ if TYPE_CHECKING:  # the command line loads the mean field on use (a fast --help
     from ..meanfield import MeanFieldModel
 
 from ..errors import AdexmfError, ParameterError
-from .common import emit_json, fail, quantity
+from .common import COMPRESS, emit_json, fail, quantity
 
 app = typer.Typer(
     rich_markup_mode=None,  # help texts are plain text: [cells] stays [cells]
@@ -127,12 +127,15 @@ def run_cmd(
         None, help="Figure file (PNG and SVG written); default: --out with .png."
     ),
     no_figure: bool = typer.Option(False, "--no-figure", help="Do not draw the figure."),
+    compress: bool = COMPRESS,
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary (SI units)."),
 ) -> None:
     """Integrate the mean field in time from its fixed point, under a stimulus.
 
     Writes the time course (rates, covariances, adaptation, mu_V, sigma_V, tau_V,
-    conductances, VSD-like signal; SI units) to --out and a figure next to it.
+    conductances, VSD-like signal; SI units, every recorded step) to --out, stored plain
+    unless --compress, and a figure next to it (drawn from a min/max envelope of at most
+    2,000 columns, whatever the length of the run).
 
     Stimuli (bare numbers: Hz for rates, ms for times; A = amplitude, f = frequency):
 
@@ -158,7 +161,7 @@ def run_cmd(
         model = _model(preset, order, adaptation)
         result = run_stage(
             time_course_stage, model, T, stims, out=out, figure=figure, draw=not no_figure,
-            drive=d, dt=step, method=method, record_every=record_every,
+            drive=d, dt=step, method=method, record_every=record_every, compress=compress,
             notify=lambda line: typer.echo(line, err=True),
         )  # fmt: skip
     except AdexmfError as exc:

@@ -12,7 +12,7 @@ if TYPE_CHECKING:  # the command line loads the mean field on use (a fast --help
 
 from ..errors import AdexmfError
 from ..ring.settings import DEFAULT_VSD_INPUT, VSD_INPUTS
-from .common import emit_json, fail, quantity
+from .common import COMPRESS, emit_json, fail, quantity
 
 app = typer.Typer(
     rich_markup_mode=None,  # help texts are plain text: [cells] stays [cells]
@@ -126,12 +126,14 @@ def run_cmd(
     criteria: str = CRITERIA,
     out: Path = typer.Option(Path("adexmf-results/ring_run.nc"), help="NetCDF file of the maps."),
     no_figure: bool = NO_FIGURE,
+    compress: bool = COMPRESS,
     as_json: bool = JSON,
 ) -> None:
     """Integrate the ring after a local stimulus; write the maps and Fig 9.
 
     Outputs nu_aff, nu_e, nu_i, nu, mu_V and dV/V0 as functions of time (s) and position
-    (m), the early-response line and the propagation speed estimated from it.
+    (m), the early-response line and the propagation speed estimated from it. The maps are
+    stored plain unless --compress.
     """
     from ..params import Ring
     from ..ring import RingModel
@@ -147,7 +149,8 @@ def run_cmd(
         T = quantity(duration, "s", "--duration")
         model = RingModel(ring, _column(preset, order, adaptation))
         result = run_stage(ring_run_stage, model, T, [stim], out=out, dt=step, method=method,
-                           vsd_input=vsd_input, criteria=criteria, draw=not no_figure)  # fmt: skip
+                           vsd_input=vsd_input, criteria=criteria, draw=not no_figure,
+                           compress=compress)  # fmt: skip
     except AdexmfError as exc:
         fail(exc)
     summary = result.summary
@@ -194,6 +197,7 @@ def motion_cmd(
         Path("adexmf-results/ring_apparent_motion.nc"), help="NetCDF file of the maps."
     ),
     no_figure: bool = NO_FIGURE,
+    compress: bool = COMPRESS,
     as_json: bool = JSON,
 ) -> None:
     """Apparent motion (Fig 11): two stimuli 8.1 mm and 50 ms apart, alone and together;
@@ -211,7 +215,7 @@ def motion_cmd(
         model = RingModel(ring, _column(preset, order, False))
         result = run_stage(apparent_motion_stage, model, quantity(duration, "s", "--duration"),
                            stim, out=out, dt=quantity(dt, "s", "--dt"), vsd_input=vsd_input,
-                           draw=not no_figure)  # fmt: skip
+                           draw=not no_figure, compress=compress)  # fmt: skip
     except AdexmfError as exc:
         fail(exc)
     summary = result.summary

@@ -74,6 +74,19 @@ def _chunks(y: np.ndarray, columns: int) -> tuple[np.ndarray, int]:
     return padded.reshape(n, chunk), chunk
 
 
+def _block_reduce(y: np.ndarray, columns: int, reduce) -> tuple[np.ndarray, int]:
+    """``reduce`` (``np.argmin``, ``np.min``...) of each chunk of :func:`_chunks`, without
+    its padded copy: the whole chunks are reduced in place, the last, shorter one apart. The
+    padding repeats the last value, which the last chunk holds already, so the results
+    (first positions of extremes included) are those of the padded blocks."""
+    chunk = -(-y.size // columns)
+    whole = y.size // chunk
+    out = reduce(y[: whole * chunk].reshape(whole, chunk), axis=1)
+    if whole * chunk < y.size:
+        out = np.append(out, reduce(y[whole * chunk :]))
+    return out, chunk
+
+
 def envelope(t: np.ndarray, y: np.ndarray, columns: int = PLOT_COLUMNS):
     """A series reduced to its minimum and maximum per column, in time order.
 
@@ -91,6 +104,12 @@ def envelope(t: np.ndarray, y: np.ndarray, columns: int = PLOT_COLUMNS):
     y = np.asarray(y, dtype=np.float64)
     if y.size <= 2 * columns:
         return t, y
+    if not np.isnan(y.min()):  # no NaN (one pass): whole blocks read in place, tail apart
+        lo, chunk = _block_reduce(y, columns, np.argmin)
+        hi, _ = _block_reduce(y, columns, np.argmax)
+        base = np.arange(lo.size) * chunk
+        idx = np.stack([base + np.minimum(lo, hi), base + np.maximum(lo, hi)], axis=1).ravel()
+        return t[idx], y[idx]
     blocks, chunk = _chunks(y, columns)
     filled = np.where(np.isnan(blocks), np.nanmean(y) if np.isfinite(y).any() else 0.0, blocks)
     lo, hi = np.argmin(filled, axis=1), np.argmax(filled, axis=1)
@@ -106,8 +125,14 @@ def band_envelope(t: np.ndarray, low: np.ndarray, high: np.ndarray, columns: int
     t = np.asarray(t, dtype=np.float64)
     if t.size <= 2 * columns:
         return t, np.asarray(low), np.asarray(high)
-    lo_blocks, chunk = _chunks(np.asarray(low, dtype=np.float64), columns)
-    hi_blocks, _ = _chunks(np.asarray(high, dtype=np.float64), columns)
+    low = np.asarray(low, dtype=np.float64)
+    high = np.asarray(high, dtype=np.float64)
+    if not (np.isnan(low.min()) or np.isnan(high.max())):  # no NaN: blocks read in place
+        lows, chunk = _block_reduce(low, columns, np.min)
+        highs, _ = _block_reduce(high, columns, np.max)
+        return t[np.arange(lows.size) * chunk], lows, highs
+    lo_blocks, chunk = _chunks(low, columns)
+    hi_blocks, _ = _chunks(high, columns)
     times = t[np.arange(lo_blocks.shape[0]) * chunk]
     return times, np.nanmin(lo_blocks, axis=1), np.nanmax(hi_blocks, axis=1)
 

@@ -85,13 +85,41 @@ def population_observables(
     shape = nu_e.shape
     states = np.zeros((nu_e.size, N_STATE))
     states[:, S_NU_E], states[:, S_NU_I], states[:, S_W] = nu_e.ravel(), nu_i.ravel(), W.ravel()
-    out = np.empty((nu_e.size, 2, N_OBSERVABLES))
+    obs = state_observables(model, states, drive.ravel(), afferent.ravel())
+    return {k: v.reshape((*shape, 2)) for k, v in obs.items()}
+
+
+def state_observables(
+    model: ColumnModel, states: np.ndarray, drive: np.ndarray, afferent: np.ndarray
+) -> dict[str, np.ndarray]:
+    """:func:`population_observables` of recorded states, without repacking them.
+
+    The time-course path (:func:`adexmf.meanfield.timecourse.to_dataset`): the node reads
+    the rates and W of each state row and nothing else, so the integrator's own rows are
+    passed as they are, in one compiled call over the whole series.
+
+    Parameters
+    ----------
+    model : ColumnModel
+    states : ndarray (n, 6)
+        States in the layout of :mod:`adexmf.layouts` (SI units).
+    drive, afferent : ndarray (n,)
+        Inputs (Hz) at each state.
+
+    Returns
+    -------
+    dict of str to ndarray
+        Each entry of :data:`POPULATION_OBSERVABLES`, shape (n, 2), SI units.
+    """
+    states = np.ascontiguousarray(states, dtype=np.float64)
+    out = np.empty((states.shape[0], 2, N_OBSERVABLES))
     pe, pi = model.packed_transfer
     isolated_column_observables(
         model.packed, pe, pi, model.flags[1], states,
-        np.ascontiguousarray(drive.ravel()), np.ascontiguousarray(afferent.ravel()), out,
+        np.ascontiguousarray(drive, dtype=np.float64),
+        np.ascontiguousarray(afferent, dtype=np.float64), out,
     )  # fmt: skip
-    return {k: out[:, :, c].reshape((*shape, 2)) for k, c in _COLUMNS.items()}
+    return {k: out[:, :, c] for k, c in _COLUMNS.items()}
 
 
 def network_mean_potential(model: ColumnModel, mu_V: np.ndarray) -> np.ndarray:
@@ -114,4 +142,9 @@ def vsd_signal(mean_potential: np.ndarray, reference: np.ndarray | float | None 
     """
     v = np.asarray(mean_potential, dtype=np.float64)
     ref = v[..., :1] if reference is None else np.asarray(reference, dtype=np.float64)
-    return np.abs(v - ref) / np.abs(ref)
+    out = np.subtract(v, ref)  # a new array: |v - ref| / |ref| formed in it, same numbers
+    if np.ndim(out) == 0:
+        return np.abs(out) / np.abs(ref)
+    np.abs(out, out=out)
+    out /= np.abs(ref)
+    return out

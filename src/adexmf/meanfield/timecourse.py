@@ -20,8 +20,39 @@ from .observables import (
     POPULATION_OBSERVABLES,
     network_mean_potential,
     population_observables,
+    state_observables,
     vsd_signal,
 )
+
+
+def _observables(
+    model: ColumnModel,
+    models: Sequence[ColumnModel] | None,
+    states: np.ndarray,
+    drive: np.ndarray,
+    afferent: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """The observables of recorded states (..., time, 6), one compiled call per model over
+    its whole series; a single series is passed to the node as recorded."""
+    groups = [model] if models is None or len(models) == 1 else list(models)
+    parts = []
+    for b, m in enumerate(groups):
+        sl = (b,) if len(groups) > 1 else ()
+        s = states[sl]
+        d, a = np.broadcast_arrays(
+            drive[sl] if drive.ndim else drive,
+            afferent[sl] if afferent.ndim else afferent,
+            s[..., S_NU_E],
+        )[:2]
+        if s.ndim == 2:  # one series: its rows go to the node as they are
+            parts.append(state_observables(m, s, d, a))
+        else:
+            parts.append(
+                population_observables(m, s[..., S_NU_E], s[..., S_NU_I], d, a, s[..., S_W])
+            )
+    if len(parts) == 1:
+        return parts[0]
+    return {k: np.stack([p[k] for p in parts]) for k in parts[0]}
 
 
 def to_dataset(
@@ -59,22 +90,7 @@ def to_dataset(
     if model.adaptation:
         variables["W"] = (tt, states[..., S_W], {"units": "A", "long_name": "adaptation current"})
     if observables:
-        groups = [model] if models is None or len(models) == 1 else list(models)
-        obs_parts = []
-        for b, m in enumerate(groups):
-            sl = (b,) if len(groups) > 1 else ()
-            s = states[sl]
-            obs_parts.append(
-                population_observables(
-                    m, s[..., S_NU_E], s[..., S_NU_I], drive[sl] if drive.ndim else drive,
-                    afferent[sl] if afferent.ndim else afferent, s[..., S_W],
-                )
-            )  # fmt: skip
-        obs = (
-            obs_parts[0]
-            if len(obs_parts) == 1
-            else {k: np.stack([p[k] for p in obs_parts]) for k in obs_parts[0]}
-        )
+        obs = _observables(model, models, states, drive, afferent)
         for name, (unit, long_name) in POPULATION_OBSERVABLES.items():
             variables[name] = (tp, obs[name], {"units": unit, "long_name": long_name})
         mean_v = network_mean_potential(model, obs["mu_V"])

@@ -7,15 +7,45 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from ..errors import ParameterError
 from .fields import quantity, validate
+
+#: Entries per block of :func:`population_average` on large arrays (512 KiB of float64).
+_AVERAGE_BLOCK = 1 << 16
 
 
 def population_average(excitatory, inhibitory, inhibitory_fraction: float):
     """``(1 - g) x_exc + g x_inh`` for an inhibitory fraction g: the one place this average
-    is written (network rate, population-averaged mean potential; SPEC 2.3, 5.4)."""
+    is written (network rate, population-averaged mean potential; SPEC 2.3, 5.4).
+
+    Works on floats, arrays and DataArrays. Two large float64 arrays of one shape (the maps
+    of a ring, a sheet, a brain: often strided channels of the kernels' output) are averaged
+    block by block along their first axis into one new array, with the temporaries of a
+    block kept in cache: the same operations in the same order, so the same numbers, at
+    about two thirds of the cost of the whole-array expression.
+    """
     g = inhibitory_fraction
-    return (1.0 - g) * excitatory + g * inhibitory
+    if not (
+        type(excitatory) is np.ndarray
+        and type(inhibitory) is np.ndarray
+        and excitatory.dtype == inhibitory.dtype == np.float64
+        and excitatory.shape == inhibitory.shape
+        and excitatory.ndim >= 1
+        and excitatory.size > _AVERAGE_BLOCK
+    ):
+        return (1.0 - g) * excitatory + g * inhibitory
+    out = np.empty(excitatory.shape)
+    rows = max(1, _AVERAGE_BLOCK // (excitatory.size // excitatory.shape[0] or 1))
+    scratch = np.empty((rows, *excitatory.shape[1:]))
+    for start in range(0, excitatory.shape[0], rows):
+        stop = min(start + rows, excitatory.shape[0])
+        block, inh = out[start:stop], scratch[: stop - start]
+        np.multiply(excitatory[start:stop], 1.0 - g, out=block)
+        np.multiply(inhibitory[start:stop], g, out=inh)
+        block += inh
+    return out
 
 
 @dataclass(frozen=True)

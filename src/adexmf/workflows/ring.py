@@ -43,6 +43,7 @@ def ring_run_stage(
     vsd_input: str = DEFAULT_VSD_INPUT,
     criteria: str = "text",
     draw: bool = True,
+    compress: bool = False,
 ) -> StageResult:
     """The ring after its stimuli: maps written as NetCDF, Fig. 9 drawn.
 
@@ -61,6 +62,10 @@ def ring_run_stage(
         Early-response criteria (:func:`adexmf.ring.analysis.summarize_run`).
     draw : bool
         Draw Fig. 9.
+    compress : bool
+        Compress the maps (gzip level 1, byte shuffle): smaller files, but deflate costs
+        about as much as the integration. Default False: stored plain, written at memory
+        speed; the values are the same either way (:func:`adexmf.netcdf.write_netcdf`).
 
     Returns
     -------
@@ -72,7 +77,7 @@ def ring_run_stage(
     out = check_outputs(out, draw)
     ds = model.run(duration, list(stimuli), dt=dt, method=method, vsd_input=vsd_input)
     summary = summarize_run(ds, criteria)
-    files = [write_netcdf(ds, out)]
+    files = [write_netcdf(ds, out, compress_floats=compress)]
     if draw:
         files += plot_figure9(ds, out.with_suffix(".png"), criteria)
     ring = model.ring
@@ -90,12 +95,14 @@ def apparent_motion_stage(
     dt: float = DEFAULT_DT,
     vsd_input: str = DEFAULT_VSD_INPUT,
     draw: bool = True,
+    compress: bool = False,
 ) -> StageResult:
     """Apparent motion (Fig. 11): two stimuli 8.1 mm and 50 ms apart, alone and together, the
-    linear prediction and the suppression map; NetCDF and figure."""
+    linear prediction and the suppression map; NetCDF and figure (maps stored plain unless
+    ``compress``, as in :func:`ring_run_stage`)."""
     out = check_outputs(out, draw)
     ds = apparent_motion(model, duration, stimulus, dt=dt, vsd_input=vsd_input)
-    files = [write_netcdf(ds, out)]
+    files = [write_netcdf(ds, out, compress_floats=compress)]
     if draw:
         files += plot_figure11(ds, out.with_suffix(".png"))
     return StageResult(files, summarize_motion(ds), data={"apparent_motion": ds})
