@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from ..brain import BrainNetwork
+from ..params import Ring, Sheet
+from ..ring import RingModel, SheetModel, centred_stimulus
 from ..sweep import BackgroundTask
+from ..vsdi.scan import ScanSettings, compile_scan_kernel
 
 #: Stages whose compiled kernels the warm-up prepares.
 WARMED_STAGES = ("ring", "vsdi", "brain")
 
 
 def _ring_kernels() -> None:
-    from ..params import Ring, Sheet
-    from ..ring import RingModel, SheetModel, centred_stimulus
-
     ring = RingModel(Ring(n_units=8))
     ring.simulate(0.01, [centred_stimulus(ring.ring).replace(t0=0.005)])
     sheet = SheetModel(Sheet(n_units=4))
@@ -26,14 +27,10 @@ def _ring_kernels() -> None:
 
 
 def _scan_kernels() -> None:
-    from ..vsdi.scan import ScanSettings, compile_scan_kernel
-
     compile_scan_kernel(ScanSettings())
 
 
 def _brain_kernels() -> None:
-    from ..brain import BrainNetwork
-
     BrainNetwork(coupling=0.1).run(0.05, record_period=1e-2)
 
 
