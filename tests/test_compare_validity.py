@@ -97,6 +97,25 @@ def test_cli_validity_mean_field_only(tmp_path):
     assert (tmp_path / "validity.nc").exists() and (tmp_path / "validity.png").exists()
 
 
+def test_cli_validity_on_points_chosen_by_the_user(tmp_path):
+    """--drive and --b choose the grid (each value with its unit); the mean field on it is
+    the fixed point at those points, and a value out of range is one line naming it."""
+    result = runner.invoke(app, ["compare", "validity", "--no-network", "--variant", "adaptation",
+                                 "--drive", "3Hz,5Hz, 7Hz", "--b", "10pA,30pA",
+                                 "--out", str(tmp_path), "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    s = json.loads(result.stdout)
+    assert s["drive_Hz"] == pytest.approx([3.0, 5.0, 7.0])
+    assert s["b_A"] == pytest.approx([10e-12, 30e-12])
+    nu_e = np.array(s["mf"]["adaptation"]["nu_e"])
+    assert nu_e.shape == (3, 2)
+    assert np.all(np.diff(nu_e, axis=0) > 0) and np.all(np.diff(nu_e, axis=1) < 0)
+    bad = runner.invoke(app, ["compare", "validity", "--no-network", "--drive", "30Hz"])
+    assert bad.exit_code == 2 and "allowed: rates in [0.5, 20] Hz" in bad.output
+    bad = runner.invoke(app, ["compare", "validity", "--no-network", "--b", "10"])
+    assert bad.exit_code == 2 and "--b" in bad.output and "Traceback" not in bad.output
+
+
 def test_isolated_cells_are_what_the_transfer_functions_describe():
     """Isolated cells at given input rates fire as the fitted transfer functions say (the
     corrected fits: RS with its free adaptation at the preset's b = 20 pA; fit RMS ~0.4 Hz),

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from ..errors import AdexmfError, ParameterError
-from .common import emit_json, fail, quantity
+from .common import emit_json, fail, quantity, quantity_list
 
 app = typer.Typer(
     rich_markup_mode=None,  # help texts are plain text
@@ -152,7 +152,7 @@ def sweep_cmd(
 
     try:
         g = [_number(x, "--couplings") for x in couplings.split(",") if x.strip()]
-        bs = [quantity(x, "A", "--b-values") for x in b_values.split(",") if x.strip()]
+        bs = quantity_list(b_values, "A", "--b-values")
         picked = _regions(regions)
         settings = SweepSettings(
             connectome=connectome, regions=None if picked is None else tuple(picked),

@@ -39,6 +39,12 @@ def quantity(text: str, unit: str, name: str) -> float:
     return parse_quantity(text, unit, name=name)
 
 
+def quantity_list(text: str, unit: str, name: str) -> list[float]:
+    """Parse comma-separated quantities (``"3Hz,5Hz,7Hz"``), each with its unit, into SI
+    (:func:`quantity`); empty items are skipped."""
+    return [quantity(item, unit, name) for item in text.split(",") if item.strip()]
+
+
 def emit_json(payload: dict[str, Any]) -> None:
     """Print one JSON object (SI units); NaN/inf are refused rather than printed."""
     for key, value in payload.items():

@@ -12,7 +12,7 @@ from ..compare.protocol import SCALES
 from ..errors import AdexmfError
 from ..meanfield.variants import VARIANTS
 from ..sweep import check_scheduler
-from .common import emit_json, fail, quantity
+from .common import emit_json, fail, quantity, quantity_list
 
 _VARIANT_HELP = "; ".join(f"{v.name}: {v.description}" for v in VARIANTS.values())
 
@@ -318,15 +318,28 @@ def validity_cmd(
     out: Path = OUT,
     as_json: bool = JSON,
     drive_events: str = _drive_events("poisson"),
+    drives: str | None = typer.Option(
+        None, "--drive",
+        help="Drives of the map, comma-separated, each with its unit (e.g. 3Hz,5Hz,7Hz); "
+        f"allowed {validity_map.DRIVE_RANGE[0]:g}-{validity_map.DRIVE_RANGE[1]:g} Hz; "
+        "default 1,2,4,6,8,10 Hz.",
+    ),
+    b_values: str | None = typer.Option(
+        None, "--b",
+        help="Spike-triggered adaptation b of the RS cells, comma-separated with units (e.g. "
+        f"10pA,30pA); allowed 0-{validity_map.B_RANGE[1] * 1e12:g} pA; default 0,20,40,60 pA.",
+    ),
 ) -> None:
     """Validity map (beyond the paper): stationary rates over drive x RS adaptation b.
 
-    Drive 1-10 Hz (6 levels) x b = 0, 20, 40, 60 pA; 3 s runs, statistics after 1.5 s, with
+    Default grid: drive 1-10 Hz (6 levels) x b = 0, 20, 40, 60 pA (--drive and --b choose
+    any points; stored network runs are reused); 3 s runs, statistics after 1.5 s, with
     Poisson drive events by default; the network's asynchronous-irregular points (CV of
     ISIs, Fano factor); the error of each variant's second-order fixed point, and its folds
     and Hopf points by continuation; isolated cells at the network's own rates (the error no
     transfer function can remove). Writes OUT/validity.nc and OUT/validity.png/.svg.
     """
+    grid = {"drives": drives, "b_values": b_values}
     summary = _stage(
         "validity",
         variant,
@@ -338,6 +351,7 @@ def validity_cmd(
         scheduler=scheduler,
         progress=not as_json,
         drive_events=drive_events,
+        **{k: v for k, v in grid.items() if v is not None},
     )
     if summary is None:
         return
@@ -391,8 +405,13 @@ def _stage(protocol: str, variant: list[str], out: Path, as_json: bool, **option
 
     try:
         check_scheduler(options.get("scheduler"))
-        if "drive" in options:  # parsed here, so that a bad unit is a clean error too
+        # parsed here, so that a bad unit is a clean error too
+        if "drive" in options:
             options["drive"] = quantity(options["drive"], "Hz", "--drive")
+        if "drives" in options:
+            options["drives"] = quantity_list(options["drives"], "Hz", "--drive")
+        if "b_values" in options:
+            options["b_values"] = quantity_list(options["b_values"], "A", "--b")
         result = run_stage(comparison_stage, protocol, variant, out, **options)
     except AdexmfError as exc:
         fail(exc)

@@ -9,7 +9,7 @@ import typer
 from ..errors import AdexmfError
 from ..params import load_preset
 from ..theory.transfer import TransferFunction
-from .common import emit_json, fail, quantity
+from .common import emit_json, fail, quantity, quantity_list
 
 app = typer.Typer(
     rich_markup_mode=None,  # help texts are plain text: [cells] stays [cells]
@@ -97,7 +97,7 @@ def _config(
 ):  # fmt: skip
     from ..singlecell.config import CharacterizationConfig, GridDesign
 
-    levels = tuple(quantity(w, "A", "--w-levels") for w in w_levels.split(",") if w.strip())
+    levels = tuple(quantity_list(w_levels, "A", "--w-levels"))
     return CharacterizationConfig(
         duration=quantity(duration, "s", "--duration"),
         dt=quantity(dt, "s", "--dt"),
