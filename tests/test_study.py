@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -139,6 +140,30 @@ def test_second_run_reuses_every_stage_and_heals_a_damaged_file(tmp_path):
     alone = run_study(config.with_stages(["meanfield"]), out, progress=False, echo=print)
     page = alone.report.read_text()
     assert alone.reused == ["meanfield"] and 'id="transfer"' in page  # the others still shown
+
+
+def test_progress_lines_give_each_stage_its_share_of_the_last_run(tmp_path, monkeypatch):
+    """The first run on a machine has no estimate; the next one prints each stage's share of
+    the expected time, from the times the first one recorded (shares sum to ~100 %); an
+    unreadable history only loses the estimate."""
+    from adexmf.workflows import expected
+
+    history = tmp_path / "seconds.json"
+    monkeypatch.setattr(expected, "history_path", lambda: history)
+    lines: list[str] = []
+    config = _fast_config()
+    run_study(config, tmp_path / "a", progress=False, echo=lines.append)
+    assert not any("expected time" in line for line in lines)
+    recorded = json.loads(history.read_text())[config.scale]
+    assert set(recorded) == set(FAST) and all(v >= 0 for v in recorded.values())
+    lines.clear()
+    run_study(config, tmp_path / "b", progress=False, echo=lines.append)
+    shares = [int(re.search(r"~(\d+)% of the expected time", line).group(1))
+              for line in lines if "expected time" in line]  # fmt: skip
+    assert len(shares) == len(FAST) and abs(sum(shares) - 100) <= len(FAST)
+    history.write_text("{not json")
+    assert expected.expected_shares(config.scale, FAST) == {}
+    assert expected.expected_shares("paper", FAST) == {}
 
 
 def _launch(out: Path, *stages: str) -> subprocess.Popen:

@@ -34,6 +34,7 @@ from ..vsdi.scan import ScanSettings
 from .brain import brain_study_stage
 from .compare import compare_study_stage
 from .config import STAGES, StudyConfig, settings_mapping, study_toml
+from .expected import expected_shares, remember
 from .meanfield import meanfield_study_stage
 from .network import network_study_stage
 from .ring import ring_study_stage
@@ -244,6 +245,7 @@ def run_study(
     to_run = [n for n in config.stages if not _reusable(read_manifest(folders[n]), keys[n], out)]
     # later stages' kernels compile on the other core while the first stages run
     warmup = start_warmup(to_run[1:], scheduler)
+    shares = expected_shares(config.scale, to_run)
     try:
         for k, name in enumerate(config.stages, 1):
             head = f"[{k}/{len(config.stages)}] {name}"
@@ -255,8 +257,10 @@ def run_study(
                 continue
             if warmup is not None and name in WARMED_STAGES:
                 warmup.wait()  # its kernels are in the cache now (or it failed: compile here)
-            echo(f"{head}: running")
+            share = f" (~{shares[name]:.0%} of the expected time)" if shares else ""
+            echo(f"{head}: running{share}")
             manifest = _run_one(name, config, folders[name], out, keys[name], ctx)
+            remember(config.scale, name, manifest["seconds"])
             flagged = f"; {len(manifest['warnings'])} warning(s), in the report"
             echo(f"    done in {manifest['seconds']:.1f} s"
                  f"{flagged if manifest['warnings'] else ''}")  # fmt: skip
