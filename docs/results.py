@@ -409,9 +409,32 @@ def backends_table(data: dict[str, Any]) -> str:
     ]) + "\n"  # fmt: skip
 
 
+def benchmarks_table(data: dict[str, Any]) -> str:
+    """The README's benchmark table (``--record benchmarks_quick``): each figure, its time,
+    the baseline measured in the same run and the ratio."""
+    b = data["recorded"]["benchmarks_quick"]
+
+    def seconds(t: float | None) -> str:
+        if t is None:
+            return "-"
+        return f"{t * 1e3:.3g} ms" if t < 1.0 else f"{t:.3g} s"
+
+    lines = ["| benchmark | figure | time | baseline (same run) | ratio |",
+             "|---|---|---|---|---|"]  # fmt: skip
+    for r in b["rows"]:
+        base = f"{r['baseline']} {seconds(r['baseline_seconds'])}" if r["baseline"] else "-"
+        ratio = f"{r['ratio']:.1f}x" if r["ratio"] is not None else "-"
+        lines.append(f"| {r['benchmark']} | {r['figure']} | {seconds(r['seconds'])} | {base} "
+                     f"| {ratio} |")  # fmt: skip
+    for name in b["failed"]:
+        lines.append(f"| {name} | FAILED (see `python benchmarks/bench_{name}.py`) | | | |")
+    return "\n".join(lines) + "\n"
+
+
 #: Table name -> function rendering it (Markdown) from the results files.
 TABLES: dict[str, Callable[[dict[str, Any]], str]] = {"comparison": comparison_table,
-                                                      "backends": backends_table}  # fmt: skip
+                                                      "backends": backends_table,
+                                                      "benchmarks": benchmarks_table}  # fmt: skip
 
 
 # --- figures for the docs pages ------------------------------------------------------------
@@ -574,6 +597,24 @@ def _network_backends(out: Path):
     return ["python", "examples/network_backends.py"], json.loads
 
 
+def _benchmarks(quick: bool):
+    """``benchmarks/run_all.py`` (``--quick``: the smaller sizes): every figure with its
+    baseline of the same run."""
+
+    def make(out: Path):
+        table = out / "benchmarks.json"
+        argv = ["python", "benchmarks/run_all.py", "--json", str(table)]
+
+        def extract(stdout: str) -> dict[str, Any]:
+            data = json.loads(table.read_text())
+            failed = [n for n, st in data["status"].items() if st["returncode"] != 0]
+            return {"quick": data["quick"], "rows": data["rows"], "failed": failed}
+
+        return (argv + (["--quick"] if quick else [])), extract
+
+    return make
+
+
 #: Recorded run -> function(out folder) giving its command line, what to keep from its
 #: standard output and, optionally, environment variables.
 RECORDED: dict[str, Callable[[Path], tuple]] = {
@@ -586,6 +627,8 @@ RECORDED: dict[str, Callable[[Path], tuple]] = {
     "network_backends": _network_backends,
     "test_suite": _test_suite,
     "fresh_clone_ci": _fresh_clone_ci,
+    "benchmarks_quick": _benchmarks(quick=True),
+    "benchmarks": _benchmarks(quick=False),
 }
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import subprocess
@@ -228,22 +227,9 @@ def test_a_network_task_runs_on_a_plain_dask_worker(tmp_path, plain_cluster):
     assert ds.attrs["task_key"] == task_key(specs[0])
 
 
-def test_a_background_task_runs_in_another_process_and_a_failure_only_warns():
-    """The study's background warm-up: the function runs in a worker process (another pid)
-    and its result comes back; a failing one gives None and a warning, never an error (the
-    caller then does the work itself); cancel after wait is a no-op."""
-    task = sweep.BackgroundTask(os.getpid)
-    pid = task.wait()
-    assert isinstance(pid, int) and pid != os.getpid()
-    task.cancel()
-    failing = sweep.BackgroundTask(math.sqrt, -1.0)
-    with pytest.warns(CacheWarning, match="background task failed .*math domain error"):
-        assert failing.wait() is None
-
-
 def test_the_warm_up_runs_only_for_stages_with_kernels_and_on_this_machine():
     from adexmf.workflows.warmup import WARMED_STAGES, WARMERS, start_warmup
 
     assert set(WARMERS) == set(WARMED_STAGES)
-    assert start_warmup(["transfer", "meanfield", "network"], None) is None
+    assert start_warmup(["transfer", "network", "compare"], None) is None
     assert start_warmup(["ring", "brain"], "tcp://10.0.0.1:8786") is None

@@ -360,36 +360,3 @@ def _progress(progress, total: int, done: int) -> Callable[[int | None], None]:
         return lambda n: None if n is None else progress(n, total)
     return lambda n: None
 
-
-class BackgroundTask:
-    """One function run in the background on a one-worker LocalCluster of this machine, while
-    the caller goes on (the study compiles later stages' kernels this way). :meth:`wait`
-    returns its result, or None with a warning if it failed: a background task only ever
-    saves time, so its failure must not stop the caller, who does the work itself."""
-
-    def __init__(self, function: Callable[..., Any], *args: Any) -> None:
-        self._client, self._cluster = _client(None, 1, ())
-        self._future = self._client.submit(function, *args, pure=False)
-
-    def wait(self) -> Any:
-        """The task's result (None if it failed or was cancelled); closes the cluster."""
-        if self._future is None:
-            return None
-        try:
-            return self._future.result()
-        except Exception as exc:  # noqa: BLE001 (reported; the caller does the work itself)
-            warnings.warn(f"background task failed ({exc}); continuing without it",
-                          CacheWarning, stacklevel=2)  # fmt: skip
-            return None
-        finally:
-            self.cancel()
-
-    def cancel(self) -> None:
-        """Stop the task if it still runs and close its cluster (no-op once closed)."""
-        if self._future is not None:
-            self._future.cancel()
-            self._future = None
-        if self._cluster is not None:
-            self._client.close()
-            self._cluster.close()
-            self._cluster = None

@@ -302,6 +302,19 @@ def fit_time_constant_cmd(
                    f"mean |phase error| {bands}")  # fmt: skip
 
 
+MAP_DRIVES = typer.Option(
+    None, "--drive",
+    help="Drives of the map, comma-separated, each with its unit (e.g. 3Hz,5Hz,7Hz); "
+    f"allowed {validity_map.DRIVE_RANGE[0]:g}-{validity_map.DRIVE_RANGE[1]:g} Hz; "
+    "default 1,2,4,6,8,10 Hz.",
+)
+MAP_B = typer.Option(
+    None, "--b",
+    help="Spike-triggered adaptation b of the RS cells, comma-separated with units (e.g. "
+    f"10pA,30pA); allowed 0-{validity_map.B_RANGE[1] * 1e12:g} pA; default 0,20,40,60 pA.",
+)
+
+
 @app.command("validity")
 def validity_cmd(
     variant: list[str] = VARIANT,
@@ -318,17 +331,8 @@ def validity_cmd(
     out: Path = OUT,
     as_json: bool = JSON,
     drive_events: str = _drive_events("poisson"),
-    drives: str | None = typer.Option(
-        None, "--drive",
-        help="Drives of the map, comma-separated, each with its unit (e.g. 3Hz,5Hz,7Hz); "
-        f"allowed {validity_map.DRIVE_RANGE[0]:g}-{validity_map.DRIVE_RANGE[1]:g} Hz; "
-        "default 1,2,4,6,8,10 Hz.",
-    ),
-    b_values: str | None = typer.Option(
-        None, "--b",
-        help="Spike-triggered adaptation b of the RS cells, comma-separated with units (e.g. "
-        f"10pA,30pA); allowed 0-{validity_map.B_RANGE[1] * 1e12:g} pA; default 0,20,40,60 pA.",
-    ),
+    drives: str | None = MAP_DRIVES,
+    b_values: str | None = MAP_B,
 ) -> None:
     """Validity map (beyond the paper): stationary rates over drive x RS adaptation b.
 
