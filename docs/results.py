@@ -417,13 +417,16 @@ def benchmarks_table(data: dict[str, Any]) -> str:
     def seconds(t: float | None) -> str:
         if t is None:
             return "-"
-        return f"{t * 1e3:.3g} ms" if t < 1.0 else f"{t:.3g} s"
+        for scale, unit in ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs")):
+            if t >= scale:
+                return f"{t / scale:.3g} {unit}"
+        return f"{t * 1e9:.3g} ns"
 
     lines = ["| benchmark | figure | time | baseline (same run) | ratio |",
              "|---|---|---|---|---|"]  # fmt: skip
     for r in b["rows"]:
         base = f"{r['baseline']} {seconds(r['baseline_seconds'])}" if r["baseline"] else "-"
-        ratio = f"{r['ratio']:.1f}x" if r["ratio"] is not None else "-"
+        ratio = f"{r['ratio']:.3g}x" if r["ratio"] is not None else "-"
         lines.append(f"| {r['benchmark']} | {r['figure']} | {seconds(r['seconds'])} | {base} "
                      f"| {ratio} |")  # fmt: skip
     for name in b["failed"]:
