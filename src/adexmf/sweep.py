@@ -359,4 +359,3 @@ def _progress(progress, total: int, done: int) -> Callable[[int | None], None]:
     if callable(progress):
         return lambda n: None if n is None else progress(n, total)
     return lambda n: None
-

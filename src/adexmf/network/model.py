@@ -185,6 +185,21 @@ class Recorders:
         object.__setattr__(self, "variables", tuple(self.variables))
 
 
+def check_bernoulli_rates(rates: dict[str, np.ndarray], K_e: float, dt: float,
+                          advice: str) -> None:  # fmt: skip
+    """Refuse external rates (Hz per synapse) that a Bernoulli drive cannot deliver: one
+    event per step of probability dt K_e nu allows at most 1/(K_e dt). ``advice`` ends the
+    message (what the user can change)."""
+    limit = 1.0 / (K_e * dt)
+    for name, r in rates.items():
+        if r.max(initial=0.0) > limit:
+            raise InputRangeError(
+                f"external rate on population {name!r} reaches {r.max():g} Hz per synapse; the "
+                f"Bernoulli drive (one event per step of probability dt K_e nu) allows at most "
+                f"1/(K_e dt) = {limit:g} Hz here; {advice}"
+            )
+
+
 @dataclass(frozen=True)
 class NetworkModel:
     """The RS-FS network of SPEC 2.3, independent of any simulator (SI units).
@@ -435,15 +450,9 @@ class NetworkModel:
             aff[target] = sample_waveform(afferent, t, "afferent waveform")
         rates = {name: d + aff[name] for name in POPULATIONS}
         if self.drive.model == "independent" and self.drive.events == "bernoulli":
-            limit = 1.0 / (self.K_e * self.dt)
-            for name, r in rates.items():
-                if r.max(initial=0.0) > limit:
-                    raise InputRangeError(
-                        f"external rate on population {name!r} reaches {r.max():g} Hz per "
-                        f"synapse; the 'independent' drive model (one Bernoulli event per step "
-                        f"of probability dt K_e nu) allows at most 1/(K_e dt) = {limit:g} Hz "
-                        f"here; lower the rate or dt, or use drive_model='population'"
-                    )
+            check_bernoulli_rates(
+                rates, self.K_e, self.dt, "lower the rate or dt, or use drive_model='population'"
+            )
         return rates
 
     # ------------------------------------------------------------------ provenance

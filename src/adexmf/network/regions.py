@@ -40,10 +40,10 @@ import xarray as xr
 from ..engines import brian2_cells
 from ..engines.brian2_build import recurrent_synapses
 from ..engines.settings import check_seed
-from ..errors import InputRangeError, ParameterError, check_range
+from ..errors import ParameterError, check_range
 from ..params import Preset
 from ..store import provenance
-from .model import POPULATIONS, NetworkModel, Population
+from .model import POPULATIONS, NetworkModel, Population, check_bernoulli_rates
 
 #: Default width of the bins of the population rates (s).
 REGION_RATE_BIN = 1e-3
@@ -194,14 +194,7 @@ def _input_rates(model: NetworkModel, n_regions: int, duration: float,
             raise ParameterError(f"stimulus region = {stimulus.region}; allowed: 0 to "
                                  f"{n_regions - 1}", parameters=("stimulus",))  # fmt: skip
         rates["exc"][:, stimulus.region] += stimulus.rate_at(t)
-    limit = 1.0 / (model.K_e * model.dt)
-    for name, r in rates.items():
-        if r.max(initial=0.0) > limit:
-            raise InputRangeError(
-                f"external rate on population {name!r} reaches {r.max():g} Hz per synapse; the "
-                f"Bernoulli drive (one event per step of probability dt K_ext nu) allows at "
-                f"most 1/(K_ext dt) = {limit:g} Hz; lower the drive or the stimulus amplitude"
-            )
+    check_bernoulli_rates(rates, model.K_e, model.dt, "lower the drive or the stimulus amplitude")
     return rates
 
 
