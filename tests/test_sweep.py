@@ -228,8 +228,20 @@ def test_a_network_task_runs_on_a_plain_dask_worker(tmp_path, plain_cluster):
 
 
 def test_the_warm_up_runs_only_for_stages_with_kernels_and_on_this_machine():
-    from adexmf.workflows.warmup import WARMED_STAGES, WARMERS, start_warmup
+    """Each warmer runs its stage's own path; the background process finishes (True), a
+    cancelled one reports False, and one that fails (killed) only warns; nothing is started
+    for stages without kernels or for a remote scheduler."""
+    from adexmf.workflows.warmup import WARMED_STAGES, WARMERS, Warmup, start_warmup, warm_kernels
 
     assert set(WARMERS) == set(WARMED_STAGES)
+    assert warm_kernels(WARMED_STAGES) == list(WARMED_STAGES)
+    assert start_warmup(["transfer", "ring"], None).wait() is True
+    stopped = start_warmup(["ring"], None)
+    stopped.cancel()
+    assert stopped.wait() is False
+    broken = Warmup(["ring"])
+    broken._proc.kill()
+    with pytest.warns(CacheWarning, match="background compilation failed"):
+        assert broken.wait() is False
     assert start_warmup(["transfer", "network", "compare"], None) is None
     assert start_warmup(["ring", "brain"], "tcp://10.0.0.1:8786") is None
