@@ -190,7 +190,11 @@ def test_value_path_equals_dual_numbers(preset, cell):
     differently), including the silent corner, saturation and negative inputs. Rates below
     1e-20 Hz are compared absolutely: deep in erfc's tail (1e-280 Hz) a last-bit change of
     its argument moves the result by ~1e-12 relative times the argument squared."""
-    from adexmf.theory.fluctuations import membrane_moments, membrane_moments_value
+    from adexmf.theory.fluctuations import (
+        mean_potential_value,
+        membrane_moments,
+        membrane_moments_value,
+    )
     from adexmf.theory.transfer import transfer_dual, transfer_value
 
     p = TransferFunction.from_preset(load_preset(preset), cell).packed
@@ -203,3 +207,5 @@ def test_value_path_equals_dual_numbers(preset, cell):
         ee, ii = max(e, 0.0), max(i, 0.0)
         dual = [m[0] for m in membrane_moments(p, ee, ii, w)]
         assert membrane_moments_value(p, ee, ii, w) == pytest.approx(dual, rel=1e-12, abs=1e-300)
+        # the recorded mean potential: the same operations in the same order, bit for bit
+        assert mean_potential_value(p, e, i, w) == dual[1]

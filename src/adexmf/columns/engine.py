@@ -19,8 +19,11 @@ every column in time. Column k receives
 Each table comes in two sets: terms that read the history buffer (``back >= 1`` rows back),
 summed once per step (Heun's two stages share them), and terms of delays below one step,
 which read the current state (the predictor in Heun's second stage), so both schemes keep
-their order. The buffer keeps the rates of the last ``n_rows`` steps, each row stored twice
-in time and each column twice in space, so the inner loops need no modulo.
+their order. The buffers keep the rates of the last ``n_rows`` steps, each row stored twice
+in time (and, for the lateral table, each column twice in space), so the inner loops need
+no modulo; the long-range buffer is column-major, so that a term's address is a
+precomputed offset plus the buffer position. Recording reads the mean potentials alone
+(:func:`~adexmf.theory.fluctuations.mean_potential_value`), not the full statistics.
 
 Kept apart from the Python front ends so that edits there leave the compiled cache valid.
 """
@@ -30,16 +33,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ..layouts import MF_T, N_OBSERVABLES, N_STATE, OB_MU_V, S_NU_E, S_NU_I, S_W
+from ..layouts import MF_T, N_STATE, S_NU_E, S_NU_I, S_W
 from ..meanfield.node import (
     adaptation_of,
-    column_observables,
     column_rhs,
     column_rhs_first_order_values,
     project_column_state,
     route_inputs,
     stimulus_rates,
 )
+from ..theory.fluctuations import mean_potential_value
 
 #: Recorded channels, per column.
 CH_NU_E, CH_NU_I, CH_W, CH_MU_V_E, CH_MU_V_I = 0, 1, 2, 3, 4
@@ -102,38 +105,41 @@ def node_derivatives(mp, pe, pi, order, adaptation, spont, y, E, I, ext, aff, dy
 def node_record(mp, pe, pi, adaptation, spont, lateral_vsd, y, E, I, ext, aff, weight, out_k):  # noqa: E741
     """Add ``weight`` x (nu_e, nu_i, W, mu_V of the exc. and inh. cells) of every column to
     ``out_k`` (5, n). ``lateral_vsd`` = 1 leaves the afferent input out of mu_V."""
-    obs = np.empty((2, N_OBSERVABLES))
     for i in range(y.shape[0]):
         a = 0.0 if lateral_vsd != 0 else aff[i]
         in_ee, in_ie, in_i = route_inputs(mp, E[i] + spont, I[i] + spont, ext[i], a)
-        column_observables(pe, pi, in_ee, in_ie, in_i, adaptation_of(adaptation, y[i]), obs)
+        W = adaptation_of(adaptation, y[i])
         out_k[CH_NU_E, i] += weight * y[i, S_NU_E]
         out_k[CH_NU_I, i] += weight * y[i, S_NU_I]
         out_k[CH_W, i] += weight * y[i, S_W]
-        out_k[CH_MU_V_E, i] += weight * obs[0, OB_MU_V]
-        out_k[CH_MU_V_I, i] += weight * obs[1, OB_MU_V]
+        out_k[CH_MU_V_E, i] += weight * mean_potential_value(pe, in_ee, in_i, W)
+        out_k[CH_MU_V_I, i] += weight * mean_potential_value(pi, in_ie, in_i, 0.0)
 
 
 @njit(cache=True, inline="always")
-def _write_row(He, Hi, y, pos, M, N, lateral):
-    """Store the rates of the history row at buffer position ``pos``: twice in time (rows
-    pos and pos + M) and, when the lateral table reads the history (``lateral``), each
-    column twice in space (columns i and i + N) and the inhibitory rates too; else only
-    the excitatory rates the long-range terms read."""
-    for i in range(N):
-        e = y[i, S_NU_E]
-        He[pos, i] = e
-        He[pos + M, i] = e
+def _write_row(He, Hi, Hx, y, pos, M, N, lateral, long_range):
+    """Store the rates of the history row at buffer position ``pos``, twice in time (rows
+    pos and pos + M). The lateral table (``lateral``) reads ``He``, ``Hi`` (time x column,
+    each column twice in space); the long-range table (``long_range``) reads the excitatory
+    rates in ``Hx``, flat and column-major (column i's row p at i * 2M + p), so that a
+    term's address is one precomputed offset plus the buffer position."""
     if lateral:
         for i in range(N):
             e = y[i, S_NU_E]
             h = y[i, S_NU_I]
+            He[pos, i] = e
+            He[pos + M, i] = e
             He[pos, i + N] = e
             He[pos + M, i + N] = e
             Hi[pos, i] = h
             Hi[pos, i + N] = h
             Hi[pos + M, i] = h
             Hi[pos + M, i + N] = h
+    if long_range:
+        for i in range(N):
+            e = y[i, S_NU_E]
+            Hx[i * 2 * M + pos] = e
+            Hx[i * 2 * M + pos + M] = e
 
 
 @njit(cache=True, inline="always")
@@ -154,12 +160,23 @@ def _known_lateral(He, Hi, pos, M, N, t_m, t_back, t_ce, t_ci, Pe, Pi):
 
 
 @njit(cache=True, inline="always")
-def _known_long_range(He, pos, M, ptr, src, back, coef, P):
+def _long_range_offsets(src, back, M):
+    """Offset of every history long-range term in ``Hx`` at buffer position 0 (unsigned:
+    the compiled reads then skip the negative-index wraparound, half of their cost)."""
+    off = np.empty(src.size, dtype=np.uint64)
+    for t in range(src.size):
+        off[t] = np.uint64(src[t] * 2 * M + M - back[t])
+    return off
+
+
+@njit(cache=True, inline="always")
+def _known_long_range(Hx, pos, ptr, off, coef, P):
     """Long-range input of every column from the history rows before row ``pos``."""
+    base = np.uint64(pos)
     for k in range(P.size):
         acc = 0.0
         for t in range(ptr[k], ptr[k + 1]):
-            acc += coef[t] * He[pos + M - back[t], src[t]]
+            acc += coef[t] * Hx[off[t] + base]
         P[k] = acc
 
 
@@ -253,11 +270,14 @@ def network_kernel(
     if noisy:
         np.random.seed(seed)  # noqa: NPY002 (Numba's generator, seeded per run)
     lateral = t_m.size > 0  # a lateral table that reads the history (the ring's)
-    He = np.empty((2 * M, 2 * N))
+    long_range = src.size > 0  # a long-range table that reads the history (a connectome's)
+    He = np.empty((2 * M, 2 * N)) if lateral else np.empty((0, 0))
     Hi = np.empty((2 * M, 2 * N)) if lateral else np.empty((0, 0))
+    Hx = np.empty(2 * M * N if long_range else 0)
+    off = _long_range_offsets(src, back, M)
     y = y0.copy()
     for r in range(M):
-        _write_row(He, Hi, y, r, M, N, lateral)
+        _write_row(He, Hi, Hx, y, r, M, N, lateral, long_range)
     ytmp = np.empty((N, N_STATE))
     k1 = np.empty((N, N_STATE))
     k2 = np.empty((N, N_STATE))
@@ -278,7 +298,7 @@ def network_kernel(
     worst = 0.0
     pos = 0
     _known_lateral(He, Hi, pos, M, N, t_m, t_back, t_ce, t_ci, Pe, Pi)
-    _known_long_range(He, pos, M, ptr, src, back, coef, P)
+    _known_long_range(Hx, pos, ptr, off, coef, P)
     for n in range(n_steps + 1):
         _inputs(y, N, z_m, z_ce, z_ci, zptr, zsrc, zcoef, Pe, Pi, P, drive, xi, E, I, ext)
         stimulus_rates(profiles, courses, n, aff)
@@ -307,9 +327,9 @@ def network_kernel(
                 for j in range(N_STATE):
                     y[i, j] += dt * k1[i, j]
                 project_column_state(y[i], order, T)
-            _write_row(He, Hi, y, pos1, M, N, lateral)
+            _write_row(He, Hi, Hx, y, pos1, M, N, lateral, long_range)
             _known_lateral(He, Hi, pos1, M, N, t_m, t_back, t_ce, t_ci, Pe, Pi)
-            _known_long_range(He, pos1, M, ptr, src, back, coef, P)
+            _known_long_range(Hx, pos1, ptr, off, coef, P)
         else:
             for i in range(N):
                 for j in range(N_STATE):
@@ -317,7 +337,7 @@ def network_kernel(
                 project_column_state(ytmp[i], order, T)
             # the known parts at t_{n+1} read rows <= n only: shared by both stages
             _known_lateral(He, Hi, pos1, M, N, t_m, t_back, t_ce, t_ci, Pe, Pi)
-            _known_long_range(He, pos1, M, ptr, src, back, coef, P)
+            _known_long_range(Hx, pos1, ptr, off, coef, P)
             _inputs(ytmp, N, z_m, z_ce, z_ci, zptr, zsrc, zcoef, Pe, Pi, P, drive, xi, E, I, ext)
             stimulus_rates(profiles, courses, n + 1, aff)
             rho = node_derivatives(
@@ -329,7 +349,7 @@ def network_kernel(
                 for j in range(N_STATE):
                     y[i, j] += half * (k1[i, j] + k2[i, j])
                 project_column_state(y[i], order, T)
-            _write_row(He, Hi, y, pos1, M, N, lateral)
+            _write_row(He, Hi, Hx, y, pos1, M, N, lateral, long_range)
         if noisy:
             for k in range(N):
                 xi[k] = ou_decay * xi[k] + ou_kick * np.random.standard_normal()  # noqa: NPY002

@@ -182,15 +182,7 @@ def membrane_moments_value(p, nu_e, nu_i, W):
     read rates only (first-order integration; 2.5x cheaper than the dual numbers, whose
     unused derivatives the compiler does not remove). Equal to the dual numbers' values to
     round-off (tests/test_transfer.py)."""
-    g_L, E_L = p[FL_G_L], p[FL_E_L]
-    fe = p[FL_K_E] * nu_e
-    fi = p[FL_K_I] * nu_i
-    mu_Ge = conductance_mean(p[FL_Q_E], p[FL_TAU_E], 1.0) * fe
-    mu_Gi = conductance_mean(p[FL_Q_I], p[FL_TAU_I], 1.0) * fi
-    mu_G = mu_Ge + mu_Gi + g_L
-    # one division by mu_G, then products: the divisions form this path's critical chain
-    inv_mu_G = 1.0 / mu_G
-    mu_V = (p[FL_E_E] * mu_Ge + p[FL_E_I] * mu_Gi + g_L * E_L - W) * inv_mu_G
+    fe, fi, mu_G, inv_mu_G, mu_V = _mean_terms(p, nu_e, nu_i, W)
     tau_m = p[FL_C_M] * inv_mu_G
     te, ti, fle, fli = _fluctuation_terms_value(p, fe, fi, mu_V, inv_mu_G, tau_m)
     weighted = te * fle + ti * fli
@@ -199,6 +191,31 @@ def membrane_moments_value(p, nu_e, nu_i, W):
     te, ti, fle, fli = _fluctuation_terms_value(p, p[FL_K_E], p[FL_K_I], mu_V, inv_mu_G, tau_m)
     w = te * fle + ti * fli
     return mu_G, mu_V, 0.0, (te + ti) / w if w > 0.0 else tau_m + p[FL_TAU_E]
+
+
+@njit(cache=True, inline="always")
+def _mean_terms(p, nu_e, nu_i, W):
+    """Event rates f_e, f_i (Hz), mu_G (S), 1 / mu_G and mu_V (V) on plain floats, exactly
+    as the dual numbers' values (one division by mu_G, then products: the divisions form
+    the value path's critical chain)."""
+    g_L = p[FL_G_L]
+    fe = p[FL_K_E] * nu_e
+    fi = p[FL_K_I] * nu_i
+    mu_Ge = conductance_mean(p[FL_Q_E], p[FL_TAU_E], 1.0) * fe
+    mu_Gi = conductance_mean(p[FL_Q_I], p[FL_TAU_I], 1.0) * fi
+    mu_G = mu_Ge + mu_Gi + g_L
+    inv_mu_G = 1.0 / mu_G
+    mu_V = (p[FL_E_E] * mu_Ge + p[FL_E_I] * mu_Gi + g_L * p[FL_E_L] - W) * inv_mu_G
+    return fe, fi, mu_G, inv_mu_G, mu_V
+
+
+@njit(cache=True, inline="always")
+def mean_potential_value(p, nu_e, nu_i, W):
+    """mu_V (V) alone at per-synapse rates ``nu_e``, ``nu_i`` (Hz, clamped at 0) and
+    adaptation current ``W`` (A): equal to :func:`membrane_moments`' value bit for bit, at a
+    fraction of the cost (no fluctuation terms), for kernels that record the VSD-like
+    signal only."""
+    return _mean_terms(p, admissible_rate(nu_e), admissible_rate(nu_i), W)[4]
 
 
 @njit(cache=True, inline="always")
