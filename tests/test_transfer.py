@@ -195,7 +195,7 @@ def test_value_path_equals_dual_numbers(preset, cell):
         membrane_moments,
         membrane_moments_value,
     )
-    from adexmf.theory.transfer import transfer_dual, transfer_value
+    from adexmf.theory.transfer import transfer_dual, transfer_value, transfer_values
 
     p = TransferFunction.from_preset(load_preset(preset), cell).packed
     rng = np.random.default_rng(11)
@@ -209,3 +209,11 @@ def test_value_path_equals_dual_numbers(preset, cell):
         assert membrane_moments_value(p, ee, ii, w) == pytest.approx(dual, rel=1e-12, abs=1e-300)
         # the recorded mean potential: the same operations in the same order, bit for bit
         assert mean_potential_value(p, e, i, w) == dual[1]
+    # the vectorised path of network kernels: the scalar path bit for bit, silent corner
+    # (recomputed on the scalar path), saturation and negative inputs included
+    e, i, w = (np.array(c) for c in zip(*points, strict=True))
+    rate, mu_V, work = np.empty(e.size), np.empty(e.size), np.empty((2, e.size))
+    transfer_values(p, e, i, w, rate, mu_V, work)
+    np.testing.assert_array_equal(rate, [transfer_value(p, *x) for x in points])
+    want = [membrane_moments_value(p, max(x[0], 0.0), max(x[1], 0.0), x[2])[1] for x in points]
+    np.testing.assert_array_equal(mu_V, want)

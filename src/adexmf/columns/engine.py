@@ -35,9 +35,10 @@ from numba import njit, prange
 
 from ..layouts import MF_T, N_STATE, S_NU_E, S_NU_I, S_W
 from ..meanfield.node import (
+    N_VALUE_WORK,
     adaptation_of,
     column_rhs,
-    column_rhs_first_order_values,
+    columns_rhs_first_order_values,
     project_column_state,
     route_inputs,
     stimulus_rates,
@@ -70,10 +71,13 @@ def _derivatives_first(mp, pe, pi, adaptation, spont, y, E, I, ext, aff, dy):  #
 
 
 @njit(cache=True)
-def _derivatives_first_values(mp, pe, pi, adaptation, spont, y, E, I, ext, aff, dy):  # noqa: E741
+def _derivatives_first_values(mp, pe, pi, adaptation, spont, y, E, I, ext, aff, dy, work):  # noqa: E741
+    in_ee, in_ie, in_i = work[0], work[1], work[2]
     for i in range(y.shape[0]):
-        in_ee, in_ie, in_i = route_inputs(mp, E[i] + spont, I[i] + spont, ext[i], aff[i])
-        column_rhs_first_order_values(mp, pe, pi, adaptation, y[i], in_ee, in_ie, in_i, dy[i])
+        in_ee[i], in_ie[i], in_i[i] = route_inputs(mp, E[i] + spont, I[i] + spont, ext[i], aff[i])
+    columns_rhs_first_order_values(
+        mp, pe, pi, adaptation, y, in_ee, in_ie, in_i, dy, work[3:]
+    )  # fmt: skip
     return 0.0
 
 
@@ -88,17 +92,31 @@ def _derivatives_any(mp, pe, pi, order, adaptation, spont, y, E, I, ext, aff, dy
 
 
 @njit(cache=True)
+def _derivatives(mp, pe, pi, order, adaptation, spont, y, E, I, ext, aff, dy, stiffness, work):  # noqa: E741
+    if order == 1:
+        if stiffness:
+            return _derivatives_first(mp, pe, pi, adaptation, spont, y, E, I, ext, aff, dy)
+        return _derivatives_first_values(
+            mp, pe, pi, adaptation, spont, y, E, I, ext, aff, dy, work
+        )  # fmt: skip
+    return _derivatives_any(mp, pe, pi, order, adaptation, spont, y, E, I, ext, aff, dy)
+
+
+#: Rows of the engine's scratch array: three input rates per column, then the node's.
+N_WORK = 3 + N_VALUE_WORK
+
+
+@njit(cache=True)
 def node_derivatives(mp, pe, pi, order, adaptation, spont, y, E, I, ext, aff, dy, stiffness):  # noqa: E741
     """d(state)/dt of every column (rows of ``y``, ``dy``: n x 6) from its lateral inputs
     ``E``, ``I`` (Hz), spontaneous rate ``spont`` (Hz), external excitatory input ``ext``
     (Hz) and afferent rate ``aff`` (Hz), through the column node; returns the largest
     stiffness (1/s) if ``stiffness`` is true, else 0 (at second order, where the gradients
-    are needed anyway, it is always returned)."""
-    if order == 1:
-        if stiffness:
-            return _derivatives_first(mp, pe, pi, adaptation, spont, y, E, I, ext, aff, dy)
-        return _derivatives_first_values(mp, pe, pi, adaptation, spont, y, E, I, ext, aff, dy)
-    return _derivatives_any(mp, pe, pi, order, adaptation, spont, y, E, I, ext, aff, dy)
+    are needed anyway, it is always returned). Without the stiffness, the first order
+    evaluates the transfer functions over all columns at once."""
+    work = np.empty((N_WORK, y.shape[0]))
+    return _derivatives(mp, pe, pi, order, adaptation, spont, y, E, I, ext, aff, dy, stiffness,
+                        work)  # fmt: skip
 
 
 @njit(cache=True)
@@ -279,6 +297,7 @@ def network_kernel(
     for r in range(M):
         _write_row(He, Hi, Hx, y, r, M, N, lateral, long_range)
     ytmp = np.empty((N, N_STATE))
+    work = np.empty((N_WORK, N))
     k1 = np.empty((N, N_STATE))
     k2 = np.empty((N, N_STATE))
     Pe = np.empty(N)
@@ -317,8 +336,8 @@ def network_kernel(
         if n == n_steps:
             break
         check = n % stiffness_every == 0
-        rho = node_derivatives(
-            mp, pe, pi, order, adaptation, spont, y, E, I, ext, aff, k1, check
+        rho = _derivatives(
+            mp, pe, pi, order, adaptation, spont, y, E, I, ext, aff, k1, check, work
         )
         worst = max(worst, rho * dt)
         pos1 = pos + 1 if pos + 1 < M else 0
@@ -340,8 +359,8 @@ def network_kernel(
             _known_long_range(Hx, pos1, ptr, off, coef, P)
             _inputs(ytmp, N, z_m, z_ce, z_ci, zptr, zsrc, zcoef, Pe, Pi, P, drive, xi, E, I, ext)
             stimulus_rates(profiles, courses, n + 1, aff)
-            rho = node_derivatives(
-                mp, pe, pi, order, adaptation, spont, ytmp, E, I, ext, aff, k2, check
+            rho = _derivatives(
+                mp, pe, pi, order, adaptation, spont, ytmp, E, I, ext, aff, k2, check, work
             )
             worst = max(worst, rho * dt)
             half = 0.5 * dt

@@ -52,7 +52,7 @@ from ..theory.fluctuations import (
     membrane_moments_value,
     population_statistics,
 )
-from ..theory.transfer import rate_from_moments, transfer_dual, transfer_value
+from ..theory.transfer import transfer_dual, transfer_values
 
 
 @njit(cache=True, inline="always")
@@ -262,23 +262,32 @@ def project_column_state(y, order, T):
     y[S_C_EI] = min(max(y[S_C_EI], -bound), bound)
 
 
-@njit(cache=True, inline="always")
-def column_rhs_first_order_values(mp, pe, pi, adaptation, y, in_ee, in_ie, in_i, dy):
-    """:func:`column_rhs` at first order, into ``dy``, from the transfer functions' values
-    only (plain floats: no derivatives, no stiffness; the excitatory cells' membrane moments
-    serve both their rate and dW/dt). Equal to :func:`column_rhs` to round-off."""
-    W = adaptation_of(adaptation, y)
-    mu_G, mu_V, sigma_V, tau_V = membrane_moments_value(
-        pe, admissible_rate(in_ee), admissible_rate(in_i), W
-    )
-    dy[S_NU_E], dy[S_NU_I] = first_order_rates(
-        mp[MF_T], y[S_NU_E], y[S_NU_I], rate_from_moments(pe, mu_G, mu_V, sigma_V, tau_V),
-        transfer_value(pi, in_ie, in_i, 0.0),
-    )
-    dy[S_C_EE] = 0.0
-    dy[S_C_EI] = 0.0
-    dy[S_C_II] = 0.0
-    dy[S_W] = adaptation_rate(mp, pe, mu_V, y[S_NU_E], W) if adaptation != 0 else 0.0
+#: Rows of the scratch array of :func:`columns_rhs_first_order_values`.
+N_VALUE_WORK = 8
+
+
+@njit(cache=True)
+def columns_rhs_first_order_values(mp, pe, pi, adaptation, y, in_ee, in_ie, in_i, dy, work):
+    """:func:`column_rhs` at first order for every column (rows of ``y`` and ``dy``; inputs
+    ``in_ee``, ``in_ie``, ``in_i`` per column, Hz), from the transfer functions' values only
+    (no derivatives, no stiffness; the excitatory cells' mu_V serves dW/dt). The transfer
+    functions are evaluated over all columns at once (:func:`transfer_values`: vectorised
+    but for erfc), bit for bit the scalar path. ``work`` (N_VALUE_WORK, n) is scratch."""
+    W, zero, Fe, Fi, mu_V, mu_V_i = work[0], work[1], work[2], work[3], work[4], work[5]
+    scratch = work[6:8]
+    for i in range(y.shape[0]):
+        W[i] = adaptation_of(adaptation, y[i])
+        zero[i] = 0.0
+    transfer_values(pe, in_ee, in_i, W, Fe, mu_V, scratch)
+    transfer_values(pi, in_ie, in_i, zero, Fi, mu_V_i, scratch)
+    for i in range(y.shape[0]):
+        dy[i, S_NU_E], dy[i, S_NU_I] = first_order_rates(
+            mp[MF_T], y[i, S_NU_E], y[i, S_NU_I], Fe[i], Fi[i]
+        )
+        dy[i, S_C_EE] = 0.0
+        dy[i, S_C_EI] = 0.0
+        dy[i, S_C_II] = 0.0
+        dy[i, S_W] = adaptation_rate(mp, pe, mu_V[i], y[i, S_NU_E], W[i]) if adaptation else 0.0
 
 
 @njit(cache=True, inline="always")

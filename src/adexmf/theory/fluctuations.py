@@ -182,31 +182,68 @@ def membrane_moments_value(p, nu_e, nu_i, W):
     read rates only (first-order integration; 2.5x cheaper than the dual numbers, whose
     unused derivatives the compiler does not remove). Equal to the dual numbers' values to
     round-off (tests/test_transfer.py)."""
-    fe, fi, mu_G, inv_mu_G, mu_V = _mean_terms(p, nu_e, nu_i, W)
-    tau_m = p[FL_C_M] * inv_mu_G
-    te, ti, fle, fli = _fluctuation_terms_value(p, fe, fi, mu_V, inv_mu_G, tau_m)
-    weighted = te * fle + ti * fli
+    q = value_params(p)
+    mu_G, mu_V, inv_mu_G, tau_m, weighted, total = moments_of(q, nu_e, nu_i, W)
     if weighted > 2.0 * MIN_SIGMA_V**2:
-        return mu_G, mu_V, np.sqrt(0.5 * weighted), (te + ti) / weighted
-    te, ti, fle, fli = _fluctuation_terms_value(p, p[FL_K_E], p[FL_K_I], mu_V, inv_mu_G, tau_m)
-    w = te * fle + ti * fli
-    return mu_G, mu_V, 0.0, (te + ti) / w if w > 0.0 else tau_m + p[FL_TAU_E]
+        return mu_G, mu_V, np.sqrt(0.5 * weighted), total / weighted
+    return mu_G, mu_V, 0.0, silent_tau_V(q, mu_V, inv_mu_G, tau_m)
+
+
+# The value path below reads its parameters from a tuple of floats (value_params), not from
+# the packed vector: a loop over columns then holds no loads the compiler must repeat after
+# every store (it cannot prove output arrays distinct from the vector), and vectorises.
+_K_E, _K_I, _C_E, _C_I, _G_L, _G_L_E_L, _E_E, _E_I, _C_M = 0, 1, 2, 3, 4, 5, 6, 7, 8
+_Q_E, _Q_I, _TAU_E, _TAU_I, _INH_FACTOR = 9, 10, 11, 12, 13
 
 
 @njit(cache=True, inline="always")
-def _mean_terms(p, nu_e, nu_i, W):
+def value_params(p):
+    """The shot-noise parameters of the value path as one tuple of floats (SI): K_e, K_i,
+    Q_e tau_e, Q_i tau_i, g_L, g_L E_L, E_e, E_i, C_m, Q_e, Q_i, tau_e, tau_i and the
+    factor of the inhibitory term (tau_i, or Q_i in the authors' variant, SPEC 3.2)."""
+    Q_i, tau_i = p[FL_Q_I], p[FL_TAU_I]
+    return (
+        p[FL_K_E], p[FL_K_I],
+        conductance_mean(p[FL_Q_E], p[FL_TAU_E], 1.0), conductance_mean(Q_i, tau_i, 1.0),
+        p[FL_G_L], p[FL_G_L] * p[FL_E_L], p[FL_E_E], p[FL_E_I], p[FL_C_M],
+        p[FL_Q_E], Q_i, p[FL_TAU_E], tau_i, Q_i if p[FL_SLIP] != 0.0 else tau_i,
+    )  # fmt: skip
+
+
+@njit(cache=True, inline="always")
+def _mean_terms(q, nu_e, nu_i, W):
     """Event rates f_e, f_i (Hz), mu_G (S), 1 / mu_G and mu_V (V) on plain floats, exactly
     as the dual numbers' values (one division by mu_G, then products: the divisions form
     the value path's critical chain)."""
-    g_L = p[FL_G_L]
-    fe = p[FL_K_E] * nu_e
-    fi = p[FL_K_I] * nu_i
-    mu_Ge = conductance_mean(p[FL_Q_E], p[FL_TAU_E], 1.0) * fe
-    mu_Gi = conductance_mean(p[FL_Q_I], p[FL_TAU_I], 1.0) * fi
-    mu_G = mu_Ge + mu_Gi + g_L
+    fe = q[_K_E] * nu_e
+    fi = q[_K_I] * nu_i
+    mu_Ge = q[_C_E] * fe
+    mu_Gi = q[_C_I] * fi
+    mu_G = mu_Ge + mu_Gi + q[_G_L]
     inv_mu_G = 1.0 / mu_G
-    mu_V = (p[FL_E_E] * mu_Ge + p[FL_E_I] * mu_Gi + g_L * p[FL_E_L] - W) * inv_mu_G
+    mu_V = (q[_E_E] * mu_Ge + q[_E_I] * mu_Gi + q[_G_L_E_L] - W) * inv_mu_G
     return fe, fi, mu_G, inv_mu_G, mu_V
+
+
+@njit(cache=True, inline="always")
+def moments_of(q, nu_e, nu_i, W):
+    """The value path without its branch, from :func:`value_params` ``q``: mu_G (S),
+    mu_V (V), 1 / mu_G, tau_m (s) and the spectral sums ``weighted`` = sum f (U tau)^2 /
+    (tau_m + tau) (V^2) and ``total`` = sum f (U tau)^2 (V^2 s), so that sigma_V =
+    sqrt(weighted / 2) and tau_V = total / weighted where ``weighted`` > 2 MIN_SIGMA_V^2."""
+    fe, fi, mu_G, inv_mu_G, mu_V = _mean_terms(q, nu_e, nu_i, W)
+    tau_m = q[_C_M] * inv_mu_G
+    te, ti, fle, fli = _fluctuation_terms_value(q, fe, fi, mu_V, inv_mu_G, tau_m)
+    return mu_G, mu_V, inv_mu_G, tau_m, te * fle + ti * fli, te + ti
+
+
+@njit(cache=True, inline="always")
+def silent_tau_V(q, mu_V, inv_mu_G, tau_m):
+    """tau_V (s) without input fluctuations: the limit along nu_e = nu_i, as
+    :func:`membrane_moments`."""
+    te, ti, fle, fli = _fluctuation_terms_value(q, q[_K_E], q[_K_I], mu_V, inv_mu_G, tau_m)
+    w = te * fle + ti * fli
+    return (te + ti) / w if w > 0.0 else tau_m + q[_TAU_E]
 
 
 @njit(cache=True, inline="always")
@@ -215,19 +252,18 @@ def mean_potential_value(p, nu_e, nu_i, W):
     adaptation current ``W`` (A): equal to :func:`membrane_moments`' value bit for bit, at a
     fraction of the cost (no fluctuation terms), for kernels that record the VSD-like
     signal only."""
-    return _mean_terms(p, admissible_rate(nu_e), admissible_rate(nu_i), W)[4]
+    return _mean_terms(value_params(p), admissible_rate(nu_e), admissible_rate(nu_i), W)[4]
 
 
 @njit(cache=True, inline="always")
-def _fluctuation_terms_value(p, fe, fi, mu_V, inv_mu_G, tau_m):
-    """Values of :func:`_fluctuation_terms` (given 1 / mu_G)."""
-    Q_i, tau_e, tau_i = p[FL_Q_I], p[FL_TAU_E], p[FL_TAU_I]
-    U_e = p[FL_Q_E] * (p[FL_E_E] - mu_V) * inv_mu_G
-    U_i = Q_i * (p[FL_E_I] - mu_V) * inv_mu_G
-    inh_factor = Q_i if p[FL_SLIP] != 0.0 else tau_i  # SPEC 3.2, as in _fluctuation_terms
-    term_e = fe * (U_e * tau_e) ** 2
-    term_i = fi * (U_i * inh_factor) ** 2
-    return term_e, term_i, 1.0 / (tau_m + tau_e), 1.0 / (tau_m + tau_i)
+def _fluctuation_terms_value(q, fe, fi, mu_V, inv_mu_G, tau_m):
+    """Values of :func:`_fluctuation_terms` (given 1 / mu_G; squares as products)."""
+    tau_e, tau_i = q[_TAU_E], q[_TAU_I]
+    U_e = q[_Q_E] * (q[_E_E] - mu_V) * inv_mu_G
+    U_i = q[_Q_I] * (q[_E_I] - mu_V) * inv_mu_G
+    a_e = U_e * tau_e
+    a_i = U_i * q[_INH_FACTOR]
+    return fe * (a_e * a_e), fi * (a_i * a_i), 1.0 / (tau_m + tau_e), 1.0 / (tau_m + tau_i)
 
 
 @njit(cache=True)

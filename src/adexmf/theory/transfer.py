@@ -40,13 +40,16 @@ from ..params import Cell, Network, Preset, Synapses, TransferParams
 from ..validity import check_transfer_inputs, fit_domain, outside_fit_domain, warn_validity
 from . import dual as d
 from .fluctuations import (
+    MIN_SIGMA_V,
     ShotNoiseStatistics,
     admissible_rate,
     check_inputs,
     membrane_moments,
     membrane_moments_value,
+    moments_of,
     pack_fluctuation_params,
     shot_noise_statistics,
+    value_params,
 )
 
 _SQRT2 = math.sqrt(2.0)
@@ -109,17 +112,35 @@ def transfer_dual(p, nu_e, nu_i, W):
 
 
 @njit(cache=True, inline="always")
+def threshold_params(p):
+    """The threshold template's parameters as one tuple of floats (see
+    :func:`~adexmf.theory.fluctuations.value_params`): mu_V0, d mu_V0, sigma_V0,
+    d sigma_V0, tau_V0^N, d tau_V0^N, g_L, C_m and the 11 coefficients P0-P10."""
+    k = TF_P0  # indexed, not sliced: a slice costs as much as the polynomial here
+    return (
+        p[TF_MU_V0], p[TF_D_MU_V0], p[TF_SIGMA_V0], p[TF_D_SIGMA_V0], p[TF_TAU_V0],
+        p[TF_D_TAU_V0], p[FL_G_L], p[FL_C_M], p[k], p[k + 1], p[k + 2], p[k + 3], p[k + 4],
+        p[k + 5], p[k + 6], p[k + 7], p[k + 8], p[k + 9], p[k + 10],
+    )  # fmt: skip
+
+
+@njit(cache=True, inline="always")
+def threshold_of(t, mu_G, mu_V, sigma_V, tau_V):
+    """Value of :func:`threshold_dual` (V) from float moments and :func:`threshold_params`."""
+    x = (mu_V - t[0]) / t[1]
+    y = (sigma_V - t[2]) / t[3]
+    z = (tau_V * t[6] / t[7] - t[4]) / t[5]
+    v = t[8] + t[9] * x + t[10] * y + t[11] * z
+    if t[12] != 0.0:
+        v += t[12] * math.log(mu_G / t[6])
+    return (v + t[13] * x * x + t[14] * y * y + t[15] * z * z + t[16] * x * y
+            + t[17] * x * z + t[18] * y * z)  # fmt: skip
+
+
+@njit(cache=True, inline="always")
 def threshold_value(p, mu_G, mu_V, sigma_V, tau_V):
     """Value of :func:`threshold_dual` (V) from float moments."""
-    x = (mu_V - p[TF_MU_V0]) / p[TF_D_MU_V0]
-    y = (sigma_V - p[TF_SIGMA_V0]) / p[TF_D_SIGMA_V0]
-    z = (tau_V * p[FL_G_L] / p[FL_C_M] - p[TF_TAU_V0]) / p[TF_D_TAU_V0]
-    k = TF_P0  # indexed, not sliced: a slice costs as much as the polynomial here
-    v = p[k] + p[k + 1] * x + p[k + 2] * y + p[k + 3] * z
-    if p[k + 4] != 0.0:
-        v += p[k + 4] * math.log(mu_G / p[FL_G_L])
-    return (v + p[k + 5] * x * x + p[k + 6] * y * y + p[k + 7] * z * z + p[k + 8] * x * y
-            + p[k + 9] * x * z + p[k + 10] * y * z)  # fmt: skip
+    return threshold_of(threshold_params(p), mu_G, mu_V, sigma_V, tau_V)
 
 
 @njit(cache=True)
@@ -134,18 +155,54 @@ def transfer_value(p, nu_e, nu_i, W):
 
 
 @njit(cache=True, inline="always")
+def _rate_from_argument(arg, half_rate):
+    """erfc(arg) x half_rate (Hz), exact 0 and 2 x half_rate where erfc saturates."""
+    if arg > d.ERFC_SATURATION:
+        return 0.0
+    if arg < -d.ERFC_SATURATION:
+        return 2.0 * half_rate
+    return math.erfc(arg) * half_rate
+
+
+@njit(cache=True, inline="always")
 def rate_from_moments(p, mu_G, mu_V, sigma_V, tau_V):
     """The transfer function's rate (Hz) from the membrane moments (floats, SI)."""
     V_thr = threshold_value(p, mu_G, mu_V, sigma_V, tau_V)
     if sigma_V <= 0.0:
         return 0.0 if V_thr > mu_V else 1.0 / tau_V
     half_rate = 0.5 / tau_V  # divided while erfc runs, not after it
-    arg = (V_thr - mu_V) / (sigma_V * _SQRT2)
-    if arg > d.ERFC_SATURATION:
-        return 0.0
-    if arg < -d.ERFC_SATURATION:
-        return 2.0 * half_rate
-    return math.erfc(arg) * half_rate
+    return _rate_from_argument((V_thr - mu_V) / (sigma_V * _SQRT2), half_rate)
+
+
+# error_model="numpy": a division is a plain division (no zero test and exception branch),
+# which lets the compiler vectorise the first loop; lanes where the input fluctuations
+# vanish (a division by 0 there) are recomputed on the scalar path by the second loop.
+@njit(cache=True, error_model="numpy")
+def transfer_values(p, nu_e, nu_i, W, rate, mu_V, work):
+    """:func:`transfer_value` at every entry of the arrays ``nu_e``, ``nu_i`` (Hz), ``W``
+    (A), into ``rate`` (Hz), with mu_V (V) into ``mu_V``; ``work`` (2, n) is scratch.
+
+    Bit for bit the scalar path: the same operations in the same order, all but erfc
+    vectorised over the entries (SIMD arithmetic rounds as scalar arithmetic does).
+    """
+    q = value_params(p)
+    t = threshold_params(p)
+    arg, weighted = work[0], work[1]
+    for k in range(nu_e.size):
+        mu_G, mV, _, _, w, total = moments_of(
+            q, admissible_rate(nu_e[k]), admissible_rate(nu_i[k]), W[k]
+        )
+        sigma_V = np.sqrt(0.5 * w)
+        tau_V = total / w
+        arg[k] = (threshold_of(t, mu_G, mV, sigma_V, tau_V) - mV) / (sigma_V * _SQRT2)
+        rate[k] = 0.5 / tau_V
+        mu_V[k] = mV
+        weighted[k] = w
+    for k in range(nu_e.size):
+        if weighted[k] > 2.0 * MIN_SIGMA_V**2:
+            rate[k] = _rate_from_argument(arg[k], rate[k])
+        else:  # no input fluctuations
+            rate[k] = transfer_value(p, nu_e[k], nu_i[k], W[k])
 
 
 @njit(cache=True)
