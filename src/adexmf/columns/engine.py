@@ -50,7 +50,7 @@ CH_NU_E, CH_NU_I, CH_W, CH_MU_V_E, CH_MU_V_I = 0, 1, 2, 3, 4
 N_CHANNELS = 5
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def project_units(y, order, T):
     """:func:`~adexmf.meanfield.node.project_column_state` on every row of ``y`` (n, 6)."""
     for i in range(y.shape[0]):
@@ -61,7 +61,7 @@ def project_units(y, order, T):
 # transfer function at every call site multiplies the compile time). The first order gets
 # its own copies with the order as a constant, so that the compiler drops the Hessians of the
 # transfer functions that it never reads, and, without the stiffness, their gradients too.
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _derivatives_first(mp, pe, pi, adaptation, spont, y, E, I, ext, aff, dy):  # noqa: E741
     rho = 0.0
     for i in range(y.shape[0]):
@@ -70,7 +70,7 @@ def _derivatives_first(mp, pe, pi, adaptation, spont, y, E, I, ext, aff, dy):  #
     return rho
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _derivatives_first_values(mp, pe, pi, adaptation, spont, y, E, I, ext, aff, dy, work):  # noqa: E741
     in_ee, in_ie, in_i = work[0], work[1], work[2]
     for i in range(y.shape[0]):
@@ -81,7 +81,7 @@ def _derivatives_first_values(mp, pe, pi, adaptation, spont, y, E, I, ext, aff, 
     return 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _derivatives_any(mp, pe, pi, order, adaptation, spont, y, E, I, ext, aff, dy):  # noqa: E741
     rho = 0.0
     for i in range(y.shape[0]):
@@ -91,7 +91,7 @@ def _derivatives_any(mp, pe, pi, order, adaptation, spont, y, E, I, ext, aff, dy
     return rho
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _derivatives(mp, pe, pi, order, adaptation, spont, y, E, I, ext, aff, dy, stiffness, work):  # noqa: E741
     if order == 1:
         if stiffness:
@@ -106,7 +106,7 @@ def _derivatives(mp, pe, pi, order, adaptation, spont, y, E, I, ext, aff, dy, st
 N_WORK = 3 + N_VALUE_WORK
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def node_derivatives(mp, pe, pi, order, adaptation, spont, y, E, I, ext, aff, dy, stiffness):  # noqa: E741
     """d(state)/dt of every column (rows of ``y``, ``dy``: n x 6) from its lateral inputs
     ``E``, ``I`` (Hz), spontaneous rate ``spont`` (Hz), external excitatory input ``ext``
@@ -119,7 +119,7 @@ def node_derivatives(mp, pe, pi, order, adaptation, spont, y, E, I, ext, aff, dy
                         work)  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def node_record(mp, pe, pi, adaptation, spont, lateral_vsd, y, E, I, ext, aff, weight, out_k):  # noqa: E741
     """Add ``weight`` x (nu_e, nu_i, W, mu_V of the exc. and inh. cells) of every column to
     ``out_k`` (5, n). ``lateral_vsd`` = 1 leaves the afferent input out of mu_V."""
@@ -223,7 +223,7 @@ def _inputs(y, N, z_m, z_ce, z_ci, zptr, zsrc, zcoef, Pe, Pi, P, drive, xi, E, I
         ext[k] = drive[k] + max(c + xi[k], 0.0)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def network_kernel(
     mp, pe, pi, order, adaptation, method, spont, drive,
     t_m, t_back, t_ce, t_ci, z_m, z_ce, z_ci,
@@ -376,7 +376,7 @@ def network_kernel(
     return worst
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def network_batch_kernel(
     mp, pe, pi, order, adaptation, method, spont, drive,
     t_m, t_back, t_ce, t_ci, n_t, z_m, z_ce, z_ci, n_z,

@@ -34,7 +34,7 @@ RESIDUAL_TOLERANCE = 1e-10
 
 
 # ----------------------------------------------------------------------------- kernels
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _scaled_residual(mp, pe, pi, order, adaptation, y, drive, afferent, idx, f):
     """Norm of the right-hand side in state units: T dy/dt (Hz, Hz^2), tau_w dW/dt (pA)."""
     isolated_column_rhs(mp, pe, pi, order, adaptation, y, drive, afferent, f)
@@ -45,7 +45,7 @@ def _scaled_residual(mp, pe, pi, order, adaptation, y, drive, afferent, idx, f):
     return np.sqrt(total)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _solve(A, b, x):
     """Solve A x = b by Gaussian elimination with partial pivoting; False if singular."""
     n = b.size
@@ -75,7 +75,7 @@ def _solve(A, b, x):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def newton_multistart(
     mp, pe, pi, order, adaptation, starts, drive, afferent, max_iter, roots, residuals
 ):
@@ -127,7 +127,7 @@ def newton_multistart(
         residuals[s] = r if np.isfinite(r) else np.inf
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def rhs_on_states(mp, pe, pi, order, adaptation, states, drive, afferent, out):
     """Right-hand side at each row of ``states`` (n, 6), into ``out`` (n, 6)."""
     dy = np.empty(N_STATE)
@@ -136,7 +136,7 @@ def rhs_on_states(mp, pe, pi, order, adaptation, states, drive, afferent, out):
         out[k] = dy
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _stationary_adaptation(mp, pe, y, drive, afferent):
     """W (A) solving dW/dt = 0 at the rates of ``y`` (:func:`stationary_adaptation`)."""
     in_ee, _, in_i = route_inputs(mp, y[S_NU_E], y[S_NU_I], drive, afferent)

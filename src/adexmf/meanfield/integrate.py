@@ -112,7 +112,7 @@ def _advance(mp, pe, pi, order, adaptation, y, k1, k2, tmp, d1, a1, h, method, n
     _project(y, nu_max, c_max)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def integrate_kernel(
     mp, pe, pi, order, adaptation, y0, drive, afferent, drive_offset, afferent_offset, dt,
     method, every, out,
@@ -165,7 +165,7 @@ def integrate_kernel(
     return split
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def integrate_batch_kernel(
     mp, pe, pi, order, adaptation, y0, drive, afferent, offsets, dt, method, every, out, split
 ):  # fmt: skip

@@ -266,7 +266,7 @@ def project_column_state(y, order, T):
 N_VALUE_WORK = 8
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def columns_rhs_first_order_values(mp, pe, pi, adaptation, y, in_ee, in_ie, in_i, dy, work):
     """:func:`column_rhs` at first order for every column (rows of ``y`` and ``dy``; inputs
     ``in_ee``, ``in_ie``, ``in_i`` per column, Hz), from the transfer functions' values only
@@ -329,7 +329,7 @@ def column_observables(pe, pi, in_ee, in_ie, in_i, W, out):
 # ------------------------------------------------------------ the column on its own
 # A single column is its own only source: its recurrent inputs are its own rates, plus the
 # external drive and the afferent stimulus (SPEC 5.1).
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def isolated_column_rhs(mp, pe, pi, order, adaptation, y, drive, afferent, dy):
     """Time derivative of a single column (into ``dy``); returns the stiffness (1/s).
 
@@ -340,7 +340,7 @@ def isolated_column_rhs(mp, pe, pi, order, adaptation, y, drive, afferent, dy):
     return column_rhs(mp, pe, pi, order, adaptation, y, in_ee, in_ie, in_i, dy)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def active_indices(order, adaptation):
     """Indices of the state entries a variant evolves (the others stay 0)."""
     m = 2 if order == 1 else 5
@@ -353,7 +353,7 @@ def active_indices(order, adaptation):
     return idx
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def isolated_column_jacobian(mp, pe, pi, order, adaptation, y, drive, afferent, J):
     """Jacobian d(dy)/dy (1/s, SI) of :func:`isolated_column_rhs`, into ``J`` (6x6).
 
@@ -383,7 +383,7 @@ def isolated_column_jacobian(mp, pe, pi, order, adaptation, y, drive, afferent, 
             J[i, j] = (fp[i] - fm[i]) / (2.0 * h)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def isolated_column_observables(mp, pe, pi, adaptation, states, drive, afferent, out):
     """Observables of a single column along a time course, into ``out`` (n, 2, 7).
 

@@ -175,7 +175,7 @@ def membrane_moments(p, nu_e, nu_i, W):
     return mu_G, mu_V, d.const(0.0), tau_V
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def membrane_moments_value(p, nu_e, nu_i, W):
     """Values of :func:`membrane_moments` (mu_G in S, mu_V and sigma_V in V, tau_V in s),
     computed on plain floats: the same formulas without the derivatives, for kernels that
@@ -266,7 +266,7 @@ def _fluctuation_terms_value(q, fe, fi, mu_V, inv_mu_G, tau_m):
     return fe * (a_e * a_e), fi * (a_i * a_i), 1.0 / (tau_m + tau_e), 1.0 / (tau_m + tau_i)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def stationary_adaptation(a, b, tau_w, rate, mu_V0, mu_G, E_L):
     """Stationary mean adaptation current of a cell firing at ``rate`` (SPEC 5.3).
 
@@ -322,7 +322,7 @@ def population_statistics(p, nu_e, nu_i, W, out):
     return mu_G[0]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _statistics_loop(p, nu_e, nu_i, W, out, mu_G):
     for k in range(nu_e.size):
         mu_G[k] = population_statistics(p, nu_e[k], nu_i[k], W[k], out[:, k])

@@ -143,7 +143,7 @@ def threshold_value(p, mu_G, mu_V, sigma_V, tau_V):
     return threshold_of(threshold_params(p), mu_G, mu_V, sigma_V, tau_V)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def transfer_value(p, nu_e, nu_i, W):
     """Value of :func:`transfer_dual` (Hz), on plain floats: for kernels that read rates
     only (2.5x cheaper: the compiler keeps the dual numbers' unused derivatives). Equal to
@@ -205,7 +205,7 @@ def transfer_values(p, nu_e, nu_i, W, rate, mu_V, work):
             rate[k] = transfer_value(p, nu_e[k], nu_i[k], W[k])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _transfer_loop(p, nu_e, nu_i, W, rate, extra):
     for k in range(nu_e.size):
         r = transfer_dual(p, nu_e[k], nu_i[k], W[k])
