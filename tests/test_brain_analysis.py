@@ -6,15 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from adexmf.brain.analysis import (
+from adexmf.brain.analysis import fc_sc_correlation, functional_connectivity
+from adexmf.errors import ParameterError
+from adexmf.timeseries import (
     BIMODALITY_MIN,
     bimodality_coefficient,
     classify_regime,
     dominant_frequency,
-    fc_sc_correlation,
-    functional_connectivity,
 )
-from adexmf.errors import ParameterError
 
 FS = 1000.0  # Hz
 T = np.arange(20_000) / FS  # 20 s
@@ -74,6 +73,9 @@ def test_up_down_wave_is_a_slow_oscillation():
     np.testing.assert_allclose(r.dominant_frequency, [1.0, 0.5], atol=0.1)
     np.testing.assert_allclose(r.up_rate, 20.0, atol=0.1)
     np.testing.assert_array_equal(r.n_up, [20, 10])  # 20 s of 1 Hz and of 0.5 Hz
+    # Duty cycle: the time in UP states; a few noisy samples per transition move it by
+    # < 0.2 % (40 transitions x ~1 ms in 20 s), the tolerance 0.5 %.
+    np.testing.assert_allclose(r.duty_cycle, [0.5, 0.3], atol=0.005)
     assert np.all(r.bimodality > 0.9)  # a two-level signal gives 1
 
 
@@ -86,6 +88,7 @@ def test_constant_rate_with_noise_is_asynchronous():
     # Gaussian noise gives 1/3, |x| of the wider one ~0.4 (sampling error ~0.01 here)
     assert np.all(r.bimodality < BIMODALITY_MIN)
     np.testing.assert_array_equal(r.n_up, 0)  # noise crossings last far less than 50 ms
+    assert np.all(np.isnan(r.duty_cycle)) and np.all(np.isnan(r.up_rate))
 
 
 def test_silent_saturated_and_fast_oscillation():

@@ -9,9 +9,18 @@ import pytest
 from typer.testing import CliRunner
 
 from adexmf.cli import app
-from adexmf.compare.validity_map import spike_statistics, validity_map, validity_summary
+from adexmf.compare.validity_map import (
+    REGIME_KEYS,
+    population_rate,
+    regime_grids,
+    regime_statistics,
+    spike_statistics,
+    validity_map,
+    validity_summary,
+)
 from adexmf.errors import ParameterError
 from adexmf.meanfield import MeanFieldModel
+from adexmf.timeseries import REGIMES
 
 runner = CliRunner()
 
@@ -46,6 +55,55 @@ def test_regular_and_synchronous_cells():
     assert s2["active_fraction"] == 1.0 and s2["fano"] == pytest.approx(s["fano"], rel=1e-2)
 
 
+def _up_down_spikes(rng, n_cells, period, duty, up_rate, duration):
+    """Cells firing Poisson at ``up_rate`` (Hz) in shared UP states (the first ``duty`` of
+    every ``period``, s) and silent in the DOWN states."""
+    t, i = _poisson(rng, n_cells, up_rate, duration)
+    keep = (t % period) < duty * period
+    return t[keep], i[keep]
+
+
+def test_network_regime_from_synthetic_spikes():
+    """The regime of a population rate in 5 ms bins: independent Poisson cells are
+    asynchronous, shared UP and DOWN states at 1 Hz a slow oscillation with the frequency,
+    UP rate and duty cycle they were made with, no spikes silent."""
+    rng = np.random.default_rng(8)
+    n, duration, fs = 2000, 10.0, 1.0 / 5e-3
+    t, i = _poisson(rng, n, 3.0, duration)
+    r = regime_statistics(population_rate(t, i, n, 0.0, duration, 5e-3), fs)
+    assert REGIMES[int(r["regime_code"])] == "asynchronous" and np.isnan(r["up_rate"])
+    t, i = _up_down_spikes(rng, n, period=1.0, duty=0.3, up_rate=20.0, duration=duration)
+    r = regime_statistics(population_rate(t, i, n, 0.0, duration, 5e-3), fs)
+    assert REGIMES[int(r["regime_code"])] == "slow_oscillation"
+    # Frequency: one Welch bin of the 10 s series (0.1 Hz). UP rate: 20 Hz, counting noise
+    # ~1 % per bin averaged over 600 bins, plus edge bins the hysteresis admits (<= 2 %).
+    assert r["oscillation_frequency"] == pytest.approx(1.0, abs=0.1)
+    assert r["up_rate"] == pytest.approx(20.0, rel=0.03)
+    assert r["duty_cycle"] == pytest.approx(0.3, abs=0.01)  # one 5 ms bin per edge: 1 %
+    r = regime_statistics(population_rate(t[:0], i[:0], n, 0.0, duration, 5e-3), fs)
+    assert REGIMES[int(r["regime_code"])] == "silent"
+
+
+def test_regime_grids_take_the_majority_of_seeds():
+    """Per point the regime of most seeds (ties to silent, then asynchronous); frequency,
+    UP rate and duty cycle averaged over the seeds that oscillate, None elsewhere."""
+    slow, asyn, silent = (float(REGIMES.index(r)) for r in
+                          ("slow_oscillation", "asynchronous", "silent"))  # fmt: skip
+    nan = np.nan
+    # seed, drive (1), b (3), stat
+    stats = np.array([
+        [[[slow, 0.8, 12.0, 0.4], [asyn, nan, nan, nan], [silent, nan, nan, nan]]],
+        [[[slow, 1.2, 14.0, 0.2], [slow, 1.0, 10.0, 0.5], [asyn, nan, nan, nan]]],
+        [[[asyn, nan, nan, nan], [asyn, nan, nan, nan], [slow, 2.0, 9.0, 0.3]]],
+    ])  # fmt: skip
+    assert stats.shape[-1] == len(REGIME_KEYS)
+    g = regime_grids(stats)
+    assert g["regime"] == [["oscillating", "asynchronous", "silent"]]
+    assert g["oscillation_frequency_Hz"] == [[pytest.approx(1.0), None, None]]
+    assert g["up_rate_Hz"][0][0] == pytest.approx(13.0)
+    assert g["duty_cycle"][0][0] == pytest.approx(0.3)
+
+
 def test_mean_field_part_follows_the_branch_and_b():
     ds = validity_map(["reference", "adaptation"], network=False, drives=(2.0, 4.0, 8.0),
                       b_values=(0.0, 60e-12))  # fmt: skip
@@ -61,6 +119,12 @@ def test_mean_field_part_follows_the_branch_and_b():
     )
     s = validity_summary(ds)
     assert s["mf"]["reference"]["bifurcations"] == [] and "network" not in s
+    # The deterministic mean field settles on its branch (ramped there, SPEC 10): steady,
+    # no oscillation frequency; silent below 0.1 Hz (adaptation at 2 Hz, 60 pA: ~0.02 Hz)
+    assert s["mf"]["reference"]["regime"] == [["asynchronous"] * 2] * 3
+    assert s["mf"]["reference"]["oscillation_frequency_Hz"] == [[None] * 2] * 3
+    low = float(ada.sel(drive=2.0, b=60e-12))
+    assert s["mf"]["adaptation"]["regime"][0][1] == ("silent" if low < 0.1 else "asynchronous")
     with pytest.raises(ParameterError, match="b_values"):
         validity_map(["reference"], network=False, b_values=(-1e-12,))
 

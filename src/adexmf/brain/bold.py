@@ -43,8 +43,8 @@ import numpy as np
 
 from ..errors import ParameterError, check_range
 from ..params.fields import quantity, validate
+from ..timeseries import checked_series
 from ..validity import warn_validity
-from .analysis import checked_series
 
 #: Largest RK4 step (s). RK4 is stable for h |lambda| < 2.78; the fastest rate of the
 #: balloon, (1/alpha) v^(1/alpha - 1) / tau, is 3.2 /s at rest and grows with the volume:

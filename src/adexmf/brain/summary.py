@@ -1,5 +1,5 @@
 """What a brain run says, region by region: time-averaged rates and W over the analysis
-window, the regime of each region (:func:`adexmf.brain.analysis.classify_regime`), its
+window, the regime of each region (:func:`adexmf.timeseries.classify_regime`), its
 dominant frequency and UP-state rate, and, when asked, BOLD and the functional connectivity
 (rates and BOLD) with their correlation with the structural weights."""
 
@@ -12,7 +12,8 @@ import numpy as np
 import xarray as xr
 
 from ..errors import ParameterError
-from .analysis import classify_regime, fc_sc_correlation, functional_connectivity
+from ..timeseries import classify_regime
+from .analysis import fc_sc_correlation, functional_connectivity
 from .bold import bold_signal, downsample, neural_input
 
 #: BOLD is computed from the rates averaged over this period (s): the balloon's time

@@ -16,7 +16,7 @@ from ..columns.network import method_code
 from ..errors import ParameterError, check_range
 from ..store import provenance
 from ..sweep import run_tasks
-from .analysis import REGIMES
+from ..timeseries import REGIMES
 from .columns import DEFAULT_COLUMN, brain_column
 from .connectome import load_connectome
 from .network import DEFAULT_VELOCITY, BrainNetwork, OUNoise

@@ -182,7 +182,7 @@ def sweep_cmd(
 def _print_run(s: dict, files: list) -> None:
     import numpy as np
 
-    from ..brain.analysis import REGIMES
+    from ..timeseries import REGIMES
 
     rates = np.array(s["nu_e_Hz"])
     counts = {r: s["regime"].count(r) for r in REGIMES if r in s["regime"]}

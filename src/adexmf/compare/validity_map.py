@@ -19,6 +19,16 @@ bifurcations of the same branch along drive and b (:mod:`adexmf.meanfield.bifurc
 are part of the Dataset (drawn on the map by
 :func:`adexmf.figures.fig4_7_comparison.plot_validity`).
 
+Regimes: at each point the network's excitatory population rate (spike counts in
+:data:`REGIME_BIN` bins from the start of the statistics) and each variant's mean-field
+rate (integrated from the 4 Hz state, its drive ramped to the point's in
+:data:`MF_REGIME_RAMP`, classified from :data:`MF_REGIME_START` to
+:data:`MF_REGIME_DURATION`) are classified by the same criterion
+(:func:`adexmf.timeseries.classify_regime`) and reported as ``silent``, ``asynchronous``
+or ``oscillating`` (a slow oscillation of UP and DOWN states or a faster one; a saturated
+rate counts as asynchronous), with the oscillation's dominant frequency, UP-state rate and
+duty cycle where it oscillates.
+
 Where the error comes from: at each point, isolated RS and FS cells (free adaptation) are
 also simulated under independent Poisson input at the network's own mean rates
 (:func:`isolated_task`). That is exactly what a transfer function describes, so
@@ -29,6 +39,8 @@ field's error that no transfer-function fit can remove: the network's own effect
 
 from __future__ import annotations
 
+import functools
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -39,6 +51,7 @@ import xarray as xr
 from ..errors import ParameterError
 from ..meanfield.bifurcations import bifurcation_points
 from ..meanfield.fixedpoints import fixed_point, refine_fixed_point
+from ..meanfield.integrate import integrate
 from ..meanfield.variants import get_variant
 from ..network import POPULATIONS
 from ..network.run_spec import NetworkRun
@@ -46,6 +59,7 @@ from ..params import load_preset
 from ..singlecell.simulate import simulate_cells
 from ..store import provenance
 from ..sweep import run_tasks
+from ..timeseries import REGIMES, classify_regime
 from .metrics import relative_error_percent
 from .protocol import (
     DRIVE,
@@ -91,6 +105,24 @@ BIFURCATION_B_POINTS = 13
 #: (s), per scale: a standard error on the rate at 3 Hz of ~1 % (paper) or ~2 % (quick); W
 #: settles within 3-4 tau_w.
 ISOLATED = {"quick": (400, 4.0, 1.5), "paper": (1000, 6.0, 2.0)}
+#: Bin (s) of the network's excitatory population rate whose regime is classified: the
+#: Fano factor's, so that counting noise stays far below the criterion's CV threshold
+#: (~120 spikes a bin at 3 Hz in 8,000 cells).
+REGIME_BIN = BIN
+#: Mean-field runs of the regime: the drive ramps from the 4 Hz state to the point's drive
+#: in MF_REGIME_RAMP (a step of a few Hz throws the second order out of its domain and into
+#: its silent corner, which the slow ramp, a continuation in time, avoids) and holds; the
+#: rate is classified from MF_REGIME_START (the ramp plus 4 tau_w for W) to
+#: MF_REGIME_DURATION (s), sampled every MF_REGIME_SAMPLE (s), at steps of MF_REGIME_DT (s).
+MF_REGIME_RAMP = 2.0
+MF_REGIME_DURATION = 8.0
+MF_REGIME_START = 4.0
+MF_REGIME_DT = 1e-4
+MF_REGIME_SAMPLE = 1e-3
+#: The map's three regimes, and the label of :func:`adexmf.timeseries.classify_regime`
+#: each is made of.
+MAP_REGIMES = {"silent": "silent", "asynchronous": "asynchronous", "saturated": "asynchronous",
+               "slow_oscillation": "oscillating", "oscillation": "oscillating"}  # fmt: skip
 #: Variants of the map unless given.
 MAP_VARIANTS = ("reference", "corrected", "adaptation", "adaptation-T")
 
@@ -143,12 +175,40 @@ def network_task(spec: dict[str, Any]) -> xr.Dataset:
     n_exc = int(ds.attrs["n_exc"])
     stats = spike_statistics(ds.spike_time.values, ds.spike_neuron.values, n_exc,
                              spec["t_start_s"], run.duration)  # fmt: skip
+    series = population_rate(ds.spike_time.values, ds.spike_neuron.values, n_exc,
+                             spec["t_start_s"], run.duration, spec["regime_bin_s"])  # fmt: skip
+    stats.update(regime_statistics(series, 1.0 / spec["regime_bin_s"]))
     return xr.Dataset(
         {"rate": (("population",), rate, {"units": "Hz"}),
          **{k: ((), v) for k, v in stats.items()}},
         coords={"population": list(POPULATIONS)},
         attrs={k: ds.attrs[k] for k in ("seed", "timings") if k in ds.attrs},
     )  # fmt: skip
+
+
+def population_rate(spike_time, spike_neuron, n_cells: int, t_start: float, t_end: float,
+                    bin_width: float) -> np.ndarray:
+    """Population rate (Hz per cell) of neurons 0..n_cells-1 in bins of ``bin_width`` (s)
+    from ``t_start`` to ``t_end`` (s)."""
+    n_bins = int(np.floor((t_end - t_start) / bin_width + 1e-9))
+    keep = (spike_time >= t_start) & (spike_neuron < n_cells)
+    k = ((spike_time[keep] - t_start) / bin_width).astype(np.int64)
+    counts = np.bincount(k[k < n_bins], minlength=n_bins)
+    return counts / (n_cells * bin_width)
+
+
+def regime_statistics(rate: np.ndarray, fs: float) -> dict[str, float]:
+    """Regime of one rate series (Hz, sampled at ``fs`` Hz): the index of its label in
+    :data:`adexmf.timeseries.REGIMES` (``regime_code``), and where it oscillates its
+    dominant frequency (Hz), UP-state rate (Hz) and duty cycle (NaN otherwise)."""
+    r = classify_regime(rate, fs)
+    label = str(r.labels[0])
+    oscillating = MAP_REGIMES[label] == "oscillating"
+    def pick(x):
+        return float(x[0]) if oscillating else float("nan")
+    return {"regime_code": float(REGIMES.index(label)),
+            "oscillation_frequency": pick(r.dominant_frequency), "up_rate": pick(r.up_rate),
+            "duty_cycle": pick(r.duty_cycle)}  # fmt: skip
 
 
 def network_specs(
@@ -158,7 +218,7 @@ def network_specs(
     return [
         task_spec("validity", NetworkRun(n_total=scale.n_total, drive=d, rs_b=b,
                                          duration=DURATION, seed=s, drive_events=drive_events),
-                  t_start_s=T_START)
+                  t_start_s=T_START, regime_bin_s=REGIME_BIN)
         for d in drives
         for b in b_values
         for s in seeds
@@ -231,6 +291,38 @@ def _walk(model, start, drive: float, steps: int = CONTINUATION_STEPS):
     return fp if fp.stable else None
 
 
+#: The regime statistics of a point, in the order of the ``*regime_stats`` arrays.
+REGIME_KEYS = ("regime_code", "oscillation_frequency", "up_rate", "duty_cycle")
+REGIME_STATS_ATTRS = {
+    "long_name": "regime (index into attrs regimes), oscillation frequency (Hz), UP-state "
+                 "rate (Hz) and duty cycle where oscillating",
+}  # fmt: skip
+
+
+def mean_field_regimes(variant: str, drives, b_values, n_total: int) -> np.ndarray:
+    """Regime statistics (drive, b, :data:`REGIME_KEYS`) of a variant's second-order rate,
+    integrated from its 4 Hz state, the drive ramped to each point's (:data:`MF_REGIME_RAMP`)."""
+    base = get_variant(variant).model(order=ORDER, n_total=n_total)
+    out = np.full((len(drives), len(b_values), len(REGIME_KEYS)), np.nan)
+    every = int(round(MF_REGIME_SAMPLE / MF_REGIME_DT))
+    for j, b in enumerate(b_values):
+        model = base.replace(b=float(b)) if base.adaptation else base
+        start = fixed_point(model, ANCHOR_DRIVE)
+        for i, d in enumerate(drives):
+            drive = functools.partial(_ramp, start=ANCHOR_DRIVE, end=float(d))
+            ds = integrate(model, MF_REGIME_DURATION, start, dt=MF_REGIME_DT, drive=drive,
+                           record_every=every, observables=False)  # fmt: skip
+            rate = ds.rate.sel(population="exc", time=slice(MF_REGIME_START, None)).values
+            stats = regime_statistics(rate, 1.0 / MF_REGIME_SAMPLE)
+            out[i, j] = [stats[k] for k in REGIME_KEYS]
+    return out
+
+
+def _ramp(t, start: float, end: float):
+    """Drive (Hz) at times ``t`` (s): from ``start`` to ``end`` over MF_REGIME_RAMP, then held."""
+    return start + (end - start) * np.minimum(np.asarray(t) / MF_REGIME_RAMP, 1.0)
+
+
 def validity_map(
     variants: Sequence[str] = MAP_VARIANTS,
     *,
@@ -280,13 +372,16 @@ def validity_map(
     check_drive_events(drive_events)
     d, b = _grid(drives, b_values)
     mf = np.stack([mean_field_branch(v, d, b, sc.n_total) for v in variants])
+    regimes = np.stack([mean_field_regimes(v, d, b, sc.n_total) for v in variants])
     dbp = ("drive", "b", "population")
-    data: dict[str, Any] = {"mf_rate": (("variant", *dbp), mf, {"units": "Hz"})}
+    data: dict[str, Any] = {"mf_rate": (("variant", *dbp), mf, {"units": "Hz"}),
+                            "mf_regime_stats": (("variant", "drive", "b", "regime_stat"),
+                                                regimes, REGIME_STATS_ATTRS)}  # fmt: skip
     data.update(_bifurcation_variables(variants, b, sc.n_total))
     coords: dict[str, Any] = {
         "variant": variants, "drive": ("drive", d, {"units": "Hz"}),
         "b": ("b", b, {"units": "A", "long_name": "spike-triggered adaptation of RS cells"}),
-        "population": list(POPULATIONS),
+        "population": list(POPULATIONS), "regime_stat": list(REGIME_KEYS),
     }  # fmt: skip
     if network:
         seed_list = list(range(1, n_seeds + 1))
@@ -307,7 +402,9 @@ def validity_map(
                "n_total": sc.n_total, "duration_s": DURATION, "stationary_start_s": T_START,
                "order": ORDER, "network": int(network), "ai_cv_min": AI_CV_MIN,
                "ai_fano_max": AI_FANO_MAX, "active_min_Hz": ACTIVE_MIN,
-               "drive_events": drive_events},
+               "drive_events": drive_events, "regimes": " ".join(REGIMES),
+               "regime_bin_s": REGIME_BIN, "mf_regime_duration_s": MF_REGIME_DURATION,
+               "mf_regime_start_s": MF_REGIME_START},
     )  # fmt: skip
 
 
@@ -338,7 +435,10 @@ def _network_variables(runs: Sequence[xr.Dataset], n_drives: int, n_b: int, n_se
     cv, fano = np.nanmean(grid("cv_isi"), 2), np.nanmean(grid("fano"), 2)
     ai = (mean[..., 0] >= ACTIVE_MIN) & (cv >= AI_CV_MIN) & (fano <= AI_FANO_MAX)
     dbp = ("drive", "b", "population")
+    stats = np.stack([grid(k) for k in REGIME_KEYS], axis=-1)  # drive, b, seed, stat
     return {
+        "network_regime_stats": (("seed", "drive", "b", "regime_stat"),
+                                 np.moveaxis(stats, 2, 0), REGIME_STATS_ATTRS),
         "network_rate": (("seed", *dbp), rate, {"units": "Hz"}),
         "network_rate_mean": (dbp, mean, {"units": "Hz"}),
         "network_rate_std": (dbp, rate.std(0, ddof=1) if n_seeds > 1
@@ -382,7 +482,9 @@ def validity_summary(ds: xr.Dataset) -> dict[str, Any]:
     ``network.fano``; per variant ``mf[NAME].nu_e``, ``.nu_i``, the error grids
     ``error_nu_e_percent`` / ``error_nu_i_percent``, their largest magnitude over the AI
     points and the share of AI points where both errors are within 10 %, and the
-    bifurcations found."""
+    bifurcations found; the regimes of the network and of each variant
+    (:func:`regime_grids`: ``regime``, ``oscillation_frequency_Hz``, ``up_rate_Hz``,
+    ``duty_cycle``)."""
     out: dict[str, Any] = {"drive_Hz": ds.drive.values.tolist(), "b_A": ds.b.values.tolist(),
                            "scale": ds.attrs["scale"],
                            "drive_events": ds.attrs.get("drive_events", "bernoulli")}  # fmt: skip
@@ -395,6 +497,8 @@ def validity_summary(ds: xr.Dataset) -> dict[str, Any]:
             "ai": ds.ai.values.tolist(), "cv_isi": json_values(ds.cv_isi.values),
             "fano": json_values(ds.fano.values), "seeds": [int(s) for s in ds.seed.values],
         }  # fmt: skip
+        if "network_regime_stats" in ds:
+            out["network"].update(regime_grids(ds.network_regime_stats.values))
     if "isolated_rate" in ds:
         err = ds.isolated_error_percent
         ee, ei = err.sel(population="exc").values, err.sel(population="inh").values
@@ -417,6 +521,8 @@ def validity_summary(ds: xr.Dataset) -> dict[str, Any]:
                 if str(kind)
             ],
         }  # fmt: skip
+        if "mf_regime_stats" in ds:
+            entry.update(regime_grids(ds.mf_regime_stats.values[k][None]))
         if "error_percent" in ds:
             err = ds.error_percent.sel(variant=v)
             ee, ei = err.sel(population="exc").values, err.sel(population="inh").values
@@ -427,6 +533,25 @@ def validity_summary(ds: xr.Dataset) -> dict[str, Any]:
                 entry["within_10_percent_ai_fraction"] = within_10_percent(ee, ei, ai)
         mf[str(v)] = entry
     out["mf"] = mf
+    return out
+
+
+def regime_grids(stats: np.ndarray) -> dict[str, Any]:
+    """JSON grids ``[drive][b]`` of regime statistics (seed, drive, b, :data:`REGIME_KEYS`):
+    ``regime`` (the most common over the seeds, ties to the first of silent, asynchronous,
+    oscillating) and, where it is oscillating, ``oscillation_frequency_Hz``, ``up_rate_Hz``
+    and ``duty_cycle`` (means over the seeds that oscillate; None elsewhere)."""
+    order = ("silent", "asynchronous", "oscillating")
+    labels = np.array([[[MAP_REGIMES[REGIMES[int(c)]] for c in row] for row in seed]
+                       for seed in stats[..., 0]])  # fmt: skip
+    regime = np.array(order)[np.argmax([(labels == r).sum(0) for r in order], axis=0)]
+    out: dict[str, Any] = {"regime": regime.tolist()}
+    for m, key in ((1, "oscillation_frequency_Hz"), (2, "up_rate_Hz"), (3, "duty_cycle")):
+        values = np.where(labels == "oscillating", stats[..., m], np.nan)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN points: None
+            out[key] = json_values(np.where(regime == "oscillating", np.nanmean(values, 0),
+                                            np.nan))  # fmt: skip
     return out
 
 
