@@ -341,7 +341,9 @@ def validity_cmd(
     Poisson drive events by default; the network's asynchronous-irregular points (CV of
     ISIs, Fano factor); the error of each variant's second-order fixed point, and its folds
     and Hopf points by continuation; isolated cells at the network's own rates (the error no
-    transfer function can remove). Writes OUT/validity.nc and OUT/validity.png/.svg.
+    transfer function can remove); the regime of every point (silent, asynchronous or
+    oscillating, with frequency, UP-state rate and duty cycle) for the network and each
+    variant. Writes OUT/validity.nc and OUT/validity.png/.svg.
     """
     grid = {"drives": drives, "b_values": b_values}
     summary = _stage(
