@@ -9,15 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from adexmf.cli import app
-from adexmf.compare.validity_map import (
-    REGIME_KEYS,
-    population_rate,
-    regime_grids,
-    regime_statistics,
-    spike_statistics,
-    validity_map,
-    validity_summary,
-)
+from adexmf.compare.regimes import REGIME_KEYS, population_rate, regime_grids, regime_statistics
+from adexmf.compare.validity_map import spike_statistics, validity_map, validity_summary
 from adexmf.errors import ParameterError
 from adexmf.meanfield import MeanFieldModel
 from adexmf.timeseries import REGIMES

@@ -19,15 +19,7 @@ bifurcations of the same branch along drive and b (:mod:`adexmf.meanfield.bifurc
 are part of the Dataset (drawn on the map by
 :func:`adexmf.figures.fig4_7_comparison.plot_validity`).
 
-Regimes: at each point the network's excitatory population rate (spike counts in
-:data:`REGIME_BIN` bins from the start of the statistics) and each variant's mean-field
-rate (integrated from the 4 Hz state, its drive ramped to the point's in
-:data:`MF_REGIME_RAMP`, classified from :data:`MF_REGIME_START` to
-:data:`MF_REGIME_DURATION`) are classified by the same criterion
-(:func:`adexmf.timeseries.classify_regime`) and reported as ``silent``, ``asynchronous``
-or ``oscillating`` (a slow oscillation of UP and DOWN states or a faster one; a saturated
-rate counts as asynchronous), with the oscillation's dominant frequency, UP-state rate and
-duty cycle where it oscillates.
+Regimes: the regime of every point, for the network and each variant (:mod:`.regimes`).
 
 Where the error comes from: at each point, isolated RS and FS cells (free adaptation) are
 also simulated under independent Poisson input at the network's own mean rates
@@ -39,8 +31,6 @@ field's error that no transfer-function fit can remove: the network's own effect
 
 from __future__ import annotations
 
-import functools
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -51,7 +41,6 @@ import xarray as xr
 from ..errors import ParameterError
 from ..meanfield.bifurcations import bifurcation_points
 from ..meanfield.fixedpoints import fixed_point, refine_fixed_point
-from ..meanfield.integrate import integrate
 from ..meanfield.variants import get_variant
 from ..network import POPULATIONS
 from ..network.run_spec import NetworkRun
@@ -59,7 +48,7 @@ from ..params import load_preset
 from ..singlecell.simulate import simulate_cells
 from ..store import provenance
 from ..sweep import run_tasks
-from ..timeseries import REGIMES, classify_regime
+from ..timeseries import REGIMES
 from .metrics import relative_error_percent
 from .protocol import (
     DRIVE,
@@ -72,6 +61,17 @@ from .protocol import (
     scale_name,
     simulate_run,
     task_spec,
+)
+from .regimes import (
+    MF_REGIME_DURATION,
+    MF_REGIME_START,
+    REGIME_BIN,
+    REGIME_KEYS,
+    REGIME_STATS_ATTRS,
+    mean_field_regimes,
+    population_rate,
+    regime_grids,
+    regime_statistics,
 )
 
 #: The grid: drives (Hz) and spike-triggered adaptation b of the RS cells (A).
@@ -105,24 +105,6 @@ BIFURCATION_B_POINTS = 13
 #: (s), per scale: a standard error on the rate at 3 Hz of ~1 % (paper) or ~2 % (quick); W
 #: settles within 3-4 tau_w.
 ISOLATED = {"quick": (400, 4.0, 1.5), "paper": (1000, 6.0, 2.0)}
-#: Bin (s) of the network's excitatory population rate whose regime is classified: the
-#: Fano factor's, so that counting noise stays far below the criterion's CV threshold
-#: (~120 spikes a bin at 3 Hz in 8,000 cells).
-REGIME_BIN = BIN
-#: Mean-field runs of the regime: the drive ramps from the 4 Hz state to the point's drive
-#: in MF_REGIME_RAMP (a step of a few Hz throws the second order out of its domain and into
-#: its silent corner, which the slow ramp, a continuation in time, avoids) and holds; the
-#: rate is classified from MF_REGIME_START (the ramp plus 4 tau_w for W) to
-#: MF_REGIME_DURATION (s), sampled every MF_REGIME_SAMPLE (s), at steps of MF_REGIME_DT (s).
-MF_REGIME_RAMP = 2.0
-MF_REGIME_DURATION = 8.0
-MF_REGIME_START = 4.0
-MF_REGIME_DT = 1e-4
-MF_REGIME_SAMPLE = 1e-3
-#: The map's three regimes, and the label of :func:`adexmf.timeseries.classify_regime`
-#: each is made of.
-MAP_REGIMES = {"silent": "silent", "asynchronous": "asynchronous", "saturated": "asynchronous",
-               "slow_oscillation": "oscillating", "oscillation": "oscillating"}  # fmt: skip
 #: Variants of the map unless given.
 MAP_VARIANTS = ("reference", "corrected", "adaptation", "adaptation-T")
 
@@ -184,31 +166,6 @@ def network_task(spec: dict[str, Any]) -> xr.Dataset:
         coords={"population": list(POPULATIONS)},
         attrs={k: ds.attrs[k] for k in ("seed", "timings") if k in ds.attrs},
     )  # fmt: skip
-
-
-def population_rate(spike_time, spike_neuron, n_cells: int, t_start: float, t_end: float,
-                    bin_width: float) -> np.ndarray:
-    """Population rate (Hz per cell) of neurons 0..n_cells-1 in bins of ``bin_width`` (s)
-    from ``t_start`` to ``t_end`` (s)."""
-    n_bins = int(np.floor((t_end - t_start) / bin_width + 1e-9))
-    keep = (spike_time >= t_start) & (spike_neuron < n_cells)
-    k = ((spike_time[keep] - t_start) / bin_width).astype(np.int64)
-    counts = np.bincount(k[k < n_bins], minlength=n_bins)
-    return counts / (n_cells * bin_width)
-
-
-def regime_statistics(rate: np.ndarray, fs: float) -> dict[str, float]:
-    """Regime of one rate series (Hz, sampled at ``fs`` Hz): the index of its label in
-    :data:`adexmf.timeseries.REGIMES` (``regime_code``), and where it oscillates its
-    dominant frequency (Hz), UP-state rate (Hz) and duty cycle (NaN otherwise)."""
-    r = classify_regime(rate, fs)
-    label = str(r.labels[0])
-    oscillating = MAP_REGIMES[label] == "oscillating"
-    def pick(x):
-        return float(x[0]) if oscillating else float("nan")
-    return {"regime_code": float(REGIMES.index(label)),
-            "oscillation_frequency": pick(r.dominant_frequency), "up_rate": pick(r.up_rate),
-            "duty_cycle": pick(r.duty_cycle)}  # fmt: skip
 
 
 def network_specs(
@@ -291,38 +248,6 @@ def _walk(model, start, drive: float, steps: int = CONTINUATION_STEPS):
     return fp if fp.stable else None
 
 
-#: The regime statistics of a point, in the order of the ``*regime_stats`` arrays.
-REGIME_KEYS = ("regime_code", "oscillation_frequency", "up_rate", "duty_cycle")
-REGIME_STATS_ATTRS = {
-    "long_name": "regime (index into attrs regimes), oscillation frequency (Hz), UP-state "
-                 "rate (Hz) and duty cycle where oscillating",
-}  # fmt: skip
-
-
-def mean_field_regimes(variant: str, drives, b_values, n_total: int) -> np.ndarray:
-    """Regime statistics (drive, b, :data:`REGIME_KEYS`) of a variant's second-order rate,
-    integrated from its 4 Hz state, the drive ramped to each point's (:data:`MF_REGIME_RAMP`)."""
-    base = get_variant(variant).model(order=ORDER, n_total=n_total)
-    out = np.full((len(drives), len(b_values), len(REGIME_KEYS)), np.nan)
-    every = int(round(MF_REGIME_SAMPLE / MF_REGIME_DT))
-    for j, b in enumerate(b_values):
-        model = base.replace(b=float(b)) if base.adaptation else base
-        start = fixed_point(model, ANCHOR_DRIVE)
-        for i, d in enumerate(drives):
-            drive = functools.partial(_ramp, start=ANCHOR_DRIVE, end=float(d))
-            ds = integrate(model, MF_REGIME_DURATION, start, dt=MF_REGIME_DT, drive=drive,
-                           record_every=every, observables=False)  # fmt: skip
-            rate = ds.rate.sel(population="exc", time=slice(MF_REGIME_START, None)).values
-            stats = regime_statistics(rate, 1.0 / MF_REGIME_SAMPLE)
-            out[i, j] = [stats[k] for k in REGIME_KEYS]
-    return out
-
-
-def _ramp(t, start: float, end: float):
-    """Drive (Hz) at times ``t`` (s): from ``start`` to ``end`` over MF_REGIME_RAMP, then held."""
-    return start + (end - start) * np.minimum(np.asarray(t) / MF_REGIME_RAMP, 1.0)
-
-
 def validity_map(
     variants: Sequence[str] = MAP_VARIANTS,
     *,
@@ -372,7 +297,8 @@ def validity_map(
     check_drive_events(drive_events)
     d, b = _grid(drives, b_values)
     mf = np.stack([mean_field_branch(v, d, b, sc.n_total) for v in variants])
-    regimes = np.stack([mean_field_regimes(v, d, b, sc.n_total) for v in variants])
+    regimes = np.stack([mean_field_regimes(v, d, b, sc.n_total, ORDER, ANCHOR_DRIVE)
+                        for v in variants])  # fmt: skip
     dbp = ("drive", "b", "population")
     data: dict[str, Any] = {"mf_rate": (("variant", *dbp), mf, {"units": "Hz"}),
                             "mf_regime_stats": (("variant", "drive", "b", "regime_stat"),
@@ -396,16 +322,18 @@ def validity_map(
         data["isolated_rate"] = (dbp, isolated, {"units": "Hz", "long_name": "isolated cells"})
         data["isolated_error_percent"] = (dbp, relative_error_percent(isolated, mean),
                                           {"units": "%"})  # fmt: skip
-    return xr.Dataset(
-        data, coords=coords,
-        attrs={**provenance(), "protocol": "validity map (drive x b)", "scale": name,
-               "n_total": sc.n_total, "duration_s": DURATION, "stationary_start_s": T_START,
-               "order": ORDER, "network": int(network), "ai_cv_min": AI_CV_MIN,
-               "ai_fano_max": AI_FANO_MAX, "active_min_Hz": ACTIVE_MIN,
-               "drive_events": drive_events, "regimes": " ".join(REGIMES),
-               "regime_bin_s": REGIME_BIN, "mf_regime_duration_s": MF_REGIME_DURATION,
-               "mf_regime_start_s": MF_REGIME_START},
-    )  # fmt: skip
+    return xr.Dataset(data, coords=coords, attrs=_attrs(name, sc, network, drive_events))
+
+
+def _attrs(name: str, sc: Scale, network: bool, drive_events: str) -> dict[str, Any]:
+    """The map's settings and provenance, for its Dataset's attributes."""
+    return {**provenance(), "protocol": "validity map (drive x b)", "scale": name,
+            "n_total": sc.n_total, "duration_s": DURATION, "stationary_start_s": T_START,
+            "order": ORDER, "network": int(network), "ai_cv_min": AI_CV_MIN,
+            "ai_fano_max": AI_FANO_MAX, "active_min_Hz": ACTIVE_MIN,
+            "drive_events": drive_events, "regimes": " ".join(REGIMES),
+            "regime_bin_s": REGIME_BIN, "mf_regime_duration_s": MF_REGIME_DURATION,
+            "mf_regime_start_s": MF_REGIME_START}  # fmt: skip
 
 
 def _grid(drives: Sequence[float], b_values: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -533,25 +461,6 @@ def validity_summary(ds: xr.Dataset) -> dict[str, Any]:
                 entry["within_10_percent_ai_fraction"] = within_10_percent(ee, ei, ai)
         mf[str(v)] = entry
     out["mf"] = mf
-    return out
-
-
-def regime_grids(stats: np.ndarray) -> dict[str, Any]:
-    """JSON grids ``[drive][b]`` of regime statistics (seed, drive, b, :data:`REGIME_KEYS`):
-    ``regime`` (the most common over the seeds, ties to the first of silent, asynchronous,
-    oscillating) and, where it is oscillating, ``oscillation_frequency_Hz``, ``up_rate_Hz``
-    and ``duty_cycle`` (means over the seeds that oscillate; None elsewhere)."""
-    order = ("silent", "asynchronous", "oscillating")
-    labels = np.array([[[MAP_REGIMES[REGIMES[int(c)]] for c in row] for row in seed]
-                       for seed in stats[..., 0]])  # fmt: skip
-    regime = np.array(order)[np.argmax([(labels == r).sum(0) for r in order], axis=0)]
-    out: dict[str, Any] = {"regime": regime.tolist()}
-    for m, key in ((1, "oscillation_frequency_Hz"), (2, "up_rate_Hz"), (3, "duty_cycle")):
-        values = np.where(labels == "oscillating", stats[..., m], np.nan)
-        with np.errstate(invalid="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN points: None
-            out[key] = json_values(np.where(regime == "oscillating", np.nanmean(values, 0),
-                                            np.nan))  # fmt: skip
     return out
 
 
