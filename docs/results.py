@@ -409,10 +409,11 @@ def backends_table(data: dict[str, Any]) -> str:
     ]) + "\n"  # fmt: skip
 
 
-def benchmarks_table(data: dict[str, Any]) -> str:
-    """The README's benchmark table (``--record benchmarks_quick``): each figure, its time,
-    the baseline measured in the same run and the ratio."""
-    b = data["recorded"]["benchmarks_quick"]
+def benchmarks_table(data: dict[str, Any], name: str = "benchmarks_quick") -> str:
+    """The README's benchmark table (``--record benchmarks_quick``, or ``benchmarks`` for
+    the full sizes): each figure, its time, the baseline measured in the same run and the
+    ratio."""
+    b = data["recorded"][name]
 
     def seconds(t: float | None) -> str:
         if t is None:
@@ -435,9 +436,12 @@ def benchmarks_table(data: dict[str, Any]) -> str:
 
 
 #: Table name -> function rendering it (Markdown) from the results files.
-TABLES: dict[str, Callable[[dict[str, Any]], str]] = {"comparison": comparison_table,
-                                                      "backends": backends_table,
-                                                      "benchmarks": benchmarks_table}  # fmt: skip
+TABLES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "comparison": comparison_table,
+    "backends": backends_table,
+    "benchmarks": benchmarks_table,
+    "benchmarks_full": lambda data: benchmarks_table(data, "benchmarks"),
+}
 
 
 # --- figures for the docs pages ------------------------------------------------------------
