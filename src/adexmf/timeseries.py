@@ -129,13 +129,13 @@ def checked_series(x: Any, name: str, *, min_time: int = 1, two_d: bool = False)
     return a
 
 
-def _as_series(x: Any, name: str, *, min_time: int = 2, two_d: bool = False) -> np.ndarray:
+def as_series(x: Any, name: str, *, min_time: int = 2, two_d: bool = False) -> np.ndarray:
     """:func:`checked_series` as (n_time, n_regions): a 1-D series is one region."""
     a = checked_series(x, name, min_time=min_time, two_d=two_d)
     return a.reshape(a.shape[0], -1)
 
 
-def _flat(x: np.ndarray) -> np.ndarray:
+def flat_columns(x: np.ndarray) -> np.ndarray:
     """Columns whose standard deviation is zero up to round-off (:data:`FLAT_RTOL`)."""
     return x.std(axis=0) <= FLAT_RTOL * np.maximum(np.abs(x).max(axis=0), np.finfo(float).tiny)
 
@@ -162,13 +162,13 @@ def dominant_frequency(x: Any, fs: float, *, segment: float = SEGMENT_DURATION) 
         Frequencies (Hz), shape (n_regions,) (a 0-d array for a 1-D ``x``); NaN for a flat
         series.
     """
-    a = _as_series(x, "x", min_time=4)
+    a = as_series(x, "x", min_time=4)
     check_range("fs", fs, 0.0, None, unit="Hz", low_inclusive=False)
     check_range("segment", segment, 0.0, None, unit="s", low_inclusive=False)
     nperseg = int(min(a.shape[0], max(4, round(segment * fs))))
     freqs, psd = signal.welch(a, fs=fs, nperseg=nperseg, axis=0, detrend="constant")
     peak = freqs[1:][np.argmax(psd[1:], axis=0)]
-    peak = np.where(_flat(a), np.nan, peak)
+    peak = np.where(flat_columns(a), np.nan, peak)
     return peak.reshape(np.shape(x)[1:]) if np.ndim(x) == 1 else peak
 
 
@@ -186,7 +186,7 @@ def bimodality_coefficient(x: np.ndarray) -> np.ndarray:
         skew = g1 * np.sqrt(n * (n - 1)) / (n - 2)
         kurt = (n - 1) / ((n - 2) * (n - 3)) * ((n + 1) * g2 + 6.0)
         bc = (skew**2 + 1.0) / (kurt + 3.0 * (n - 1) ** 2 / ((n - 2) * (n - 3)))
-    return np.where(_flat(x), np.nan, bc)
+    return np.where(flat_columns(x), np.nan, bc)
 
 
 def up_states(rate: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -252,7 +252,7 @@ def classify_regime(nu_e: Any, fs: float, *, segment: float = SEGMENT_DURATION) 
     RegimeResult
         Labels and the quantities they were decided on, per region.
     """
-    rate = _as_series(nu_e, "nu_e", min_time=4)
+    rate = as_series(nu_e, "nu_e", min_time=4)
     check_range("fs", fs, 0.0, None, unit="Hz", low_inclusive=False)
     mean = rate.mean(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
-from ..timeseries import _as_series, _flat
+from ..timeseries import as_series, flat_columns
 
 
 def _square(m: Any, name: str) -> np.ndarray:
@@ -40,8 +40,8 @@ def functional_connectivity(x: Any) -> np.ndarray:
         (zero-variance) series are NaN, as its correlation is undefined, except the
         diagonal, which is 1 for every region (a series is identical to itself).
     """
-    a = _as_series(x, "x", min_time=3, two_d=True)
-    flat = _flat(a)
+    a = as_series(x, "x", min_time=3, two_d=True)
+    flat = flat_columns(a)
     d = a - a.mean(axis=0)
     norm = np.sqrt((d * d).sum(axis=0))
     norm[flat] = np.nan

@@ -3,8 +3,10 @@ for each mean-field variant: ``silent``, ``asynchronous`` or ``oscillating``, by
 criterion of :func:`adexmf.timeseries.classify_regime`, with the oscillation's dominant
 frequency, UP-state rate and duty cycle where it oscillates.
 
-The network: its excitatory population rate in :data:`REGIME_BIN` bins from the start of
-the statistics. The mean field: its rate integrated from the map's anchor state, the drive
+The network: its excitatory population rate in the bins of the map's Fano factor
+(:data:`adexmf.compare.validity_map.BIN`, 5 ms: ~120 spikes a bin at 3 Hz in 8,000 cells,
+so counting noise stays far below the criterion's CV threshold) from the start of the
+statistics. The mean field: its rate integrated from the map's anchor state, the drive
 ramped to the point's (:data:`MF_REGIME_RAMP`) and held, classified from
 :data:`MF_REGIME_START` to :data:`MF_REGIME_DURATION`.
 """
@@ -23,10 +25,6 @@ from ..meanfield.variants import get_variant
 from ..timeseries import REGIMES, classify_regime
 from .protocol import json_values
 
-#: Bin (s) of the network's excitatory population rate whose regime is classified: the
-#: Fano factor's of the map, so that counting noise stays far below the criterion's CV threshold
-#: (~120 spikes a bin at 3 Hz in 8,000 cells).
-REGIME_BIN = 5e-3
 #: Mean-field runs of the regime: the drive ramps from the 4 Hz state to the point's drive
 #: in MF_REGIME_RAMP (a step of a few Hz throws the second order out of its domain and into
 #: its silent corner, which the slow ramp, a continuation in time, avoids) and holds; the

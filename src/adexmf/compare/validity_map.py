@@ -65,7 +65,6 @@ from .protocol import (
 from .regimes import (
     MF_REGIME_DURATION,
     MF_REGIME_START,
-    REGIME_BIN,
     REGIME_KEYS,
     REGIME_STATS_ATTRS,
     mean_field_regimes,
@@ -175,7 +174,7 @@ def network_specs(
     return [
         task_spec("validity", NetworkRun(n_total=scale.n_total, drive=d, rs_b=b,
                                          duration=DURATION, seed=s, drive_events=drive_events),
-                  t_start_s=T_START, regime_bin_s=REGIME_BIN)
+                  t_start_s=T_START, regime_bin_s=BIN)
         for d in drives
         for b in b_values
         for s in seeds
@@ -332,7 +331,7 @@ def _attrs(name: str, sc: Scale, network: bool, drive_events: str) -> dict[str, 
             "order": ORDER, "network": int(network), "ai_cv_min": AI_CV_MIN,
             "ai_fano_max": AI_FANO_MAX, "active_min_Hz": ACTIVE_MIN,
             "drive_events": drive_events, "regimes": " ".join(REGIMES),
-            "regime_bin_s": REGIME_BIN, "mf_regime_duration_s": MF_REGIME_DURATION,
+            "regime_bin_s": BIN, "mf_regime_duration_s": MF_REGIME_DURATION,
             "mf_regime_start_s": MF_REGIME_START}  # fmt: skip
 
 
