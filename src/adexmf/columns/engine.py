@@ -114,7 +114,8 @@ def node_derivatives(mp, pe, pi, order, adaptation, spont, y, E, I, ext, aff, dy
     stiffness (1/s) if ``stiffness`` is true, else 0 (at second order, where the gradients
     are needed anyway, it is always returned). Without the stiffness, the first order
     evaluates the transfer functions over all columns at once."""
-    work = np.empty((N_WORK, y.shape[0]))
+    # scratch only where the values path uses it (the sheet asks for the stiffness each step)
+    work = np.empty((N_WORK, y.shape[0] if order == 1 and not stiffness else 0))
     return _derivatives(mp, pe, pi, order, adaptation, spont, y, E, I, ext, aff, dy, stiffness,
                         work)  # fmt: skip
 
