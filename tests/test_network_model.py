@@ -295,3 +295,19 @@ def test_statistics_as_si_attrs_and_summary():
     assert summary["stationary_start"] == 0.005
     assert summary["simulation_s"] == 1.0 and np.isnan(summary["wall_time_s"])
     json.dumps(summary)  # JSON-friendly
+
+
+def test_population_average_of_large_maps_in_place_is_the_expression():
+    """The block-wise average of large maps (written in place into the excitatory map, as the
+    ring does with its kernel's channels) equals the whole-array expression to the last bit,
+    and writing over the inhibitory map, which is still to be read, is refused."""
+    rng = np.random.default_rng(0)
+    exc, inh = rng.uniform(0, 50, (2, 3001, 30))  # 90,030 entries: more than one block
+    g = 0.2
+    expected = (1.0 - g) * exc + g * inh
+    np.testing.assert_array_equal(population_average(exc, inh, g), expected)
+    in_place = exc.copy()
+    assert population_average(in_place, inh, g, out=in_place) is in_place
+    np.testing.assert_array_equal(in_place, expected)
+    with pytest.raises(ValueError, match="excitatory input only"):
+        population_average(exc, inh, g, out=inh)

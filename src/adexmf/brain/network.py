@@ -229,7 +229,7 @@ class BrainNetwork:
             Noise(decay, kick, _seed(seed)),
         )  # fmt: skip
         attrs = self._attrs(duration, dt, method, drives, noise, seed, stimuli, every, worst)
-        return self._dataset(np.arange(out.shape[0]) * every * dt, out, attrs)
+        return self._dataset(np.arange(out.shape[1]) * every * dt, out, attrs)
 
     def network(self, dt: float) -> ColumnNetwork:
         """The brain as a network of columns on the engine for a step ``dt`` (s): each
@@ -269,12 +269,12 @@ class BrainNetwork:
 
     def _dataset(self, times: np.ndarray, out: np.ndarray, attrs: dict) -> xr.Dataset:
         g = self.model.preset.network.inhibitory_fraction
-        mu_V = population_average(out[:, CH_MU_V_E], out[:, CH_MU_V_I], g)
+        mu_V = population_average(out[CH_MU_V_E], out[CH_MU_V_I], g)
         dims = ("time", "region")
         data = {
-            "nu_e": (dims, out[:, CH_NU_E], {"units": "Hz", "long_name": "excitatory rate"}),
-            "nu_i": (dims, out[:, CH_NU_I], {"units": "Hz", "long_name": "inhibitory rate"}),
-            "W": (dims, out[:, CH_W], {"units": "A", "long_name": "adaptation current"}),
+            "nu_e": (dims, out[CH_NU_E], {"units": "Hz", "long_name": "excitatory rate"}),
+            "nu_i": (dims, out[CH_NU_I], {"units": "Hz", "long_name": "inhibitory rate"}),
+            "W": (dims, out[CH_W], {"units": "A", "long_name": "adaptation current"}),
             "mu_V": (dims, mu_V, {"units": "V",
                                   "long_name": "mean potential (1-g) mu_V^e + g mu_V^i"}),
             "vsd": (dims, vsd_signal(mu_V.T).T, {"units": "1",

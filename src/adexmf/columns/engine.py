@@ -121,18 +121,19 @@ def node_derivatives(mp, pe, pi, order, adaptation, spont, y, E, I, ext, aff, dy
 
 
 @njit(cache=True, error_model="numpy")
-def node_record(mp, pe, pi, adaptation, spont, lateral_vsd, y, E, I, ext, aff, weight, out_k):  # noqa: E741
+def node_record(mp, pe, pi, adaptation, spont, lateral_vsd, y, E, I, ext, aff, weight, out, k):  # noqa: E741
     """Add ``weight`` x (nu_e, nu_i, W, mu_V of the exc. and inh. cells) of every column to
-    ``out_k`` (5, n). ``lateral_vsd`` = 1 leaves the afferent input out of mu_V."""
+    sample ``k`` of ``out`` (5, K, n). ``lateral_vsd`` = 1 leaves the afferent input out of
+    mu_V."""
     for i in range(y.shape[0]):
         a = 0.0 if lateral_vsd != 0 else aff[i]
         in_ee, in_ie, in_i = route_inputs(mp, E[i] + spont, I[i] + spont, ext[i], a)
         W = adaptation_of(adaptation, y[i])
-        out_k[CH_NU_E, i] += weight * y[i, S_NU_E]
-        out_k[CH_NU_I, i] += weight * y[i, S_NU_I]
-        out_k[CH_W, i] += weight * y[i, S_W]
-        out_k[CH_MU_V_E, i] += weight * mean_potential_value(pe, in_ee, in_i, W)
-        out_k[CH_MU_V_I, i] += weight * mean_potential_value(pi, in_ie, in_i, 0.0)
+        out[CH_NU_E, k, i] += weight * y[i, S_NU_E]
+        out[CH_NU_I, k, i] += weight * y[i, S_NU_I]
+        out[CH_W, k, i] += weight * y[i, S_W]
+        out[CH_MU_V_E, k, i] += weight * mean_potential_value(pe, in_ee, in_i, W)
+        out[CH_MU_V_I, k, i] += weight * mean_potential_value(pi, in_ie, in_i, 0.0)
 
 
 @njit(cache=True, inline="always")
@@ -274,8 +275,9 @@ def network_kernel(
     lateral_vsd : int
         1: mean potentials from the lateral inputs only (the ring's VSD convention); 0: with
         the afferent input.
-    out : ndarray (K, 5, n)
-        Output: nu_e, nu_i (Hz), W (A), mu_V of the exc. and inh. cells (V) at the samples.
+    out : ndarray (5, K, n)
+        Output, channel-major (each channel's map contiguous, stored without a copy): nu_e,
+        nu_i (Hz), W (A), mu_V of the exc. and inh. cells (V) at the samples.
 
     Returns
     -------
@@ -331,7 +333,7 @@ def network_kernel(
             w = 1.0 - f if sample_step[k] == n else f
             if w != 0.0:
                 node_record(
-                    mp, pe, pi, adaptation, spont, lateral_vsd, y, E, I, ext, aff, w, out[k]
+                    mp, pe, pi, adaptation, spont, lateral_vsd, y, E, I, ext, aff, w, out, k
                 )
             k += 1
         if n == n_steps:
@@ -390,7 +392,7 @@ def network_batch_kernel(
 
     Lateral tables are padded to a common length: set b uses the first ``n_t[b]``
     (``n_z[b]``) entries of its rows and ``n_rows[b]`` history rows; ``profiles``,
-    ``courses`` are (B, S, ...), ``out`` (B, K, 5, n), ``worst`` (B,).
+    ``courses`` are (B, S, ...), ``out`` (B, 5, K, n), ``worst`` (B,).
     """
     B = out.shape[0]
     for k in prange(B):

@@ -157,14 +157,15 @@ class ColumnNetwork:
         noise: Noise | None = None,
     ) -> tuple[np.ndarray, float]:
         """Run the engine from ``y0`` (n, 6) with drives ``drive`` (n,) Hz and stimuli
-        (profiles (S, n) Hz, courses (S, n_steps + 1)); returns the samples (K, 5, n) of
-        nu_e, nu_i (Hz), W (A), mu_V of the exc. and inh. cells (V), channels ``CH_*`` of
-        :mod:`.engine`, and the largest stiffness x dt."""
+        (profiles (S, n) Hz, courses (S, n_steps + 1)); returns the samples, channel-major
+        (5, K, n): nu_e, nu_i (Hz), W (A), mu_V of the exc. and inh. cells (V), channels
+        ``CH_*`` of :mod:`.engine`, each a contiguous (K, n) map; and the largest stiffness
+        x dt."""
         y0 = np.ascontiguousarray(y0, dtype=np.float64)
         n = y0.shape[0]
         lr = self._long_range(n)
         noise = noise or Noise()
-        out = np.empty((sampling.step.size, N_CHANNELS, n))
+        out = np.empty((N_CHANNELS, sampling.step.size, n))
         worst = network_kernel(
             *self._column(), method_code(method), self.spontaneous_rate,
             np.ascontiguousarray(drive, dtype=np.float64),
@@ -209,14 +210,14 @@ class ColumnNetwork:
         sampling: Sampling,
     ) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`integrate` for B lateral tables and stimuli (profiles (B, S, n), courses
-        (B, S, n_steps + 1)) in parallel, without noise: samples (B, K, 5, n) and the
+        (B, S, n_steps + 1)) in parallel, without noise: samples (B, 5, K, n) and the
         largest stiffness x dt of each set."""
         y0 = np.ascontiguousarray(y0, dtype=np.float64)
         n = y0.shape[0]
         lr = self._long_range(n)
         B = len(laterals)
         rows = np.array([max(tb.n_rows, lr.n_rows) for tb in laterals], dtype=np.int64)
-        out = np.empty((B, sampling.step.size, N_CHANNELS, n))
+        out = np.empty((B, N_CHANNELS, sampling.step.size, n))
         worst = np.empty(B)
         network_batch_kernel(
             *self._column(), method_code(method), self.spontaneous_rate,

@@ -130,7 +130,12 @@ def network_mean_potential(model: ColumnModel, mu_V: np.ndarray) -> np.ndarray:
     return model.preset.network.population_average(mu_V[..., 0], mu_V[..., 1])
 
 
-def vsd_signal(mean_potential: np.ndarray, reference: np.ndarray | float | None = None):
+def vsd_signal(
+    mean_potential: np.ndarray,
+    reference: np.ndarray | float | None = None,
+    *,
+    out: np.ndarray | None = None,
+):
     """VSD-like signal ``dV/V0 = |mu_V(t) - mu_V(t0)| / |mu_V(t0)|`` (dimensionless, SPEC 5.4).
 
     Parameters
@@ -139,10 +144,13 @@ def vsd_signal(mean_potential: np.ndarray, reference: np.ndarray | float | None 
         Population-averaged mean potential (V), time on the last axis.
     reference : float or ndarray, optional
         mu_V(t0) (V); default the first time sample.
+    out : ndarray, optional
+        Float64 array of ``mean_potential``'s shape that receives the signal (default a new
+        one); with a ``reference`` given it may be ``mean_potential`` itself.
     """
     v = np.asarray(mean_potential, dtype=np.float64)
     ref = v[..., :1] if reference is None else np.asarray(reference, dtype=np.float64)
-    out = np.subtract(v, ref)  # a new array: |v - ref| / |ref| formed in it, same numbers
+    out = np.subtract(v, ref, out=out)  # |v - ref| / |ref| formed in it, same numbers
     if np.ndim(out) == 0:
         return np.abs(out) / np.abs(ref)
     np.abs(out, out=out)

@@ -16,18 +16,24 @@ from .fields import quantity, validate
 _AVERAGE_BLOCK = 1 << 16
 
 
-def population_average(excitatory, inhibitory, inhibitory_fraction: float):
+def population_average(excitatory, inhibitory, inhibitory_fraction: float, *, out=None):
     """``(1 - g) x_exc + g x_inh`` for an inhibitory fraction g: the one place this average
     is written (network rate, population-averaged mean potential; SPEC 2.3, 5.4).
 
     Works on floats, arrays and DataArrays. Two large float64 arrays of one shape (the maps
-    of a ring, a sheet, a brain: often strided channels of the kernels' output) are averaged
+    of a ring, a sheet, a brain: channels of the kernels' output) are averaged
     block by block along their first axis into one new array, with the temporaries of a
     block kept in cache: the same operations in the same order, so the same numbers, at
-    about two thirds of the cost of the whole-array expression.
+    about two thirds of the cost of the whole-array expression. ``out``, a float64 array of
+    their shape, receives the average instead of a new array; it may be ``excitatory``
+    itself (each block is read before it is overwritten), never ``inhibitory``.
     """
     g = inhibitory_fraction
-    if not (
+    if out is not None:
+        if np.may_share_memory(out, inhibitory) or out.shape != np.shape(excitatory):
+            raise ValueError("population_average: out must have the inputs' shape and may "
+                             "alias the excitatory input only")  # fmt: skip
+    elif not (
         type(excitatory) is np.ndarray
         and type(inhibitory) is np.ndarray
         and excitatory.dtype == inhibitory.dtype == np.float64
@@ -36,7 +42,8 @@ def population_average(excitatory, inhibitory, inhibitory_fraction: float):
         and excitatory.size > _AVERAGE_BLOCK
     ):
         return (1.0 - g) * excitatory + g * inhibitory
-    out = np.empty(excitatory.shape)
+    if out is None:
+        out = np.empty(excitatory.shape)
     rows = max(1, _AVERAGE_BLOCK // (excitatory.size // excitatory.shape[0] or 1))
     scratch = np.empty((rows, *excitatory.shape[1:]))
     for start in range(0, excitatory.shape[0], rows):

@@ -184,7 +184,9 @@ def propagation_speed(
 def peak(signal: xr.DataArray) -> dict[str, float]:
     """Maximum of a (time, x) map with its time (s) and position (m)."""
     s = signal.transpose("time", "x")
-    k = int(np.nanargmax(s.values))
+    k = int(np.argmax(s.values))  # the first NaN if there is one: then skip the NaNs
+    if np.isnan(s.values.flat[k]):
+        k = int(np.nanargmax(s.values))  # (nanargmax copies the map to mask them)
     it, ix = np.unravel_index(k, s.shape)
     t = s["time"].values
     value, time = float(s.values[it, ix]), float(t[it])

@@ -206,18 +206,18 @@ def _outputs(
     g = ring_model.inhibitory_fraction
     result: dict[str, np.ndarray] = {}
     if want & {"mu_V", "vsd"}:
-        mu_V = population_average(out[:, :, CH_MU_V_E], out[:, :, CH_MU_V_I], g)
+        mu_V = population_average(out[:, CH_MU_V_E], out[:, CH_MU_V_I], g)
         if "mu_V" in want:
             result["mu_V"] = mu_V
         if "vsd" in want:
             mu0 = ring_model.baseline_potential()
             result["vsd"] = vsd_signal(mu_V, mu0)
     if "nu_e" in want:
-        result["nu_e"] = out[:, :, CH_NU_E]
+        result["nu_e"] = out[:, CH_NU_E]
     if "nu_i" in want:
-        result["nu_i"] = out[:, :, CH_NU_I]
+        result["nu_i"] = out[:, CH_NU_I]
     if "nu" in want:
-        result["nu"] = population_average(out[:, :, CH_NU_E], out[:, :, CH_NU_I], g)
+        result["nu"] = population_average(out[:, CH_NU_E], out[:, CH_NU_I], g)
     if "nu_aff" in want:
         # the stimulus itself at the sample times (not interpolated between steps)
         x, length = ring_model.positions, ring_model.ring.length

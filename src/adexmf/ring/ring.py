@@ -48,7 +48,7 @@ import numpy as np
 import xarray as xr
 
 from ..columns.coupling import own_rates
-from ..columns.engine import CH_MU_V_E, CH_MU_V_I, CH_NU_E, CH_NU_I, N_CHANNELS, node_record
+from ..columns.engine import CH_MU_V_E, CH_MU_V_I, CH_NU_E, CH_NU_I, CH_W, N_CHANNELS, node_record
 from ..columns.network import (
     ColumnNetwork,
     Sampling,
@@ -124,13 +124,13 @@ class RingModel:
         dV/V0."""
         y0 = self.homogeneous_state().vector
         rates = np.array([y0[S_NU_E]]), np.array([y0[S_NU_I]])  # lateral inputs = own rates
-        out = np.zeros((N_CHANNELS, 1))
+        out = np.zeros((N_CHANNELS, 1, 1))
         net = ColumnNetwork(self.model, own_rates())
         node_record(
             net.mp, net.pe, net.pi, int(self.model.adaptation), 0.0, 0, y0[None, :].copy(),
-            *rates, np.array([float(self.ring.drive)]), np.zeros(1), 1.0, out,
+            *rates, np.array([float(self.ring.drive)]), np.zeros(1), 1.0, out, 0,
         )  # fmt: skip
-        return float(population_average(out[CH_MU_V_E, 0], out[CH_MU_V_I, 0],
+        return float(population_average(out[CH_MU_V_E, 0, 0], out[CH_MU_V_I, 0, 0],
                                         self.inhibitory_fraction))  # fmt: skip
 
     # --------------------------------------------------------------------------- runs
@@ -144,8 +144,9 @@ class RingModel:
         method: str = DEFAULT_METHOD,
         vsd_input: str = DEFAULT_VSD_INPUT,
     ) -> tuple[np.ndarray, np.ndarray, float]:
-        """Integrate and return the raw samples: times (s), array (K, 4, N) of nu_e, nu_i
-        (Hz), mu_V of exc. and inh. cells (V), and the largest stiffness x dt."""
+        """Integrate and return the raw samples: times (s), the engine's channels (5, K, N)
+        (nu_e, nu_i (Hz), W (A), mu_V of exc. and inh. cells (V): ``CH_*`` of
+        :mod:`adexmf.columns.engine`), and the largest stiffness x dt."""
         method_code(method)  # checked before any work
         lateral = vsd_code(vsd_input)
         n_steps = time_steps(duration, dt, self.model)
@@ -242,9 +243,13 @@ class RingModel:
     def _dataset(self, times, x, out, stimuli, attrs) -> xr.Dataset:
         g = self.inhibitory_fraction
         mu0 = self.baseline_potential()
-        nu_e = out[:, CH_NU_E]
-        nu_i = out[:, CH_NU_I]
-        mu_V = population_average(out[:, CH_MU_V_E], out[:, CH_MU_V_I], g)
+        nu_e, nu_i = out[CH_NU_E], out[CH_NU_I]
+        # The derived maps are formed in the channels the ring does not keep (W; the
+        # populations' mean potentials once averaged): on a long run fresh memory for them
+        # would cost about as much as the integration (same operations, same numbers).
+        mu_V = population_average(out[CH_MU_V_E], out[CH_MU_V_I], g, out=out[CH_MU_V_E])
+        nu = population_average(nu_e, nu_i, g, out=out[CH_W])
+        vsd = vsd_signal(mu_V, mu0, out=out[CH_MU_V_I])
         profiles, courses = stimulus_tables(stimuli, x, times, self.ring.length)
         nu_aff = courses.T @ profiles
         dims = ("time", "x")
@@ -253,21 +258,13 @@ class RingModel:
                 "nu_aff": (dims, nu_aff, {"units": "Hz", "long_name": "afferent input"}),
                 "nu_e": (dims, nu_e, {"units": "Hz", "long_name": "excitatory rate"}),
                 "nu_i": (dims, nu_i, {"units": "Hz", "long_name": "inhibitory rate"}),
-                "nu": (
-                    dims,
-                    population_average(nu_e, nu_i, g),
-                    {"units": "Hz", "long_name": "network rate (1-g) nu_e + g nu_i"},
-                ),
+                "nu": (dims, nu, {"units": "Hz", "long_name": "network rate (1-g) nu_e + g nu_i"}),
                 "mu_V": (
                     dims,
                     mu_V,
                     {"units": "V", "long_name": "mean potential (1-g) mu_V^e + g mu_V^i"},
                 ),
-                "vsd": (
-                    dims,
-                    vsd_signal(mu_V, mu0),
-                    {"units": "1", "long_name": "VSD-like signal dV/V0"},
-                ),
+                "vsd": (dims, vsd, {"units": "1", "long_name": "VSD-like signal dV/V0"}),
             },  # fmt: skip
             coords={
                 "time": ("time", times, {"units": "s"}),

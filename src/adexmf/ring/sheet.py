@@ -240,7 +240,7 @@ class SheetModel:
         profiles = self._profiles(stimuli)
         courses = double_gaussian_courses(stimuli, np.arange(n_steps + 1) * dt)
         out, worst = self._integrate(profiles, courses, code, lateral_vsd, dt, n_steps, every)
-        times = np.arange(out.shape[0]) * every * dt
+        times = np.arange(out.shape[1]) * every * dt
         settings = {
             "dt_s": float(dt),
             "duration_s": float(duration),
@@ -284,7 +284,7 @@ class SheetModel:
         every: int,
     ) -> tuple[np.ndarray, float]:
         """Step every column from the homogeneous state (Euler, or Heun for ``code`` 1):
-        the recorded channels (n_records, 4, N * N) and the largest stiffness x dt."""
+        the recorded channels (5, n_records, N * N) and the largest stiffness x dt."""
         N = self.sheet.n_units
         U = N * N
         net = ColumnNetwork(self.model, own_rates())  # the lateral sums are done here
@@ -296,7 +296,7 @@ class SheetModel:
         kernels_i = self._lag_kernels(self.sheet.l_inh, dt)
         y = np.tile(self.column.homogeneous_state().vector, (U, 1))
         lat = _FourierCoupling(N, kernels_e, kernels_i, y)
-        out = np.zeros((n_steps // every + 1, N_CHANNELS, U))
+        out = np.zeros((N_CHANNELS, n_steps // every + 1, U))
         k1 = np.empty((U, 6))
         k2 = np.empty((U, 6))
         worst = 0.0
@@ -308,7 +308,7 @@ class SheetModel:
             aff = np.ascontiguousarray(courses[:, n] @ profiles)
             if n % every == 0:
                 node_record(
-                    mp, pe, pi, adapt, 0.0, lateral_vsd, y, E, I, ext, aff, 1.0, out[n // every]
+                    mp, pe, pi, adapt, 0.0, lateral_vsd, y, E, I, ext, aff, 1.0, out, n // every
                 )
             if n == n_steps:
                 break
@@ -349,9 +349,9 @@ class SheetModel:
         g = self.column.inhibitory_fraction
         mu0 = self.column.baseline_potential()
         shape = (times.size, N, N)
-        nu_e = out[:, CH_NU_E].reshape(shape)
-        nu_i = out[:, CH_NU_I].reshape(shape)
-        mu_V = population_average(out[:, CH_MU_V_E], out[:, CH_MU_V_I], g).reshape(shape)
+        nu_e = out[CH_NU_E].reshape(shape)
+        nu_i = out[CH_NU_I].reshape(shape)
+        mu_V = population_average(out[CH_MU_V_E], out[CH_MU_V_I], g).reshape(shape)
         nu_aff = (double_gaussian_courses(stimuli, times).T @ profiles).reshape(shape)
         dims = ("time", "x", "y")
         return xr.Dataset(
