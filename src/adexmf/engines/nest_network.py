@@ -110,7 +110,7 @@ class NestEngine:
             }
         )
         wall0, cpu0 = time.perf_counter(), time.process_time()
-        groups = _build(nest, model, rates, duration)
+        groups = build_network(nest, model, rates, duration)
         recorders, meters = _recorders(nest, model, groups)
         wall1, cpu1 = time.perf_counter(), time.process_time()
         nest.Simulate(n_steps * dt_ms)
@@ -133,7 +133,7 @@ class NestEngine:
         return raw
 
 
-def _build(
+def build_network(
     nest: Any, model: NetworkDescription, rates: dict[str, np.ndarray], duration: float
 ) -> dict[str, Any]:
     """Create the neurons, their recurrent connections and the drive; return the neurons."""
@@ -153,11 +153,11 @@ def _build(
                 {"rule": "pairwise_bernoulli", "p": p, "allow_autapses": False},
                 {"synapse_model": "static_synapse", "weight": weight, "delay": dt_ms},
             )
-    _connect_drive(nest, model, rates, duration, groups)
+    connect_drive(nest, model, rates, duration, groups)
     return groups
 
 
-def _connect_drive(
+def connect_drive(
     nest: Any,
     model: NetworkDescription,
     rates: dict[str, np.ndarray],
