@@ -564,6 +564,13 @@ def _clamped_w_errors(out: Path) -> tuple[list[str], Callable[[str], dict[str, A
     return argv, extract
 
 
+def _input_replay(out: Path):
+    """The replay experiment of issue 26 (examples/input_replay.py): network RS cells' inputs
+    replayed into isolated copies, one property removed at a time."""
+    return ["python", "examples/input_replay.py", "--store", str(out / "store"),
+            "--json"], json.loads  # fmt: skip
+
+
 def _quick_study(cold: bool):
     """``adexmf`` (the quick study) timed from warm caches, or cold: an empty user cache
     (XDG_CACHE_HOME: compiled kernels, Brian2's code, the VSDi scan), as on a fresh machine."""
@@ -627,6 +634,7 @@ def _benchmarks(quick: bool):
 RECORDED: dict[str, Callable[[Path], tuple]] = {
     "build_example": _build_example,
     "clamped_w_errors": _clamped_w_errors,
+    "input_replay": _input_replay,
     "mf_run_1s": _mf_run("1s"),
     "mf_run_51s": _mf_run("51s"),
     "quick_study_warm": _quick_study(cold=False),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from adexmf.compare.replay import _grid_trains, surrogate_trains
+from adexmf.compare.replay import _grid_trains, population_cvs, surrogate_trains
 from adexmf.errors import ParameterError
 
 WINDOW = (1.0, 3.0)
@@ -43,7 +43,7 @@ def test_replay_is_the_recording_and_spikes_outside_the_window_are_kept():
     rt, rs = surrogate_trains(t, s, N_EXC, WINDOW, "replay", rng)
     np.testing.assert_array_equal(rt, t)
     np.testing.assert_array_equal(rs, s)
-    for kind in ("ei_shift", "isi_shuffle", "poisson", "poisson_mean"):
+    for kind in ("ei_shift", "isi_shuffle", "gamma", "poisson", "poisson_mean"):
         kt, ks = surrogate_trains(t, s, N_EXC, WINDOW, kind, rng)
         before = kt < WINDOW[0]
         np.testing.assert_array_equal(kt[before], t[t < WINDOW[0]])  # same order: by source
@@ -141,3 +141,18 @@ def test_replayed_inputs_reproduce_the_network_rate():
     assert net > 0.5
     assert float(ds.mean_rate.sel(surrogate="replay")) == pytest.approx(net, rel=0.15)
     assert float(ds.k_e.mean()) == pytest.approx(400, rel=0.05)
+
+
+def test_gamma_trains_have_their_populations_regularity_and_each_sources_rate():
+    t, s = _trains(n=400)  # gamma(4) trains: CV 0.5
+    rng = np.random.default_rng(5)
+    cv = population_cvs(t, s, N_EXC, WINDOW)
+    assert cv == pytest.approx((0.5, 0.5), abs=0.08)  # short trains: CV biased low
+    kt, ks = surrogate_trains(t, s, N_EXC, WINDOW, "gamma", rng)
+    kcv = population_cvs(kt, ks, N_EXC, WINDOW)
+    assert kcv == pytest.approx(cv, abs=0.05)
+    before = np.bincount(s[(t >= WINDOW[0]) & (t < WINDOW[1])], minlength=400)
+    after = np.bincount(ks[(kt >= WINDOW[0]) & (kt < WINDOW[1])], minlength=400)
+    # renewal counts: variance ~ CV^2 x mean; 4 sigma on the sum over sources
+    assert abs(after.sum() - before.sum()) < 4 * 0.5 * np.sqrt(before.sum())
+    np.testing.assert_array_equal(ks[kt < WINDOW[0]], s[t < WINDOW[0]])
