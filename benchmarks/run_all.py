@@ -36,7 +36,9 @@ BENCHMARKS = {
     "convergence": ([], ["--cells", "100"]),
     "network_convergence": ([], ["--seeds", "1", "--no-nest"]),
     "brain": ([], ["--tvb-duration", "2", "--numpy-duration", "0.2", "--repeat", "1"]),
-    "cli": (["--compress"], ["--repeats", "1"]),
+    # three repeats even in --quick: a marginal cost is the difference of two wall times,
+    # and one hiccup of a single run (page cache, a figure's fonts) can double it
+    "cli": (["--compress"], ["--repeats", "3"]),
 }  # fmt: skip
 
 

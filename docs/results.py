@@ -435,12 +435,33 @@ def benchmarks_table(data: dict[str, Any], name: str = "benchmarks_quick") -> st
     return "\n".join(lines) + "\n"
 
 
+def replay_table(data: dict[str, Any]) -> str:
+    """The replay experiment's table (``--record input_replay``): per point, the network's
+    RS rate, the CVs of its trains, the copies' rate under each surrogate (% vs the network)
+    and the share of the replay -> Poisson rise that removing the regularity gives."""
+    rec = data["recorded"]["input_replay"]
+    kinds = ("replay", "ei_shift", "isi_shuffle", "gamma", "poisson", "poisson_mean")
+    head = "| drive | b | network RS | CV of the trains (E, I) | " + " | ".join(kinds)
+    lines = [head + " | regularity's share |", "|---|---|---|---|" + "---|" * (len(kinds) + 1)]
+    for p in rec["points"]:
+        net = p["network_Hz"]
+        cells = [f"{p[k]:.2f} ({100 * (p[k] / net - 1):+.0f} %)" for k in kinds]
+        # of the rise from the replay to Poisson trains, the part that isi_shuffle -> poisson
+        # (the trains' regularity alone) gives
+        cells.append(f"{(p['poisson'] - p['isi_shuffle']) / (p['poisson'] - p['replay']):.0%}")
+        lines.append(f"| {p['drive_Hz']:g} Hz | {p['b_pA']:g} pA | {net:.2f} Hz | "
+                     f"{p['source_cv'][0]:.2f}, {p['source_cv'][1]:.2f} | "
+                     + " | ".join(cells) + " |")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
 #: Table name -> function rendering it (Markdown) from the results files.
 TABLES: dict[str, Callable[[dict[str, Any]], str]] = {
     "comparison": comparison_table,
     "backends": backends_table,
     "benchmarks": benchmarks_table,
     "benchmarks_full": lambda data: benchmarks_table(data, "benchmarks"),
+    "input_replay": replay_table,
 }
 
 

@@ -10,7 +10,7 @@ regularity (``poisson``), the spread of the sources' rates (``poisson_mean``). P
 Dask tasks, stored in ``--store`` and skipped on rerun.
 
 Run: ``python examples/input_replay.py --store DIR [--out replay.nc] [--json]`` (7 points,
-about 20 min on 2 cores); ``--json`` prints the numbers as one JSON object (the record of
+about 40 min on 2 cores); ``--json`` prints the numbers as one JSON object (the record of
 ``docs/results.py --record input_replay``).
 """
 
