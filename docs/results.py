@@ -439,8 +439,9 @@ def replay_table(data: dict[str, Any]) -> str:
     """The replay experiment's table (``--record input_replay``): per point, the network's
     RS rate, the CVs of its trains, the copies' rate under each surrogate (% vs the network)
     and the share of the replay -> Poisson rise that removing the regularity gives."""
+    from adexmf.compare.replay import SURROGATES as kinds
+
     rec = data["recorded"]["input_replay"]
-    kinds = ("replay", "ei_shift", "isi_shuffle", "gamma", "poisson", "poisson_mean")
     head = "| drive | b | network RS | CV of the trains (E, I) | " + " | ".join(kinds)
     lines = [head + " | regularity's share |", "|---|---|---|---|" + "---|" * (len(kinds) + 1)]
     for p in rec["points"]:

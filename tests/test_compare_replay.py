@@ -156,3 +156,14 @@ def test_gamma_trains_have_their_populations_regularity_and_each_sources_rate():
     # renewal counts: variance ~ CV^2 x mean; 4 sigma on the sum over sources
     assert abs(after.sum() - before.sum()) < 4 * 0.5 * np.sqrt(before.sum())
     np.testing.assert_array_equal(ks[kt < WINDOW[0]], s[t < WINDOW[0]])
+
+
+def test_bad_sample_or_windows_are_refused_before_any_simulation():
+    from adexmf.compare.replay import record_inputs
+    from adexmf.network.run_spec import NetworkRun
+
+    run = NetworkRun(n_total=1000, keep_in_degrees=True, duration=2.0, drive_events="poisson")
+    with pytest.raises(ParameterError, match="n_targets = 900; allowed: 1 to 800"):
+        record_inputs(run, 900, 0.5, 1.0)
+    with pytest.raises(ParameterError, match="t_measure = 2 s"):
+        record_inputs(run, 10, 0.5, 2.0)

@@ -39,6 +39,8 @@ MF_REGIME_SAMPLE = 1e-3
 #: each is made of.
 MAP_REGIMES = {"silent": "silent", "asynchronous": "asynchronous", "saturated": "asynchronous",
                "slow_oscillation": "oscillating", "oscillation": "oscillating"}  # fmt: skip
+
+
 def population_rate(spike_time, spike_neuron, n_cells: int, t_start: float, t_end: float,
                     bin_width: float) -> np.ndarray:
     """Population rate (Hz per cell) of neurons 0..n_cells-1 in bins of ``bin_width`` (s)
@@ -57,6 +59,7 @@ def regime_statistics(rate: np.ndarray, fs: float) -> dict[str, float]:
     r = classify_regime(rate, fs)
     label = str(r.labels[0])
     oscillating = MAP_REGIMES[label] == "oscillating"
+
     def pick(x):
         return float(x[0]) if oscillating else float("nan")
     return {"regime_code": float(REGIMES.index(label)),

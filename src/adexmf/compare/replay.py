@@ -122,16 +122,16 @@ def record_inputs(
             f"t_surrogate = {t_surrogate:g} s, t_measure = {t_measure:g} s; allowed: 0 < "
             f"t_surrogate <= t_measure < duration = {run.duration:g} s"
         )
-    nest = import_nest()
     model = run.network_model()
+    n_exc = model.population("exc").size
+    if not 1 <= n_targets <= n_exc:
+        raise ParameterError(f"n_targets = {n_targets}; allowed: 1 to {n_exc} (the RS cells)")
+    nest = import_nest()
     _start_kernel(nest, model.dt, run.seed)
     groups = build_network(nest, model, model.external_rates(run.duration), run.duration)
     neurons = groups["exc"] + groups["inh"]
     recorder = nest.Create("spike_recorder")
     nest.Connect(neurons, recorder)
-    n_exc = len(groups["exc"])
-    if not 1 <= n_targets <= n_exc:
-        raise ParameterError(f"n_targets = {n_targets}; allowed: 1 to {n_exc} (the RS cells)")
     nest.Simulate(model.n_steps(run.duration) * model.dt * 1e3)
     first = neurons[0].global_id
     events = recorder.get("events")
@@ -143,10 +143,8 @@ def record_inputs(
     conns = nest.GetConnections(source=neurons, target=groups["exc"][sample.tolist()])
     table = conns.get(("source", "target", "weight"), output="pandas")
     post = np.searchsorted(sample, table["target"].to_numpy() - first)
-    spiked = sources[(times >= t_measure)]
-    is_target = np.isin(spiked, sample)
-    target_rates = _window_rates(times[times >= t_measure][is_target],
-                                 np.searchsorted(sample, spiked[is_target]), n_targets,
+    own = np.isin(sources, sample)
+    target_rates = _window_rates(times[own], np.searchsorted(sample, sources[own]), n_targets,
                                  t_measure, run.duration + 1e-12)  # fmt: skip
     return RecordedInputs(
         run=run, times=times[order], sources=sources[order], n_exc=n_exc,
@@ -154,6 +152,12 @@ def record_inputs(
         weight=table["weight"].to_numpy(dtype=np.float64), target_rates=target_rates,
         t_surrogate=float(t_surrogate), t_measure=float(t_measure),
     )  # fmt: skip
+
+
+def _check_surrogates(kinds) -> None:
+    for kind in kinds:
+        if kind not in SURROGATES:
+            raise ParameterError(f"surrogate = {kind!r}; allowed: {', '.join(SURROGATES)}")
 
 
 def surrogate_trains(
@@ -170,8 +174,7 @@ def surrogate_trains(
     then time; returns the new trains in the same order (see the module docstring for
     ``kind``).
     """
-    if kind not in SURROGATES:
-        raise ParameterError(f"surrogate = {kind!r}; allowed: {', '.join(SURROGATES)}")
+    _check_surrogates((kind,))
     start, stop = window
     inside = (times >= start) & (times < stop)
     t, s = times[inside], sources[inside]
@@ -318,9 +321,7 @@ def replay_rates(
         ``k_e``, ``k_i`` (cell); ``source_cv`` (population): the mean CV of the ISIs of the
         network's trains on ``[t_measure, T]``; settings and provenance in attrs.
     """
-    for kind in surrogates:
-        if kind not in SURROGATES:
-            raise ParameterError(f"surrogate = {kind!r}; allowed: {', '.join(SURROGATES)}")
+    _check_surrogates(surrogates)  # before any simulation
     nest = import_nest()
     run = recorded.run
     model = run.network_model()
