@@ -456,6 +456,31 @@ def replay_table(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def calibration_table(data: dict[str, Any]) -> str:
+    """The network-calibrated threshold (``--record calibration``): per map and per split,
+    the share of AI points with both rates within 10 % and the largest error, on the
+    calibration half and the held-out half; then the shipped adaptation-cal and adaptation-W."""
+    rec = data["recorded"]["calibration"]
+    lines = ["| map | mean field | calibration half | held-out half |", "|---|---|---|---|"]
+
+    def cell(s: dict[str, Any]) -> str:
+        return (f"{100 * s['within_10_percent_fraction']:.0f} % within 10 %, max "
+                f"{s['max_abs_error_percent']:.1f} % ({s['n_ai']} points)")  # fmt: skip
+
+    for name, label in (("stationary", "b 0-60 pA"), ("extended", "b 0-150 pA")):
+        entry = rec[name]
+        for half, cal in entry["calibrations"].items():
+            before, after = cal["before"], cal["after"]
+            lines.append(f"| {label} | adaptation-W before | {cell(before['calibration'])} | "
+                         f"{cell(before['held_out'])} |")  # fmt: skip
+            lines.append(f"| {label} | calibrated on the {half} half | "
+                         f"{cell(after['calibration'])} | {cell(after['held_out'])} |")  # fmt: skip
+        split = entry["variants"]["adaptation-cal"]["split"]
+        lines.append(f"| {label} | shipped adaptation-cal | {cell(split['calibration'])} | "
+                     f"{cell(split['held_out'])} |")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
 #: Table name -> function rendering it (Markdown) from the results files.
 TABLES: dict[str, Callable[[dict[str, Any]], str]] = {
     "comparison": comparison_table,
@@ -463,6 +488,7 @@ TABLES: dict[str, Callable[[dict[str, Any]], str]] = {
     "benchmarks": benchmarks_table,
     "benchmarks_full": lambda data: benchmarks_table(data, "benchmarks"),
     "input_replay": replay_table,
+    "calibration": calibration_table,
 }
 
 
@@ -593,6 +619,13 @@ def _input_replay(out: Path):
             "--json"], json.loads  # fmt: skip
 
 
+def _calibration(out: Path):
+    """The network-calibrated threshold of issue 26 (examples/calibrated_threshold.py): both
+    checkerboard splits of the stationary and extended validity maps, 3 seeds."""
+    return ["python", "examples/calibrated_threshold.py", "--out", str(out / "map"),
+            "--json"], json.loads  # fmt: skip
+
+
 def _quick_study(cold: bool):
     """``adexmf`` (the quick study) timed from warm caches, or cold: an empty user cache
     (XDG_CACHE_HOME: compiled kernels, Brian2's code, the VSDi scan), as on a fresh machine."""
@@ -657,6 +690,7 @@ RECORDED: dict[str, Callable[[Path], tuple]] = {
     "build_example": _build_example,
     "clamped_w_errors": _clamped_w_errors,
     "input_replay": _input_replay,
+    "calibration": _calibration,
     "mf_run_1s": _mf_run("1s"),
     "mf_run_51s": _mf_run("51s"),
     "quick_study_warm": _quick_study(cold=False),

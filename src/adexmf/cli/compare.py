@@ -379,23 +379,81 @@ def validity_cmd(
             typer.echo(f"{b * 1e12:19.0f}"
                        + "".join(_cell(iso["error_nu_e_percent"][i][j], 8, 1)
                                  for i in range(len(drives))))  # fmt: skip
-    for name, m in summary["mf"].items():
+    _echo_variants(summary["mf"], header, len(drives), bs)
+    for f in (summary["out"], *summary["figures"]):
+        typer.echo(f"  {f}")
+
+
+@app.command("calibrate")
+def calibrate_cmd(
+    validity_file: Path = typer.Argument(..., help="OUT/validity.nc of a map with the network."),
+    variant: str = typer.Option("adaptation-W", help="Variant calibrated (with adaptation)."),
+    half: str = typer.Option("even", help="Calibration half of the checkerboard: even or odd."),
+    preset_out: Path = typer.Option(
+        None, help="Preset TOML written (default: VALIDITY_FILE's folder/<preset>_calibrated.toml)."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Calibrate a variant's threshold on the network's stationary rates (beyond the paper).
+
+    Shifts the P0, P1 and P2 coefficients of both transfer functions so that the
+    second-order fixed points meet the network at the AI points of one half of the map (a
+    checkerboard of its grid), writes the calibrated preset, and reports the variant before
+    and after on the calibration half and on the held-out half.
+    """
+    from ..compare.calibration import calibrate_file
+    from ..params import save_preset
+    from ..store import check_destination
+
+    try:
+        if preset_out is not None:
+            check_destination(preset_out, option="--preset-out")
+        cal, summary = calibrate_file(validity_file, variant, half)
+        path = preset_out or validity_file.with_name(f"{cal.preset.name}_calibrated.toml")
+        summary["preset"] = str(save_preset(cal.preset, path, option="--preset-out"))
+    except AdexmfError as exc:
+        fail(exc)
+    if as_json:
+        emit_json(summary)
+        return
+    n = len(summary["points"])
+    typer.echo(f"{summary['variant']}: calibrated on the {half} half ({n} AI points), "
+               f"RMS log-ratio {cal.rms_log_ratio:.3f}, ridge {cal.ridge:g} per mV")  # fmt: skip
+    for cell, shifts in summary["shifts_V"].items():
+        typer.echo(f"  {cell}: P0, P1, P2 shifted by "
+                   + ", ".join(f"{s * 1e3:+.3f}" for s in shifts) + " mV")  # fmt: skip
+    for label in ("before", "after"):
+        for key, m in summary[label].items():
+            if m["n_ai"]:
+                w10, w15 = m["within_10_percent_fraction"], m["within_15_percent_fraction"]
+                typer.echo(f"  {label:6s} {key:11s}: {100 * w10:3.0f} % within 10 %, "
+                           f"{100 * w15:3.0f} % within 15 %, max "
+                           f"{m['max_abs_error_percent']:.1f} % ({m['n_ai']} points)")  # fmt: skip
+    typer.echo(f"  {summary['preset']}")
+
+
+def _echo_variants(mf: dict, header: str, n_drives: int, bs: list[float]) -> None:
+    """Each variant's error map (or rates without the network), its scores and bifurcations."""
+    for name, m in mf.items():
         key = "error_nu_e_percent" if "error_nu_e_percent" in m else "nu_e"
         typer.echo(f"{name}: {'error of nu_e (%)' if key != 'nu_e' else 'nu_e (Hz)'}")
         typer.echo(header)
         for j, b in enumerate(bs):
             typer.echo(
-                f"{b * 1e12:19.0f}" + "".join(f"{m[key][i][j]:8.1f}" for i in range(len(drives)))
+                f"{b * 1e12:19.0f}" + "".join(f"{m[key][i][j]:8.1f}" for i in range(n_drives))
             )
         if "max_abs_error_ai_percent" in m:
             share = 100 * m["within_10_percent_ai_fraction"]
             typer.echo(f"  over the AI points: max |error| {m['max_abs_error_ai_percent']:.1f} %, "
                        f"{share:.0f} % of points within 10 %")  # fmt: skip
+        for half, h in m.get("split", {}).items():
+            if h["n_ai"]:
+                share = 100 * h["within_10_percent_fraction"]
+                typer.echo(f"  {half} points: {share:.0f} % within 10 %, max "
+                           f"{h['max_abs_error_percent']:.1f} % ({h['n_ai']} points)")  # fmt: skip
         bif = ", ".join(f"{p['kind']} at {p['drive_Hz']:.3g} Hz, b {p['b_A'] * 1e12:.0f} pA"
                         for p in m["bifurcations"]) or "none"  # fmt: skip
         typer.echo(f"  bifurcations of the branch (0.5-20 Hz): {bif}")
-    for f in (summary["out"], *summary["figures"]):
-        typer.echo(f"  {f}")
 
 
 def _cell(value: float | None, width: int, digits: int) -> str:

@@ -3,12 +3,13 @@
 Pure functions of arrays in SI units, each checked on synthetic signals with known answers
 (tests/test_compare_metrics.py): relative errors of stationary quantities, the transient's
 peak and post-stimulus undershoot, and the amplitude and phase of the response to a
-sinusoid (SPEC 7 row 6).
+sinusoid (SPEC 7 row 6), and the scores of a map split into calibration and held-out halves.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -294,3 +295,42 @@ def resonance(frequency: np.ndarray, amplitude: np.ndarray) -> Resonance:
     x_peak = float(np.clip(-c1 / (2.0 * c2), x[0], x[2])) if c2 < 0 else float(x[1])
     a_peak = float(np.polyval([c2, c1, c0], x_peak))
     return Resonance(float(np.exp(x_peak)), a_peak, a_peak / float(a[0]))
+
+
+def split_scores(error_percent: np.ndarray, ai: np.ndarray, calibration: np.ndarray
+                 ) -> dict[str, dict[str, Any]]:  # fmt: skip
+    """The errors of a variant on each half of a split map.
+
+    Parameters
+    ----------
+    error_percent : ndarray, shape (drive, b, 2)
+        Errors of nu_e and nu_i (%) against the network.
+    ai : ndarray of bool, shape (drive, b)
+        The network's AI points.
+    calibration : ndarray of bool, shape (drive, b)
+        The calibration half.
+
+    Returns
+    -------
+    dict
+        ``calibration`` and ``held_out``: ``n_ai`` (points), ``n_lost`` (points where the
+        branch is lost, NaN errors), ``within_10_percent_fraction`` and
+        ``within_15_percent_fraction`` (both rates; a lost point is outside),
+        ``max_abs_error_percent`` (over the points found).
+    """
+    worst = np.max(np.abs(error_percent), axis=-1)  # NaN where the branch is lost
+    out = {}
+    for key, mask in (("calibration", calibration & ai), ("held_out", ~calibration & ai)):
+        values = worst[mask]
+        found = values[np.isfinite(values)]
+        out[key] = {
+            "n_ai": int(mask.sum()),
+            "n_lost": int(values.size - found.size),
+            # a lost point counts as outside every bound
+            "within_10_percent_fraction": float(np.sum(found <= 10.0) / values.size)
+            if values.size else None,
+            "within_15_percent_fraction": float(np.sum(found <= 15.0) / values.size)
+            if values.size else None,
+            "max_abs_error_percent": float(found.max()) if found.size else None,
+        }  # fmt: skip
+    return out

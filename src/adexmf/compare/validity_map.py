@@ -39,6 +39,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import ParameterError
+from ..meanfield.analysis import MeanFieldModel
 from ..meanfield.bifurcations import bifurcation_points
 from ..meanfield.fixedpoints import fixed_point, refine_fixed_point
 from ..meanfield.variants import get_variant
@@ -49,7 +50,7 @@ from ..singlecell.simulate import simulate_cells
 from ..store import provenance
 from ..sweep import run_tasks
 from ..timeseries import REGIMES
-from .metrics import relative_error_percent
+from .metrics import relative_error_percent, split_scores
 from .protocol import (
     DRIVE,
     Scale,
@@ -218,7 +219,12 @@ def isolated_specs(
 def mean_field_branch(variant: str, drives, b_values, n_total: int) -> np.ndarray:
     """Second-order rates (drive, b, population; Hz) on the branch of the 4 Hz state,
     continued along the drive (NaN where it is lost)."""
-    base = get_variant(variant).model(order=ORDER, n_total=n_total)
+    return branch_rates(get_variant(variant).model(order=ORDER, n_total=n_total), drives, b_values)
+
+
+def branch_rates(base: MeanFieldModel, drives, b_values) -> np.ndarray:
+    """:func:`mean_field_branch` of a model (each b replaces the model's if it has the
+    adaptation variable)."""
     out = np.full((len(drives), len(b_values), 2), np.nan)
     order = np.argsort(np.abs(np.asarray(drives) - ANCHOR_DRIVE), kind="stable")
     for j, b in enumerate(b_values):
@@ -411,7 +417,7 @@ def validity_summary(ds: xr.Dataset) -> dict[str, Any]:
     points and the share of AI points where both errors are within 10 %, and the
     bifurcations found; the regimes of the network and of each variant
     (:func:`regime_grids`: ``regime``, ``oscillation_frequency_Hz``, ``up_rate_Hz``,
-    ``duty_cycle``)."""
+    ``duty_cycle``); for a variant calibrated on the network, ``split`` (:func:`_split_entry`)."""
     out: dict[str, Any] = {"drive_Hz": ds.drive.values.tolist(), "b_A": ds.b.values.tolist(),
                            "scale": ds.attrs["scale"],
                            "drive_events": ds.attrs.get("drive_events", "bernoulli")}  # fmt: skip
@@ -458,9 +464,24 @@ def validity_summary(ds: xr.Dataset) -> dict[str, Any]:
             if ai is not None and ai.any():
                 entry["max_abs_error_ai_percent"] = largest_ai_error(ee, ei, ai)
                 entry["within_10_percent_ai_fraction"] = within_10_percent(ee, ei, ai)
+                entry.update(_split_entry(str(v), ds, ai))
         mf[str(v)] = entry
     out["mf"] = mf
     return out
+
+
+def _split_entry(variant: str, ds: xr.Dataset, ai: np.ndarray) -> dict[str, Any]:
+    """``split``: the scores on the points a calibrated variant was calibrated on and on
+    the others (:func:`~adexmf.compare.metrics.split_scores`); nothing for other variants."""
+    points = get_variant(variant).calibrated_on
+    if not points:
+        return {}
+    drive, b = np.meshgrid(ds.drive.values, ds.b.values, indexing="ij")
+    used = np.zeros(ai.shape, dtype=bool)
+    for d, bb in points:
+        used |= np.isclose(drive, d) & np.isclose(b, bb, rtol=0.0, atol=1e-15)
+    error = ds.error_percent.sel(variant=variant).transpose("drive", "b", "population").values
+    return {"split": split_scores(error, ai, used)}
 
 
 def within_10_percent(error_e: np.ndarray, error_i: np.ndarray, ai: np.ndarray) -> float:

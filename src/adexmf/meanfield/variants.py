@@ -26,14 +26,17 @@ def shipped_preset(name: str) -> Preset:
 
 @dataclass(frozen=True)
 class Variant:
-    """A mean-field variant: preset, adaptation variable on or off, what it is, and its
-    Markov time constant T (s; SPEC 5.1: 5 ms)."""
+    """A mean-field variant: preset, adaptation variable on or off, what it is, its Markov
+    time constant T (s; SPEC 5.1: 5 ms) and, for a preset calibrated on the network, the
+    (drive in Hz, b in A) points it was calibrated on (the validity map reports the others
+    as held out)."""
 
     name: str
     preset: str
     adaptation: bool
     description: str
     T: float = 5e-3
+    calibrated_on: tuple[tuple[float, float], ...] = ()
 
     @property
     def parameters(self) -> Preset:
@@ -78,6 +81,14 @@ VARIANTS: dict[str, Variant] = {
         Variant("adaptation-WT", "corrected_w", True,
                 "adaptation-W with T = 8.3 ms fitted to the network's frequency response",
                 T=8.3e-3),
+        # adexmf compare calibrate on the even half of the validity map (header of
+        # corrected_w_calibrated.toml): its 9 AI points, (drive Hz, b A).
+        Variant("adaptation-cal", "corrected_w_calibrated", True,
+                "adaptation-W with the threshold calibrated on the network's stationary rates "
+                "(half of the validity map, b 0-60 pA)",
+                calibrated_on=((2.0, 20e-12), (4.0, 0.0), (4.0, 40e-12), (6.0, 20e-12),
+                               (6.0, 60e-12), (8.0, 0.0), (8.0, 40e-12), (10.0, 20e-12),
+                               (10.0, 60e-12))),
     )
 }  # fmt: skip
 
