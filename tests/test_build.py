@@ -6,14 +6,23 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 import tomli_w
+import xarray as xr
 from typer.testing import CliRunner
 
 from adexmf.cli import app
 from adexmf.errors import ParameterError
-from adexmf.params import Preset, load_preset
-from adexmf.workflows.build import BuildSettings, build_preset, check_characterisable
+from adexmf.meanfield import MeanFieldModel
+from adexmf.params import Preset, load_preset, save_preset
+from adexmf.workflows.build import (
+    BuildSettings,
+    adaptation_levels,
+    adapts,
+    build_preset,
+    check_characterisable,
+)
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "eif_cells.toml"
 runner = CliRunner()
@@ -101,3 +110,46 @@ def test_built_preset_matches_its_network(tmp_path):
     assert summary["check"]["network"]["nu_e"] > 1.0
     assert abs(mf["error_nu_e_percent"]) < 15 and abs(mf["error_nu_i_percent"]) < 15
     assert all(f.exists() for f in result.files)
+
+
+def test_adapting_cell_gets_clamped_w_levels_and_the_adaptation_mean_field():
+    """The paper's RS cell adapts (a = 4 nS, b = 20 pA): 5 levels from 0 to b tau_w 20 Hz +
+    a 15 mV = 260 pA; an EIF cell without adaptation gets none."""
+    rs = load_preset("corrected")
+    assert adapts(rs) and not adapts(load_preset(EXAMPLE))
+    levels = adaptation_levels(rs.excitatory)
+    np.testing.assert_allclose(levels, np.linspace(0.0, 260e-12, 5), rtol=1e-12)
+
+
+def test_calibration_stage_meets_a_network_in_its_class(tmp_path, monkeypatch):
+    """The build's calibration wired end to end without a network: a 'network' made of the
+    mean field with a shifted threshold is met on the held-out half (0.1 %: Newton's and
+    least squares' accuracy, 1000x looser), and the files are written."""
+    from adexmf.compare.calibration import shifted_preset
+    from adexmf.compare.validity_map import branch_rates
+    from adexmf.workflows import calibrate
+
+    preset = load_preset("corrected_w")
+    path = tmp_path / "cells.toml"
+    save_preset(preset, path)
+    model = MeanFieldModel(preset, order=2, adaptation=True)
+    truth = model.replace(preset=shifted_preset(preset, {"RS": (3e-4, 0.0, -1e-3)}, ""))
+    drives, b_values = calibrate.calibration_grid(preset)
+    rates = branch_rates(truth, drives, b_values)
+
+    def network_map(preset_file, folder, scheduler=None, progress=True):
+        return xr.Dataset(
+            {"network_rate_mean": (("drive", "b", "population"), rates),
+             "ai": (("drive", "b"), np.ones(rates.shape[:2], dtype=np.int8))},
+            coords={"drive": list(drives), "b": list(b_values), "population": ["exc", "inh"]},
+            attrs={"n_total": preset.network.n_total},
+        )  # fmt: skip
+
+    monkeypatch.setattr(calibrate, "network_map", network_map)
+    result = calibrate.calibration_stage(path, model, tmp_path, progress=False)
+    after, before = result.summary["after"], result.summary["before"]
+    assert after["held_out"]["max_abs_error_percent"] < 0.1
+    assert before["held_out"]["max_abs_error_percent"] > 3.0
+    assert len(result.summary["points"]) == 14  # even half of 9 drives x 3 b
+    assert all(f.exists() for f in result.files)
+    assert load_preset(result.summary["preset"]).name == "corrected_w_calibrated"

@@ -37,8 +37,9 @@ import xarray as xr
 from scipy.optimize import least_squares
 
 from ..errors import ParameterError
+from ..meanfield.analysis import MeanFieldModel
 from ..meanfield.fixedpoints import refine_fixed_point
-from ..meanfield.variants import Variant, get_variant
+from ..meanfield.variants import get_variant
 from ..netcdf import read_netcdf
 from ..params import Preset
 from ..theory.fluctuations import stationary_adaptation
@@ -131,15 +132,18 @@ def _choose_ridge(n_points: int, fit, residuals) -> float:
     return RIDGES[int(np.argmin(scores))]
 
 
-def _check_map(ds: xr.Dataset, variant: Variant, half: str) -> list[tuple[int, int]]:
-    """The calibration points (grid indices), after checking the map and the variant."""
+def _check_map(ds: xr.Dataset, model: MeanFieldModel, name: str, half: str
+               ) -> list[tuple[int, int]]:  # fmt: skip
+    """The calibration points (grid indices), after checking the map and the model."""
     if "network_rate_mean" not in ds or "ai" not in ds:
         raise ParameterError(
             "the validity map has no network rates: give one computed with the network"
         )
-    if not variant.adaptation:
+    if model.order != ORDER:
+        raise ParameterError(f"the model of {name!r} has order {model.order}; give order {ORDER}")
+    if not model.adaptation and ds.sizes["b"] > 1:
         raise ParameterError(
-            f"variant = {variant.name!r} has no adaptation variable: the map's b would not "
+            f"variant = {name!r} has no adaptation variable: the map's b would not "
             "reach its model; calibrate a variant with adaptation (e.g. adaptation-W)"
         )
     mask = checkerboard(ds.sizes["drive"], ds.sizes["b"], half) & ds.ai.values.astype(bool)
@@ -166,30 +170,35 @@ def _network_states(preset: Preset, drives, b_values, rates, points) -> list[np.
     return states
 
 
-def calibrate_threshold(ds: xr.Dataset, variant: str = "adaptation-W", half: str = "even"
-                        ) -> Calibration:  # fmt: skip
+def calibrate_threshold(ds: xr.Dataset, variant: str | MeanFieldModel = "adaptation-W",
+                        half: str = "even") -> Calibration:  # fmt: skip
     """Calibrate a variant's threshold on one half of a validity map (module docstring).
 
     Parameters
     ----------
     ds : xarray.Dataset
         A validity map with the network (:func:`adexmf.compare.validity_map.validity_map`).
-    variant : str
-        A variant with the adaptation variable (:data:`adexmf.meanfield.variants.VARIANTS`).
+    variant : str or MeanFieldModel
+        A variant (:data:`adexmf.meanfield.variants.VARIANTS`), or a second-order model (a
+        user's preset, ``adexmf build``); with the adaptation variable unless the map has
+        one b.
     half : {"even", "odd"}
         The calibration half (:func:`checkerboard`); the other is held out.
 
     Raises
     ------
     ParameterError
-        A map without the network, a variant without adaptation, or fewer than
-        :data:`MIN_POINTS` AI points in the half.
+        A map without the network, a model without adaptation on a map of several b, or
+        fewer than :data:`MIN_POINTS` AI points in the half.
     """
-    v = get_variant(variant)
-    points = _check_map(ds, v, half)
+    if isinstance(variant, MeanFieldModel):
+        base, name = variant, variant.preset.name
+    else:
+        v = get_variant(variant)
+        base, name = v.model(order=ORDER, n_total=int(ds.attrs["n_total"])), v.name
+    points = _check_map(ds, base, name, half)
     drives, b_values = ds.drive.values, ds.b.values
     rates = ds.network_rate_mean.transpose("drive", "b", "population").values
-    base = v.model(order=ORDER, n_total=int(ds.attrs["n_total"]))
     cells = (base.preset.network.excitatory_cell, base.preset.network.inhibitory_cell)
     starts = _network_states(base.preset, drives, b_values, rates, points)
 
@@ -199,7 +208,8 @@ def calibrate_threshold(ds: xr.Dataset, variant: str = "adaptation-W", half: str
         out: list[float] = []
         for k in keep:
             (i, j), start = points[k], starts[k]
-            fp = refine_fixed_point(model.replace(b=float(b_values[j])), start, float(drives[i]))
+            at_b = model.replace(b=float(b_values[j])) if model.adaptation else model
+            fp = refine_fixed_point(at_b, start, float(drives[i]))
             if fp is None or not fp.stable:
                 out += [LOST_PENALTY, LOST_PENALTY]
                 continue
@@ -220,7 +230,7 @@ def calibrate_threshold(ds: xr.Dataset, variant: str = "adaptation-W", half: str
     where = [(float(drives[i]), float(b_values[j])) for i, j in points]
     note = (f"threshold calibrated on the network's stationary rates (adexmf compare calibrate,"
             f" {half} half of a {len(drives)} x {len(b_values)} validity map, {len(points)} "
-            f"AI points, variant {v.name})")  # fmt: skip
+            f"AI points, {name})")  # fmt: skip
     preset = shifted_preset(base.preset, shifts, note).replace(
         name=f"{base.preset.name}_calibrated",
         description=f"{base.preset.description}; the threshold of both transfer functions "

@@ -319,8 +319,10 @@ def validity_map(
         coords["seed"] = seed_list
         specs = network_specs(sc, seed_list, d, b, drive_events)
         runs = run_network_tasks(network_task, specs, out, scheduler, progress)
-        data.update(_network_variables(runs, d.size, b.size, n_seeds, mf))
+        data.update(network_grid(runs, d.size, b.size, n_seeds))
         mean = data["network_rate_mean"][1]
+        data["error_percent"] = (("variant", *dbp), relative_error_percent(mf, mean),
+                                 {"units": "%"})  # fmt: skip
         cells = run_tasks(isolated_task, isolated_specs(d, b, mean, name),
                           Path(out) / "tasks", scheduler=scheduler, progress=progress)  # fmt: skip
         isolated = np.array([c.rate.values for c in cells]).reshape(d.size, b.size, 2)
@@ -354,10 +356,10 @@ def _grid(drives: Sequence[float], b_values: Sequence[float]) -> tuple[np.ndarra
     return d, b
 
 
-def _network_variables(runs: Sequence[xr.Dataset], n_drives: int, n_b: int, n_seeds: int,
-                       mf: np.ndarray) -> dict[str, Any]:  # fmt: skip
-    """The network's rates and AI statistics on the grid (runs drive-major, then b, then
-    seed) and the mean field's errors ``mf`` (variant, drive, b, population; Hz) against them."""
+def network_grid(runs: Sequence[xr.Dataset], n_drives: int, n_b: int, n_seeds: int
+                 ) -> dict[str, Any]:  # fmt: skip
+    """The network's rates, AI statistics and regimes on the grid (Dataset variables) from
+    :func:`network_task` results, drive-major, then b, then seed."""
     shape = (n_drives, n_b, n_seeds)
 
     def grid(key):
@@ -379,7 +381,6 @@ def _network_variables(runs: Sequence[xr.Dataset], n_drives: int, n_b: int, n_se
         "cv_isi": (("drive", "b"), cv, {"long_name": "mean CV of exc ISIs"}),
         "fano": (("drive", "b"), fano, {"long_name": "Fano factor, exc count, 5 ms"}),
         "ai": (("drive", "b"), ai.astype(np.int8), {"long_name": "asynchronous irregular"}),
-        "error_percent": (("variant", *dbp), relative_error_percent(mf, mean), {"units": "%"}),
     }  # fmt: skip
 
 

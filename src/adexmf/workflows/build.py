@@ -12,7 +12,14 @@ format of the shipped presets) and
    chained into one preset file ``OUT/<name>_fitted.toml``;
 3. computes its mean-field fixed points against the drive (first and second order);
 4. runs its spiking network (Dask tasks, stored as they finish) and reports the errors of the
-   second-order mean field on the stationary rates.
+   second-order mean field on the stationary rates;
+5. optionally (``calibrate``) calibrates the threshold of both transfer functions on the
+   network's stationary rates over drive (x b) and scores it on held-out points
+   (:mod:`.calibrate`).
+
+An excitatory cell with adaptation (a or b > 0) is characterised with its adaptation current
+clamped at 5 levels (:func:`adaptation_levels`), so that its transfer function spans W, and
+its mean field has the adaptation variable (SPEC 5.3); the others as before.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from ..singlecell.config import GridDesign
 from ..singlecell.refit import fit_file
 from ..singlecell.simulate import simulate_cells
 from ..store import check_destination, check_folder, file_digest
+from .calibrate import calibration_stage
 from .meanfield import drive_scan_stage
 from .stage import StageResult
 
@@ -62,6 +70,8 @@ class BuildSettings:
         Seeds of the network check (1.5 s each, statistics after 500 ms).
     seed : int
         User seed of the characterisation.
+    calibrate : bool
+        Also calibrate the threshold on the preset's network (:mod:`.calibrate`: minutes).
     """
 
     seeds: int = 4
@@ -69,12 +79,28 @@ class BuildSettings:
     drive: float = 4.0
     network_seeds: int = 2
     seed: int = 0
+    calibrate: bool = False
 
     def __post_init__(self) -> None:
         check_range("seeds", self.seeds, 4, 64)
         check_range("duration", self.duration, 0.5, 100.0, unit="s")
         check_range("drive", self.drive, 0.0, 50.0, unit="Hz")
         check_range("network_seeds", self.network_seeds, 1, 20)
+
+
+def adapts(preset: Preset) -> bool:
+    """Whether the excitatory cell adapts (a or b > 0): its mean field then has the
+    adaptation variable W and its transfer function spans W (SPEC 5.3)."""
+    cell = preset.excitatory
+    return cell.a > 0 or cell.b > 0
+
+
+def adaptation_levels(cell) -> tuple[float, ...]:
+    """Clamped W levels (A) of an adapting cell's characterisation: 0 to the stationary W of
+    the cell at 20 Hz with its mean potential 15 mV above rest, b tau_w 20 Hz + a 15 mV
+    (260 pA for the paper's RS cell; the corrected_w preset spans 0-200 pA), in 5 levels."""
+    top = cell.b * cell.tau_w * 20.0 + cell.a * 15e-3
+    return tuple(float(w) for w in np.linspace(0.0, top, 5))
 
 
 def _rates(cell, preset: Preset, nu_e: float, nu_i: float, seed: int) -> float:
@@ -150,9 +176,12 @@ def characterize_and_fit(
     seed: int = 0,
     progress: bool = True,
     echo: Callable[[str], None] = print,
+    w_levels: dict[str, tuple[float, ...]] | None = None,
 ) -> StageResult:
     """Characterise cells of a preset and fit their transfer functions, one after the other
-    into one preset (each fit starts from the preset the previous one wrote).
+    into one preset (each fit starts from the preset the previous one wrote); a cell named in
+    ``w_levels`` is characterised with its adaptation current clamped at each level (A), so
+    that its transfer function spans W.
 
     Returns
     -------
@@ -162,10 +191,13 @@ def characterize_and_fit(
         ``folder/fitted_<cell>.toml``).
     """
     preset = load_preset(preset_file)
-    settings = CharacterizationConfig(duration=duration, n_seeds=seeds, seed=seed)
     base, fits, files = str(preset_file), {}, []
     for cell in cells:
-        echo(f"  characterising {cell} ({seeds} seeds x {duration:g} s per grid point)")
+        levels = (w_levels or {}).get(cell, ())
+        settings = CharacterizationConfig(duration=duration, n_seeds=seeds, seed=seed,
+                                          design=GridDesign(adaptation_levels=levels))  # fmt: skip
+        where = f", W clamped at {len(levels)} levels" if levels else ""
+        echo(f"  characterising {cell} ({seeds} seeds x {duration:g} s per grid point{where})")
         data = characterize_to_file(preset.cells[cell], folder, preset.synapses, preset.network,
                                     settings, progress=progress)  # fmt: skip
         fit, toml = fit_file(data, base_preset=base, preset_out=folder / f"fitted_{cell}.toml")
@@ -196,7 +228,7 @@ def network_check(
     runs = run_network_tasks(network_task, specs, folder, scheduler, progress)
     stats = [statistics_from_attrs(r) for r in runs]
     nu_e, nu_i = [s["nu_e"] for s in stats], [s["nu_i"] for s in stats]
-    fp = MeanFieldModel(preset, order=2).fixed_point(settings.drive)
+    fp = MeanFieldModel(preset, order=2, adaptation=adapts(preset)).fixed_point(settings.drive)
     net = {"nu_e": float(np.mean(nu_e)), "nu_i": float(np.mean(nu_i)),
            "nu_e_std": float(np.std(nu_e)), "nu_i_std": float(np.std(nu_i))}  # fmt: skip
     mf = {"nu_e": float(fp.state["nu_e"]), "nu_i": float(fp.state["nu_i"])}
@@ -240,8 +272,10 @@ def build_preset(
     -------
     StageResult
         Every file written; summary ``preset`` (the fitted preset, TOML), ``fits`` (per
-        cell: RMS and maximum error of the fit in Hz, points, settings) and ``check``
-        (network and mean-field stationary rates in Hz, errors in %).
+        cell: RMS and maximum error of the fit in Hz, points, settings), ``check``
+        (network and mean-field stationary rates in Hz, errors in %), ``adaptation``
+        (whether the mean field has W) and, when calibrating, ``calibration``
+        (:func:`~adexmf.workflows.calibrate.calibration_stage`).
 
     Raises
     ------
@@ -256,18 +290,24 @@ def build_preset(
     echo(f"build {preset.name!r}: checking that both cells can be characterised")
     check_characterisable(preset, settings.seed)
     cells = [preset.network.excitatory_cell, preset.network.inhibitory_cell]
+    levels = {cells[0]: adaptation_levels(preset.excitatory)} if adapts(preset) else {}
     result = characterize_and_fit(
         cell_file, cells, out, seeds=settings.seeds, duration=settings.duration,
-        seed=settings.seed, progress=progress, echo=echo,
+        seed=settings.seed, progress=progress, echo=echo, w_levels=levels,
     )  # fmt: skip
     final = load_preset(result.summary.pop("preset"))
     final = final.replace(name=f"{preset.name}_fitted", level="corrected",
                           description=f"{preset.description} (transfer functions fitted by "
                           "adexmf build)")  # fmt: skip
     result.files.append(save_preset(final, target, option="out"))
-    echo("  mean-field fixed points vs drive")
-    result.add(drive_scan_stage(final, scan_path, np.linspace(0.0, 20.0, 41)), "fixed_points")
+    echo("  mean-field fixed points vs drive" + (" (with adaptation)" if levels else ""))
+    scan = drive_scan_stage(final, scan_path, np.linspace(0.0, 20.0, 41), adaptation=bool(levels))
+    result.add(scan, "fixed_points")
     echo(f"  network check at drive {settings.drive:g} Hz ({settings.network_seeds} seeds)")
     check = network_check(target, out, settings, scheduler=scheduler, progress=progress)
-    result.summary.update(preset=str(target), check=check)
+    result.summary.update(preset=str(target), check=check, adaptation=bool(levels))
+    if settings.calibrate:
+        echo("  threshold calibrated on the network (9 drives" + (" x 3 b" if levels else "") + ")")
+        model = MeanFieldModel(final, order=2, adaptation=bool(levels))
+        result.add(calibration_stage(target, model, out, scheduler, progress), "calibration")
     return result
