@@ -56,9 +56,9 @@ MARKER = re.compile(r"<!--r (?P<key>[^:>\s]+)(?::(?P<fmt>[^>]*?))?-->(?P<text>.*
 TABLE = re.compile(r"<!--table (?P<key>[\w-]+)-->\n(?P<text>.*?)<!--/table-->", re.DOTALL)
 #: Relative tolerance of a recomputed deterministic number (see the module docstring).
 RTOL = 1e-6
-#: The six named variants, in the order of the README's tables.
+#: The named variants, in the order of the README's tables.
 VARIANTS = ("reference", "corrected", "adaptation", "adaptation-T", "adaptation-W",
-            "adaptation-WT")  # fmt: skip
+            "adaptation-WT", "adaptation-cal")  # fmt: skip
 NETWORK_PROTOCOLS = ("stationary", "transient", "frequency", "validity")
 
 
@@ -229,7 +229,10 @@ def compute_derived(mf: dict[str, Any], net: dict[str, Any]) -> dict[str, Any]:
         out["transient"][v] = {
             "has_trough": bool(dip > 0.01),  # a dip deeper than 0.01 Hz below the baseline
             "undershoot_control_error_percent": float(relative_error_percent(dip, control)),
-        }
+            "peak_error_percent": float(relative_error_percent(
+                m["peak_nu_e"], net["transient"]["peak_nu_e"])),
+            "peak_delay_ms": 1e3 * (m["t_peak_nu_e"] - net["transient"]["t_peak_nu_e"]),
+        }  # fmt: skip
     fn = net["frequency"]
     f = np.asarray(fn["frequency_Hz"])
     for v, m in mf["frequency"]["mf"].items():
@@ -566,6 +569,22 @@ def _build_example(out: Path) -> tuple[list[str], Callable[[str], dict[str, Any]
     return ["adexmf", "build", "examples/eif_cells.toml", "--out", str(out), "--json"], extract
 
 
+def _build_calibrated(out: Path) -> tuple[list[str], Callable[[str], dict[str, Any]]]:
+    """``adexmf build --calibrate`` of an adapting cell (the paper's cells, RS b = 60 pA)."""
+
+    def extract(stdout: str) -> dict[str, Any]:
+        d = json.loads(stdout)
+        cal = d["calibration"]
+        return {"rms_Hz": {c: f["rmse_Hz"] for c, f in d["fits"].items()},
+                "error_percent": {p: d["check"]["mean_field"][f"error_{p}_percent"]
+                                  for p in ("nu_e", "nu_i")},
+                "calibration_seconds": cal["seconds"], "ridge": cal["ridge"],
+                "before": cal["before"], "after": cal["after"]}  # fmt: skip
+
+    return ["adexmf", "build", "examples/adapting_cells.toml", "--calibrate", "--out", str(out),
+            "--json"], extract  # fmt: skip
+
+
 def _mf_run(duration: str) -> Callable[[Path], tuple[list[str], Callable[[str], dict]]]:
     def make(out: Path):
         def extract(stdout: str) -> dict[str, Any]:
@@ -623,6 +642,13 @@ def _calibration(out: Path):
     """The network-calibrated threshold of issue 26 (examples/calibrated_threshold.py): both
     checkerboard splits of the stationary and extended validity maps, 3 seeds."""
     return ["python", "examples/calibrated_threshold.py", "--out", str(out / "map"),
+            "--json"], json.loads  # fmt: skip
+
+
+def _indegree_correction(out: Path):
+    """The in-degree spread averaged into the transfer functions, first order, against the
+    stationary validity map (examples/indegree_correction.py)."""
+    return ["python", "examples/indegree_correction.py", "--out", str(out / "map"),
             "--json"], json.loads  # fmt: skip
 
 
@@ -688,9 +714,11 @@ def _benchmarks(quick: bool):
 #: standard output and, optionally, environment variables.
 RECORDED: dict[str, Callable[[Path], tuple]] = {
     "build_example": _build_example,
+    "build_calibrated": _build_calibrated,
     "clamped_w_errors": _clamped_w_errors,
     "input_replay": _input_replay,
     "calibration": _calibration,
+    "indegree_correction": _indegree_correction,
     "mf_run_1s": _mf_run("1s"),
     "mf_run_51s": _mf_run("51s"),
     "quick_study_warm": _quick_study(cold=False),

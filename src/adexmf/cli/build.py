@@ -34,7 +34,8 @@ def build(
     [cells.<E>], [cells.<I>]). A cell the grid cannot characterise (silent under the
     strongest input, or above the grid's top rate, 33 Hz, under its weakest input without
     inhibition: a cell that fires on its own) is refused before the work, saying what to
-    change.
+    change. An adapting excitatory cell (a or b > 0) is characterised at 5 clamped
+    adaptation currents and gets the adaptation mean field (W).
     """
     from ..workflows.build import BuildSettings, build_preset
     from ..workflows.stage import run_stage

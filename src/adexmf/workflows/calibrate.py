@@ -11,6 +11,7 @@ and ~4 min with (27 runs), plus ~10-30 s for the calibration.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -84,9 +85,11 @@ def calibration_stage(
     StageResult
         Files: ``folder/calibration_map.nc`` and the calibrated preset
         ``folder/<name>_calibrated.toml``; summary ``preset``, ``half``, ``points``
-        ((drive Hz, b A)), ``shifts_V`` (per cell: P0, P1, P2), ``ridge``, and ``before`` /
-        ``after`` (:func:`~adexmf.compare.metrics.split_scores`).
+        ((drive Hz, b A)), ``shifts_V`` (per cell: P0, P1, P2), ``ridge``, ``before`` /
+        ``after`` (:func:`~adexmf.compare.metrics.split_scores`) and ``seconds`` (wall time
+        of the stage, network runs included; stored runs cost nothing).
     """
+    start = time.perf_counter()
     ds = network_map(preset_file, folder, scheduler, progress)
     files = [write_netcdf(ds, folder / "calibration_map.nc", option="out")]
     cal = calibrate_threshold(ds, model, HALF)
@@ -102,4 +105,5 @@ def calibration_stage(
         mf = branch_rates(m, ds.drive.values, ds.b.values)
         with np.errstate(divide="ignore", invalid="ignore"):
             summary[label] = split_scores(100.0 * (mf - rates) / rates, ai, used)
+    summary["seconds"] = time.perf_counter() - start
     return StageResult(files, summary, data={"calibration_map": ds})
