@@ -212,11 +212,12 @@ def compute_derived(mf: dict[str, Any], net: dict[str, Any]) -> dict[str, Any]:
     from adexmf.compare.frequency import BANDS
     from adexmf.compare.metrics import (
         band_mean_abs_error,
+        largest_ai_error,
         relative_error_percent,
         resonance,
+        within_10_percent,
         wrapped_phase_difference,
     )
-    from adexmf.compare.validity_map import largest_ai_error, within_10_percent
 
     out: dict[str, Any] = {"stationary": {}, "transient": {}, "frequency": {}, "validity": {}}
     sn = net["stationary"]

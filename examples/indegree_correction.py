@@ -29,7 +29,7 @@ import numpy as np
 from scipy.optimize import fsolve
 
 from adexmf import TransferFunction
-from adexmf.compare.validity_map import largest_ai_error, within_10_percent
+from adexmf.compare.metrics import largest_ai_error, within_10_percent
 from adexmf.meanfield.variants import get_variant
 from adexmf.theory.fluctuations import stationary_adaptation
 from adexmf.workflows.compare import comparison_stage

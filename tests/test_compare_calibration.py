@@ -17,7 +17,7 @@ from adexmf.compare.calibration import (
     shifted_preset,
 )
 from adexmf.compare.metrics import split_scores
-from adexmf.compare.validity_map import ORDER, branch_rates
+from adexmf.compare.validity_map import ORDER, branch_rates, calibration_mask
 from adexmf.errors import ParameterError
 from adexmf.meanfield.variants import get_variant
 
@@ -118,11 +118,9 @@ def test_shipped_calibration_meets_the_network_on_held_out_points():
     drives, b_values = data["drive_Hz"], data["b_A"]
     net = np.stack([np.mean(data["nu_e_Hz"], 0), np.mean(data["nu_i_Hz"], 0)], -1)
     ai = np.array(data["ai"], dtype=bool)
-    cal = get_variant("adaptation-cal")
-    used = np.zeros_like(ai)
-    for d, b in cal.calibrated_on:
-        used[drives.index(d), int(np.argmin(np.abs(np.array(b_values) - b)))] = True
+    used = calibration_mask("adaptation-cal", drives, b_values)
     assert (used == (checkerboard(*ai.shape, "even") & ai)).all()
+    assert not calibration_mask("adaptation-W", drives, b_values).any()
     scores = {}
     for name in ("adaptation-W", "adaptation-cal"):
         mf = branch_rates(get_variant(name).model(order=ORDER), drives, b_values)

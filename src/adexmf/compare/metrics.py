@@ -334,3 +334,14 @@ def split_scores(error_percent: np.ndarray, ai: np.ndarray, calibration: np.ndar
             "max_abs_error_percent": float(found.max()) if found.size else None,
         }  # fmt: skip
     return out
+
+
+def within_10_percent(error_e: np.ndarray, error_i: np.ndarray, ai: np.ndarray) -> float:
+    """Share of the AI points (``ai``: bool grid) where both errors (%) are within 10 %."""
+    within = (np.abs(error_e) <= 10.0) & (np.abs(error_i) <= 10.0)
+    return float(within[ai].mean())
+
+
+def largest_ai_error(error_e: np.ndarray, error_i: np.ndarray, ai: np.ndarray) -> float:
+    """Largest |error| (%) of either population over the AI points."""
+    return float(np.nanmax(np.maximum(np.abs(error_e), np.abs(error_i))[ai]))

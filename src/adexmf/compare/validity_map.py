@@ -50,7 +50,7 @@ from ..singlecell.simulate import simulate_cells
 from ..store import provenance
 from ..sweep import run_tasks
 from ..timeseries import REGIMES
-from .metrics import relative_error_percent, split_scores
+from .metrics import largest_ai_error, relative_error_percent, split_scores, within_10_percent
 from .protocol import (
     DRIVE,
     Scale,
@@ -309,6 +309,9 @@ def validity_map(
                             "mf_regime_stats": (("variant", "drive", "b", "regime_stat"),
                                                 regimes, REGIME_STATS_ATTRS)}  # fmt: skip
     data.update(_bifurcation_variables(variants, b, sc.n_total))
+    data["calibration_point"] = (("variant", "drive", "b"), np.stack(
+        [calibration_mask(v, d, b) for v in variants]).astype(np.int8),
+        {"long_name": "1 where the variant was calibrated on the network"})  # fmt: skip
     coords: dict[str, Any] = {
         "variant": variants, "drive": ("drive", d, {"units": "Hz"}),
         "b": ("b", b, {"units": "A", "long_name": "spike-triggered adaptation of RS cells"}),
@@ -465,32 +468,25 @@ def validity_summary(ds: xr.Dataset) -> dict[str, Any]:
             if ai is not None and ai.any():
                 entry["max_abs_error_ai_percent"] = largest_ai_error(ee, ei, ai)
                 entry["within_10_percent_ai_fraction"] = within_10_percent(ee, ei, ai)
-                entry.update(_split_entry(str(v), ds, ai))
+                entry.update(_split_entry(k, ds, ai))
         mf[str(v)] = entry
     out["mf"] = mf
     return out
 
 
-def _split_entry(variant: str, ds: xr.Dataset, ai: np.ndarray) -> dict[str, Any]:
-    """``split``: the scores on the points a calibrated variant was calibrated on and on
-    the others (:func:`~adexmf.compare.metrics.split_scores`); nothing for other variants."""
-    points = get_variant(variant).calibrated_on
-    if not points:
-        return {}
-    drive, b = np.meshgrid(ds.drive.values, ds.b.values, indexing="ij")
-    used = np.zeros(ai.shape, dtype=bool)
-    for d, bb in points:
+def calibration_mask(variant: str, drives, b_values) -> np.ndarray:
+    """Boolean (drive, b) grid of the points a calibrated variant was calibrated on."""
+    drive, b = np.meshgrid(drives, b_values, indexing="ij")
+    used = np.zeros(drive.shape, dtype=bool)
+    for d, bb in get_variant(variant).calibrated_on:
         used |= np.isclose(drive, d) & np.isclose(b, bb, rtol=0.0, atol=1e-15)
-    error = ds.error_percent.sel(variant=variant).transpose("drive", "b", "population").values
-    return {"split": split_scores(error, ai, used)}
+    return used
 
 
-def within_10_percent(error_e: np.ndarray, error_i: np.ndarray, ai: np.ndarray) -> float:
-    """Share of the AI points (``ai``: bool grid) where both errors (%) are within 10 %."""
-    within = (np.abs(error_e) <= 10.0) & (np.abs(error_i) <= 10.0)
-    return float(within[ai].mean())
-
-
-def largest_ai_error(error_e: np.ndarray, error_i: np.ndarray, ai: np.ndarray) -> float:
-    """Largest |error| (%) of either population over the AI points."""
-    return float(np.nanmax(np.maximum(np.abs(error_e), np.abs(error_i))[ai]))
+def _split_entry(k: int, ds: xr.Dataset, ai: np.ndarray) -> dict[str, Any]:
+    """``split`` of the k-th variant if it was calibrated on points of the map
+    (:func:`~adexmf.compare.metrics.split_scores`); nothing otherwise."""
+    if "calibration_point" not in ds or not ds.calibration_point.values[k].any():
+        return {}
+    error = ds.error_percent.isel(variant=k).transpose("drive", "b", "population").values
+    return {"split": split_scores(error, ai, ds.calibration_point.values[k].astype(bool))}

@@ -14,6 +14,7 @@ from pathlib import Path
 import matplotlib as mpl
 import numpy as np
 import xarray as xr
+from matplotlib.patches import Rectangle
 
 from ..compare.stationary import CELL_STATISTICS
 from ..compare.transient import WINDOW
@@ -296,7 +297,9 @@ def plot_validity(ds: xr.Dataset, path: str | Path) -> list[Path]:
                 ax.plot(ds.bifurcation_drive.values[k][sel], ds.bifurcation_b.values[k][sel] * 1e12,
                         marker, color="k", ms=7, ls="-", label=kind)  # fmt: skip
             none = not np.any(kinds != "")
-            ax.set_title(f"{v}" + (" (branch: no fold, no Hopf)" if none else ""), fontsize=8)
+            boxed = _box_calibration_points(ax, ds, k, d, b)
+            title = f"{v}" + (" (branch: no fold, no Hopf)" if none else "")
+            ax.set_title(title + ("\nboxed: calibration points" if boxed else ""), fontsize=8)
         for ax in axes.ravel()[:n]:
             ax.set_xlabel("drive (Hz)")
             ax.set_ylabel("RS adaptation b (pA)")
@@ -310,6 +313,19 @@ def plot_validity(ds: xr.Dataset, path: str | Path) -> list[Path]:
                      f"{ds.attrs.get('drive_events', 'bernoulli')} drive) vs second-order "
                      "mean field")  # fmt: skip
         return save_figure(fig, path)
+
+
+def _box_calibration_points(ax, ds: xr.Dataset, k: int, d, b) -> bool:
+    """Outline the cells the k-th variant was calibrated on; whether there were any."""
+    if "calibration_point" not in ds:
+        return False
+    de, be = _edges(d), _edges(b)
+    used = ds.calibration_point.values[k].astype(bool)
+    for i, j in zip(*np.nonzero(used), strict=True):
+        w, h = de[i + 1] - de[i], be[j + 1] - be[j]  # inset, so diagonal cells stay apart
+        ax.add_patch(Rectangle((de[i] + 0.08 * w, be[j] + 0.08 * h), 0.84 * w, 0.84 * h,
+                               fill=False, ec="k", lw=1.0))  # fmt: skip
+    return bool(used.any())
 
 
 def _annotate(ax, d, b, values, fmt, ai) -> None:
