@@ -475,8 +475,8 @@ def calibration_table(data: dict[str, Any]) -> str:
         entry = rec[name]
         for half, cal in entry["calibrations"].items():
             before, after = cal["before"], cal["after"]
-            lines.append(f"| {label} | adaptation-W before | {cell(before['calibration'])} | "
-                         f"{cell(before['held_out'])} |")  # fmt: skip
+            row = f"{cell(before['calibration'])} | {cell(before['held_out'])}"
+            lines.append(f"| {label} | adaptation-W, {half} split | {row} |")
             lines.append(f"| {label} | calibrated on the {half} half | "
                          f"{cell(after['calibration'])} | {cell(after['held_out'])} |")  # fmt: skip
         split = entry["variants"]["adaptation-cal"]["split"]
@@ -653,6 +653,13 @@ def _indegree_correction(out: Path):
             "--json"], json.loads  # fmt: skip
 
 
+def _compare_suite_extended(out: Path):
+    """The paper-scale validation suite with the extended validity map, from an empty task
+    folder (benchmarks/bench_compare.py --scale paper --extended): issue 26's cost."""
+    return ["python", "benchmarks/bench_compare.py", "--scale", "paper", "--extended"], \
+        lambda stdout: json.loads(stdout.strip().splitlines()[-1])
+
+
 def _quick_study(cold: bool):
     """``adexmf`` (the quick study) timed from warm caches, or cold: an empty user cache
     (XDG_CACHE_HOME: compiled kernels, Brian2's code, the VSDi scan), as on a fresh machine."""
@@ -716,6 +723,7 @@ def _benchmarks(quick: bool):
 RECORDED: dict[str, Callable[[Path], tuple]] = {
     "build_example": _build_example,
     "build_calibrated": _build_calibrated,
+    "compare_suite_extended": _compare_suite_extended,
     "clamped_w_errors": _clamped_w_errors,
     "input_replay": _input_replay,
     "calibration": _calibration,

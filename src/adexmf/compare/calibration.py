@@ -18,10 +18,10 @@ How: the six shifts minimise the squared log-ratios of the mean field's stationa
 the network's at the asynchronous-irregular (AI) points of one half of a validity map
 (:func:`checkerboard`: the points with an even or odd sum of grid indices); each point's
 fixed point is found by Newton iterations from the network's own state. The other half is
-held out: :func:`split_scores` reports both halves. A first attempt, inverting the
-first-order transfer function at the network's rates point by point, fitted the calibration
-half but missed held-out points by up to 37 %: the recurrent loop amplifies small threshold
-errors, so the calibration must be made on the closed loop.
+held out: :func:`~adexmf.compare.metrics.split_scores` reports both halves. Inverting the
+first-order transfer function at the network's rates point by point (the open loop) fitted
+the calibration half but not the held-out one: the recurrent loop amplifies small threshold
+errors, so the calibration is made on the closed loop.
 """
 
 from __future__ import annotations
