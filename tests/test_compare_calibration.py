@@ -128,3 +128,28 @@ def test_shipped_calibration_meets_the_network_on_held_out_points():
     assert scores["adaptation-cal"]["within_10_percent_fraction"] >= 0.9
     assert scores["adaptation-cal"]["max_abs_error_percent"] <= 15.0
     assert scores["adaptation-W"]["within_10_percent_fraction"] < 0.5
+
+
+def test_calibrate_command_writes_the_preset_and_scores_both_halves(tmp_path):
+    """``adexmf compare calibrate``: the preset next to the map by default, the scores of
+    both halves in the JSON; an unknown variant is a one-line error before any work."""
+    from typer.testing import CliRunner
+
+    from adexmf.cli import app
+
+    drives, b_values = (2.0, 4.0, 6.0, 8.0), (0.0, 20e-12, 40e-12)
+    v = get_variant("adaptation-W")
+    truth = shifted_preset(v.parameters, {"RS": (0.3e-3, 0.0, 0.0)}, "")
+    rates = branch_rates(v.model(order=ORDER).replace(preset=truth), drives, b_values)
+    path = tmp_path / "validity.nc"
+    _map(rates, drives, b_values).to_netcdf(path)
+    runner = CliRunner()
+    done = runner.invoke(app, ["compare", "calibrate", str(path), "--half", "odd", "--json"])
+    assert done.exit_code == 0, done.output
+    summary = json.loads(done.output)
+    assert summary["preset"] == str(tmp_path / "corrected_w_calibrated.toml")
+    assert Path(summary["preset"]).exists()
+    assert summary["after"]["held_out"]["max_abs_error_percent"] < 0.1
+    assert summary["before"]["held_out"]["max_abs_error_percent"] > 1.0
+    bad = runner.invoke(app, ["compare", "calibrate", str(path), "--variant", "nope"])
+    assert bad.exit_code != 0 and "nope" in bad.output and "Traceback" not in bad.output

@@ -390,7 +390,7 @@ def calibrate_cmd(
     variant: str = typer.Option("adaptation-W", help="Variant calibrated (with adaptation)."),
     half: str = typer.Option("even", help="Calibration half of the checkerboard: even or odd."),
     preset_out: Path = typer.Option(
-        None, help="Preset TOML written (default: VALIDITY_FILE's folder/<preset>_calibrated.toml)."
+        None, help="Preset TOML written (default: next to VALIDITY_FILE, <preset>_calibrated.toml)."
     ),
     as_json: bool = JSON,
 ) -> None:
@@ -402,14 +402,15 @@ def calibrate_cmd(
     and after on the calibration half and on the held-out half.
     """
     from ..compare.calibration import calibrate_file
+    from ..meanfield.variants import get_variant
     from ..params import save_preset
     from ..store import check_destination
 
     try:
-        if preset_out is not None:
-            check_destination(preset_out, option="--preset-out")
+        name = f"{get_variant(variant).parameters.name}_calibrated"
+        path = preset_out or validity_file.with_name(f"{name}.toml")
+        check_destination(path, option="--preset-out")  # before the work
         cal, summary = calibrate_file(validity_file, variant, half)
-        path = preset_out or validity_file.with_name(f"{cal.preset.name}_calibrated.toml")
         summary["preset"] = str(save_preset(cal.preset, path, option="--preset-out"))
     except AdexmfError as exc:
         fail(exc)
