@@ -153,3 +153,21 @@ def test_calibrate_command_writes_the_preset_and_scores_both_halves(tmp_path):
     assert summary["before"]["held_out"]["max_abs_error_percent"] > 1.0
     bad = runner.invoke(app, ["compare", "calibrate", str(path), "--variant", "nope"])
     assert bad.exit_code != 0 and "nope" in bad.output and "Traceback" not in bad.output
+
+
+def test_calibration_of_a_model_without_adaptation_on_a_map_of_one_b():
+    """A user's cells without adaptation (no tau_w, ``adexmf build``): a map of drives at
+    b = 0 calibrates the second-order model without W, met to 0.1 %."""
+    from adexmf.meanfield import MeanFieldModel
+
+    base = get_variant("corrected").parameters
+    rs = base.excitatory.replace(a=0.0, b=0.0, tau_w=None)
+    preset = base.replace(cells={**base.cells, rs.name: rs})
+    model = MeanFieldModel(preset, order=ORDER, adaptation=False)
+    drives, b_values = tuple(float(d) for d in range(2, 11)), (0.0,)
+    truth = model.replace(preset=shifted_preset(preset, {"FS": (0.4e-3, 0.0, 0.0)}, ""))
+    rates = branch_rates(truth, drives, b_values)
+    cal = calibrate_threshold(_map(rates, drives, b_values), model, "even")
+    fitted = branch_rates(model.replace(preset=cal.preset), drives, b_values)
+    np.testing.assert_allclose(fitted, rates, rtol=1e-3)
+    assert np.max(np.abs(branch_rates(model, drives, b_values) / rates - 1)) > 0.01

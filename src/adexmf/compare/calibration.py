@@ -158,15 +158,17 @@ def _check_map(ds: xr.Dataset, model: MeanFieldModel, name: str, half: str
 
 def _network_states(preset: Preset, drives, b_values, rates, points) -> list[np.ndarray]:
     """Starting states of Newton's iterations: the network's rates, zero covariances and
-    the stationary W of RS cells firing at the network's rate (SPEC 5.3)."""
+    the stationary W of RS cells firing at the network's rate (SPEC 5.3; 0 for a cell
+    without an adaptation time constant)."""
     cell_name = preset.network.excitatory_cell
     cell, tf = preset.cells[cell_name], TransferFunction.from_preset(preset, cell_name)
     states = []
     for i, j in points:
         nu_e, nu_i = rates[i, j]
         s = tf.evaluate(nu_e + drives[i], nu_i, 0.0, check_domain=False).stats
-        W = stationary_adaptation(cell.a, b_values[j], cell.tau_w, nu_e, s.mu_V, s.mu_G, cell.E_L)
-        states.append(np.array([nu_e, nu_i, 0.0, 0.0, 0.0, float(W)]))
+        W = 0.0 if cell.tau_w is None else float(stationary_adaptation(
+            cell.a, b_values[j], cell.tau_w, nu_e, s.mu_V, s.mu_G, cell.E_L))  # fmt: skip
+        states.append(np.array([nu_e, nu_i, 0.0, 0.0, 0.0, W]))
     return states
 
 
