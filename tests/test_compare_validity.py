@@ -193,3 +193,22 @@ def test_isolated_cells_are_what_the_transfer_functions_describe():
         assert float(out.rate.sel(population=pop)) == pytest.approx(expected, abs=0.5), cell
     more = isolated_task({**spec, "rs_b_A": 60e-12})
     assert float(more.rate.sel(population="exc")) < float(out.rate.sel(population="exc")) - 0.3
+
+
+def test_figure_regime_letters_mark_silent_oscillating_and_disagreements():
+    """The map's letters: the network's s/o where it is not asynchronous (most common over
+    seeds); a variant's letter only where its regime differs from the network's."""
+    from adexmf.figures.fig4_7_comparison import _regime_marks
+    from adexmf.timeseries import REGIMES
+
+    codes = {name: REGIMES.index(name) for name in ("asynchronous", "slow_oscillation", "silent")}
+    net = np.zeros((3, 2, 2, 4))  # seed, drive, b, stat
+    net[..., 0] = codes["asynchronous"]
+    net[:, 0, 0, 0] = codes["silent"]
+    net[:2, 1, 1, 0] = codes["slow_oscillation"]  # 2 of 3 seeds oscillate
+    marks = _regime_marks(net)  # (b, drive)
+    assert marks.tolist() == [["s", ""], ["", "o"]]
+    mf = np.zeros((1, 2, 2, 4))
+    mf[..., 0] = codes["asynchronous"]
+    reference = np.array([["silent", "asynchronous"], ["asynchronous", "oscillating"]])
+    assert _regime_marks(mf, reference).tolist() == [["a", ""], ["", "a"]]

@@ -16,6 +16,7 @@ import numpy as np
 import xarray as xr
 from matplotlib.patches import Rectangle
 
+from ..compare.regimes import regime_grids
 from ..compare.stationary import CELL_STATISTICS
 from ..compare.transient import WINDOW
 from ..network import POPULATIONS
@@ -271,8 +272,10 @@ def plot_validity(ds: xr.Dataset, path: str | Path) -> list[Path]:
             rate = ds.network_rate_mean.sel(population="exc").values.T
             mesh = ax.pcolormesh(de, be, rate, cmap="viridis", shading="flat")
             fig.colorbar(mesh, ax=ax, label="network nu_e (Hz)")
-            _annotate(ax, d, b, rate, "{:.2f}", ds.ai.values.T)
-            ax.set_title("network (x: not AI)", fontsize=8)
+            stats = ds.get("network_regime_stats")
+            marks = None if stats is None else _regime_marks(stats.values)
+            _annotate(ax, d, b, rate, "{:.2f}", ds.ai.values.T, marks)
+            ax.set_title("network (x: not AI; s: silent, o: oscillating)", fontsize=8)
         if has_isolated:
             ax = flat.pop(0)
             err = ds.isolated_error_percent.sel(population="exc").values.T
@@ -286,7 +289,7 @@ def plot_validity(ds: xr.Dataset, path: str | Path) -> list[Path]:
                 err = ds.error_percent.sel(variant=v, population="exc").values.T
                 mesh = ax.pcolormesh(de, be, err, cmap="RdBu_r", vmin=-60, vmax=60)
                 fig.colorbar(mesh, ax=ax, label="error of nu_e (%)")
-                _annotate(ax, d, b, err, "{:+.0f}", ds.ai.values.T)
+                _annotate(ax, d, b, err, "{:+.0f}", ds.ai.values.T, _variant_marks(ds, k))
             else:
                 rate = ds.mf_rate.sel(variant=v, population="exc").values.T
                 mesh = ax.pcolormesh(de, be, rate, cmap="viridis")
@@ -298,8 +301,9 @@ def plot_validity(ds: xr.Dataset, path: str | Path) -> list[Path]:
                         marker, color="k", ms=7, ls="-", label=kind)  # fmt: skip
             none = not np.any(kinds != "")
             boxed = _box_calibration_points(ax, ds, k, d, b)
+            notes = "a/s/o: regime unlike the network's" + ("; boxed: calibrated" if boxed else "")
             title = f"{v}" + (" (branch: no fold, no Hopf)" if none else "")
-            ax.set_title(title + ("\nboxed: calibration points" if boxed else ""), fontsize=8)
+            ax.set_title(f"{title}\n{notes}", fontsize=6.5)
         for ax in axes.ravel()[:n]:
             ax.set_xlabel("drive (Hz)")
             ax.set_ylabel("RS adaptation b (pA)")
@@ -315,6 +319,14 @@ def plot_validity(ds: xr.Dataset, path: str | Path) -> list[Path]:
         return save_figure(fig, path)
 
 
+def _variant_marks(ds: xr.Dataset, k: int) -> np.ndarray | None:
+    """The k-th variant's regime letters where its regime differs from the network's."""
+    if "mf_regime_stats" not in ds or "network_regime_stats" not in ds:
+        return None
+    network = np.array(regime_grids(ds.network_regime_stats.values)["regime"])
+    return _regime_marks(ds.mf_regime_stats.values[k][None], network)
+
+
 def _box_calibration_points(ax, ds: xr.Dataset, k: int, d, b) -> bool:
     """Outline the cells the k-th variant was calibrated on; whether there were any."""
     if "calibration_point" not in ds:
@@ -328,11 +340,24 @@ def _box_calibration_points(ax, ds: xr.Dataset, k: int, d, b) -> bool:
     return bool(used.any())
 
 
-def _annotate(ax, d, b, values, fmt, ai) -> None:
-    """Write each value of the map on its cell ("x" below where the point is not AI)."""
+def _regime_marks(stats: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+    """(b, drive) grid of regime letters from regime statistics (seed, drive, b, stat):
+    "s" silent, "o" oscillating, blank where asynchronous; with ``reference`` (a grid of
+    regime names) the letter ("a" for asynchronous too) only where the regimes differ."""
+    regime = np.array(regime_grids(stats)["regime"])
+    letters = np.vectorize(lambda r: r[0])(regime)
+    if reference is None:
+        return np.where(regime == "asynchronous", "", letters).T
+    return np.where(regime == reference, "", letters).T
+
+
+def _annotate(ax, d, b, values, fmt, ai, marks=None) -> None:
+    """Write each value of the map on its cell ("x" below where the point is not AI, then
+    the regime letter of ``marks``, a (b, drive) grid of strings, if any)."""
     for i, x in enumerate(d):
         for j, y in enumerate(b):
             v = values[j, i]
             text = "-" if not np.isfinite(v) else (">999" if abs(v) >= 999.5 else fmt.format(v))
-            ax.text(x, y, text + ("" if ai[j, i] else "\nx"), ha="center", va="center",
+            below = ("" if ai[j, i] else "x") + ("" if marks is None else marks[j, i])
+            ax.text(x, y, text + (f"\n{below}" if below else ""), ha="center", va="center",
                     fontsize=6)  # fmt: skip
