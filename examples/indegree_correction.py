@@ -3,8 +3,9 @@ transfer functions (issue 26, item 2; the numbers of docs/paper-vs-code.md).
 
 In the network each cell draws its in-degrees K_e ~ Binomial(N_e, p), K_i ~ Binomial(N_i, p),
 so its mean potential mu_V differs from the population's by a quenched, roughly Gaussian
-amount of variance s^2 = (d mu_V / d K_e)^2 Var K_e + (d mu_V / d K_i)^2 Var K_i (SPEC 3.1 at
-fixed per-synapse rates; the external drive has a fixed in-degree). An adapting cell that
+amount of variance s^2 = (d mu_V / d K_e)^2 Var K_e + (d mu_V / d K_i)^2 Var K_i (the
+derivatives of the shot-noise theory's mu_V, SPEC 3.1, at fixed per-synapse rates; the
+external drive has a fixed in-degree). An adapting cell that
 fires more also adapts more, W = b tau_w nu + a (mu_V - E_L), which pulls its mu_V back:
 linearised, the spread shrinks to s / (1 + (a + b tau_w dnu/dmu_V) / mu_G). The population
 rate is then the transfer function averaged over that spread, computed by Gauss-Hermite
@@ -29,7 +30,7 @@ import numpy as np
 from scipy.optimize import fsolve
 
 from adexmf import TransferFunction
-from adexmf.compare.metrics import largest_ai_error, within_10_percent
+from adexmf.compare.metrics import largest_ai_error, relative_error_percent, within_10_percent
 from adexmf.meanfield.variants import get_variant
 from adexmf.theory.fluctuations import stationary_adaptation
 from adexmf.workflows.compare import comparison_stage
@@ -43,7 +44,7 @@ class Population:
 
     def __init__(self, preset, cell_name: str, averaged: bool) -> None:
         self.tf = TransferFunction.from_preset(preset, cell_name)
-        self.cell, self.syn, self.net = preset.cells[cell_name], preset.synapses, preset.network
+        self.cell, self.net = preset.cells[cell_name], preset.network
         self.averaged = averaged
         t, w = np.polynomial.hermite_e.hermegauss(NODES)
         self.nodes, self.weights = t, w / w.sum()
@@ -52,13 +53,22 @@ class Population:
         """Standard deviation (V) of mu_V over the cells, after the adaptation's pull."""
         ev = self.tf.evaluate(nu_e, nu_i, W, check_domain=False)
         s = ev.stats
-        p, syn = self.net.connection_probability, self.syn
-        d_ke = nu_rec * syn.tau_e * syn.Q_e * (syn.E_e - s.mu_V) / s.mu_G
-        d_ki = nu_i * syn.tau_i * syn.Q_i * (syn.E_i - s.mu_V) / s.mu_G
-        var = (d_ke**2 * self.net.n_exc + d_ki**2 * self.net.n_inh) * p * (1 - p)
+        # mu_V depends on K_e nu_e and K_i nu_i (SPEC 3.1): one more recurrent synapse adds
+        # nu_rec / K_e to the per-synapse rate nu_e (the drive's in-degree is fixed)
+        net, h = self.net, 1e-4  # Hz: central differences of the library's mu_V
+        d_ke = nu_rec / net.K_e * self._slope(nu_e + h, nu_i, nu_e - h, nu_i, W, 2 * h)
+        d_ki = nu_i / net.K_i * self._slope(nu_e, nu_i + h, nu_e, max(nu_i - h, 0.0), W,
+                                            nu_i + h - max(nu_i - h, 0.0))  # fmt: skip
+        p = net.connection_probability
+        var = (d_ke**2 * net.n_exc + d_ki**2 * net.n_inh) * p * (1 - p)
         slope = max(-float(ev.gradient[2]) * float(s.mu_G), 0.0)  # d nu / d mu_V (Hz/V)
         tau_w = self.cell.tau_w or 0.0
         return float(np.sqrt(var)) / (1.0 + (self.cell.a + b * tau_w * slope) / float(s.mu_G))
+
+    def _slope(self, e1: float, i1: float, e0: float, i0: float, W: float, step: float) -> float:
+        """(mu_V(e1, i1) - mu_V(e0, i0)) / step (V/Hz), mu_V of the shot-noise theory."""
+        mu = self.tf.evaluate([e1, e0], [i1, i0], W, check_domain=False).stats.mu_V
+        return float(mu[0] - mu[1]) / step
 
     def rate(self, nu_rec: float, nu_e: float, nu_i: float, W: float, b: float) -> float:
         """Population rate (Hz) at per-synapse inputs nu_e (with the drive), nu_i and W."""
@@ -104,7 +114,7 @@ def main() -> None:
         mf = np.array([[fixed_point(pops, rs, d, b, net[i, j])
                         for j, b in enumerate(ds.b.values)]
                        for i, d in enumerate(ds.drive.values)])  # fmt: skip
-        err = 100.0 * (mf - net) / net
+        err = relative_error_percent(mf, net)
         ee, ei = err[..., 0], err[..., 1]
         result[label] = {"within_10_percent_ai_fraction": within_10_percent(ee, ei, ai),
                          "max_abs_error_ai_percent": largest_ai_error(ee, ei, ai),

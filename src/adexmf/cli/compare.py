@@ -107,8 +107,7 @@ def stationary_cmd(
         )
         typer.echo(f"mean field {name:10s}: nu_e = {m['nu_e']:.3f} Hz, nu_i = {m['nu_i']:.3f} Hz"
                    f"{errors}")  # fmt: skip
-    for f in (summary["out"], *summary["figures"]):
-        typer.echo(f"  {f}")
+    _echo_files(summary)
 
 
 @app.command("transient")
@@ -151,8 +150,7 @@ def transient_cmd(
             f"against the control run {m['undershoot_control_nu_e']:.3f} Hz at "
             f"{m['t_undershoot_control_nu_e'] * 1e3:.1f} ms)"
         )
-    for f in (summary["out"], *summary["figures"]):
-        typer.echo(f"  {f}")
+    _echo_files(summary)
 
 
 STIMULUS = typer.Option(
@@ -226,8 +224,7 @@ def frequency_cmd(
         if "phase_error_rad_by_band" in m:
             bands = ", ".join(f"{k} {v:.2f}" for k, v in m["phase_error_rad_by_band"].items())
             typer.echo(f"{'':10s}  mean |phase error| (rad): {bands}")
-    for f in (summary["out"], *summary["figures"]):
-        typer.echo(f"  {f}")
+    _echo_files(summary)
 
 
 @app.command("integrative")
@@ -268,8 +265,7 @@ def integrative_cmd(
         )
         typer.echo(f"{'':10s} dV/V0 % " + " ".join(f"{x:6.2f}" for x in m["background_vsd_percent"])
                    + f"   (suppressed by {m['vsd_suppression_percent']:.0f} %)")  # fmt: skip
-    for f in (summary["out"], *summary["figures"]):
-        typer.echo(f"  {f}")
+    _echo_files(summary)
 
 
 @app.command("fit-time-constant")
@@ -380,8 +376,7 @@ def validity_cmd(
                        + "".join(_cell(iso["error_nu_e_percent"][i][j], 8, 1)
                                  for i in range(len(drives))))  # fmt: skip
     _echo_variants(summary["mf"], header, len(drives), bs)
-    for f in (summary["out"], *summary["figures"]):
-        typer.echo(f"  {f}")
+    _echo_files(summary)
 
 
 @app.command("calibrate")
@@ -455,6 +450,12 @@ def _echo_variants(mf: dict, header: str, n_drives: int, bs: list[float]) -> Non
         bif = ", ".join(f"{p['kind']} at {p['drive_Hz']:.3g} Hz, b {p['b_A'] * 1e12:.0f} pA"
                         for p in m["bifurcations"]) or "none"  # fmt: skip
         typer.echo(f"  bifurcations of the branch (0.5-20 Hz): {bif}")
+
+
+def _echo_files(summary: dict) -> None:
+    """The files a comparison wrote: its data, then its figures."""
+    for f in (summary["out"], *summary["figures"]):
+        typer.echo(f"  {f}")
 
 
 def _cell(value: float | None, width: int, digits: int) -> str:

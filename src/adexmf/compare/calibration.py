@@ -44,7 +44,7 @@ from ..netcdf import read_netcdf
 from ..params import Preset
 from ..theory.fluctuations import stationary_adaptation
 from ..theory.transfer import TransferFunction
-from .metrics import split_scores
+from .metrics import relative_error_percent, split_scores
 from .validity_map import ORDER, branch_rates
 
 #: The threshold coefficients shifted: constant, mu_V and sigma_V terms (SPEC 4.1).
@@ -244,6 +244,26 @@ def calibrate_threshold(ds: xr.Dataset, variant: str | MeanFieldModel = "adaptat
     )  # fmt: skip
 
 
+def calibration_summary(ds: xr.Dataset, model: MeanFieldModel, cal: Calibration
+                        ) -> dict[str, Any]:  # fmt: skip
+    """JSON-friendly account of a calibration made on ``ds``: ``half``, ``points`` ((drive
+    Hz, b A) pairs), ``shifts_V`` (per cell: P0, P1, P2), ``rms_log_ratio``, ``ridge``, and
+    ``before`` / ``after``: :func:`~adexmf.compare.metrics.split_scores` of ``model`` with
+    its own preset and with the calibrated one on both halves of the map."""
+    rates = ds.network_rate_mean.transpose("drive", "b", "population").values
+    ai = ds.ai.values.astype(bool)
+    mask = checkerboard(ds.sizes["drive"], ds.sizes["b"], cal.half)
+    summary: dict[str, Any] = {
+        "half": cal.half, "points": [list(p) for p in cal.points],
+        "shifts_V": {c: list(s) for c, s in cal.shifts.items()},
+        "rms_log_ratio": cal.rms_log_ratio, "ridge": cal.ridge,
+    }  # fmt: skip
+    for label, m in (("before", model), ("after", model.replace(preset=cal.preset))):
+        mf = branch_rates(m, ds.drive.values, ds.b.values)
+        summary[label] = split_scores(relative_error_percent(mf, rates), ai, mask)
+    return summary
+
+
 def calibrate_file(validity_file: str | Path, variant: str = "adaptation-W",
                    half: str = "even") -> tuple[Calibration, dict[str, Any]]:  # fmt: skip
     """Calibrate on a stored validity map (``adexmf compare calibrate``) and score the
@@ -252,27 +272,15 @@ def calibrate_file(validity_file: str | Path, variant: str = "adaptation-W",
     Returns
     -------
     (Calibration, dict)
-        The calibration, and a JSON-friendly summary: ``variant``, ``half``, ``points``
-        ((drive Hz, b A) pairs), ``shifts_V`` (per cell: P0, P1, P2), ``rms_log_ratio`` and
-        ``before`` / ``after`` (:func:`split_scores`).
+        The calibration, and ``variant`` with :func:`calibration_summary`.
     """
     ds = read_netcdf(validity_file, what="validity map",
                      hint="give OUT/validity.nc of `adexmf compare validity`")  # fmt: skip
     cal = calibrate_threshold(ds, variant, half)
     v = get_variant(variant)
-    rates = ds.network_rate_mean.transpose("drive", "b", "population").values
-    ai = ds.ai.values.astype(bool)
-    mask = checkerboard(ds.sizes["drive"], ds.sizes["b"], half)
-    scores = {}
-    for label, preset in (("before", v.parameters), ("after", cal.preset)):
-        model = v.model(order=ORDER, n_total=int(ds.attrs["n_total"])).replace(preset=preset)
-        mf = branch_rates(model, ds.drive.values, ds.b.values)
-        scores[label] = split_scores(100.0 * (mf - rates) / rates, ai, mask)
-    summary = {"variant": v.name, "half": half, "points": [list(p) for p in cal.points],
-               "shifts_V": {c: list(s) for c, s in cal.shifts.items()},
-               "rms_log_ratio": cal.rms_log_ratio, "ridge": cal.ridge, **scores}  # fmt: skip
-    return cal, summary
+    model = v.model(order=ORDER, n_total=int(ds.attrs["n_total"]))
+    return cal, {"variant": v.name, **calibration_summary(ds, model, cal)}
 
 
-__all__ = ["Calibration", "calibrate_file", "calibrate_threshold", "checkerboard",
-           "shifted_preset"]  # fmt: skip
+__all__ = ["Calibration", "calibrate_file", "calibrate_threshold", "calibration_summary",
+           "checkerboard", "shifted_preset"]  # fmt: skip

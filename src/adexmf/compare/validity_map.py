@@ -47,7 +47,7 @@ from ..network import POPULATIONS
 from ..network.run_spec import NetworkRun
 from ..params import load_preset
 from ..singlecell.simulate import simulate_cells
-from ..store import provenance
+from ..store import file_digest, provenance
 from ..sweep import run_tasks
 from ..timeseries import REGIMES
 from .metrics import largest_ai_error, relative_error_percent, split_scores, within_10_percent
@@ -169,12 +169,16 @@ def network_task(spec: dict[str, Any]) -> xr.Dataset:
 
 
 def network_specs(
-    scale: Scale, seeds: Sequence[int], drives, b_values, drive_events: str = "bernoulli"
+    scale: Scale, seeds: Sequence[int], drives, b_values, drive_events: str = "bernoulli",
+    preset: Path | None = None,
 ) -> list[dict[str, Any]]:
-    """Task specifications, drive-major then b then seed."""
+    """Task specifications, drive-major then b then seed; the paper's network, or that of
+    the preset file ``preset`` (its digest in the task key)."""
+    own = {} if preset is None else {"preset": str(preset), "preset_digest": file_digest(preset)}
     return [
         task_spec("validity", NetworkRun(n_total=scale.n_total, drive=d, rs_b=b,
-                                         duration=DURATION, seed=s, drive_events=drive_events),
+                                         duration=DURATION, seed=s, drive_events=drive_events,
+                                         **own),
                   t_start_s=T_START, regime_bin_s=BIN)
         for d in drives
         for b in b_values

@@ -13,21 +13,17 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import xarray as xr
 
-from ..compare.calibration import calibrate_threshold, checkerboard
-from ..compare.metrics import split_scores
-from ..compare.protocol import run_network_tasks, task_spec
-from ..compare.validity_map import BIN, DURATION, T_START, branch_rates, network_grid, network_task
+from ..compare.calibration import calibrate_threshold, calibration_summary
+from ..compare.protocol import Scale, run_network_tasks
+from ..compare.validity_map import DURATION, T_START, network_grid, network_specs, network_task
 from ..meanfield import MeanFieldModel
 from ..netcdf import write_netcdf
 from ..network import POPULATIONS
-from ..network.run_spec import NetworkRun
 from ..params import Preset, load_preset, save_preset
-from ..store import file_digest, provenance
+from ..store import provenance
 from .stage import StageResult
 
 #: Drives of the calibration grid (Hz): the validity map's range, in steps of 1 Hz.
@@ -50,15 +46,8 @@ def network_map(preset_file: Path, folder: Path, scheduler: str | None = None,
     statistics and regimes, as in a validity map."""
     preset = load_preset(preset_file)
     drives, b_values = calibration_grid(preset)
-    specs = [
-        task_spec("validity", NetworkRun(preset=str(preset_file),
-                                         preset_digest=file_digest(preset_file),
-                                         n_total=preset.network.n_total, drive=d, rs_b=b,
-                                         duration=DURATION, seed=1, drive_events="poisson"),
-                  t_start_s=T_START, regime_bin_s=BIN)
-        for d in drives
-        for b in b_values
-    ]  # fmt: skip
+    scale = Scale(n_total=preset.network.n_total, duration=DURATION, seeds=1, traced_cells=0)
+    specs = network_specs(scale, [1], drives, b_values, "poisson", preset=Path(preset_file))
     runs = run_network_tasks(network_task, specs, folder, scheduler, progress)
     return xr.Dataset(
         network_grid(runs, len(drives), len(b_values), 1),
@@ -84,9 +73,8 @@ def calibration_stage(
     -------
     StageResult
         Files: ``folder/calibration_map.nc`` and the calibrated preset
-        ``folder/<name>_calibrated.toml``; summary ``preset``, ``half``, ``points``
-        ((drive Hz, b A)), ``shifts_V`` (per cell: P0, P1, P2), ``ridge``, ``before`` /
-        ``after`` (:func:`~adexmf.compare.metrics.split_scores`) and ``seconds`` (wall time
+        ``folder/<name>_calibrated.toml``; summary ``preset``, the
+        :func:`~adexmf.compare.calibration.calibration_summary` and ``seconds`` (wall time
         of the stage, network runs included; stored runs cost nothing).
     """
     start = time.perf_counter()
@@ -94,16 +82,6 @@ def calibration_stage(
     files = [write_netcdf(ds, folder / "calibration_map.nc", option="out")]
     cal = calibrate_threshold(ds, model, HALF)
     files.append(save_preset(cal.preset, folder / f"{cal.preset.name}.toml", option="out"))
-    rates = ds.network_rate_mean.transpose("drive", "b", "population").values
-    ai = ds.ai.values.astype(bool)
-    used = checkerboard(ds.sizes["drive"], ds.sizes["b"], HALF)
-    summary: dict[str, Any] = {
-        "preset": str(files[-1]), "half": HALF, "points": [list(p) for p in cal.points],
-        "shifts_V": {c: list(s) for c, s in cal.shifts.items()}, "ridge": cal.ridge,
-    }  # fmt: skip
-    for label, m in (("before", model), ("after", model.replace(preset=cal.preset))):
-        mf = branch_rates(m, ds.drive.values, ds.b.values)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            summary[label] = split_scores(100.0 * (mf - rates) / rates, ai, used)
+    summary = {"preset": str(files[-1]), **calibration_summary(ds, model, cal)}
     summary["seconds"] = time.perf_counter() - start
     return StageResult(files, summary, data={"calibration_map": ds})
