@@ -21,7 +21,7 @@ import xarray as xr
 from ..errors import ParameterError
 from ..meanfield.variants import get_variant
 from ..network import simulate
-from ..network.model import DRIVE_EVENTS
+from ..network.drive import DRIVE_EVENTS
 from ..network.run_spec import NetworkRun
 from ..sweep import run_tasks
 

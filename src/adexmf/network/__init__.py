@@ -28,12 +28,10 @@ from .analysis import (
     statistics_from_attrs,
 )
 from .dataset import RATE_BIN, bin_rates, check_layout, dataset_from_recording, make_dataset
+from .drive import DRIVE_EVENTS, DRIVE_MODELS, Drive
 from .model import (
-    DRIVE_EVENTS,
-    DRIVE_MODELS,
     POPULATIONS,
     Afferent,
-    Drive,
     NetworkModel,
     Population,
     Recorders,

@@ -28,18 +28,16 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
-from ..errors import InputRangeError, ParameterError, check_range
+from ..errors import ParameterError, check_range
+from ..noise import DriveNoise
 from ..params import Cell, Preset, Synapses, load_preset, to_mapping
-from ..stimuli import Waveform, ramp, sample_waveform
+from ..stimuli import Waveform, sample_waveform
+from .drive import Drive, DriveModel, check_bernoulli_rates
 
-DriveModel = Literal["independent", "population"]
-DRIVE_MODELS: tuple[str, ...] = ("independent", "population")
-#: Event statistics of the "independent" drive per time step.
-DRIVE_EVENTS: tuple[str, ...] = ("bernoulli", "poisson")
 #: Names of the two populations, in the order of the global neuron index.
 POPULATIONS: tuple[str, str] = ("exc", "inh")
 #: Brian2 integration methods of the network (NetworkModel.integrator).
@@ -72,59 +70,6 @@ class Population:
                 f"Population.name = {self.name!r}; allowed: {', '.join(POPULATIONS)}"
             )
         check_range(f"Population[{self.name}].size", self.size, 1, 10_000_000)
-
-
-@dataclass(frozen=True)
-class Drive:
-    """External excitatory drive of both populations (SPEC 2.3).
-
-    Attributes
-    ----------
-    rate : float
-        Plateau rate nu_drive per synapse (Hz).
-    ramp : float
-        Duration of the linear ramp from 0 to ``rate`` (s); 0 for a step.
-    model : {"independent", "population"}
-        Drive model (see the module docstring).
-    events : {"bernoulli", "poisson"}
-        "independent" model only: at most one event per step with probability
-        ``dt K_e nu`` (``"bernoulli"``, the authors' code and the reference), or a Poisson
-        number of events of mean ``dt K_e nu`` (``"poisson"``, the continuous-time Poisson
-        train, which is what NEST's generators produce). The Bernoulli train has a variance
-        smaller by ``1 - dt K_e nu`` (16 % at 4 Hz), hence slightly lower network rates.
-    """
-
-    rate: float = 4.0
-    ramp: float = 0.1
-    model: DriveModel = "independent"
-    events: str = "bernoulli"
-
-    def __post_init__(self) -> None:
-        check_range("Drive.rate", self.rate, 0.0, 1000.0, unit="Hz")
-        check_range("Drive.ramp", self.ramp, 0.0, 100.0, unit="s")
-        if self.model not in DRIVE_MODELS:
-            raise ParameterError(
-                f"Drive.model = {self.model!r}; allowed: {', '.join(DRIVE_MODELS)}"
-            )
-        if self.events not in DRIVE_EVENTS:
-            raise ParameterError(
-                f"Drive.events = {self.events!r}; allowed: {', '.join(DRIVE_EVENTS)}"
-            )
-
-    def rate_at(self, times: np.ndarray) -> np.ndarray:
-        """Drive rate per synapse at ``times``: linear ramp, then constant (SPEC 2.3).
-
-        Parameters
-        ----------
-        times : ndarray
-            Times (s), >= 0 on a simulation grid.
-
-        Returns
-        -------
-        ndarray
-            Rates (Hz), float64, shaped like ``times`` (:func:`adexmf.stimuli.ramp`).
-        """
-        return np.asarray(ramp(times, self.rate, self.ramp), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -183,21 +128,6 @@ class Recorders:
         traced = {p: tuple(int(i) for i in self.traced.get(p, ())) for p in POPULATIONS}
         object.__setattr__(self, "traced", traced)
         object.__setattr__(self, "variables", tuple(self.variables))
-
-
-def check_bernoulli_rates(rates: dict[str, np.ndarray], K_e: float, dt: float,
-                          advice: str) -> None:  # fmt: skip
-    """Refuse external rates (Hz per synapse) that a Bernoulli drive cannot deliver: one
-    event per step of probability dt K_e nu allows at most 1/(K_e dt). ``advice`` ends the
-    message (what the user can change)."""
-    limit = 1.0 / (K_e * dt)
-    for name, r in rates.items():
-        if r.max(initial=0.0) > limit:
-            raise InputRangeError(
-                f"external rate on population {name!r} reaches {r.max():g} Hz per synapse; the "
-                f"Bernoulli drive (one event per step of probability dt K_e nu) allows at most "
-                f"1/(K_e dt) = {limit:g} Hz here; {advice}"
-            )
 
 
 @dataclass(frozen=True)
@@ -286,6 +216,7 @@ class NetworkModel:
         ramp: float = 0.1,
         drive_model: DriveModel = "independent",
         drive_events: str = "bernoulli",
+        drive_noise: DriveNoise | None = None,
         afferent: Afferent | None = None,
         dt: float = 1e-4,
         integrator: str = "euler",
@@ -313,6 +244,8 @@ class NetworkModel:
             Drive model of SPEC 2.3.
         drive_events : {"bernoulli", "poisson"}
             Events per step of the "independent" drive (see :class:`Drive`).
+        drive_noise : DriveNoise, optional
+            Fluctuation of the drive (see :class:`Drive`).
         afferent : Afferent, optional
             Afferent input on one population.
         dt : float
@@ -346,7 +279,7 @@ class NetworkModel:
             inhibitory=Population("inh", p.inhibitory, net.n_inh),
             synapses=p.synapses,
             connection_probability=net.connection_probability,
-            drive=Drive(rate=drive_rate, ramp=ramp, model=drive_model, events=drive_events),
+            drive=Drive(drive_rate, ramp, drive_model, drive_events, drive_noise),
             afferent=afferent,
             recorders=Recorders(traced=traced, variables=variables),
             dt=dt,
@@ -469,12 +402,7 @@ class NetworkModel:
             "recurrent": self.recurrent,
             "K_e": self.K_e,
             "K_i": self.K_i,
-            "drive": {
-                "rate": f"{self.drive.rate:g} Hz",
-                "ramp": f"{self.drive.ramp * 1e3:g} ms",
-                "model": self.drive.model,
-                "events": self.drive.events,
-            },
+            "drive": self.drive.parameters(),
             "afferent": None if self.afferent is None else {"population": self.afferent.population},
             "dt": f"{self.dt * 1e3:g} ms",
             "integrator": self.integrator,

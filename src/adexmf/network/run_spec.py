@@ -26,10 +26,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ParameterError, check_range
+from ..noise import DriveNoise
 from ..params import load_preset
 from ..stimuli import KINDS, Stimulus
 from ..sweep import task_key
-from .model import DRIVE_EVENTS, INTEGRATORS, POPULATIONS, Afferent, NetworkModel
+from .drive import DRIVE_EVENTS
+from .model import INTEGRATORS, POPULATIONS, Afferent, NetworkModel
 
 #: Mapping key of each attribute, SI unit in the name (the data model's rule for records).
 _KEYS = {
@@ -38,11 +40,12 @@ _KEYS = {
     "duration": "duration_s", "seed": "seed", "backend": "backend",
     "traced_cells": "traced_cells", "drive_events": "drive_events", "integrator": "integrator",
     "rs_b": "rs_b_A", "stimulus": "stimulus", "stimulus_population": "stimulus_population",
+    "noise_sigma": "noise_sigma_Hz", "noise_tau": "noise_tau_s",
 }  # fmt: skip
 #: Attributes written to the mapping only when they differ from their default, so that runs
 #: stored before they existed keep their task keys (the drive events, the integrator...).
 _OMITTED_AT_DEFAULT = ("preset_digest", "traced_cells", "drive_events", "integrator", "rs_b",
-                       "stimulus", "stimulus_population")  # fmt: skip
+                       "stimulus", "stimulus_population", "noise_sigma", "noise_tau")  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,6 +88,10 @@ class NetworkRun:
     preset_digest : str, optional
         Content hash of a preset file (:func:`adexmf.store.file_digest`), so that a run of an
         edited file is another task.
+    noise_sigma, noise_tau : float
+        Ornstein-Uhlenbeck fluctuation of the drive (:class:`adexmf.noise.DriveNoise`):
+        standard deviation (Hz; 0, the default, for none) and correlation time (s); its
+        realization is the run's ``seed``'s.
     """
 
     preset: str = "zerlaut2018"
@@ -103,6 +110,8 @@ class NetworkRun:
     stimulus: Stimulus | None = None
     stimulus_population: str = "exc"
     preset_digest: str | None = None
+    noise_sigma: float = 0.0
+    noise_tau: float = 5e-3
 
     def __post_init__(self) -> None:
         for name, value in (("preset", self.preset), ("backend", self.backend)):
@@ -117,6 +126,9 @@ class NetworkRun:
         _set(self, "dt", check_range("dt", self.dt, 0.0, 1e-2, unit="s", low_inclusive=False))
         _set(self, "duration", check_range("duration", self.duration, 0.0, 1e5, unit="s",
                                            low_inclusive=False))  # fmt: skip
+        noise = DriveNoise(self.noise_sigma, self.noise_tau)  # checks both
+        _set(self, "noise_sigma", float(noise.sigma))
+        _set(self, "noise_tau", float(noise.tau))
         if self.rs_b is not None:
             _set(self, "rs_b", check_range("rs_b", self.rs_b, 0.0, 1e-9, unit="A"))
         _check_choice("drive_events", self.drive_events, DRIVE_EVENTS)
@@ -167,14 +179,16 @@ class NetworkRun:
         if self.rs_b is not None:
             rs = preset.excitatory.replace(b=self.rs_b)
             preset = preset.replace(cells={**preset.cells, rs.name: rs})
-        afferent = None
+        afferent, noise = None, None
+        if self.noise_sigma > 0.0:
+            noise = DriveNoise(self.noise_sigma, self.noise_tau, seed=self.seed)
         if self.stimulus is not None:
             afferent = Afferent(self.stimulus, self.stimulus_population)
         return NetworkModel.from_preset(
             preset, n_total=self.n_total, keep_in_degrees=self.keep_in_degrees,
             drive_rate=self.drive, ramp=self.ramp, dt=self.dt, afferent=afferent,
             traced_cells=self.traced_cells, integrator=self.integrator,
-            drive_events=self.drive_events,
+            drive_events=self.drive_events, drive_noise=noise,
         )  # fmt: skip
 
 
