@@ -1,0 +1,88 @@
+"""Where a network leaves the asynchronous state: UP-DOWN states of TVB-AdEx's spiking network
+against its mean field, over the RS cells' adaptation b (issue 26, item 4).
+
+1. ``adexmf build`` of examples/tvb_adex_cells.toml (TVB-AdEx's cells, Goldman et al. 2023):
+   transfer functions fitted on single cells, the RS cell's spanning W; skipped when
+   ``--out``/build already holds the fitted preset.
+2. The 10,000-neuron network over drive 0.35 and 1 Hz x b = 0, 20, 40, 60, 90, 120, 150 pA,
+   3 seeds, 10 s runs (Poisson drive events, no added noise: its fluctuations are its own),
+   42 Dask tasks stored in ``--out``/tasks and skipped on rerun
+   (:func:`adexmf.compare.updown.regime_map`).
+3. The built mean field, first and second order with W, run like the network from its
+   silent state, without noise and with each Ornstein-Uhlenbeck drive of ``--mf-noise``
+   (Hz, tau 5 ms, TVB-AdEx's; seed k reads the realization of network seed k).
+
+Writes ``--out``/updown.nc and updown.png/.svg; prints the scores (``--json``: one JSON object,
+the record of ``docs/results.py --record updown_regimes``).
+
+Run: ``python examples/updown_regimes.py --out DIR [--mf-noise 0.1,0.3] [--json]`` (about
+25 min on 2 cores from an empty folder; a minute once the build and tasks are stored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import xarray as xr
+
+from adexmf.compare.updown import regime_map, regime_scores
+from adexmf.figures.updown import plot_regime_map
+from adexmf.meanfield.analysis import MeanFieldModel
+from adexmf.netcdf import write_netcdf
+from adexmf.workflows.build import build_preset
+
+CELLS = Path(__file__).resolve().with_name("tvb_adex_cells.toml")
+ORDERS = (1, 2)
+
+
+def mean_field(out: Path) -> Path:
+    """The fitted preset of the cells (built into ``out``/build unless it is there)."""
+    fitted = out / "build" / "tvb_adex_cells_fitted.toml"
+    if not fitted.exists():
+        build_preset(CELLS, out / "build", progress=False, echo=lambda line: None)
+    return fitted
+
+
+def run(out: Path, mf_noise: list[float]) -> tuple[xr.Dataset, dict]:
+    """The map for every mean-field noise level (network runs shared), and its scores."""
+    fitted = mean_field(out)
+    maps = []
+    for sigma in [0.0, *mf_noise]:
+        tag = "" if sigma == 0.0 else f", OU {sigma:g} Hz"
+        models = {f"order {o}{tag}": MeanFieldModel(fitted, order=o, adaptation=True)
+                  for o in ORDERS}  # fmt: skip
+        maps.append(regime_map(CELLS, models, mf_noise_sigma=sigma, out=out))
+    mf = xr.concat([m[["mf_rate", "mf_regime_stats"]] for m in maps], dim="model")
+    ds = maps[0].drop_vars(["mf_rate", "mf_regime_stats", "model"]).merge(mf)
+    ds.attrs["mf_noise_sigma_Hz"] = json.dumps([0.0, *mf_noise])
+    return ds, regime_scores(ds)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, type=Path, help="results folder and task store")
+    parser.add_argument("--mf-noise", default="0.1,0.3",
+                        help="OU noise levels of the mean field's drive (Hz, comma-separated)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    noise = [float(x) for x in args.mf_noise.split(",") if x.strip()]
+    t0 = time.perf_counter()
+    ds, scores = run(args.out, noise)
+    write_netcdf(ds, args.out / "updown.nc")
+    plot_regime_map(ds, args.out / "updown.png")
+    scores["seconds"] = time.perf_counter() - t0
+    if args.json:
+        print(json.dumps(scores))
+        return
+    for name, s in [("network", scores["network"]), *scores["mf"].items()]:
+        print(f"{name}: boundary b (pA) per drive "
+              f"{[None if x is None else round(x * 1e12) for x in s['boundary_b_A']]}")
+        for i, d in enumerate(scores["drive_Hz"]):
+            print(f"  drive {d:g} Hz: " + " ".join(r[0] for r in s["regime"][i]))
+
+
+if __name__ == "__main__":
+    main()
