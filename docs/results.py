@@ -485,6 +485,33 @@ def calibration_table(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def updown_table(data: dict[str, Any]) -> str:
+    """The UP-DOWN regime map (``--record updown_regimes``): per drive and per row (network,
+    then each mean field), the regime at each b (a asynchronous, o oscillating, s silent),
+    the boundary b and, where both oscillate, the errors of frequency and UP-state rate."""
+    rec = data["recorded"]["updown_regimes"]
+    bs = " ".join(f"{b * 1e12:g}" for b in rec["b_A"])
+    lines = [f"| drive | | regime at b = {bs} pA | boundary | frequency error | UP-rate error |",
+             "|---|---|---|---|---|---|"]  # fmt: skip
+
+    def errors(values) -> str:
+        kept = [f"{v:+.0f} %" for v in values if v is not None]
+        return ", ".join(kept) if kept else "-"
+
+    rows = [("network", rec["network"]), *rec["mf"].items()]
+    for i, drive in enumerate(rec["drive_Hz"]):
+        for name, r in rows:
+            edge = r["boundary_b_A"][i]
+            edge_text = "none" if edge is None else f"{edge * 1e12:g} pA"
+            if name != "network":
+                edge_text += " (agrees)" if r["boundary_within_one_step"][i] else " (misses)"
+            freq = "" if name == "network" else errors(r["error_oscillation_frequency_percent"][i])
+            up = "" if name == "network" else errors(r["error_up_rate_percent"][i])
+            letters = " ".join(x[0] for x in r["regime"][i])
+            lines.append(f"| {drive:g} Hz | {name} | {letters} | {edge_text} | {freq} | {up} |")
+    return "\n".join(lines) + "\n"
+
+
 #: Table name -> function rendering it (Markdown) from the results files.
 TABLES: dict[str, Callable[[dict[str, Any]], str]] = {
     "comparison": comparison_table,
@@ -493,6 +520,7 @@ TABLES: dict[str, Callable[[dict[str, Any]], str]] = {
     "benchmarks_full": lambda data: benchmarks_table(data, "benchmarks"),
     "input_replay": replay_table,
     "calibration": calibration_table,
+    "updown": updown_table,
 }
 
 
@@ -653,6 +681,13 @@ def _indegree_correction(out: Path):
             "--json"], json.loads  # fmt: skip
 
 
+def _updown_regimes(out: Path):
+    """The UP-DOWN regime map of issue 26, item 4 (examples/updown_regimes.py): TVB-AdEx's
+    network over drive x b, 3 seeds, against its built mean field with and without OU noise."""
+    return ["python", "examples/updown_regimes.py", "--out", str(out / "map"),
+            "--json"], json.loads  # fmt: skip
+
+
 def _compare_suite_extended(out: Path):
     """The paper-scale validation suite with the extended validity map, from an empty task
     folder (benchmarks/bench_compare.py --scale paper --extended): issue 26's cost."""
@@ -728,6 +763,7 @@ RECORDED: dict[str, Callable[[Path], tuple]] = {
     "input_replay": _input_replay,
     "calibration": _calibration,
     "indegree_correction": _indegree_correction,
+    "updown_regimes": _updown_regimes,
     "mf_run_1s": _mf_run("1s"),
     "mf_run_51s": _mf_run("51s"),
     "quick_study_warm": _quick_study(cold=False),

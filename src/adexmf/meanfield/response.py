@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..errors import InputRangeError
+from ..errors import InputRangeError, ParameterError, check_range
 from ..layouts import S_NU_E, S_NU_I
 from .fixedpoints import fixed_point
 from .model import ColumnModel
@@ -37,7 +37,11 @@ def afferent_sensitivity(
 
 
 def linear_response(
-    model: ColumnModel, frequency: ArrayLike, drive: float, afferent: float = 0.0
+    model: ColumnModel,
+    frequency: ArrayLike,
+    drive: float,
+    afferent: float = 0.0,
+    synaptic_filter: float = 0.0,
 ) -> np.ndarray:
     """Complex gain of the population rates to a weak sinusoidal afferent input.
 
@@ -49,6 +53,12 @@ def linear_response(
         Input frequencies f (Hz), > 0.
     drive, afferent : float
         Constant inputs (Hz) that set the fixed point linearised around.
+    synaptic_filter : float
+        First order only: a low-pass filter of time constant tau_s (s) between every input
+        rate (recurrent, drive, afferent) and the transfer functions, ``T dnu/dt =
+        F(nu~) - nu`` with ``tau_s dnu~/dt = nu - nu~``: the synaptic filtering that the
+        Markov closure leaves out (issue 26, item 3). The adaptation current and its
+        equation are not filtered. 0 (default): the model as it is.
 
     Returns
     -------
@@ -61,11 +71,17 @@ def linear_response(
     InputRangeError
         If a frequency is not positive and finite, or the fixed point is unstable (a
         linear response does not exist there).
+    ParameterError
+        For a negative ``synaptic_filter``, or a positive one on a second-order model.
     """
     f = np.atleast_1d(np.asarray(frequency, dtype=np.float64))
     if not np.all(np.isfinite(f) & (f > 0.0)):
         bad = float(f[~(np.isfinite(f) & (f > 0))][0])
         raise InputRangeError(f"frequency = {bad!r} Hz; allowed: > 0 and finite")
+    tau_s = check_range("synaptic_filter", synaptic_filter, 0.0, 1.0, unit="s")
+    if tau_s > 0.0 and model.order != 1:
+        raise ParameterError(f"synaptic_filter = {tau_s:g} s needs a first-order model; this "
+                             f"one has order {model.order}")  # fmt: skip
     fp = fixed_point(model, drive, afferent)
     if not fp.stable:
         raise InputRangeError(
@@ -74,7 +90,25 @@ def linear_response(
         )
     J = model.jacobian(fp.vector, drive, afferent)
     b = afferent_sensitivity(model, fp.vector, drive, afferent)
-    eye = np.eye(J.shape[0])
-    gains = np.stack([np.linalg.solve(2j * np.pi * fk * eye - J, b) for fk in f])
     idx = list(active_indices(*model.flags))
-    return gains[:, [idx.index(S_NU_E), idx.index(S_NU_I)]]
+    rates = [idx.index(S_NU_E), idx.index(S_NU_I)]
+    eye = np.eye(J.shape[0])
+    gains = []
+    for fk in f:
+        s = 2j * np.pi * fk
+        Js, bs = _filtered(J, b, rates, model.T, 1.0 / (1.0 + s * tau_s))
+        gains.append(np.linalg.solve(s * eye - Js, bs))
+    return np.stack(gains)[:, rates]
+
+
+def _filtered(J: np.ndarray, b: np.ndarray, rates: list[int], T: float, low_pass: complex):
+    """The first-order Jacobian and input sensitivity with the transfer functions' rate
+    inputs multiplied by ``low_pass``: on the rate rows, ``T J + I`` is dF/dnu, so the rate
+    block becomes ``(dF/dnu L - I) / T`` and the input column ``b L``."""
+    Js = J.astype(complex)
+    bs = b.astype(complex)
+    block = np.ix_(rates, rates)
+    one = np.eye(len(rates))
+    Js[block] = ((T * J[block] + one) * low_pass - one) / T
+    bs[rates] = b[rates] * low_pass
+    return Js, bs

@@ -1,0 +1,74 @@
+"""The first-order linear response with the synaptic filter of issue 26, item 3
+(adexmf.meanfield.response.linear_response(..., synaptic_filter=tau_s)).
+
+Cross-check: the filtered gain equals that of an explicitly augmented real linear system
+(filtered copies of nu_e, nu_i and of the afferent input as extra states), built here from
+the Jacobian independently of the library's rewrite of the rate block; to 1e-10 relative
+(two dense solves of a 6x6 system)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from adexmf.errors import ParameterError
+from adexmf.layouts import S_NU_E, S_NU_I
+from adexmf.meanfield.fixedpoints import fixed_point
+from adexmf.meanfield.node import active_indices
+from adexmf.meanfield.response import afferent_sensitivity, linear_response
+from adexmf.meanfield.variants import get_variant
+
+DRIVE, AFFERENT, TAU_S = 4.0, 2.25, 2e-3
+
+
+def _augmented_gain(model, f: float) -> np.ndarray:
+    fp = fixed_point(model, DRIVE, AFFERENT)
+    J = model.jacobian(fp.vector, DRIVE, AFFERENT)
+    b = afferent_sensitivity(model, fp.vector, DRIVE, AFFERENT)
+    idx = list(active_indices(*model.flags))
+    r = [idx.index(S_NU_E), idx.index(S_NU_I)]
+    n, T = J.shape[0], model.T
+    A = np.zeros((n + 3, n + 3))
+    A[:n, :n] = J
+    dF = T * J[np.ix_(r, r)] + np.eye(2)  # dF/dnu on the rate rows
+    A[np.ix_(r, r)] = -np.eye(2) / T  # T dnu/dt = F(nu~, u~) - nu
+    A[np.ix_(r, [n, n + 1])] = dF / T
+    A[r, n + 2] = b[r]  # dF/du / T, acting through u~
+    for k, c in enumerate(r):  # tau_s dnu~/dt = nu - nu~
+        A[n + k, c], A[n + k, n + k] = 1.0 / TAU_S, -1.0 / TAU_S
+    A[n + 2, n + 2] = -1.0 / TAU_S  # tau_s du~/dt = u - u~
+    bb = np.zeros(n + 3, dtype=complex)
+    bb[:n] = b
+    bb[r] = 0.0
+    bb[n + 2] = 1.0 / TAU_S
+    x = np.linalg.solve(2j * np.pi * f * np.eye(n + 3) - A, bb)
+    return x[r]
+
+
+@pytest.mark.parametrize("variant", ["reference", "adaptation-W"])
+def test_filtered_gain_equals_the_augmented_system(variant):
+    model = get_variant(variant).model(order=1)
+    freqs = np.array([3.0, 20.0, 42.0, 150.0])
+    got = linear_response(model, freqs, DRIVE, AFFERENT, synaptic_filter=TAU_S)
+    want = np.array([_augmented_gain(model, f) for f in freqs])
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+def test_zero_filter_is_the_model_and_the_filter_adds_a_pole():
+    model = get_variant("adaptation-W").model(order=1)
+    f = np.array([1e3, 2e3])
+    plain = linear_response(model, f, DRIVE, AFFERENT)
+    np.testing.assert_allclose(linear_response(model, f, DRIVE, AFFERENT, 0.0), plain)
+    filtered = linear_response(model, f, DRIVE, AFFERENT, synaptic_filter=TAU_S)
+    # Far above 1/(2 pi T) and 1/(2 pi tau_s): |H| falls as f^-1 without, f^-2 with.
+    slope = np.log(np.abs(plain[1, 0]) / np.abs(plain[0, 0])) / np.log(2.0)
+    slope_f = np.log(np.abs(filtered[1, 0]) / np.abs(filtered[0, 0])) / np.log(2.0)
+    assert slope == pytest.approx(-1.0, abs=0.05)
+    assert slope_f == pytest.approx(-2.0, abs=0.1)
+
+
+def test_filter_is_refused_on_second_order_and_negative():
+    with pytest.raises(ParameterError, match="first-order"):
+        linear_response(get_variant("reference").model(order=2), [10.0], DRIVE, AFFERENT, 1e-3)
+    with pytest.raises(ParameterError, match="synaptic_filter"):
+        linear_response(get_variant("reference").model(order=1), [10.0], DRIVE, AFFERENT, -1e-3)
