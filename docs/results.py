@@ -688,6 +688,12 @@ def _updown_regimes(out: Path):
             "--json"], json.loads  # fmt: skip
 
 
+def _synaptic_filter(out: Path):
+    """The synaptic filter of issue 26, item 3 (examples/synaptic_filter_response.py): the
+    linear response over T x tau_s, fitted on Fig. 6, tested on Fig. 5."""
+    return ["python", "examples/synaptic_filter_response.py", "--json"], json.loads
+
+
 def _compare_suite_extended(out: Path):
     """The paper-scale validation suite with the extended validity map, from an empty task
     folder (benchmarks/bench_compare.py --scale paper --extended): issue 26's cost."""
@@ -764,6 +770,7 @@ RECORDED: dict[str, Callable[[Path], tuple]] = {
     "calibration": _calibration,
     "indegree_correction": _indegree_correction,
     "updown_regimes": _updown_regimes,
+    "synaptic_filter": _synaptic_filter,
     "mf_run_1s": _mf_run("1s"),
     "mf_run_51s": _mf_run("51s"),
     "quick_study_warm": _quick_study(cold=False),
