@@ -51,8 +51,9 @@ def run(out: Path, mf_noise: list[float]) -> tuple[xr.Dataset, dict]:
     fitted = mean_field(out)
     maps = []
     for sigma in [0.0, *mf_noise]:
-        tag = "" if sigma == 0.0 else f", OU {sigma:g} Hz"
-        models = {f"order {o}{tag}": MeanFieldModel(fitted, order=o, adaptation=True)
+        # Names without spaces or dots: the docs' markers address them (order1+OU100mHz).
+        tag = "" if sigma == 0.0 else f"+OU{sigma * 1e3:.0f}mHz"
+        models = {f"order{o}{tag}": MeanFieldModel(fitted, order=o, adaptation=True)
                   for o in ORDERS}  # fmt: skip
         maps.append(regime_map(CELLS, models, mf_noise_sigma=sigma, out=out))
     mf = xr.concat([m[["mf_rate", "mf_regime_stats"]] for m in maps], dim="model")
