@@ -10,7 +10,9 @@ against its mean field, over the RS cells' adaptation b (issue 26, item 4).
    (:func:`adexmf.compare.updown.regime_map`).
 3. The built mean field, first and second order with W, run like the network from its
    silent state, without noise and with each Ornstein-Uhlenbeck drive of ``--mf-noise``
-   (Hz, tau 5 ms, TVB-AdEx's; seed k reads the realization of network seed k).
+   (Hz, tau 5 ms, TVB-AdEx's; seed k reads the realization of network seed k); and the
+   first order with the finite-size noise of the network's 8,000 + 2,000 cells
+   (:mod:`adexmf.meanfield.finite_size`), seed k for network seed k.
 
 Writes ``--out``/updown.nc and updown.png/.svg; prints the scores (``--json``: one JSON object,
 the record of ``docs/results.py --record updown_regimes``).
@@ -56,6 +58,8 @@ def run(out: Path, mf_noise: list[float]) -> tuple[xr.Dataset, dict]:
         models = {f"order{o}{tag}": MeanFieldModel(fitted, order=o, adaptation=True)
                   for o in ORDERS}  # fmt: skip
         maps.append(regime_map(CELLS, models, mf_noise_sigma=sigma, out=out))
+    first = {"order1+finite": MeanFieldModel(fitted, order=1, adaptation=True)}
+    maps.append(regime_map(CELLS, first, finite_size=True, out=out))
     mf = xr.concat([m[["mf_rate", "mf_regime_stats"]] for m in maps], dim="model")
     ds = maps[0].drop_vars(["mf_rate", "mf_regime_stats", "model"]).merge(mf)
     ds.attrs["mf_noise_sigma_Hz"] = json.dumps([0.0, *mf_noise])

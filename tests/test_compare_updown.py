@@ -50,6 +50,14 @@ def test_mean_field_noise_is_the_network_seeds_realization():
     assert drive.noise == DriveNoise(1.0, 5e-3, seed=2)
 
 
+def test_finite_size_runs_are_seeded():
+    model = get_variant("adaptation-W").model(order=1)
+    a, b, c = (updown.mean_field_regime(model, 4.0, 20e-12, seed=s, finite_size=True)
+               for s in (1, 1, 2))  # fmt: skip
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a[:2], c[:2])
+
+
 def _synthetic_map(network_codes, mf_codes) -> xr.Dataset:
     """A map with one drive, b along the codes, two seeds."""
     n_b = len(network_codes)

@@ -12,7 +12,9 @@ The mean field is integrated like the network: from its silent state, the same d
 the same duration and window, and, where asked, an Ornstein-Uhlenbeck drive
 (:class:`adexmf.noise.DriveNoise`; TVB-AdEx's way of giving the mean field the fluctuations
 that a finite network has): seed k of the mean field reads the realization of the network's
-seed k, so that where the network gets the same noise the two are driven identically.
+seed k, so that where the network gets the same noise the two are driven identically. Or,
+for a first-order model, with the finite-size noise of the network's cell counts in its
+rates (:mod:`adexmf.meanfield.finite_size`; no parameter).
 
 Scores (:func:`regime_scores`): per drive, the boundary (the smallest b whose most common
 regime over the seeds is oscillating) in grid steps between network and mean field; where
@@ -31,6 +33,7 @@ import xarray as xr
 
 from ..errors import ParameterError
 from ..meanfield.analysis import MeanFieldModel
+from ..meanfield.finite_size import integrate_finite_size
 from ..meanfield.fixedpoints import fixed_point
 from ..meanfield.integrate import integrate
 from ..network import POPULATIONS
@@ -77,17 +80,27 @@ def network_specs(
 
 
 def mean_field_regime(model: MeanFieldModel, drive: float, b: float, seed: int,
-                      noise_sigma: float = 0.0, noise_tau: float = 5e-3) -> np.ndarray:  # fmt: skip
+                      noise_sigma: float = 0.0, noise_tau: float = 5e-3,
+                      finite_size: bool = False) -> np.ndarray:  # fmt: skip
     """One mean-field run like the network's (seed ``seed``): its mean rates (Hz; exc, inh)
-    from :data:`T_START`, then its :data:`REGIME_KEYS` statistics."""
+    from :data:`T_START`, then its :data:`REGIME_KEYS` statistics. ``finite_size``: a
+    first-order model with the finite-size noise of the preset network's cell counts
+    (:func:`adexmf.meanfield.finite_size.integrate_finite_size`, seeded by ``seed``)."""
     model = model.replace(b=float(b)) if model.adaptation else model
     drive_of = NetworkRun(drive=drive, duration=DURATION, seed=seed, noise_sigma=noise_sigma,
                           noise_tau=noise_tau).network_model().drive  # fmt: skip
     every = int(round(BIN / MF_DT))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # out-of-domain flags: the rates are what is scored
-        ds = integrate(model, DURATION, fixed_point(model, 0.0), dt=MF_DT,
-                       drive=drive_of.rate_at, record_every=every, observables=False)  # fmt: skip
+        start = fixed_point(model, 0.0)
+        if finite_size:
+            net = model.preset.network
+            ds = integrate_finite_size(model, DURATION, start, sizes=(net.n_exc, net.n_inh),
+                                       seed=seed, dt=MF_DT, drive=drive_of.rate_at,
+                                       record_every=every)  # fmt: skip
+        else:
+            ds = integrate(model, DURATION, start, dt=MF_DT, drive=drive_of.rate_at,
+                           record_every=every, observables=False)  # fmt: skip
     rate = ds.rate.sel(time=slice(T_START + 1e-9, None))
     means = [float(rate.sel(population=p).mean()) for p in POPULATIONS]
     stats = regime_statistics(rate.sel(population="exc").values, 1.0 / BIN)
@@ -104,6 +117,7 @@ def regime_map(
     noise_sigma: float = 0.0,
     mf_noise_sigma: float = 0.0,
     noise_tau: float = 5e-3,
+    finite_size: bool = False,
     out: str | Path = "adexmf-results/updown",
     scheduler: str | None = None,
     progress: bool = False,
@@ -126,6 +140,9 @@ def regime_map(
         Ornstein-Uhlenbeck fluctuation of the network's and of the mean field's drive (Hz).
     noise_tau : float
         Its correlation time (s).
+    finite_size : bool
+        Run the (first-order) models with the finite-size noise of the network's cell
+        counts (:func:`mean_field_regime`).
     out, scheduler, progress
         Task store folder (``out/tasks``), Dask scheduler address, progress display.
 
@@ -147,7 +164,7 @@ def regime_map(
     net_rate = np.array([r.rate.values for r in runs]).reshape(d.size, b.size, len(seed_list), 2)
     net_stats = np.array([[float(r[k]) for k in REGIME_KEYS] for r in runs])
     net_stats = net_stats.reshape(d.size, b.size, len(seed_list), len(REGIME_KEYS))
-    mf = np.stack([_mean_field_grid(m, d, b, seed_list, mf_noise_sigma, noise_tau)
+    mf = np.stack([_mean_field_grid(m, d, b, seed_list, mf_noise_sigma, noise_tau, finite_size)
                    for m in models.values()])  # fmt: skip
     sdb = ("seed", "drive", "b")
     return xr.Dataset(
@@ -162,17 +179,19 @@ def regime_map(
         attrs={**provenance(), "preset": str(preset), "duration_s": DURATION,
                "t_start_s": T_START, "bin_s": BIN, "noise_sigma_Hz": noise_sigma,
                "mf_noise_sigma_Hz": mf_noise_sigma, "noise_tau_s": noise_tau,
+               "mf_finite_size": int(finite_size),
                "drive_events": "poisson"},
     )  # fmt: skip
 
 
-def _mean_field_grid(model, drives, b_values, seeds, sigma, tau) -> np.ndarray:
-    """(seed, drive, b, 2 + len(REGIME_KEYS)) of :func:`mean_field_regime`; without noise the
-    seeds are one deterministic run, repeated."""
-    runs = seeds if sigma > 0.0 else seeds[:1]
-    out = np.array([[[mean_field_regime(model, float(dd), float(bb), s, sigma, tau)
+def _mean_field_grid(model, drives, b_values, seeds, sigma, tau, finite_size) -> np.ndarray:
+    """(seed, drive, b, 2 + len(REGIME_KEYS)) of :func:`mean_field_regime`; without any
+    noise the seeds are one deterministic run, repeated."""
+    noisy = sigma > 0.0 or finite_size
+    runs = seeds if noisy else seeds[:1]
+    out = np.array([[[mean_field_regime(model, float(dd), float(bb), s, sigma, tau, finite_size)
                       for bb in b_values] for dd in drives] for s in runs])  # fmt: skip
-    return np.repeat(out, len(seeds), axis=0) if sigma == 0.0 else out
+    return out if noisy else np.repeat(out, len(seeds), axis=0)
 
 
 def _grid(drives, b_values) -> tuple[np.ndarray, np.ndarray]:
