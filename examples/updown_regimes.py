@@ -34,6 +34,7 @@ from adexmf.compare.updown import regime_map, regime_scores
 from adexmf.figures.updown import plot_regime_map
 from adexmf.meanfield.analysis import MeanFieldModel
 from adexmf.netcdf import write_netcdf
+from adexmf.params import load_preset
 from adexmf.workflows.build import build_preset
 
 CELLS = Path(__file__).resolve().with_name("tvb_adex_cells.toml")
@@ -50,7 +51,7 @@ def mean_field(out: Path) -> Path:
 
 def run(out: Path, mf_noise: list[float]) -> tuple[xr.Dataset, dict]:
     """The map for every mean-field noise level (network runs shared), and its scores."""
-    fitted = mean_field(out)
+    fitted = load_preset(mean_field(out))
     maps = []
     for sigma in [0.0, *mf_noise]:
         # Names without spaces or dots: the docs' markers address them (order1+OU100mHz).

@@ -20,7 +20,7 @@ def plot_regime_map(ds: xr.Dataset, path: str | Path) -> list[Path]:
     """Three rows per drive column: regimes along b (network on top, one row per model;
     squares oscillating, open circles asynchronous, crosses silent; the dashed line is the
     network's boundary), the oscillation frequency and the UP-state rate (means over the
-    seeds that oscillate; network black, models in colour). PNG + SVG."""
+    seeds that oscillate, log scales; network black, models in colour). PNG + SVG."""
     scores = regime_scores(ds)
     b = ds.b.values * 1e12
     rows = [("network", scores["network"])] + list(scores["mf"].items())
@@ -45,6 +45,8 @@ def plot_regime_map(ds: xr.Dataset, path: str | Path) -> list[Path]:
             top.set_ylim(-len(rows) + 0.5, 0.5)
             top.set_title(f"drive {drive:g} Hz (square: oscillating, circle: asynchronous)",
                           fontsize=8)  # fmt: skip
+            for ax in (freq, up):  # from a DOWN state's 0.1 Hz to a ceiling's 200 Hz
+                ax.set_yscale("log")
             freq.set_ylabel("oscillation frequency (Hz)")
             up.set_ylabel("UP-state rate, exc (Hz)")
             up.set_xlabel("b of the RS cells (pA)")
