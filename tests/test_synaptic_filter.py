@@ -72,3 +72,38 @@ def test_filter_is_refused_on_second_order_and_negative():
         linear_response(get_variant("reference").model(order=2), [10.0], DRIVE, AFFERENT, 1e-3)
     with pytest.raises(ParameterError, match="synaptic_filter"):
         linear_response(get_variant("reference").model(order=1), [10.0], DRIVE, AFFERENT, -1e-3)
+
+
+def test_time_domain_filter_matches_its_linear_response():
+    """A weak sinusoid (0.05 Hz at 20 Hz) through the time-domain filtered model
+    (adexmf.meanfield.synaptic_filter) has the phase and gain of the frequency-domain
+    linear response: to 0.02 rad and 1 % (nonlinearity O(A) ~ 1 %, Euler steps O(dt/T))."""
+    from adexmf.compare.frequency import T0, run_duration, signals, sinusoid_input
+    from adexmf.compare.metrics import fit_sinusoid_response
+    from adexmf.meanfield.synaptic_filter import integrate_filtered
+
+    model = get_variant("adaptation-W").model(order=1).replace(T=8e-3)
+    f, amp = 20.0, 0.05
+    ds = integrate_filtered(model, run_duration(f), fixed_point(model, DRIVE), tau_s=1e-3,
+                            drive=DRIVE, afferent=sinusoid_input(amp, f))  # fmt: skip
+    fit = fit_sinusoid_response(ds.time.values, signals(ds.rate.values, 0.2)[:, 0], f, T0,
+                                t_start=T0 + 0.5)  # fmt: skip
+    h = signals(linear_response(model, [f], DRIVE, amp / 2, synaptic_filter=1e-3), 0.2)[0, 0]
+    assert fit.phase == pytest.approx(np.angle(h), abs=0.02)
+    assert fit.amplitude / amp == pytest.approx(abs(h), rel=0.01)
+
+
+def test_time_domain_without_filter_is_the_euler_run():
+    from adexmf.meanfield.integrate import integrate
+    from adexmf.meanfield.synaptic_filter import integrate_filtered
+    from adexmf.stimuli import Stimulus
+
+    model = get_variant("adaptation-W").model(order=1)
+    stim = Stimulus("sinusoid", {"amplitude": 4.5, "frequency": 20.0, "t0": 0.1})
+    fp = fixed_point(model, DRIVE)
+    a = integrate_filtered(model, 0.3, fp, tau_s=0.0, drive=DRIVE, afferent=stim)
+    b = integrate(model, 0.3, fp, dt=5e-5, method="euler", drive=DRIVE, afferent=stim,
+                  observables=False)  # fmt: skip
+    np.testing.assert_allclose(a.rate.values, b.rate.values, rtol=1e-12)
+    with pytest.raises(ParameterError, match="tau_s"):
+        integrate_filtered(model, 0.3, fp, tau_s=1e-4)  # coarser than tau_s / 5
