@@ -96,7 +96,7 @@ def linear_response(
     gains = []
     for fk in f:
         s = 2j * np.pi * fk
-        Js, bs = _filtered(J, b, rates, model.T, 1.0 / (1.0 + s * tau_s))
+        Js, bs = (J, b) if tau_s == 0.0 else _filtered(J, b, rates, model.T, 1 / (1 + s * tau_s))
         gains.append(np.linalg.solve(s * eye - Js, bs))
     return np.stack(gains)[:, rates]
 
