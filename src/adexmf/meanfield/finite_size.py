@@ -23,8 +23,8 @@ from numba import njit
 
 from ..errors import ParameterError
 from ..layouts import N_STATE, S_NU_E, S_NU_I
-from ..stimuli import Waveform, sample_waveform
-from .integrate import _check_record_every, _initial_state, time_grid
+from ..stimuli import Waveform
+from .integrate import run_arrays
 from .model import ColumnModel
 from .node import isolated_column_rhs
 from .timecourse import to_dataset
@@ -105,14 +105,10 @@ def integrate_finite_size(
         raise ParameterError(f"model order = {model.order}; allowed: 1 (the second order's "
                              "covariances are already its finite-size moments)")  # fmt: skip
     n_cells = _check_sizes(sizes)
-    t = time_grid(duration, dt, model)
-    d = sample_waveform(drive, t, "drive")
-    a = sample_waveform(afferent, t, "afferent")
-    every = _check_record_every(record_every, t.size - 1, 1)
-    y0 = _initial_state(model, initial, float(d[0]), float(a[0]))
+    t, d, a, every, y0, out = run_arrays(model, duration, dt, initial, drive, afferent,
+                                         record_every)  # fmt: skip
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     noise = rng.standard_normal((t.size - 1, 2))
-    out = np.empty(((t.size - 1) // every + 1, N_STATE))
     pe, pi = model.packed_transfer
     finite_size_kernel(model.packed, pe, pi, model.flags[1], y0, d, a, float(dt), model.T,
                        n_cells, noise, every, out)  # fmt: skip

@@ -304,12 +304,8 @@ def integrate(
         For a bad step, duration, method or input.
     """
     code = _method_code(method)
-    t = time_grid(duration, dt, model)
-    d = sample_waveform(drive, t, "drive")
-    a = sample_waveform(afferent, t, "afferent")
-    every = _check_record_every(record_every, t.size - 1, 1)
-    y0 = _initial_state(model, initial, float(d[0]), float(a[0]))
-    out = np.empty(((t.size - 1) // every + 1, N_STATE))
+    t, d, a, every, y0, out = run_arrays(model, duration, dt, initial, drive, afferent,
+                                         record_every)  # fmt: skip
     pe, pi = model.packed_transfer
     split = integrate_kernel(
         model.packed, pe, pi, *model.flags, y0, d, a, 0.0, 0.0, float(dt), code, every, out
@@ -317,6 +313,19 @@ def integrate(
     warn_substepped(int(split), t.size - 1, float(dt), STIFFNESS_LIMIT)
     extra = _run_attrs(method, dt, t, every, int(split), attrs)
     return to_dataset(model, t[::every], out, d[::every], a[::every], extra, observables)
+
+
+def run_arrays(model: ColumnModel, duration: float, dt: float, initial, drive: Waveform,
+               afferent: Waveform, record_every: int):  # fmt: skip
+    """What every single-column integrator starts from, checked: the grid ``t`` (s), the
+    inputs on it (Hz), the recording period, the start state and the empty record
+    (n_records, N_STATE)."""
+    t = time_grid(duration, dt, model)
+    d = sample_waveform(drive, t, "drive")
+    a = sample_waveform(afferent, t, "afferent")
+    every = _check_record_every(record_every, t.size - 1, 1)
+    y0 = _initial_state(model, initial, float(d[0]), float(a[0]))
+    return t, d, a, every, y0, np.empty(((t.size - 1) // every + 1, N_STATE))
 
 
 def _run_attrs(method: str, dt: float, t: np.ndarray, every: int, split: int, attrs) -> dict:

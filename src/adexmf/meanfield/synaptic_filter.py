@@ -23,8 +23,8 @@ from numba import njit
 
 from ..errors import ParameterError, check_range
 from ..layouts import MF_B, N_STATE, S_NU_E, S_NU_I, S_W
-from ..stimuli import Waveform, sample_waveform
-from .integrate import _check_record_every, _initial_state, time_grid
+from ..stimuli import Waveform
+from .integrate import run_arrays
 from .model import ColumnModel
 from .node import isolated_column_rhs
 from .timecourse import to_dataset
@@ -108,12 +108,8 @@ def integrate_filtered(
     if 0.0 < tau_s < 5.0 * dt:
         raise ParameterError(f"dt = {dt:g} s is too coarse for tau_s = {tau_s:g} s; allowed: "
                              f"dt <= tau_s / 5 = {tau_s / 5:g} s")  # fmt: skip
-    t = time_grid(duration, dt, model)
-    d = sample_waveform(drive, t, "drive")
-    a = sample_waveform(afferent, t, "afferent")
-    every = _check_record_every(record_every, t.size - 1, 1)
-    y0 = _initial_state(model, initial, float(d[0]), float(a[0]))
-    out = np.empty(((t.size - 1) // every + 1, N_STATE))
+    t, d, a, every, y0, out = run_arrays(model, duration, dt, initial, drive, afferent,
+                                         record_every)  # fmt: skip
     pe, pi = model.packed_transfer
     filtered_kernel(model.packed, pe, pi, model.flags[1], y0, d, a, float(dt), model.T, tau_s,
                     every, out)  # fmt: skip
