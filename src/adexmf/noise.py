@@ -25,6 +25,15 @@ NOISE_STEP = 1e-4
 _STREAM = 0x0D12_1F7
 
 
+def ou_step(sigma: float, tau: float, dt: float) -> tuple[float, float]:
+    """(decay, kick) of one exact step of ``dt`` (s) of an Ornstein-Uhlenbeck process of
+    stationary standard deviation ``sigma`` and correlation time ``tau`` (s):
+    ``xi <- decay xi + kick N(0, 1)`` with ``decay = exp(-dt / tau)`` and ``kick = sigma
+    sqrt(1 - decay^2)``, which keeps the stationary law exactly at any step."""
+    decay = float(np.exp(-dt / tau))
+    return decay, float(sigma * np.sqrt(1.0 - decay * decay))
+
+
 @dataclass(frozen=True)
 class DriveNoise:
     """Ornstein-Uhlenbeck fluctuation of the drive: ``dxi = -xi / tau dt + sigma sqrt(2 /
@@ -60,10 +69,10 @@ class DriveNoise:
         if self.sigma == 0.0 or t.size == 0:
             return np.zeros_like(t)
         n = int(np.ceil(max(float(t.max()), 0.0) / NOISE_STEP)) + 2
-        decay = float(np.exp(-NOISE_STEP / self.tau))
+        decay, kick = ou_step(self.sigma, self.tau, NOISE_STEP)
         normal = np.random.default_rng([int(self.seed), _STREAM]).standard_normal(n)
-        # xi[0] = sigma N0; xi[k] = decay xi[k-1] + sigma sqrt(1 - decay^2) N_k.
-        kicks = normal * self.sigma * np.sqrt(1.0 - decay * decay)
+        # xi[0] = sigma N0 (the stationary law); xi[k] = decay xi[k-1] + kick N_k.
+        kicks = normal * kick
         kicks[0] = normal[0] * self.sigma
         xi = lfilter([1.0], [1.0, -decay], kicks)
         return np.interp(t, np.arange(n) * NOISE_STEP, xi)

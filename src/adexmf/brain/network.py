@@ -27,6 +27,7 @@ from ..errors import ParameterError, check_range
 from ..layouts import N_STATE, S_NU_E, S_NU_I, S_W
 from ..meanfield import MeanFieldModel
 from ..meanfield.observables import vsd_signal
+from ..noise import ou_step
 from ..params.network import population_average
 from ..store import provenance
 from .columns import BrainColumn, brain_column
@@ -63,8 +64,7 @@ class OUNoise:
 
     def per_step(self, dt: float) -> tuple[float, float]:
         """(decay, kick) of one exact step of ``dt`` (s): ``xi <- decay xi + kick N(0, 1)``."""
-        decay = float(np.exp(-dt / self.tau))
-        return decay, float(self.sigma * np.sqrt(1.0 - decay * decay))
+        return ou_step(self.sigma, self.tau, dt)
 
 
 @dataclass(frozen=True)

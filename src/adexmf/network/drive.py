@@ -30,7 +30,7 @@ class Drive:
     ramp : float
         Duration of the linear ramp from 0 to ``rate`` (s); 0 for a step.
     model : {"independent", "population"}
-        Drive model (see the module docstring).
+        Drive model (see :mod:`adexmf.network.model`).
     events : {"bernoulli", "poisson"}
         "independent" model only: at most one event per step with probability
         ``dt K_e nu`` (``"bernoulli"``, the authors' code and the reference), or a Poisson
