@@ -37,6 +37,7 @@ from ..meanfield.finite_size import integrate_finite_size
 from ..meanfield.fixedpoints import fixed_point
 from ..meanfield.integrate import integrate
 from ..network import POPULATIONS
+from ..network.drive import Drive
 from ..network.run_spec import NetworkRun
 from ..store import file_digest, provenance
 from .metrics import relative_error_percent
@@ -87,8 +88,9 @@ def mean_field_regime(model: MeanFieldModel, drive: float, b: float, seed: int,
     first-order model with the finite-size noise of the preset network's cell counts
     (:func:`adexmf.meanfield.finite_size.integrate_finite_size`, seeded by ``seed``)."""
     model = model.replace(b=float(b)) if model.adaptation else model
-    drive_of = NetworkRun(drive=drive, duration=DURATION, seed=seed, noise_sigma=noise_sigma,
-                          noise_tau=noise_tau).network_model().drive  # fmt: skip
+    run = NetworkRun(drive=drive, duration=DURATION, seed=seed, noise_sigma=noise_sigma,
+                     noise_tau=noise_tau)  # the network's drive, with its seed's realization
+    drive_of = Drive(rate=run.drive, ramp=run.ramp, noise=run.drive_noise())
     every = int(round(BIN / MF_DT))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # out-of-domain flags: the rates are what is scored

@@ -173,22 +173,26 @@ class NetworkRun:
         """Hash of the run alone (:func:`adexmf.sweep.task_key` of :meth:`to_mapping`)."""
         return task_key(self.to_mapping())
 
+    def drive_noise(self) -> DriveNoise | None:
+        """The drive's fluctuation (None without one): its realization is the run seed's."""
+        if self.noise_sigma == 0.0:
+            return None
+        return DriveNoise(self.noise_sigma, self.noise_tau, seed=self.seed)
+
     def network_model(self) -> NetworkModel:
         """The network of this run (:meth:`NetworkModel.from_preset`)."""
         preset = load_preset(self.preset)
         if self.rs_b is not None:
             rs = preset.excitatory.replace(b=self.rs_b)
             preset = preset.replace(cells={**preset.cells, rs.name: rs})
-        afferent, noise = None, None
-        if self.noise_sigma > 0.0:
-            noise = DriveNoise(self.noise_sigma, self.noise_tau, seed=self.seed)
+        afferent = None
         if self.stimulus is not None:
             afferent = Afferent(self.stimulus, self.stimulus_population)
         return NetworkModel.from_preset(
             preset, n_total=self.n_total, keep_in_degrees=self.keep_in_degrees,
             drive_rate=self.drive, ramp=self.ramp, dt=self.dt, afferent=afferent,
             traced_cells=self.traced_cells, integrator=self.integrator,
-            drive_events=self.drive_events, drive_noise=noise,
+            drive_events=self.drive_events, drive_noise=self.drive_noise(),
         )  # fmt: skip
 
 
