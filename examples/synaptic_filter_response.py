@@ -34,7 +34,12 @@ from pathlib import Path
 import numpy as np
 
 from adexmf.compare.frequency import AMPLITUDES, T0, run_duration, signals, sinusoid_input
-from adexmf.compare.metrics import fit_sinusoid_response, resonance
+from adexmf.compare.metrics import (
+    band_mean_abs_error,
+    fit_sinusoid_response,
+    resonance,
+    wrapped_phase_difference,
+)
 from adexmf.compare.transient import STIMULUS
 from adexmf.errors import ValidityWarning
 from adexmf.meanfield.fixedpoints import fixed_point
@@ -54,14 +59,14 @@ DT, N_FFT = 1e-4, 2**15
 
 
 def band_phase_error(gain: np.ndarray, freqs: np.ndarray, phase: np.ndarray) -> float:
-    """Mean |wrapped phase difference| (rad) of the population signal on 10-50 Hz."""
-    band = (freqs >= 10.0) & (freqs <= 50.0)
-    return float(np.mean(np.abs(np.angle(np.exp(1j * (np.angle(gain) - phase)))[band])))
+    """Mean |wrapped phase difference| (rad) on 10-50 Hz, the README table's band."""
+    error = wrapped_phase_difference(np.angle(gain), phase)
+    return band_mean_abs_error(freqs, error)["10-50Hz"]
 
 
-def population(h: np.ndarray, g: float = 0.2) -> np.ndarray:
-    """The Fig. 6 signal nu = (1 - g) nu_e + g nu_i of gains (n, 2)."""
-    return (1.0 - g) * h[:, 0] + g * h[:, 1]
+def population(h: np.ndarray, model) -> np.ndarray:
+    """The Fig. 6 signal nu = (1 - g) nu_e + g nu_i of rates or gains (n, 2)."""
+    return signals(h, model.preset.network.inhibitory_fraction)[:, 0]
 
 
 def transient_peak(model, tau_s: float) -> float:
@@ -84,7 +89,7 @@ def simulated(model, tau_s: float, freqs: np.ndarray, phase: np.ndarray) -> dict
     for f in freqs:
         ds = integrate_filtered(model, run_duration(f), start, tau_s=tau_s, drive=DRIVE,
                                 afferent=sinusoid_input(AMPLITUDES["code"], float(f)))  # fmt: skip
-        x = signals(ds.rate.values, 0.2)[:, 0]
+        x = population(ds.rate.values, model)
         fits.append(fit_sinusoid_response(ds.time.values, x, float(f), T0))
     gain = np.array([fit.amplitude * np.exp(1j * fit.phase) for fit in fits])
     peak = resonance(freqs, np.abs(gain))
@@ -104,8 +109,9 @@ def scan(network: dict) -> list[dict]:
     for T in T_VALUES:
         model = base.replace(T=T)
         for tau_s in TAU_S_VALUES:
-            h = population(linear_response(model, freqs, DRIVE, FREQ_AFFERENT, tau_s))
-            fine = np.abs(population(linear_response(model, FINE, DRIVE, FREQ_AFFERENT, tau_s)))
+            h = population(linear_response(model, freqs, DRIVE, FREQ_AFFERENT, tau_s), model)
+            fine = linear_response(model, FINE, DRIVE, FREQ_AFFERENT, tau_s)
+            fine = np.abs(population(fine, model))
             k = int(np.argmax(fine))
             rows.append({"T_s": T, "tau_s_s": tau_s,
                          "phase_error_10_50_rad": band_phase_error(h, freqs, phase),
