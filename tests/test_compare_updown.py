@@ -105,6 +105,7 @@ def _fake_run(spec) -> xr.Dataset:
     stats = _stats(SLOW if b > 30e-12 else ASYNC, 0.5 * spec["seed"], 2.0)
     return xr.Dataset(
         {"rate": (("population",), [spec["drive_Hz"], b * 1e12]),
+         "cv_isi": ((), 0.8), "fano": ((), 1.5),
          **{k: ((), v) for k, v in zip(REGIME_KEYS, stats, strict=True)}},
         coords={"population": ["exc", "inh"]},
     )  # fmt: skip

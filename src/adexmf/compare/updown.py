@@ -43,7 +43,7 @@ from ..store import file_digest, provenance
 from .metrics import relative_error_percent
 from .protocol import json_values, run_network_tasks, task_spec
 from .regimes import REGIME_KEYS, REGIME_STATS_ATTRS, regime_grids, regime_statistics
-from .validity_map import BIN, network_task
+from .validity_map import BIN, check_grid, network_grid, network_task
 
 #: Adaptation b of the RS cells (A) and drives (Hz per synapse) of the map; TVB-AdEx drives
 #: its network at 0.35 Hz.
@@ -151,9 +151,10 @@ def regime_map(
     Returns
     -------
     xarray.Dataset
-        ``network_rate`` (seed, drive, b, population; Hz), ``network_regime_stats`` (seed,
-        drive, b, regime_stat), ``mf_rate`` and ``mf_regime_stats`` (model, seed, ...);
-        attrs: the JSON-ready scores (:func:`regime_scores`) are computed from it.
+        The network's variables of :func:`~adexmf.compare.validity_map.network_grid`
+        (``network_rate`` (seed, drive, b, population; Hz), ``network_regime_stats`` (seed,
+        drive, b, regime_stat), the AI statistics), then ``mf_rate`` and ``mf_regime_stats``
+        (model, seed, ...); :func:`regime_scores` summarises it.
     """
     d, b = _grid(drives, b_values)
     if not models:
@@ -163,16 +164,12 @@ def regime_map(
     seed_list = list(range(1, int(seeds) + 1))
     specs = network_specs(preset, d, b, seed_list, noise_sigma, noise_tau)
     runs = run_network_tasks(network_task, specs, out, scheduler, progress)
-    net_rate = np.array([r.rate.values for r in runs]).reshape(d.size, b.size, len(seed_list), 2)
-    net_stats = np.array([[float(r[k]) for k in REGIME_KEYS] for r in runs])
-    net_stats = net_stats.reshape(d.size, b.size, len(seed_list), len(REGIME_KEYS))
+    data = network_grid(runs, d.size, b.size, len(seed_list))
     mf = np.stack([_mean_field_grid(m, d, b, seed_list, mf_noise_sigma, noise_tau, finite_size)
                    for m in models.values()])  # fmt: skip
     sdb = ("seed", "drive", "b")
     return xr.Dataset(
-        {"network_rate": ((*sdb, "population"), net_rate.transpose(2, 0, 1, 3), {"units": "Hz"}),
-         "network_regime_stats": ((*sdb, "regime_stat"), net_stats.transpose(2, 0, 1, 3),
-                                  REGIME_STATS_ATTRS),
+        {**data,
          "mf_rate": (("model", *sdb, "population"), mf[..., :2], {"units": "Hz"}),
          "mf_regime_stats": (("model", *sdb, "regime_stat"), mf[..., 2:], REGIME_STATS_ATTRS)},
         coords={"model": list(models), "seed": seed_list, "drive": ("drive", d, {"units": "Hz"}),
@@ -197,13 +194,10 @@ def _mean_field_grid(model, drives, b_values, seeds, sigma, tau, finite_size) ->
 
 
 def _grid(drives, b_values) -> tuple[np.ndarray, np.ndarray]:
-    d = np.asarray(drives, dtype=np.float64)
-    b = np.asarray(b_values, dtype=np.float64)
-    checks = (("drives", d, DRIVE_RANGE, "Hz"), ("b_values", b, B_RANGE, "A"))
-    for name, v, (lo, hi), unit in checks:
-        if v.ndim != 1 or v.size == 0 or not np.all((v >= lo) & (v <= hi)):
-            raise ParameterError(f"{name} = {v.tolist()}; allowed: a non-empty list in "
-                                 f"[{lo:g}, {hi:g}] {unit}")  # fmt: skip
+    """:func:`~adexmf.compare.validity_map.check_grid` with this map's ranges, each list
+    increasing (the boundary is the first oscillating b)."""
+    d, b = check_grid(drives, b_values, DRIVE_RANGE, B_RANGE)
+    for name, v in (("drives", d), ("b_values", b)):
         if np.any(np.diff(v) <= 0):
             raise ParameterError(f"{name} = {v.tolist()}; allowed: increasing values")
     return d, b

@@ -304,7 +304,7 @@ def validity_map(
         seeds = SEEDS[name]
     variants, sc, n_seeds = check_request(variants, get_scale(scale), seeds)
     check_drive_events(drive_events)
-    d, b = _grid(drives, b_values)
+    d, b = check_grid(drives, b_values)
     mf = np.stack([mean_field_branch(v, d, b, sc.n_total) for v in variants])
     regimes = np.stack([mean_field_regimes(v, d, b, sc.n_total, ORDER, ANCHOR_DRIVE)
                         for v in variants])  # fmt: skip
@@ -350,16 +350,17 @@ def _attrs(name: str, sc: Scale, network: bool, drive_events: str) -> dict[str, 
             "mf_regime_start_s": MF_REGIME_START}  # fmt: skip
 
 
-def _grid(drives: Sequence[float], b_values: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
-    """The map's drives (Hz) and b values (A) as arrays, checked against their ranges."""
+def check_grid(drives: Sequence[float], b_values: Sequence[float], drive_range=DRIVE_RANGE,
+               b_range=B_RANGE) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Drives (Hz) and b values (A) as arrays, checked against their ranges."""
     d = np.asarray(drives, dtype=float)
     b = np.asarray(b_values, dtype=float)
-    if d.size == 0 or np.any((d < DRIVE_RANGE[0]) | (d > DRIVE_RANGE[1])):
-        raise ParameterError(f"drives = {drives!r}; allowed: rates in [{DRIVE_RANGE[0]:g}, "
-                             f"{DRIVE_RANGE[1]:g}] Hz")  # fmt: skip
-    if b.size == 0 or np.any((b < B_RANGE[0]) | (b > B_RANGE[1])):
+    if d.ndim != 1 or d.size == 0 or np.any((d < drive_range[0]) | (d > drive_range[1])):
+        raise ParameterError(f"drives = {drives!r}; allowed: rates in [{drive_range[0]:g}, "
+                             f"{drive_range[1]:g}] Hz")  # fmt: skip
+    if b.ndim != 1 or b.size == 0 or np.any((b < b_range[0]) | (b > b_range[1])):
         raise ParameterError(f"b_values = {b_values!r}; allowed: currents in "
-                             f"[{B_RANGE[0] * 1e12:g}, {B_RANGE[1] * 1e12:g}] pA")  # fmt: skip
+                             f"[{b_range[0] * 1e12:g}, {b_range[1] * 1e12:g}] pA")  # fmt: skip
     return d, b
 
 
