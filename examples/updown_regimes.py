@@ -63,7 +63,9 @@ def run(out: Path, mf_noise: list[float]) -> tuple[xr.Dataset, dict]:
     maps.append(regime_map(CELLS, first, finite_size=True, out=out))
     mf = xr.concat([m[["mf_rate", "mf_regime_stats"]] for m in maps], dim="model")
     ds = maps[0].drop_vars(["mf_rate", "mf_regime_stats", "model"]).merge(mf)
+    # Per model, not per map: the noise levels run and the models with finite-size noise.
     ds.attrs["mf_noise_sigma_Hz"] = json.dumps([0.0, *mf_noise])
+    ds.attrs["mf_finite_size"] = json.dumps(list(first))
     return ds, regime_scores(ds)
 
 
