@@ -1,14 +1,15 @@
 """Finite-size fluctuations of the first-order mean field (beyond the paper; issue 26 item 4).
 
-The Markov first order ``T dnu/dt = F - nu`` describes infinitely many cells. A population of
-N cells firing as Poisson processes at rate F emits a spike count in a window T whose
-variance is ``F N T``: its empirical rate fluctuates with variance ``F / (N T)``. Giving each
-rate the white noise of that size (El Boustani & Destexhe 2009, Neural Comput 21:46)::
+The Markov first order ``T dnu/dt = F - nu`` describes infinitely many cells. Its finite-size
+counterpart gives each rate the white noise whose source is the second order's (SPEC 5.2,
+El Boustani & Destexhe 2009), ``A = F (1/T - F) / N`` for N cells at rate F::
 
-    dnu = (F - nu) / T dt + sqrt(2 F / N) / T dB
+    dnu = (F - nu) / T dt + sqrt(A / T) dB
 
-(the uncoupled equation's stationary variance is then exactly F / (N T)) adds no parameter:
-N is the population's size. Integrated by Euler-Maruyama at fixed steps, rates clipped at 0;
+so that, linearised around a fixed point, the rates' covariance obeys the second order's
+covariance equations (a Lyapunov equation with the source A / T): the second order follows
+the moments, this one draws the fluctuations themselves, and can go extinct. No parameter: N
+is the population's size. Integrated by Euler-Maruyama at fixed steps, rates clipped at 0;
 the adaptation variable keeps its deterministic equation. One seeded Generator draws all the
 noise, so the same seed gives the same run.
 """
@@ -26,7 +27,7 @@ from ..layouts import N_STATE, S_NU_E, S_NU_I
 from ..stimuli import Waveform
 from .integrate import run_arrays
 from .model import ColumnModel
-from .node import isolated_column_rhs
+from .node import finite_size_source, isolated_column_rhs
 from .timecourse import to_dataset
 
 
@@ -45,12 +46,14 @@ def finite_size_kernel(mp, pe, pi, adaptation, y0, drive, afferent, dt, T, sizes
     root_dt = np.sqrt(dt)
     for n in range(drive.size - 1):
         isolated_column_rhs(mp, pe, pi, 1, adaptation, y, drive[n], afferent[n], dy)
-        f_e = max(y[S_NU_E] + T * dy[S_NU_E], 0.0)  # F = nu + T dnu/dt
-        f_i = max(y[S_NU_I] + T * dy[S_NU_I], 0.0)
+        f_e = y[S_NU_E] + T * dy[S_NU_E]  # F = nu + T dnu/dt
+        f_i = y[S_NU_I] + T * dy[S_NU_I]
+        a_e = max(finite_size_source(T, f_e, sizes[0]), 0.0)
+        a_i = max(finite_size_source(T, f_i, sizes[1]), 0.0)
         for k in range(N_STATE):
             y[k] += dt * dy[k]
-        y[S_NU_E] += np.sqrt(2.0 * f_e / sizes[0]) / T * root_dt * noise[n, 0]
-        y[S_NU_I] += np.sqrt(2.0 * f_i / sizes[1]) / T * root_dt * noise[n, 1]
+        y[S_NU_E] += np.sqrt(a_e / T) * root_dt * noise[n, 0]
+        y[S_NU_I] += np.sqrt(a_i / T) * root_dt * noise[n, 1]
         y[S_NU_E] = max(y[S_NU_E], 0.0)
         y[S_NU_I] = max(y[S_NU_I], 0.0)
         if (n + 1) % every == 0:

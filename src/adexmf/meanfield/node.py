@@ -119,6 +119,13 @@ def first_order_rates(T, nu_e, nu_i, Fe, Fi):
 
 
 @njit(cache=True, inline="always")
+def finite_size_source(T, F, N):
+    """A_ll = F (1/T - F) / N (Hz^2), the finite-size source of a population's rate variance
+    in the Master equation (SPEC 5.2): N cells at rate F (Hz), Markov time T (s)."""
+    return F * (1.0 / T - F) / N
+
+
+@njit(cache=True, inline="always")
 def moment_equations(T, N_e, N_i, order, nu_e, nu_i, c_ee, c_ei, c_ii, Fe, Fi):
     """Time derivatives of rates and covariances given the transfer functions (SPEC 5.1-5.2).
 
@@ -156,9 +163,11 @@ def moment_equations(T, N_e, N_i, order, nu_e, nu_i, c_ee, c_ei, c_ii, Fe, Fi):
     di = Fi0 - nu_i
     # T dc_lm/dt = A_lm + (F_l - nu_l)(F_m - nu_m) + sum_k c_lk dF_m/dnu_k
     #              + sum_k c_km dF_l/dnu_k - 2 c_lm,   A_ll = F_l (1/T - F_l) / N_l
-    dc_ee = Fe0 * (inv_T - Fe0) / N_e + de * de + 2.0 * (c_ee * Fe_e + c_ei * Fe_i) - 2.0 * c_ee
+    dc_ee = (finite_size_source(T, Fe0, N_e) + de * de + 2.0 * (c_ee * Fe_e + c_ei * Fe_i)
+             - 2.0 * c_ee)  # fmt: skip
     dc_ei = de * di + (c_ee * Fi_e + c_ei * Fi_i) + (c_ei * Fe_e + c_ii * Fe_i) - 2.0 * c_ei
-    dc_ii = Fi0 * (inv_T - Fi0) / N_i + di * di + 2.0 * (c_ei * Fi_e + c_ii * Fi_i) - 2.0 * c_ii
+    dc_ii = (finite_size_source(T, Fi0, N_i) + di * di + 2.0 * (c_ei * Fi_e + c_ii * Fi_i)
+             - 2.0 * c_ii)  # fmt: skip
     return dnu_e * inv_T, dnu_i * inv_T, dc_ee * inv_T, dc_ei * inv_T, dc_ii * inv_T
 
 
