@@ -161,6 +161,11 @@ def fit_cmd(
         "absorbs adaptation) or stationary (W of a cell firing at the measured rate; for "
         "the adaptation mean field, SPEC 5.3).",
     ),
+    loss: str = typer.Option(
+        "rate",
+        help="Loss of the fit's second step: rate (squared rate errors, the authors') or "
+        "poisson (deviance of the spike counts: low rates weigh in relative terms).",
+    ),
     base_preset: str = typer.Option(
         "corrected", help="Preset whose transfer function of this cell is replaced."
     ),
@@ -181,7 +186,7 @@ def fit_cmd(
     try:
         result = run_stage(
             fit_stage, file, error_map=error_map, layout=layout, inhibitory_term=inhibitory_term,
-            adaptation=adaptation, base_preset=base_preset, preset_out=preset_out,
+            adaptation=adaptation, loss=loss, base_preset=base_preset, preset_out=preset_out,
         )  # fmt: skip
     except AdexmfError as exc:
         fail(exc)

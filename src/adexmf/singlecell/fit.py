@@ -5,7 +5,11 @@
    polynomial to ``V_eff`` by linear least squares (the polynomial is linear in P0..P10).
 2. From there, minimise the mean squared error between measured and template rates over all
    points, silent ones included (trust-region least squares on the rate residuals, every
-   coefficient bounded by :data:`COEFFICIENT_BOUND`).
+   coefficient bounded by :data:`COEFFICIENT_BOUND`); or, with ``loss="poisson"``, the
+   Poisson deviance of the spike counts, ``2 X [r ln(r / F) - (r - F)]`` for a point counted
+   over X cell-seconds: the maximum-likelihood fit of counts, which weighs each point by its
+   information, so the rates of 0.01-1 Hz that decide whether a network has a DOWN state
+   count in relative terms rather than not at all (issue 26, item 4).
 
 Adaptation (SPEC 5.3): points measured with a freely adapting cell are evaluated either at
 W = 0 (``adaptation="none"``: the fitted threshold absorbs the stationary adaptation, as in
@@ -47,6 +51,9 @@ from .characterize import dataset_parameters
 
 #: Bound on every fitted coefficient (V): thresholds and their corrections are tens of mV.
 COEFFICIENT_BOUND = 0.2
+#: Losses of step 2 (module docstring), and the least model rate the deviance sees (Hz).
+LOSSES: tuple[str, ...] = ("rate", "poisson")
+RATE_FLOOR = 1e-9
 #: Positions of a layout's coefficients among P0..P10.
 _LAYOUT_SLOTS = {"with_log": list(range(11)), "without_log": [0, 1, 2, 3, 5, 6, 7, 8, 9, 10]}
 #: How points measured with free adaptation are evaluated (see the module docstring).
@@ -163,7 +170,10 @@ class FitResult:
         )
 
 
-def _check_options(layout: str, inhibitory_term: str, adaptation: str = "none") -> None:
+def _check_options(layout: str, inhibitory_term: str, adaptation: str = "none",
+                   loss: str = "rate") -> None:
+    if loss not in LOSSES:
+        raise ParameterError(f"loss = {loss!r}; allowed: {', '.join(LOSSES)}")
     if layout not in LAYOUT_SIZES:
         raise ParameterError(f"layout = {layout!r}; allowed: {', '.join(LAYOUT_SIZES)}")
     if inhibitory_term not in INHIBITORY_TERMS:
@@ -219,6 +229,16 @@ def _transfer(cell, synapses, network, layout, term, coefficients) -> TransferFu
     return TransferFunction(cell, synapses, network, params)
 
 
+def _exposure(exposure, shape: tuple[int, ...]) -> np.ndarray:
+    """Counted cell-seconds per point (s), 1 s each by default; checked > 0."""
+    if exposure is None:
+        return np.ones(shape)
+    x = np.broadcast_to(np.asarray(exposure, dtype=float), shape).ravel().copy()
+    if not np.all(np.isfinite(x)) or np.any(x <= 0):
+        raise InputRangeError("exposure must be finite and > 0 s (counted cell-seconds)")
+    return x
+
+
 def _data_range(values: np.ndarray) -> tuple[float, float] | None:
     """(min, max) of the data's input rates (Hz): the domain of the fit; None if empty."""
     lo, hi = float(np.min(values)), float(np.max(values))
@@ -269,9 +289,21 @@ def _step1(theory: tuple, slots: list[int], e, i, r, w) -> np.ndarray:
     return np.clip(p1, -0.99 * COEFFICIENT_BOUND, 0.99 * COEFFICIENT_BOUND)
 
 
-def _step2(theory: tuple, slots: list[int], p1: np.ndarray, e, i, r, w):
-    """Step 2: least squares on the rates themselves from ``p1``, coefficients in mV for
-    conditioning; never worse than ``p1``.
+def poisson_deviance_residuals(model: np.ndarray, rate: np.ndarray,
+                               exposure: np.ndarray) -> np.ndarray:
+    """Signed square roots of the Poisson deviance of counts ``rate x exposure`` under the
+    model rates (Hz; exposure in cell-seconds): their sum of squares is the deviance."""
+    f = np.maximum(model, RATE_FLOOR)
+    log_ratio = np.log(np.where(rate > 0, rate, 1.0) / f)
+    term = np.where(rate > 0, rate * log_ratio, 0.0) - (rate - f)
+    return np.sign(f - rate) * np.sqrt(2.0 * exposure * np.maximum(term, 0.0))
+
+
+def _step2(theory: tuple, slots: list[int], p1: np.ndarray, e, i, r, w, loss: str = "rate",
+           exposure: np.ndarray | None = None):
+    """Step 2: least squares on the rates themselves (``loss="rate"``) or on the Poisson
+    deviance residuals of the counts (``"poisson"``, ``exposure`` in cell-seconds) from
+    ``p1``, coefficients in mV for conditioning; never worse than ``p1`` in that loss.
 
     Returns
     -------
@@ -290,13 +322,19 @@ def _step2(theory: tuple, slots: list[int], p1: np.ndarray, e, i, r, w):
     # every study imports this module.
     from scipy.optimize import least_squares
 
+    def residuals(p_volts):
+        if loss == "poisson":
+            return poisson_deviance_residuals(rates_for(p_volts), r, exposure)
+        return rates_for(p_volts) - r
+
     step1_rmse = float(np.sqrt(np.mean((rates_for(p1) - r) ** 2)))
+    start_cost = float(np.sum(residuals(p1) ** 2))
     bound = COEFFICIENT_BOUND * 1e3
     sol = least_squares(
-        lambda x: rates_for(x * 1e-3) - r, p1 * 1e3, bounds=(-bound, bound), xtol=1e-12
+        lambda x: residuals(x * 1e-3), p1 * 1e3, bounds=(-bound, bound), xtol=1e-12
     )
     best = sol.x * 1e-3
-    if np.sqrt(np.mean((rates_for(best) - r) ** 2)) > step1_rmse:
+    if np.sum(residuals(best) ** 2) > start_cost:
         best = p1  # never worse than the starting point
     final = rates_for(best).copy()
     return best, step1_rmse, final
@@ -315,6 +353,8 @@ def fit_transfer_function(
     layout: str = "with_log",
     inhibitory_term: str = "paper",
     adaptation: AdaptationMode = "none",
+    loss: str = "rate",
+    exposure=None,
     note: str = "",
 ) -> FitResult:
     """Fit the transfer-function template to measured rates (SPEC 4.3, two steps).
@@ -340,6 +380,12 @@ def fit_transfer_function(
         Free-adaptation points evaluated at W = 0 (the threshold absorbs the adaptation),
         or at the stationary adaptation current of the cell firing at the measured rate
         (SPEC 5.3; both fit steps use it). Identical fits when the cell has a = b = 0.
+    loss : {"rate", "poisson"}
+        Step 2 minimises the squared rate errors (the authors') or the Poisson deviance of
+        the spike counts (module docstring).
+    exposure : array_like, optional
+        Counted cell-seconds of each point (s), the weights of the Poisson deviance; default
+        1 s everywhere (equal weights).
     note : str
         Provenance written into the returned parameters (the adaptation mode is appended).
 
@@ -347,8 +393,9 @@ def fit_transfer_function(
     -------
     FitResult
     """
-    _check_options(layout, inhibitory_term, adaptation)
+    _check_options(layout, inhibitory_term, adaptation, loss)
     e, i, r, w = _fit_points(nu_e, nu_i, rate, W)
+    x = _exposure(exposure, r.shape)
     free = np.isnan(w)
     w = w.copy()
     w[free] = 0.0
@@ -359,12 +406,13 @@ def fit_transfer_function(
     sem = np.zeros_like(r) if rate_sem is None else np.broadcast_to(rate_sem, r.shape).ravel()
     theory = (cell, synapses, network, layout, inhibitory_term)
     p1 = _step1(theory, _LAYOUT_SLOTS[layout], e, i, r, w)
-    best, step1_rmse, final = _step2(theory, _LAYOUT_SLOTS[layout], p1, e, i, r, w)
+    best, step1_rmse, final = _step2(theory, _LAYOUT_SLOTS[layout], p1, e, i, r, w, loss, x)
+    loss_note = "" if loss == "rate" else "loss 'poisson': step 2 on the counts' deviance"
     params = TransferParams(
         coefficients=tuple(float(c) for c in best),
         layout=layout,
         inhibitory_term=inhibitory_term,
-        note="; ".join(t for t in (note, ADAPTATION_NOTES[adaptation]) if t),
+        note="; ".join(t for t in (note, ADAPTATION_NOTES[adaptation], loss_note) if t),
         domain_nu_e=_data_range(e),
         domain_nu_i=_data_range(i),
     )
@@ -405,13 +453,15 @@ def fit_dataset(
     layout: str = "with_log",
     inhibitory_term: str = "paper",
     adaptation: AdaptationMode = "none",
+    loss: str = "rate",
     note: str = "",
 ) -> FitResult:
     """Fit a characterisation Dataset (:func:`~adexmf.singlecell.characterize.characterize`).
 
     Points with free adaptation are evaluated at W = 0 (``adaptation="none"``) or at their
-    stationary W (``"stationary"``); clamped points at their W. Other arguments as in
-    :func:`fit_transfer_function`.
+    stationary W (``"stationary"``); clamped points at their W. Each point's exposure (the
+    Poisson loss's weight) is its counted time, ``duration_s - discard_s``, times its
+    measured seeds. Other arguments as in :func:`fit_transfer_function`.
     """
     check_characterization(ds)
     cell, synapses, network = dataset_parameters(ds)
@@ -420,5 +470,12 @@ def fit_dataset(
     return fit_transfer_function(
         ds["nu_e"].values, ds["nu_i"].values, ds["rate_mean"].values, cell, synapses, network,
         W=W, rate_sem=sem, layout=layout, inhibitory_term=inhibitory_term,
-        adaptation=adaptation, note=note,
+        adaptation=adaptation, loss=loss, exposure=counted_exposure(ds), note=note,
     )  # fmt: skip
+
+
+def counted_exposure(ds: xr.Dataset) -> np.ndarray:
+    """Counted cell-seconds of each point of a characterisation (s)."""
+    counted = float(ds.attrs.get("duration_s", 1.0)) - float(ds.attrs.get("discard_s", 0.0))
+    seeds = np.isfinite(ds["rate"].values).sum(axis=1) if "rate" in ds else 1
+    return np.maximum(counted * seeds, 1e-9)

@@ -54,6 +54,7 @@ def fit_file(
     layout: str = "with_log",
     inhibitory_term: str = "paper",
     adaptation: str = "none",
+    loss: str = "rate",
     base_preset: str = "corrected",
     preset_out: Path | None = None,
 ) -> tuple[FitResult, Path]:
@@ -67,7 +68,7 @@ def fit_file(
     ----------
     file : Path
         A characterisation NetCDF written by ``adexmf tf characterize``.
-    layout, inhibitory_term, adaptation
+    layout, inhibitory_term, adaptation, loss
         As in :func:`fit_dataset`.
     base_preset : str
         Preset whose transfer function of the fitted cell is replaced.
@@ -98,7 +99,8 @@ def fit_file(
         f"{ds.sizes['seed']} seeds, {ds.attrs.get('duration_s', float('nan')):g} s each)"
     )
     result = fit_dataset(
-        ds, layout=layout, inhibitory_term=inhibitory_term, adaptation=adaptation, note=note
+        ds, layout=layout, inhibitory_term=inhibitory_term, adaptation=adaptation, loss=loss,
+        note=note,
     )
     base = load_preset(base_preset)
     preset = preset_with_fits(
