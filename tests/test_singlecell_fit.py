@@ -164,3 +164,62 @@ def test_figure2_written(tmp_path):
         assert path.exists() and path.stat().st_size > 1000
     steps = xr.load_dataset(fig2.written["steps"])
     assert int(steps.spike.sel(cell="FS").sum()) > 3  # the 200 pA step makes the cell fire
+
+
+def _low_rate_data(seed: int):
+    """Poisson counts from the published RS template over rates ~0.005-20 Hz, each point
+    counted over 2000 cell-seconds (the exposure of a low-rate measurement)."""
+    tf = TransferFunction(RS, DEFAULT_SYNAPSES, DEFAULT_NETWORK,
+                          load_preset("zerlaut2018").transfer_params("RS"))  # fmt: skip
+    E, I = np.meshgrid(np.linspace(0.5, 12, 24), np.linspace(0, 20, 6), indexing="ij")
+    true = tf(E, I)
+    keep = (true > 0.005) & (true < 30)
+    exposure = 2000.0
+    counts = np.random.default_rng(seed).poisson(true[keep] * exposure)
+    return E[keep], I[keep], true[keep], counts / exposure, exposure
+
+
+def test_poisson_loss_fits_low_rates_in_relative_terms():
+    # Same data, two losses: the deviance fit must have the lower deviance (it minimises
+    # it), and at the points below 0.5 Hz its rates must be closer to the true ones in
+    # log-ratio, which the squared-rate loss leaves to chance (errors of 0.05 Hz on 0.01 Hz
+    # cost it nothing).
+    from adexmf.singlecell.fit import poisson_deviance_residuals
+
+    e, i, true, rate, exposure = _low_rate_data(seed=5)
+    fits = {loss: fit_transfer_function(e, i, rate, RS, DEFAULT_SYNAPSES, DEFAULT_NETWORK,
+                                        loss=loss, exposure=exposure)
+            for loss in ("rate", "poisson")}  # fmt: skip
+    deviance = {k: np.sum(poisson_deviance_residuals(f.model, rate, np.full(rate.size, exposure))
+                          ** 2) for k, f in fits.items()}  # fmt: skip
+    assert deviance["poisson"] <= deviance["rate"] * (1 + 1e-9)
+    low = true < 0.5
+    log_err = {k: np.sqrt(np.mean(np.log(np.maximum(f.model[low], 1e-6) / true[low]) ** 2))
+               for k, f in fits.items()}  # fmt: skip
+    assert log_err["poisson"] < log_err["rate"]
+    assert "loss 'poisson'" in fits["poisson"].params.note
+
+
+def test_poisson_deviance_residuals():
+    from adexmf.singlecell.fit import poisson_deviance_residuals
+
+    r = np.array([0.0, 0.5, 2.0])
+    # zero where model equals data (a silent point against the 1e-9 Hz floor of the model
+    # rates: sqrt(2 X 1e-9) ~ 1e-4); 2 X F for a silent point; sign follows model - data
+    assert np.allclose(poisson_deviance_residuals(np.array([0.0, 0.5, 2.0]), r, 10.0), 0,
+                       atol=2e-4)  # fmt: skip
+    res = poisson_deviance_residuals(np.array([0.1, 1.0, 1.0]), r, np.full(3, 10.0))
+    assert res[0] == pytest.approx(np.sqrt(2 * 10 * 0.1))
+    expected = np.sqrt(2 * 10 * (2.0 * np.log(2.0) - 1.0))
+    assert res[2] == pytest.approx(-expected) and res[1] > 0
+
+
+def test_fit_loss_and_exposure_checked():
+    e, i, _, rate, _ = _low_rate_data(seed=1)
+    with pytest.raises(ParameterError, match="loss = 'l1'"):
+        fit_transfer_function(e, i, rate, RS, DEFAULT_SYNAPSES, DEFAULT_NETWORK, loss="l1")
+    from adexmf.errors import InputRangeError
+
+    with pytest.raises(InputRangeError, match="exposure"):
+        fit_transfer_function(e, i, rate, RS, DEFAULT_SYNAPSES, DEFAULT_NETWORK,
+                              loss="poisson", exposure=-1.0)  # fmt: skip

@@ -53,6 +53,7 @@ from .characterize import dataset_parameters
 COEFFICIENT_BOUND = 0.2
 #: Losses of step 2 (module docstring), and the least model rate the deviance sees (Hz).
 LOSSES: tuple[str, ...] = ("rate", "poisson")
+LOSS_NOTES = {"rate": "", "poisson": "loss 'poisson': step 2 on the counts' deviance"}
 RATE_FLOOR = 1e-9
 #: Positions of a layout's coefficients among P0..P10.
 _LAYOUT_SLOTS = {"with_log": list(range(11)), "without_log": [0, 1, 2, 3, 5, 6, 7, 8, 9, 10]}
@@ -407,29 +408,17 @@ def fit_transfer_function(
     theory = (cell, synapses, network, layout, inhibitory_term)
     p1 = _step1(theory, _LAYOUT_SLOTS[layout], e, i, r, w)
     best, step1_rmse, final = _step2(theory, _LAYOUT_SLOTS[layout], p1, e, i, r, w, loss, x)
-    loss_note = "" if loss == "rate" else "loss 'poisson': step 2 on the counts' deviance"
+    notes = (note, ADAPTATION_NOTES[adaptation], LOSS_NOTES[loss])
     params = TransferParams(
-        coefficients=tuple(float(c) for c in best),
-        layout=layout,
-        inhibitory_term=inhibitory_term,
-        note="; ".join(t for t in (note, ADAPTATION_NOTES[adaptation], loss_note) if t),
-        domain_nu_e=_data_range(e),
-        domain_nu_i=_data_range(i),
-    )
+        coefficients=tuple(float(c) for c in best), layout=layout,
+        inhibitory_term=inhibitory_term, note="; ".join(t for t in notes if t),
+        domain_nu_e=_data_range(e), domain_nu_i=_data_range(i),
+    )  # fmt: skip
     return FitResult(
-        params=params,
-        cell=cell,
-        synapses=synapses,
-        network=network,
-        nu_e=e,
-        nu_i=i,
-        W=w,
-        rate=r,
-        rate_sem=np.asarray(sem, dtype=float),
-        model=final,
-        step1_rmse=step1_rmse,
+        params=params, cell=cell, synapses=synapses, network=network, nu_e=e, nu_i=i, W=w,
+        rate=r, rate_sem=np.asarray(sem, dtype=float), model=final, step1_rmse=step1_rmse,
         adaptation=adaptation,
-    )
+    )  # fmt: skip
 
 
 def check_characterization(ds: xr.Dataset) -> None:
