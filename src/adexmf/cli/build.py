@@ -24,6 +24,11 @@ def build(
         help="Also calibrate the threshold on the network over drive 2-10 Hz (x 3 b for an "
         "adapting cell) and score it on held-out points (about 2-5 min on 2 cores).",
     ),
+    low_rates: bool = typer.Option(
+        False, "--low-rates",
+        help="Also count the excitatory cell at 0.005-1 Hz (150 cells x 30 s per point) and "
+        "refit it with the Poisson loss: for networks with DOWN states (about 1 min).",
+    ),
     scheduler: str | None = typer.Option(None, help="Dask scheduler address (default: local)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (SI units)."),
 ) -> None:
@@ -45,7 +50,7 @@ def build(
         settings = BuildSettings(seeds=seeds, duration=quantity(duration, "s", "--duration"),
                                  drive=quantity(drive, "Hz", "--drive"),
                                  network_seeds=network_seeds, seed=seed,
-                                 calibrate=calibrate)  # fmt: skip
+                                 calibrate=calibrate, low_rates=low_rates)  # fmt: skip
         echo = (lambda s: None) if as_json else typer.echo
         result = run_stage(build_preset, cell_file, out, settings, scheduler=scheduler,
                            progress=not as_json, echo=echo)  # fmt: skip

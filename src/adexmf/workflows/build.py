@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import xarray as xr
 
 from ..compare.protocol import run_network_tasks, task_spec
 from ..compare.stationary import T_START, network_task
@@ -39,11 +40,13 @@ from ..meanfield import MeanFieldModel
 from ..network import statistics_from_attrs
 from ..network.run_spec import NetworkRun
 from ..params import Preset, load_preset, save_preset
+from ..singlecell import low_rate
 from ..singlecell.characterize import CharacterizationConfig, characterize_to_file
 from ..singlecell.config import GridDesign
-from ..singlecell.refit import fit_file
+from ..singlecell.refit import fit_file, preset_with_fits
 from ..singlecell.simulate import simulate_cells
 from ..store import check_destination, check_folder, file_digest
+from ..theory.transfer import TransferFunction
 from .calibrate import calibration_stage
 from .meanfield import drive_scan_stage
 from .stage import StageResult
@@ -72,6 +75,11 @@ class BuildSettings:
         User seed of the characterisation.
     calibrate : bool
         Also calibrate the threshold on the preset's network (:mod:`.calibrate`: minutes).
+    low_rates : bool
+        Also count the excitatory cell at output rates of 0.005-1 Hz over ~4,000
+        cell-seconds per point and refit it with the Poisson loss
+        (:mod:`adexmf.singlecell.low_rate`: about a minute): for networks with DOWN states,
+        whose existence hangs on those rates.
     """
 
     seeds: int = 4
@@ -80,6 +88,7 @@ class BuildSettings:
     network_seeds: int = 2
     seed: int = 0
     calibrate: bool = False
+    low_rates: bool = False
 
     def __post_init__(self) -> None:
         check_range("seeds", self.seeds, 4, 64)
@@ -191,7 +200,7 @@ def characterize_and_fit(
         ``folder/fitted_<cell>.toml``).
     """
     preset = load_preset(preset_file)
-    base, fits, files = str(preset_file), {}, []
+    base, fits, files, data_files = str(preset_file), {}, [], {}
     for cell in cells:
         levels = (w_levels or {}).get(cell, ())
         settings = CharacterizationConfig(duration=duration, n_seeds=seeds, seed=seed,
@@ -201,11 +210,38 @@ def characterize_and_fit(
         data = characterize_to_file(preset.cells[cell], folder, preset.synapses, preset.network,
                                     settings, progress=progress)  # fmt: skip
         fit, toml = fit_file(data, base_preset=base, preset_out=folder / f"fitted_{cell}.toml")
+        data_files[cell] = str(data)
         files += [data, toml, *plot_error_map(fit.error_map(), folder / f"fit_error_{cell}.png")]
         fits[cell] = {k: v for k, v in fit.summary().items() if k != "coefficients"}
         echo(f"  fit of {cell}: RMS {fit.rmse:.3f} Hz, max {fit.max_error:.3f} Hz")
         base = str(toml)
-    return StageResult(files, {"fits": fits, "preset": base})
+    return StageResult(files, {"fits": fits, "preset": base, "data": data_files})
+
+
+def low_rate_refit(preset: Preset, data: dict[str, str], folder: Path,
+                   echo: Callable[[str], None] = print) -> tuple[Preset, dict[str, Any]]:
+    """Each cell of ``data`` (its characterisation file) counted at low rates and refitted
+    with the Poisson loss (:mod:`adexmf.singlecell.low_rate`); the preset with the refits
+    and, per cell, the fit's errors (Hz) on the characterisation and the low-rate points."""
+    fits, summary = [], {}
+    for name, path in data.items():
+        char = xr.load_dataset(path)
+        tf = TransferFunction.from_preset(preset, name)
+        echo(f"  low-rate points of {name} ({low_rate.CELLS} cells x {low_rate.DURATION:g} s)")
+        low = low_rate.low_rate_points(tf, preset.cells[name], preset.synapses, preset.network,
+                                       path=folder / f"low_rate_{name}.nc")  # fmt: skip
+        fit = low_rate.fit_with_low_rates(char, low, layout=tf.params.layout,
+                                          inhibitory_term=tf.params.inhibitory_term)  # fmt: skip
+        n = char.sizes["point"]
+        ratio = fit.model[n:] / np.maximum(low.rate_mean.values, 1e-4)
+        summary[name] = {"rmse_Hz": float(np.sqrt(np.mean(fit.residuals[:n] ** 2))),
+                         "low_points": int(low.sizes["point"]),
+                         "low_rate_ratio_median": float(np.median(ratio))}  # fmt: skip
+        echo(f"  refit of {name} with the Poisson loss: RMS {summary[name]['rmse_Hz']:.3f} Hz "
+             f"on the grid; model / measured at the low-rate points: median "
+             f"{summary[name]['low_rate_ratio_median']:.2f}")
+        fits.append(fit)
+    return preset_with_fits(preset, fits, name=preset.name, description=preset.description), summary
 
 
 def network_check(
@@ -299,6 +335,14 @@ def build_preset(
     final = final.replace(name=f"{preset.name}_fitted", level="corrected",
                           description=f"{preset.description} (transfer functions fitted by "
                           "adexmf build)")  # fmt: skip
+    data = result.summary.pop("data")
+    if settings.low_rates:
+        # The excitatory cell only: its rates at 0.005-1 Hz decide whether a DOWN state
+        # exists. Refitting the FS cell as well (tvb_adex_cells) lets the first order, started
+        # from rest, run into its template's spurious state at nu_i ~ 185 Hz, far outside the
+        # fitted 0-20 Hz (docs/paper-vs-code.md, "UP-DOWN states").
+        exc = {cells[0]: data[cells[0]]}
+        final, result.summary["low_rates"] = low_rate_refit(final, exc, out, echo)
     result.files.append(save_preset(final, target, option="out"))
     echo("  mean-field fixed points vs drive" + (" (with adaptation)" if levels else ""))
     scan = drive_scan_stage(final, scan_path, np.linspace(0.0, 20.0, 41), adaptation=bool(levels))
