@@ -13,6 +13,11 @@ against its mean field, over the RS cells' adaptation b (issue 26, item 4).
    (Hz, tau 5 ms, TVB-AdEx's; seed k reads the realization of network seed k); and the
    first order with the finite-size noise of the network's 8,000 + 2,000 cells
    (:mod:`adexmf.meanfield.finite_size`), seed k for network seed k.
+4. The same first order with the RS transfer function refitted on low-rate points with the
+   Poisson loss (``order1-lowrate``: what ``adexmf build --low-rates`` does,
+   :func:`adexmf.workflows.build.low_rate_refit`), without noise and with finite-size
+   noise; and, for both first-order models, the singular-limit W-slow cycle
+   (:func:`adexmf.compare.updown.w_slow_cycles`: dashed on the figure).
 
 Writes ``--out``/updown.nc and updown.png/.svg; prints the scores (``--json``: one JSON object,
 the record of ``docs/results.py --record updown_regimes``).
@@ -30,12 +35,12 @@ from pathlib import Path
 
 import xarray as xr
 
-from adexmf.compare.updown import regime_map, regime_scores
+from adexmf.compare.updown import regime_map, regime_scores, w_slow_cycles
 from adexmf.figures.updown import plot_regime_map
 from adexmf.meanfield.analysis import MeanFieldModel
 from adexmf.netcdf import write_netcdf
-from adexmf.params import load_preset
-from adexmf.workflows.build import build_preset
+from adexmf.params import load_preset, save_preset
+from adexmf.workflows.build import build_preset, low_rate_refit
 
 CELLS = Path(__file__).resolve().with_name("tvb_adex_cells.toml")
 ORDERS = (1, 2)
@@ -49,6 +54,18 @@ def mean_field(out: Path) -> Path:
     return fitted
 
 
+def low_rate_mean_field(out: Path) -> Path:
+    """The built preset with its RS transfer function refitted on low-rate points with the
+    Poisson loss (what ``adexmf build --low-rates`` does), in ``out``/build."""
+    path = out / "build" / "tvb_adex_cells_lowrate.toml"
+    if not path.exists():
+        built = load_preset(mean_field(out))
+        refit, _ = low_rate_refit(built, {"RS": str(out / "build" / "tf_RS.nc")},
+                                  out / "build", echo=lambda line: None)  # fmt: skip
+        save_preset(refit.replace(name="tvb_adex_cells_lowrate"), path)
+    return path
+
+
 def run(out: Path, mf_noise: list[float]) -> tuple[xr.Dataset, dict]:
     """The map for every mean-field noise level (network runs shared), and its scores."""
     fitted = load_preset(mean_field(out))
@@ -59,10 +76,16 @@ def run(out: Path, mf_noise: list[float]) -> tuple[xr.Dataset, dict]:
         models = {f"order{o}{tag}": MeanFieldModel(fitted, order=o, adaptation=True)
                   for o in ORDERS}  # fmt: skip
         maps.append(regime_map(CELLS, models, mf_noise_sigma=sigma, out=out))
-    first = {"order1+finite": MeanFieldModel(fitted, order=1, adaptation=True)}
+    lowrate = load_preset(low_rate_mean_field(out))
+    low = {"order1-lowrate": MeanFieldModel(lowrate, order=1, adaptation=True)}
+    maps.append(regime_map(CELLS, low, out=out))
+    first = {"order1+finite": MeanFieldModel(fitted, order=1, adaptation=True),
+             "order1-lowrate+finite": MeanFieldModel(lowrate, order=1, adaptation=True)}
     maps.append(regime_map(CELLS, first, finite_size=True, out=out))
     mf = xr.concat([m[["mf_rate", "mf_regime_stats"]] for m in maps], dim="model")
     ds = maps[0].drop_vars(["mf_rate", "mf_regime_stats", "model"]).merge(mf)
+    cycles = {"order1": MeanFieldModel(fitted, order=1, adaptation=True), **low}
+    ds = ds.merge(w_slow_cycles(cycles, ds.drive.values, ds.b.values), join="left")
     # Per model, not per map: the noise levels run and the models with finite-size noise.
     ds.attrs["mf_noise_sigma_Hz"] = json.dumps([0.0, *mf_noise])
     ds.attrs["mf_finite_size"] = json.dumps(list(first))

@@ -103,3 +103,19 @@ def test_needs_first_order_with_adaptation(model):
         fast_fixed_points(model.replace(order=2), 0.0, 0.35)
     with pytest.raises(ParameterError, match="adaptation"):
         bistable_window(model.replace(adaptation=False), 0.35)
+
+
+def test_w_slow_cycles_on_the_map_grid(model, window):
+    # The map's grid of cycles: the model's cycle where it has one (the same numbers as
+    # relaxation_cycle), NaN at b = 0, at 1 Hz (monostable) and for a second-order model.
+    from adexmf.compare.updown import w_slow_cycles
+
+    ds = w_slow_cycles({"first": model, "second": model.replace(order=2)}, (0.35, 1.0),
+                       (0.0, 60e-12))  # fmt: skip
+    c = relaxation_cycle(model, 0.35, window=window)
+    got = ds.w_slow_cycle.sel(model="first", drive=0.35, b=60e-12).values
+    np.testing.assert_allclose(got, [c.frequency, c.up_rate, c.duty_cycle], rtol=1e-9)
+    np.testing.assert_allclose(ds.bistable_window.sel(model="first", drive=0.35), window)
+    assert np.isnan(ds.w_slow_cycle.sel(model="first", b=0.0)).all()
+    assert np.isnan(ds.w_slow_cycle.sel(model="first", drive=1.0)).all()
+    assert np.isnan(ds.w_slow_cycle.sel(model="second")).all()

@@ -36,6 +36,7 @@ from ..meanfield.analysis import MeanFieldModel
 from ..meanfield.finite_size import integrate_finite_size
 from ..meanfield.fixedpoints import fixed_point
 from ..meanfield.integrate import integrate
+from ..meanfield.slow_fast import bistable_window, relaxation_cycle
 from ..network import POPULATIONS
 from ..network.drive import Drive
 from ..network.run_spec import NetworkRun
@@ -193,6 +194,39 @@ def _mean_field_grid(model, drives, b_values, seeds, sigma, tau, finite_size) ->
     return out if noisy else np.repeat(out, len(seeds), axis=0)
 
 
+#: Statistics of the W-slow cycle (:func:`w_slow_cycles`).
+CYCLE_STATS = ("frequency", "up_rate", "duty_cycle")
+
+
+def w_slow_cycles(models: Mapping[str, MeanFieldModel], drives: Sequence[float],
+                  b_values: Sequence[float]) -> xr.Dataset:
+    """The singular-limit UP-DOWN cycle of each first-order model with W
+    (:func:`adexmf.meanfield.slow_fast.relaxation_cycle`) at every (drive, b): ``w_slow_cycle``
+    (model, drive, b, cycle_stat: frequency Hz, UP rate Hz, duty cycle; NaN where there is no
+    cycle or the model is not first order with W) and ``bistable_window`` (model, drive, end;
+    A: the fast subsystem's folds in W, NaN without bistability)."""
+    d, b = _grid(drives, b_values)
+    cycle = np.full((len(models), d.size, b.size, len(CYCLE_STATS)), np.nan)
+    window = np.full((len(models), d.size, 2), np.nan)
+    for m, model in enumerate(models.values()):
+        if model.order != 1 or not model.adaptation:
+            continue
+        for i, drive in enumerate(d):
+            window[m, i] = bistable_window(model, float(drive))
+            for j, bb in enumerate(b):
+                c = relaxation_cycle(model.replace(b=float(bb)), float(drive),
+                                     window=tuple(window[m, i]))  # fmt: skip
+                if c.exists:
+                    cycle[m, i, j] = (c.frequency, c.up_rate, c.duty_cycle)
+    return xr.Dataset(
+        {"w_slow_cycle": (("model", "drive", "b", "cycle_stat"), cycle,
+                          {"long_name": "singular-limit W-slow cycle", "units": "Hz, Hz, 1"}),
+         "bistable_window": (("model", "drive", "end"), window, {"units": "A"})},
+        coords={"model": list(models), "drive": d, "b": b, "cycle_stat": list(CYCLE_STATS),
+                "end": ["low", "high"]},
+    )  # fmt: skip
+
+
 def _grid(drives, b_values) -> tuple[np.ndarray, np.ndarray]:
     """:func:`~adexmf.compare.validity_map.check_grid` with this map's ranges, each list
     increasing (the boundary is the first oscillating b)."""
@@ -226,6 +260,12 @@ def regime_scores(ds: xr.Dataset) -> dict[str, Any]:
         mf["nu_e"] = ds.mf_rate.sel(model=name, population="exc").mean("seed").values.tolist()
         mf["boundary_b_A"] = _boundaries(mf["regime"], b)
         mf.update(_compare(net, mf))
+        if "w_slow_cycle" in ds:
+            c = ds.w_slow_cycle.sel(model=name)
+            mf["w_slow_cycle"] = {
+                "oscillation_frequency_Hz": json_values(c.sel(cycle_stat="frequency").values),
+                "up_rate_Hz": json_values(c.sel(cycle_stat="up_rate").values),
+                "bistable_window_A": json_values(ds.bistable_window.sel(model=name).values)}
         out["mf"][str(name)] = mf
     return out
 

@@ -20,7 +20,8 @@ def plot_regime_map(ds: xr.Dataset, path: str | Path) -> list[Path]:
     """Three rows per drive column: regimes along b (network on top, one row per model;
     squares oscillating, open circles asynchronous, crosses silent; the dashed line is the
     network's boundary), the oscillation frequency and the UP-state rate (means over the
-    seeds that oscillate, log scales; network black, models in colour). PNG + SVG."""
+    seeds that oscillate, log scales; network black, models in colour; dashed: a model's
+    singular-limit W-slow cycle, where the Dataset has it). PNG + SVG."""
     scores = regime_scores(ds)
     b = ds.b.values * 1e12
     rows = [("network", scores["network"])] + list(scores["mf"].items())
@@ -38,6 +39,9 @@ def plot_regime_map(ds: xr.Dataset, path: str | Path) -> list[Path]:
                 for ax, key in ((freq, "oscillation_frequency_Hz"), (up, "up_rate_Hz")):
                     values = np.array(s[key][i], dtype=float)
                     ax.plot(b, values, marker="s", color=color, label=name)
+                    if "w_slow_cycle" in s:  # the singular-limit cycle, dashed
+                        cyc = np.array(s["w_slow_cycle"][key][i], dtype=float)
+                        ax.plot(b, cyc, ls="--", lw=1.0, color=color)
             edge = scores["network"]["boundary_b_A"][i]
             if edge is not None:
                 top.axvline(edge * 1e12, color="k", ls="--", lw=0.8)
@@ -52,3 +56,42 @@ def plot_regime_map(ds: xr.Dataset, path: str | Path) -> list[Path]:
             up.set_xlabel("b of the RS cells (pA)")
             freq.legend(fontsize=7)
         return save_figure(fig, path)
+
+
+def plot_fast_subsystem(ds: xr.Dataset, path: str | Path) -> list[Path]:
+    """The network's fast subsystem against the mean fields' (a Dataset of
+    examples/updown_mechanism.py), one column per drive: rates of the network with W frozen
+    (open circles: from rest, before the kick; filled: after it) and each model's critical
+    manifold (solid: stable, dotted: unstable; shading: its window of bistability), nu_e on
+    a log scale against W in pA. PNG + SVG."""
+    colors = {m: f"C{k}" for k, m in enumerate(ds.model.values)}
+    with style():
+        fig, axes = new_figure(3.8 * ds.drive.size, 3.4, ncols=ds.drive.size, sharey=True)
+        for ax, drive in zip(np.atleast_1d(axes), ds.drive.values, strict=True):
+            net = ds.network_rate.sel(drive=drive)
+            w = ds.W_frozen.values * 1e12
+            ax.scatter(w, net.sel(phase="down"), facecolors="none", edgecolors="k",
+                       label="network, from rest")  # fmt: skip
+            ax.scatter(w, net.sel(phase="up"), color="k", s=12, label="network, kicked")
+            for m in ds.model.values:
+                _draw_manifold(ax, ds.sel(model=m, drive=drive), colors[m], str(m))
+            ax.set_yscale("log")
+            ax.set_ylim(1e-4, 30)
+            ax.set_xlabel("frozen W (pA)")
+            ax.set_title(f"drive {drive:g} Hz", fontsize=8)
+        np.atleast_1d(axes)[0].set_ylabel("nu_e (Hz)")
+        np.atleast_1d(axes)[0].legend(fontsize=6)
+        return save_figure(fig, path)
+
+
+def _draw_manifold(ax, m: xr.Dataset, color: str, name: str) -> None:
+    w = m.W.values * 1e12
+    for k, branch in enumerate(m.branch.values):
+        rate = m.mf_nu_e.sel(branch=branch).values
+        stable = m.mf_stable.sel(branch=branch).values.astype(bool)
+        ax.plot(w, np.where(stable, rate, np.nan), color=color, lw=1.2,
+                label=name if k == 2 else None)  # fmt: skip
+        ax.plot(w, np.where(stable, np.nan, rate), color=color, lw=0.8, ls=":")
+    low, high = m.window.values * 1e12
+    if np.isfinite(low):
+        ax.axvspan(low, high, color=color, alpha=0.08)
