@@ -688,6 +688,13 @@ def _updown_regimes(out: Path):
             "--json"], json.loads  # fmt: skip
 
 
+def _updown_mechanism(out: Path):
+    """Why the mean field misses the UP-DOWN states (examples/updown_mechanism.py): the
+    network with W frozen against the mean fields' critical manifolds, from scratch."""
+    return ["python", "examples/updown_mechanism.py", "--out", str(out / "map"),
+            "--json"], json.loads  # fmt: skip
+
+
 def _synaptic_filter(out: Path):
     """The synaptic filter of issue 26, item 3 (examples/synaptic_filter_response.py): the
     linear response over T x tau_s, fitted on Fig. 6, tested on Fig. 5."""
@@ -770,6 +777,7 @@ RECORDED: dict[str, Callable[[Path], tuple]] = {
     "calibration": _calibration,
     "indegree_correction": _indegree_correction,
     "updown_regimes": _updown_regimes,
+    "updown_mechanism": _updown_mechanism,
     "synaptic_filter": _synaptic_filter,
     "mf_run_1s": _mf_run("1s"),
     "mf_run_51s": _mf_run("51s"),

@@ -88,8 +88,8 @@ def run(out: Path) -> tuple[xr.Dataset, dict]:
     summary = {
         "W_A": list(W_FROZEN), "network": {f"{d:g}": ds.network_rate.sel(drive=d).values.tolist()
                                           for d in DRIVES},
-        "fast": fast, "window_A": {name: ds.window.sel(model=name).values.tolist()
-                                  for name in models},
+        "fast": fast, "window_pA": {name: (ds.window.sel(model=name).values * 1e12).tolist()
+                                   for name in models},
         "built_tf_over_cells": {"median": float(np.median(ratio)), "max": float(ratio.max()),
                                 "points": int(counted.sum())},
     }  # fmt: skip
@@ -117,8 +117,8 @@ def main() -> None:
             print(f"  {w * 1e12:4.0f} | {net[0]:.3f}, {net[1]:.2f} | "
                   f"{np.round(summary['fast']['built'][key][k], 3).tolist()} | "
                   f"{np.round(summary['fast']['lowrate'][key][k], 3).tolist()}")
-    for name, w in summary["window_A"].items():
-        print(f"{name}: window of bistability (pA) per drive {np.round(np.array(w) * 1e12, 1)}")
+    for name, w in summary["window_pA"].items():
+        print(f"{name}: window of bistability (pA) per drive {np.round(w, 1).tolist()}")
     r = summary["built_tf_over_cells"]
     print(f"built RS transfer function / isolated cells at {r['points']} low-rate points: "
           f"median {r['median']:.2f}, max {r['max']:.2f}")

@@ -67,7 +67,8 @@ def plot_fast_subsystem(ds: xr.Dataset, path: str | Path) -> list[Path]:
     colors = {m: f"C{k}" for k, m in enumerate(ds.model.values)}
     with style():
         fig, axes = new_figure(3.8 * ds.drive.size, 3.4, ncols=ds.drive.size, sharey=True)
-        for ax, drive in zip(np.atleast_1d(axes), ds.drive.values, strict=True):
+        axes = np.ravel(axes)
+        for ax, drive in zip(axes, ds.drive.values, strict=True):
             net = ds.network_rate.sel(drive=drive)
             w = ds.W_frozen.values * 1e12
             ax.scatter(w, net.sel(phase="down"), facecolors="none", edgecolors="k",
@@ -79,8 +80,8 @@ def plot_fast_subsystem(ds: xr.Dataset, path: str | Path) -> list[Path]:
             ax.set_ylim(1e-4, 30)
             ax.set_xlabel("frozen W (pA)")
             ax.set_title(f"drive {drive:g} Hz", fontsize=8)
-        np.atleast_1d(axes)[0].set_ylabel("nu_e (Hz)")
-        np.atleast_1d(axes)[0].legend(fontsize=6)
+        axes[0].set_ylabel("nu_e (Hz)")
+        axes[0].legend(fontsize=6)
         return save_figure(fig, path)
 
 
