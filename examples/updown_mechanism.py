@@ -81,13 +81,14 @@ def run(out: Path) -> tuple[xr.Dataset, dict]:
         warnings.simplefilter("ignore")  # below the built fit's domain: the point
         predicted = TransferFunction.from_preset(built, "RS").evaluate(
             low.nu_e.values, low.nu_i.values, low.W.values).rate
-    fast = {name: {f"{d:g}": [[p[0] for p in fast_fixed_points(m, w, d)] for w in W_FROZEN]
-                   for d in DRIVES} for name, m in models.items()}  # fmt: skip
+    # Per drive index (the JSON keys of the docs' markers may not contain dots).
+    fast = {name: [[[p[0] for p in fast_fixed_points(m, w, d)] for w in W_FROZEN]
+                   for d in DRIVES] for name, m in models.items()}  # fmt: skip
     counted = low.rate_mean.values > 0.003  # at least ~13 spikes counted
     ratio = predicted[counted] / low.rate_mean.values[counted]
     summary = {
-        "W_A": list(W_FROZEN), "network": {f"{d:g}": ds.network_rate.sel(drive=d).values.tolist()
-                                          for d in DRIVES},
+        "W_A": list(W_FROZEN), "drive_Hz": list(DRIVES),
+        "network": ds.network_rate.values.tolist(),
         "fast": fast, "window_pA": {name: (ds.window.sel(model=name).values * 1e12).tolist()
                                    for name in models},
         "built_tf_over_cells": {"median": float(np.median(ratio)), "max": float(ratio.max()),
@@ -109,14 +110,13 @@ def main() -> None:
     if args.json:
         print(json.dumps(summary, default=float))
         return
-    for d in DRIVES:
-        key = f"{d:g}"
-        print(f"drive {key} Hz: W (pA) | network from rest, kicked (Hz) | built | lowrate")
+    for i, d in enumerate(DRIVES):
+        print(f"drive {d:g} Hz: W (pA) | network from rest, kicked (Hz) | built | lowrate")
         for k, w in enumerate(W_FROZEN):
-            net = summary["network"][key][k]
+            net = summary["network"][i][k]
             print(f"  {w * 1e12:4.0f} | {net[0]:.3f}, {net[1]:.2f} | "
-                  f"{np.round(summary['fast']['built'][key][k], 3).tolist()} | "
-                  f"{np.round(summary['fast']['lowrate'][key][k], 3).tolist()}")
+                  f"{np.round(summary['fast']['built'][i][k], 3).tolist()} | "
+                  f"{np.round(summary['fast']['lowrate'][i][k], 3).tolist()}")
     for name, w in summary["window_pA"].items():
         print(f"{name}: window of bistability (pA) per drive {np.round(w, 1).tolist()}")
     r = summary["built_tf_over_cells"]
