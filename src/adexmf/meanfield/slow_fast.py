@@ -11,9 +11,9 @@ time W takes on each branch, its UP-state rate the mean of nu_e over the UP phas
 critical manifold is single-valued there is no such cycle.
 
 Everything is evaluated by the model's own right-hand side (the compiled kernel) on arrays
-of states: for each (W, nu_e) the inhibitory rate solves its own equation by bisection
-(F_i decreases with nu_i), and the roots of ``F_e - nu_e`` along a log-spaced nu_e grid are
-refined by bisection. Rates in Hz, W in A, times in s.
+of states: for each (W, nu_e) the inhibitory rate is the lowest root of its own equation
+(bracketed on a grid, refined by bisection), and the roots of ``F_e - nu_e`` along a
+log-spaced nu_e grid are refined by bisection. Rates in Hz, W in A, times in s.
 """
 
 from __future__ import annotations
@@ -75,10 +75,12 @@ class RelaxationCycle:
 
     @property
     def frequency(self) -> float:
+        """Cycles per second (Hz)."""
         return 1.0 / (self.up_duration + self.down_duration)
 
     @property
     def duty_cycle(self) -> float:
+        """Fraction of the cycle spent UP."""
         return self.up_duration / (self.up_duration + self.down_duration)
 
 
