@@ -15,7 +15,6 @@ oscillation (UP-DOWN states).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -53,9 +52,8 @@ def frozen_preset(preset: str | Path, W: float, folder: Path) -> Path:
             f"the {name} cells have a = {cell.a:g} S; a frozen W is a constant current only "
             "for a = 0 (allowed: presets without subthreshold adaptation)"
         )
-    frozen = dataclasses.replace(cell, E_L=cell.E_L - W / cell.g_L, b=0.0)
-    out = dataclasses.replace(p, name=f"{p.name}_W{W * 1e12:g}pA",
-                              cells={**p.cells, name: frozen})  # fmt: skip
+    frozen = cell.replace(E_L=cell.E_L - W / cell.g_L, b=0.0)
+    out = p.replace(name=f"{p.name}_W{W * 1e12:g}pA", cells={**p.cells, name: frozen})
     return save_preset(out, Path(folder) / f"{out.name}.toml")
 
 

@@ -99,24 +99,10 @@ def _states(nu_e: np.ndarray, nu_i: np.ndarray, W: np.ndarray) -> np.ndarray:
     return y
 
 
-_PACKED: dict[int, tuple] = {}
-
-
-def _packed(model: ColumnModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The model's packed vectors, built once per model object (thousands of kernel calls
-    read them)."""
-    hit = _PACKED.get(id(model))
-    if hit is None or hit[0] is not model:
-        if len(_PACKED) > 16:
-            _PACKED.clear()
-        hit = _PACKED[id(model)] = (model, model.packed, *model.packed_transfer)
-    return hit[1:]
-
-
 def _rhs(model: ColumnModel, y: np.ndarray, drive: float) -> np.ndarray:
     out = np.empty_like(y)
-    mp, pe, pi = _packed(model)
-    rhs_on_states(mp, pe, pi, 1, 1, y, float(drive), 0.0, out)
+    pe, pi = model.packed_transfer
+    rhs_on_states(model.packed, pe, pi, 1, 1, y, float(drive), 0.0, out)
     return out
 
 
@@ -145,14 +131,20 @@ def _excitatory_residual(model, nu_e, W, drive):
     return np.where(np.isfinite(nu_i), r, np.nan), nu_i
 
 
+def _sign_changes(r: np.ndarray) -> np.ndarray:
+    """Where the residual changes sign between neighbouring grid rates (last axis), both
+    values finite: the brackets of the fast subsystem's fixed points."""
+    valid = np.isfinite(r[..., :-1]) & np.isfinite(r[..., 1:])
+    return valid & (np.sign(r[..., :-1]) != np.sign(r[..., 1:]))
+
+
 def _roots(model: ColumnModel, W: np.ndarray, drive: float):
     """Fixed points of the fast subsystem at every W of an array (A), in one batch: the
     index of their W, nu_e and nu_i (Hz), in increasing nu_e for each W."""
     grid = NU_E_GRID
     r, _ = _excitatory_residual(model, np.tile(grid, W.size), np.repeat(W, grid.size), drive)
     r = r.reshape(W.size, grid.size)
-    valid = np.isfinite(r[:, :-1]) & np.isfinite(r[:, 1:])
-    iw, k = np.nonzero(valid & (np.sign(r[:, :-1]) != np.sign(r[:, 1:])))
+    iw, k = np.nonzero(_sign_changes(r))
     lo, hi, r_lo, w = grid[k], grid[k + 1], r[iw, k], W[iw]
     for _ in range(BISECTIONS):
         mid = np.sqrt(lo * hi)
@@ -206,8 +198,7 @@ def critical_manifold(model: ColumnModel, drive: float, W_values) -> CriticalMan
         for slot, (e, i) in zip(slots, row, strict=True):
             nu_e[n, slot], nu_i[n, slot] = e, i
             stable[n, slot] = _stable(model, e, i, float(W[n]), drive)
-            y = model.state_vector(nu_e=e, nu_i=i, W=float(W[n]))
-            dW[n, slot] = model.rhs(y, drive)[S_W]
+            dW[n, slot] = _flow(model, e, i, float(W[n]), drive)
     return CriticalManifold(W, nu_e, nu_i, stable, dW, split)
 
 
@@ -215,8 +206,7 @@ def _count(model: ColumnModel, W: float, drive: float) -> int:
     """Number of fixed points at W: sign changes of the residual on :data:`NU_E_GRID` (two
     roots closer than a grid step, 2 %, right at a fold, count as none)."""
     r, _ = _excitatory_residual(model, NU_E_GRID, np.full(NU_E_GRID.size, W), drive)
-    valid = np.isfinite(r[:-1]) & np.isfinite(r[1:])
-    return int(np.count_nonzero(valid & (np.sign(r[:-1]) != np.sign(r[1:]))))
+    return int(np.count_nonzero(_sign_changes(r)))
 
 
 def bistable_window(model: ColumnModel, drive: float, W_max: float = W_MAX,

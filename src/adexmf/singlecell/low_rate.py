@@ -35,7 +35,8 @@ from .fit import FitResult, counted_exposure, fit_transfer_function
 from .simulate import simulate_cells
 
 #: Output rates (Hz) the points are placed at, inhibitory rates (Hz) and the rates (Hz) of
-#: the cell whose stationary adaptation current W = b tau_w nu each point gets.
+#: the cell whose spike-triggered adaptation current b tau_w nu the points are clamped at.
+#: (For a cell with a > 0 these levels leave out the subthreshold part a (mu_V - E_L).)
 TARGETS = (0.005, 0.02, 0.08, 0.3, 1.0)
 NU_I_LEVELS = (0.0, 0.3, 1.0, 3.0)
 ADAPTATION_RATES = (0.0, 0.5, 1.0)

@@ -222,7 +222,9 @@ def low_rate_refit(preset: Preset, data: dict[str, str], folder: Path,
                    echo: Callable[[str], None] = print) -> tuple[Preset, dict[str, Any]]:
     """Each cell of ``data`` (its characterisation file) counted at low rates and refitted
     with the Poisson loss (:mod:`adexmf.singlecell.low_rate`); the preset with the refits
-    and, per cell, the fit's errors (Hz) on the characterisation and the low-rate points."""
+    and, per cell, the fit's RMS error (Hz) on the characterisation, the median of model /
+    measured at the low-rate points and the file of those points
+    (``folder/low_rate_<cell>.nc``)."""
     fits, summary = [], {}
     for name, path in data.items():
         char = xr.load_dataset(path)
@@ -236,7 +238,8 @@ def low_rate_refit(preset: Preset, data: dict[str, str], folder: Path,
         ratio = fit.model[n:] / np.maximum(low.rate_mean.values, 1e-4)
         summary[name] = {"rmse_Hz": float(np.sqrt(np.mean(fit.residuals[:n] ** 2))),
                          "low_points": int(low.sizes["point"]),
-                         "low_rate_ratio_median": float(np.median(ratio))}  # fmt: skip
+                         "low_rate_ratio_median": float(np.median(ratio)),
+                         "file": str(folder / f"low_rate_{name}.nc")}  # fmt: skip
         echo(f"  refit of {name} with the Poisson loss: RMS {summary[name]['rmse_Hz']:.3f} Hz "
              f"on the grid; model / measured at the low-rate points: median "
              f"{summary[name]['low_rate_ratio_median']:.2f}")
@@ -338,11 +341,12 @@ def build_preset(
     data = result.summary.pop("data")
     if settings.low_rates:
         # The excitatory cell only: its rates at 0.005-1 Hz decide whether a DOWN state
-        # exists. Refitting the FS cell as well (tvb_adex_cells) lets the first order, started
-        # from rest, run into its template's spurious state at nu_i ~ 185 Hz, far outside the
-        # fitted 0-20 Hz (docs/paper-vs-code.md, "UP-DOWN states").
+        # exists. Refitting the FS cell as well (tvb_adex_cells) let the first order, started
+        # from rest, run into one of its template's spurious high-inhibition states, far
+        # outside the fitted 0-20 Hz (docs/paper-vs-code.md, "UP-DOWN states").
         exc = {cells[0]: data[cells[0]]}
         final, result.summary["low_rates"] = low_rate_refit(final, exc, out, echo)
+        result.files += [Path(v["file"]) for v in result.summary["low_rates"].values()]
     result.files.append(save_preset(final, target, option="out"))
     echo("  mean-field fixed points vs drive" + (" (with adaptation)" if levels else ""))
     scan = drive_scan_stage(final, scan_path, np.linspace(0.0, 20.0, 41), adaptation=bool(levels))
