@@ -17,7 +17,9 @@ against its mean field, over the RS cells' adaptation b (issue 26, item 4).
    Poisson loss (``order1-lowrate``: what ``adexmf build --low-rates`` does,
    :func:`adexmf.workflows.build.low_rate_refit`), without noise and with finite-size
    noise; and, for both first-order models, the singular-limit W-slow cycle
-   (:func:`adexmf.compare.updown.w_slow_cycles`: dashed on the figure).
+   (:func:`adexmf.compare.updown.w_slow_cycles`: dashed on the figure) and the fixed points
+   along b with their Hopf points and the b range of the relaxation cycle
+   (:func:`adexmf.compare.updown.continuation`: the figure's fourth row).
 
 Writes ``--out``/updown.nc and updown.png/.svg; prints the scores (``--json``: one JSON object,
 the record of ``docs/results.py --record updown_regimes``).
@@ -35,7 +37,7 @@ from pathlib import Path
 
 import xarray as xr
 
-from adexmf.compare.updown import regime_map, regime_scores, w_slow_cycles
+from adexmf.compare.updown import continuation, regime_map, regime_scores, w_slow_cycles
 from adexmf.figures.updown import plot_regime_map
 from adexmf.meanfield.analysis import MeanFieldModel
 from adexmf.netcdf import write_netcdf
@@ -86,6 +88,7 @@ def run(out: Path, mf_noise: list[float]) -> tuple[xr.Dataset, dict]:
     ds = maps[0].drop_vars(["mf_rate", "mf_regime_stats", "model"]).merge(mf)
     cycles = {"order1": MeanFieldModel(fitted, order=1, adaptation=True), **low}
     ds = ds.merge(w_slow_cycles(cycles, ds.drive.values, ds.b.values), join="left")
+    ds = ds.merge(continuation(cycles, ds.drive.values), join="left")
     # Per model, not per map: the noise levels run and the models with finite-size noise.
     ds.attrs["mf_noise_sigma_Hz"] = json.dumps([0.0, *mf_noise])
     ds.attrs["mf_finite_size"] = json.dumps(list(first))

@@ -155,3 +155,28 @@ def test_regime_map_figure_is_written(tmp_path):
                             tmp_path / "updown.png")  # fmt: skip
     assert sorted(f.suffix for f in files) == [".png", ".svg"]
     assert all(f.stat().st_size > 1000 for f in files)
+
+
+def _synthetic_continuation() -> xr.Dataset:
+    """A branch of fixed points of model "m" along b: stable up to a Hopf point at 30 pA."""
+    b = np.linspace(0.0, 100e-12, 50)
+    return xr.Dataset(
+        {"branch_b": (("model", "drive", "branch_point"), b[None, None]),
+         "branch_nu_e": (("model", "drive", "branch_point"), (5.0 - b / 30e-12)[None, None]),
+         "branch_stable": (("model", "drive", "branch_point"), (b < 30e-12)[None, None]),
+         "hopf": (("model", "drive", "hopf_stat"), np.array([[[30e-12, 50.0]]])),
+         "relaxation_b": (("model", "drive", "end"), np.array([[[50e-12, np.nan]]]))},
+        coords={"model": ["m"], "drive": [0.35], "hopf_stat": list(updown.HOPF_STATS),
+                "end": ["low", "high"]},
+    )  # fmt: skip
+
+
+def test_scores_and_figure_carry_the_continuation(tmp_path):
+    from adexmf.figures.updown import plot_regime_map
+
+    ds = _synthetic_map([ASYNC, SLOW, SLOW], [ASYNC, ASYNC, SLOW]).merge(_synthetic_continuation())
+    c = updown.regime_scores(ds)["mf"]["m"]["continuation"]
+    assert c["hopf_b_A"] == [pytest.approx(30e-12)] and c["hopf_frequency_Hz"] == [50.0]
+    assert c["relaxation_b_A"] == [[pytest.approx(50e-12), None]]
+    files = plot_regime_map(ds, tmp_path / "updown.png")
+    assert all(f.stat().st_size > 1000 for f in files)

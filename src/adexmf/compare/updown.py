@@ -32,6 +32,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import ParameterError
+from ..meanfield.adaptation_branch import POINTS, adaptation_bifurcations, adaptation_branch
 from ..meanfield.analysis import MeanFieldModel
 from ..meanfield.finite_size import integrate_finite_size
 from ..meanfield.fixedpoints import fixed_point
@@ -227,6 +228,49 @@ def w_slow_cycles(models: Mapping[str, MeanFieldModel], drives: Sequence[float],
     )  # fmt: skip
 
 
+#: Entries of the continuation's Hopf point (:func:`continuation`).
+HOPF_STATS = ("b", "frequency")
+
+
+def continuation(models: Mapping[str, MeanFieldModel], drives: Sequence[float]) -> xr.Dataset:
+    """The fixed points of each first-order model with W along b at each drive
+    (:func:`adexmf.meanfield.adaptation_branch.adaptation_branch`): ``branch_b`` (A),
+    ``branch_nu_e`` (Hz) and ``branch_stable`` (model, drive, branch_point; NaN / False
+    past a branch's end); ``hopf`` (model, drive, hopf_stat: b in A and frequency in Hz of
+    the first Hopf point along the branch, NaN without one); ``relaxation_b`` (model, drive,
+    end; A): the b where the fixed point passes the critical manifold's upper fold and its
+    lower fold, the range where it sits on the middle branch and the W-slow system
+    oscillates (NaN where not reached below 1 nA). Other models: all NaN."""
+    d, _ = _grid(drives, [0.0])
+    n = 3 * POINTS  # the longest branch: three of the manifold's branches
+    shape = (len(models), d.size)
+    b, nu_e = np.full((*shape, n), np.nan), np.full((*shape, n), np.nan)
+    stable = np.zeros((*shape, n), dtype=bool)
+    hopf, relax = np.full((*shape, len(HOPF_STATS)), np.nan), np.full((*shape, 2), np.nan)
+    for m, model in enumerate(models.values()):
+        if model.order != 1 or not model.adaptation:
+            continue
+        for i, drive in enumerate(d):
+            br = adaptation_branch(model, float(drive))
+            k = br.b.size
+            b[m, i, :k], nu_e[m, i, :k], stable[m, i, :k] = br.b, br.nu_e, br.stable
+            points = adaptation_bifurcations(model, float(drive), b_max=1e-9, branch=br)
+            hopfs = [p for p in points if p.kind == "hopf"]
+            if hopfs:
+                hopf[m, i] = hopfs[0].b, hopfs[0].frequency
+            for e, kind in enumerate(("upper fold", "lower fold")):
+                relax[m, i, e] = next((p.b for p in points if p.kind == kind), np.nan)
+    dims = ("model", "drive", "branch_point")
+    return xr.Dataset(
+        {"branch_b": (dims, b, {"units": "A"}), "branch_nu_e": (dims, nu_e, {"units": "Hz"}),
+         "branch_stable": (dims, stable),
+         "hopf": (("model", "drive", "hopf_stat"), hopf, {"units": "A, Hz"}),
+         "relaxation_b": (("model", "drive", "end"), relax, {"units": "A"})},
+        coords={"model": list(models), "drive": d, "hopf_stat": list(HOPF_STATS),
+                "end": ["low", "high"]},
+    )  # fmt: skip
+
+
 def _grid(drives, b_values) -> tuple[np.ndarray, np.ndarray]:
     """:func:`~adexmf.compare.validity_map.check_grid` with this map's ranges, each list
     increasing (the boundary is the first oscillating b)."""
@@ -266,6 +310,12 @@ def regime_scores(ds: xr.Dataset) -> dict[str, Any]:
                 "oscillation_frequency_Hz": json_values(c.sel(cycle_stat="frequency").values),
                 "up_rate_Hz": json_values(c.sel(cycle_stat="up_rate").values),
                 "bistable_window_A": json_values(ds.bistable_window.sel(model=name).values)}
+        if "hopf" in ds:
+            h = ds.hopf.sel(model=name)
+            mf["continuation"] = {
+                "hopf_b_A": json_values(h.sel(hopf_stat="b").values),
+                "hopf_frequency_Hz": json_values(h.sel(hopf_stat="frequency").values),
+                "relaxation_b_A": json_values(ds.relaxation_b.sel(model=name).values)}
         out["mf"][str(name)] = mf
     return out
 

@@ -21,16 +21,21 @@ def plot_regime_map(ds: xr.Dataset, path: str | Path) -> list[Path]:
     squares oscillating, open circles asynchronous, crosses silent; the dashed line is the
     network's boundary), the oscillation frequency and the UP-state rate (means over the
     seeds that oscillate, log scales; network black, models in colour; dashed: a model's
-    singular-limit W-slow cycle, where the Dataset has it). PNG + SVG."""
+    singular-limit W-slow cycle, where the Dataset has it); where the Dataset has the
+    continuation (:func:`adexmf.compare.updown.continuation`), a fourth row: each model's
+    fixed points along b (solid stable, dotted unstable; star: Hopf point; shading: the b
+    where the W-slow system has a relaxation cycle) under the network's mean nu_e. PNG + SVG."""
     scores = regime_scores(ds)
     b = ds.b.values * 1e12
     rows = [("network", scores["network"])] + list(scores["mf"].items())
     colors = ["k"] + [f"C{k}" for k in range(len(rows) - 1)]
+    nrows = 4 if "branch_b" in ds else 3
     with style():
-        fig, axes = new_figure(3.8 * ds.drive.size, 6.4, nrows=3, ncols=ds.drive.size,
-                               sharex=True)  # fmt: skip
+        fig, axes = new_figure(3.8 * ds.drive.size, 2.1 * nrows + 0.1, nrows=nrows,
+                               ncols=ds.drive.size, sharex=True)  # fmt: skip
+        axes = np.reshape(axes, (nrows, ds.drive.size))
         for i, drive in enumerate(ds.drive.values):
-            top, freq, up = axes[:, i]
+            top, freq, up = axes[:3, i]
             for y, ((name, s), color) in enumerate(zip(rows, colors, strict=True)):
                 for regime, marker in MARKERS.items():
                     hit = np.array(s["regime"][i]) == regime
@@ -53,9 +58,38 @@ def plot_regime_map(ds: xr.Dataset, path: str | Path) -> list[Path]:
                 ax.set_yscale("log")
             freq.set_ylabel("oscillation frequency (Hz)")
             up.set_ylabel("UP-state rate, exc (Hz)")
-            up.set_xlabel("b of the RS cells (pA)")
+            axes[-1, i].set_xlabel("b of the RS cells (pA)")
             freq.legend(fontsize=7)
+            if nrows == 4:
+                _draw_continuation(axes[3, i], ds.isel(drive=i), colors[1:], b,
+                                   scores["network"]["nu_e"][i])  # fmt: skip
         return save_figure(fig, path)
+
+
+def _draw_continuation(ax, ds: xr.Dataset, colors: list[str], b_grid: np.ndarray,
+                       network_nu_e: list[float]) -> None:
+    """One drive's fixed points along b of each model (b in pA), the network's mean nu_e."""
+    ax.plot(b_grid, network_nu_e, "s", color="k", ms=4, label="network, mean")
+    for model, color in zip(ds.model.values, colors, strict=True):
+        m = ds.sel(model=model)
+        bb, rate = m.branch_b.values * 1e12, m.branch_nu_e.values
+        stable = m.branch_stable.values.astype(bool)
+        if not np.isfinite(bb).any():
+            continue
+        ax.plot(bb, np.where(stable, rate, np.nan), color=color, lw=1.2)
+        ax.plot(bb, np.where(stable, np.nan, rate), color=color, lw=0.8, ls=":")
+        hb = float(m.hopf.sel(hopf_stat="b")) * 1e12
+        if np.isfinite(hb):
+            k = np.nanargmin(np.abs(bb - hb))
+            ax.plot(hb, rate[k], "*", color=color, ms=8,
+                    label=f"{model}: Hopf ({float(m.hopf.sel(hopf_stat='frequency')):.0f} Hz)")
+        low, high = m.relaxation_b.values * 1e12
+        if np.isfinite(low):
+            ax.axvspan(low, high if np.isfinite(high) else b_grid[-1], color=color, alpha=0.08)
+    ax.set_xlim(b_grid[0] - 5, b_grid[-1] + 5)
+    ax.set_yscale("log")
+    ax.set_ylabel("fixed points, nu_e (Hz)")
+    ax.legend(fontsize=6)
 
 
 def plot_fast_subsystem(ds: xr.Dataset, path: str | Path) -> list[Path]:
