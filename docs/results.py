@@ -58,7 +58,7 @@ TABLE = re.compile(r"<!--table (?P<key>[\w-]+)-->\n(?P<text>.*?)<!--/table-->", 
 RTOL = 1e-6
 #: The named variants, in the order of the README's tables.
 VARIANTS = ("reference", "corrected", "adaptation", "adaptation-T", "adaptation-W",
-            "adaptation-WT", "adaptation-cal")  # fmt: skip
+            "adaptation-WT", "adaptation-cal", "adaptation-WS")  # fmt: skip
 NETWORK_PROTOCOLS = ("stationary", "transient", "frequency", "validity")
 
 
@@ -163,10 +163,12 @@ def _ring() -> dict[str, Any]:
 
 
 def _variants() -> dict[str, Any]:
-    """Each named variant's preset, adaptation flag and Markov time constant T (ms)."""
+    """Each named variant's preset, adaptation flag, Markov time constant T and synaptic
+    filter (ms)."""
     from adexmf.meanfield.variants import VARIANTS as REGISTRY
 
-    return {v.name: {"preset": v.preset, "adaptation": v.adaptation, "T_ms": 1e3 * v.T}
+    return {v.name: {"preset": v.preset, "adaptation": v.adaptation, "T_ms": 1e3 * v.T,
+                     "synaptic_filter_ms": 1e3 * v.synaptic_filter}
             for v in REGISTRY.values()}  # fmt: skip
 
 

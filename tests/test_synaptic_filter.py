@@ -98,12 +98,56 @@ def test_time_domain_without_filter_is_the_euler_run():
     from adexmf.meanfield.synaptic_filter import integrate_filtered
     from adexmf.stimuli import Stimulus
 
-    model = get_variant("adaptation-W").model(order=1)
     stim = Stimulus("sinusoid", {"amplitude": 4.5, "frequency": 20.0, "t0": 0.1})
-    fp = fixed_point(model, DRIVE)
-    a = integrate_filtered(model, 0.3, fp, tau_s=0.0, drive=DRIVE, afferent=stim)
-    b = integrate(model, 0.3, fp, dt=5e-5, method="euler", drive=DRIVE, afferent=stim,
-                  observables=False)  # fmt: skip
-    np.testing.assert_allclose(a.rate.values, b.rate.values, rtol=1e-12)
+    for order in (1, 2):  # the second order's covariances follow the same Euler steps
+        model = get_variant("adaptation-W").model(order=order)
+        fp = fixed_point(model, DRIVE)
+        a = integrate_filtered(model, 0.3, fp, tau_s=0.0, drive=DRIVE, afferent=stim)
+        b = integrate(model, 0.3, fp, dt=5e-5, method="euler", drive=DRIVE, afferent=stim,
+                      observables=False)  # fmt: skip
+        np.testing.assert_allclose(a.rate.values, b.rate.values, rtol=1e-12)
+        if order == 2:
+            np.testing.assert_allclose(a.c_ee.values, b.c_ee.values, rtol=1e-12)
     with pytest.raises(ParameterError, match="tau_s"):
         integrate_filtered(model, 0.3, fp, tau_s=1e-4)  # coarser than tau_s / 5
+
+
+def test_the_filter_keeps_the_fixed_point_at_both_orders():
+    # Constant inputs from the fixed point: the filtered rates equal the rates there, so
+    # nothing moves (to the Newton solve's 1e-9 relative residual).
+    from adexmf.meanfield.synaptic_filter import integrate_filtered
+
+    for order in (1, 2):
+        model = get_variant("adaptation-W").model(order=order)
+        fp = fixed_point(model, DRIVE)
+        ds = integrate_filtered(model, 0.2, fp, tau_s=TAU_S, drive=DRIVE)
+        rate = ds.rate.sel(population="exc").values
+        np.testing.assert_allclose(rate, fp.state["nu_e"], rtol=1e-7)
+
+
+def test_shipped_variant_runs_its_filter_everywhere():
+    """adaptation-WS: its run is the filtered integration, its default linear response the
+    filtered one; the kernels without the filter refuse it instead of dropping it."""
+    from adexmf.compare.frequency import sinusoid_input
+    from adexmf.meanfield.integrate import integrate
+    from adexmf.meanfield.synaptic_filter import FilteredMeanFieldModel, integrate_filtered
+
+    v = get_variant("adaptation-WS")
+    model = v.model(order=1)
+    assert isinstance(model, FilteredMeanFieldModel) and model.synaptic_filter == 1e-3
+    assert model.replace(b=10e-12).synaptic_filter == 1e-3
+    stim = sinusoid_input(4.5, 40.0)
+    ran = model.run(0.2, drive=DRIVE, afferent=stim)
+    ref = integrate_filtered(model, 0.2, fixed_point(model, DRIVE), tau_s=1e-3, drive=DRIVE,
+                             afferent=stim)  # fmt: skip
+    np.testing.assert_allclose(ran.rate.values, ref.rate.values, rtol=1e-12)
+    np.testing.assert_allclose(linear_response(model, [40.0], DRIVE, AFFERENT),
+                               linear_response(model, [40.0], DRIVE, AFFERENT, 1e-3))
+    with pytest.raises(ParameterError, match="synaptic_filter"):
+        integrate(model, 0.1, fixed_point(model, DRIVE), drive=DRIVE)
+    with pytest.raises(ParameterError, match="method"):
+        model.run(0.1, drive=DRIVE, method="heun")
+    from adexmf.brain.columns import brain_column
+
+    with pytest.raises(ParameterError, match="synaptic filter"):
+        brain_column("adaptation-WS")

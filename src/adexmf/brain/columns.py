@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ..errors import ParameterError
 from ..meanfield import MeanFieldModel
-from ..meanfield.variants import VARIANTS
+from ..meanfield.variants import COLUMN_VARIANTS, VARIANTS
 
 #: TVB's name for its model, and adexmf's for the column that reproduces it.
 TVB_ZERLAUT = "tvb_zerlaut"
@@ -36,7 +36,7 @@ class BrainColumn:
 
 
 def brain_column(name: str = DEFAULT_COLUMN, order: int = 1) -> BrainColumn:
-    """The column named ``name``: a variant of :data:`VARIANTS` at ``order`` or
+    """The column named ``name``: a variant of :data:`COLUMN_VARIANTS` at ``order`` or
     :data:`TVB_ZERLAUT` (TVB's first order with adaptation, T = 20 ms, spontaneous term)."""
     if name == TVB_ZERLAUT:
         if order != 1:
@@ -47,9 +47,11 @@ def brain_column(name: str = DEFAULT_COLUMN, order: int = 1) -> BrainColumn:
             )
         model = MeanFieldModel(TVB_ZERLAUT, order=1, adaptation=True, T=TVB_T)
         return BrainColumn(TVB_ZERLAUT, model, TVB_SPONTANEOUS_HZ, normalisation="none")
-    if name not in VARIANTS:
+    if name not in COLUMN_VARIANTS:
+        why = " (a synaptic filter the column kernels lack)" if name in VARIANTS else ""
         raise ParameterError(
-            f"column = {name!r} is not known; allowed: {', '.join(VARIANTS)}, {TVB_ZERLAUT}",
+            f"column = {name!r} is not allowed{why}; allowed: {', '.join(COLUMN_VARIANTS)}, "
+            f"{TVB_ZERLAUT}",
             parameters=("column",),
         )
     return BrainColumn(name, VARIANTS[name].model(order))

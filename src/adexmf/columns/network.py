@@ -12,6 +12,7 @@ import numpy as np
 from ..errors import ParameterError, check_range
 from ..layouts import N_MODEL, N_STATE
 from ..meanfield import MeanFieldModel
+from ..meanfield.model import check_unfiltered
 from .coupling import CirculantTerms, SparseTerms, no_terms
 from .engine import N_CHANNELS, network_batch_kernel, network_kernel
 
@@ -124,6 +125,7 @@ class ColumnNetwork:
         long_range: SparseTerms | None = None,
         spontaneous_rate: float = 0.0,
     ) -> None:
+        check_unfiltered(model, "a network of columns")
         self.model = model
         self.lateral = lateral
         self.long_range = long_range

@@ -186,6 +186,8 @@ def mean_field_responses(
         cycles.append(cycle)
         outside.append(int(ds.attrs["outside_fit_domain"]))
     try:
+        if order != 1 and getattr(model, "synaptic_filter", 0.0) > 0.0:
+            raise InputRangeError("the linear response with a synaptic filter is first order")
         gain = linear_response(model, frequencies, drive, afferent=amplitude / 2.0)
     except InputRangeError:  # an unstable state at the mean input: no linear response
         gain = np.full((frequencies.size, 2), np.nan + 0j)

@@ -88,8 +88,12 @@ def mean_field_regimes(variant: str, drives, b_values, n_total: int, order: int,
         start = fixed_point(model, anchor_drive)
         for i, d in enumerate(drives):
             drive = functools.partial(_ramp, start=anchor_drive, end=float(d))
-            ds = integrate(model, MF_REGIME_DURATION, start, dt=MF_REGIME_DT, drive=drive,
-                           record_every=every, observables=False)  # fmt: skip
+            if getattr(model, "synaptic_filter", 0.0):  # its own kernel (adaptation-WS)
+                ds = model.run(MF_REGIME_DURATION, initial=start, dt=MF_REGIME_DT, drive=drive,
+                               record_every=every)  # fmt: skip
+            else:
+                ds = integrate(model, MF_REGIME_DURATION, start, dt=MF_REGIME_DT, drive=drive,
+                               record_every=every, observables=False)  # fmt: skip
             rate = ds.rate.sel(population="exc", time=slice(MF_REGIME_START, None)).values
             stats = regime_statistics(rate, 1.0 / MF_REGIME_SAMPLE)
             out[i, j] = [stats[k] for k in REGIME_KEYS]

@@ -26,7 +26,7 @@ from ..errors import ParameterError
 from ..layouts import N_STATE, S_NU_E, S_NU_I
 from ..stimuli import Waveform
 from .integrate import run_arrays
-from .model import ColumnModel
+from .model import ColumnModel, check_unfiltered
 from .node import finite_size_source, isolated_column_rhs
 from .timecourse import to_dataset
 
@@ -107,6 +107,7 @@ def integrate_finite_size(
     if model.order != 1:
         raise ParameterError(f"model order = {model.order}; allowed: 1 (the second order's "
                              "covariances are already its finite-size moments)")  # fmt: skip
+    check_unfiltered(model, "integrate_finite_size")
     n_cells = _check_sizes(sizes)
     t, d, a, every, y0, out = run_arrays(model, duration, dt, initial, drive, afferent,
                                          record_every)  # fmt: skip

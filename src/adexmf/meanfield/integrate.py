@@ -63,7 +63,7 @@ from ..stimuli import Waveform, sample_waveform
 from ..theory.fluctuations import admissible_rate
 from ..validity import warn_substepped
 from .fixedpoints import FixedPoint
-from .model import STATE_NAMES, ColumnModel
+from .model import STATE_NAMES, ColumnModel, check_unfiltered
 from .node import isolated_column_rhs
 from .timecourse import to_dataset
 
@@ -303,6 +303,7 @@ def integrate(
     ParameterError, InputRangeError
         For a bad step, duration, method or input.
     """
+    check_unfiltered(model, "integrate")
     code = _method_code(method)
     t, d, a, every, y0, out = run_arrays(model, duration, dt, initial, drive, afferent,
                                          record_every)  # fmt: skip
@@ -345,6 +346,8 @@ def _batch_models(models: ColumnModel | Sequence[ColumnModel], initial) -> list[
     """The models of a batch as a list, checked: at least one, start states given, one order
     and adaptation setting for all."""
     model_list = [models] if isinstance(models, ColumnModel) else list(models)
+    for m in model_list:
+        check_unfiltered(m, "integrate_batch")
     if not model_list:
         raise ParameterError("models is empty; give at least one MeanFieldModel")
     if initial is None:

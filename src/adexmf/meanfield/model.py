@@ -309,3 +309,21 @@ def check_inputs(drive, afferent=0.0) -> None:
                 f"{name} = {first:g} Hz is not admissible; allowed: finite rates in "
                 f"[0, {MAX_RATE:g}] Hz"
             )
+
+
+def check_unfiltered(model: ColumnModel, what: str) -> None:
+    """Refuse a model with a synaptic filter (a
+    :class:`~adexmf.meanfield.synaptic_filter.FilteredMeanFieldModel`) where kernels without
+    the filter would integrate it as if it had none.
+
+    Raises
+    ------
+    ParameterError
+        Naming the filter's time constant and what refuses it.
+    """
+    tau_s = getattr(model, "synaptic_filter", 0.0)
+    if tau_s:
+        raise ParameterError(
+            f"synaptic_filter = {tau_s:g} s; allowed: 0 for {what}, whose kernels have no "
+            "synaptic filter (a filtered model is integrated by its own run method)"
+        )

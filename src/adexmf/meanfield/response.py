@@ -41,7 +41,7 @@ def linear_response(
     frequency: ArrayLike,
     drive: float,
     afferent: float = 0.0,
-    synaptic_filter: float = 0.0,
+    synaptic_filter: float | None = None,
 ) -> np.ndarray:
     """Complex gain of the population rates to a weak sinusoidal afferent input.
 
@@ -58,7 +58,8 @@ def linear_response(
         rate (recurrent, drive, afferent) and the transfer functions, ``T dnu/dt =
         F(nu~) - nu`` with ``tau_s dnu~/dt = nu - nu~``: the synaptic filtering that the
         Markov closure leaves out (issue 26, item 3). The adaptation current and its
-        equation are not filtered. 0 (default): the model as it is.
+        equation are not filtered. 0: none; None (default): the model's own (that of a
+        :class:`~adexmf.meanfield.synaptic_filter.FilteredMeanFieldModel`, else 0).
 
     Returns
     -------
@@ -78,6 +79,8 @@ def linear_response(
     if not np.all(np.isfinite(f) & (f > 0.0)):
         bad = float(f[~(np.isfinite(f) & (f > 0))][0])
         raise InputRangeError(f"frequency = {bad!r} Hz; allowed: > 0 and finite")
+    if synaptic_filter is None:
+        synaptic_filter = getattr(model, "synaptic_filter", 0.0)  # a FilteredMeanFieldModel's
     tau_s = check_range("synaptic_filter", synaptic_filter, 0.0, 1.0, unit="s")
     if tau_s > 0.0 and model.order != 1:
         raise ParameterError(f"synaptic_filter = {tau_s:g} s needs a first-order model; this "

@@ -21,7 +21,7 @@ import tomli_w
 
 from ..compare.protocol import PROTOCOL_NAMES, SCALES
 from ..errors import AdexmfError, ParameterError, check_range
-from ..meanfield.variants import VARIANTS
+from ..meanfield.variants import COLUMN_VARIANTS, VARIANTS
 from ..params import Preset, Ring, load_preset
 from ..ring.settings import DEFAULT_VSD_INPUT, VSD_INPUTS
 from ..stimuli import Stimulus, parse_stimulus
@@ -217,7 +217,8 @@ class BrainSettings:
     """
 
     connectome: str = "synthetic68"
-    variant: str = field(default="adaptation-W", metadata={"choices": (*VARIANTS, "tvb_zerlaut")})
+    variant: str = field(default="adaptation-W",
+                         metadata={"choices": (*COLUMN_VARIANTS, "tvb_zerlaut")})  # fmt: skip
     coupling: float = field(default=0.3, metadata=_setting("", "", 0.0, 1e4))
     drive: float = field(default=4.0, metadata=_setting("Hz", "Hz", 0.0, 100.0))
     noise: float = field(default=1.0, metadata=_setting("Hz", "Hz", 0.0, 100.0))
