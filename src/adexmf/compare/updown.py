@@ -82,12 +82,12 @@ def network_specs(
     ]  # fmt: skip
 
 
-def mean_field_regime(model: MeanFieldModel, drive: float, b: float, seed: int,
+def mean_field_course(model: MeanFieldModel, drive: float, b: float, seed: int,
                       noise_sigma: float = 0.0, noise_tau: float = 5e-3,
-                      finite_size: bool = False) -> np.ndarray:  # fmt: skip
-    """One mean-field run like the network's (seed ``seed``): its mean rates (Hz; exc, inh)
-    from :data:`T_START`, then its :data:`REGIME_KEYS` statistics. ``finite_size``: a
-    first-order model with the finite-size noise of the preset network's cell counts
+                      finite_size: bool = False) -> xr.Dataset:  # fmt: skip
+    """One mean-field run like the network's (seed ``seed``), from its silent state, sampled
+    in the network's bins: its Dataset (rates, W). ``finite_size``: a first-order model
+    with the finite-size noise of the preset network's cell counts
     (:func:`adexmf.meanfield.finite_size.integrate_finite_size`, seeded by ``seed``)."""
     model = model.replace(b=float(b)) if model.adaptation else model
     run = NetworkRun(drive=drive, duration=DURATION, seed=seed, noise_sigma=noise_sigma,
@@ -99,12 +99,19 @@ def mean_field_regime(model: MeanFieldModel, drive: float, b: float, seed: int,
         start = fixed_point(model, 0.0)
         if finite_size:
             net = model.preset.network
-            ds = integrate_finite_size(model, DURATION, start, sizes=(net.n_exc, net.n_inh),
-                                       seed=seed, dt=MF_DT, drive=drive_of.rate_at,
-                                       record_every=every)  # fmt: skip
-        else:
-            ds = integrate(model, DURATION, start, dt=MF_DT, drive=drive_of.rate_at,
-                           record_every=every, observables=False)  # fmt: skip
+            return integrate_finite_size(model, DURATION, start, sizes=(net.n_exc, net.n_inh),
+                                         seed=seed, dt=MF_DT, drive=drive_of.rate_at,
+                                         record_every=every)  # fmt: skip
+        return integrate(model, DURATION, start, dt=MF_DT, drive=drive_of.rate_at,
+                         record_every=every, observables=False)  # fmt: skip
+
+
+def mean_field_regime(model: MeanFieldModel, drive: float, b: float, seed: int,
+                      noise_sigma: float = 0.0, noise_tau: float = 5e-3,
+                      finite_size: bool = False) -> np.ndarray:  # fmt: skip
+    """One mean-field run like the network's (:func:`mean_field_course`): its mean rates
+    (Hz; exc, inh) from :data:`T_START`, then its :data:`REGIME_KEYS` statistics."""
+    ds = mean_field_course(model, drive, b, seed, noise_sigma, noise_tau, finite_size)
     rate = ds.rate.sel(time=slice(T_START + 1e-9, None))
     means = [float(rate.sel(population=p).mean()) for p in POPULATIONS]
     stats = regime_statistics(rate.sel(population="exc").values, 1.0 / BIN)
