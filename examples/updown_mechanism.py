@@ -10,12 +10,16 @@ function that does not (issue 26, item 4).
    bistability.
 3. The built RS transfer function against isolated RS cells at those low-rate points
    (0.005-1 Hz, each counted over 150 cells x 29.5 s).
+4. Where the cycle turns (:mod:`adexmf.compare.updown_transitions`): the population's mean
+   W at the UP onsets and offsets and the UP and DOWN durations, of the oscillating network
+   (drive 0.35 Hz, b = 40, 60, 90 pA, seed 1, the map's runs with the whole rate kept) and
+   of both mean fields run like it.
 
 Writes ``--out``/mechanism.nc and mechanism.png/.svg (the network's frozen-W rates on the
 mean fields' critical manifolds); prints a table (``--json``: one JSON object, the record
 of ``docs/results.py --record updown_mechanism``).
 
-Run: ``python examples/updown_mechanism.py --out DIR [--json]`` (4-8 min on 2 cores
+Run: ``python examples/updown_mechanism.py --out DIR [--json]`` (7-11 min on 2 cores
 from an empty folder; the build, refit and network runs are shared with
 ``examples/updown_regimes.py`` when given the same folder).
 """
@@ -33,6 +37,7 @@ import xarray as xr
 from updown_regimes import CELLS, low_rate_mean_field, mean_field
 
 from adexmf.compare.frozen_adaptation import frozen_adaptation_map
+from adexmf.compare.updown_transitions import TURN_STATS, turn_map
 from adexmf.figures.updown import plot_fast_subsystem
 from adexmf.meanfield.analysis import MeanFieldModel
 from adexmf.meanfield.slow_fast import bistable_window, critical_manifold, fast_fixed_points
@@ -43,6 +48,8 @@ from adexmf.theory.transfer import TransferFunction
 DRIVES = (0.35, 1.0)
 W_FROZEN = (0.0, 5e-12, 10e-12, 15e-12, 20e-12, 25e-12, 30e-12, 40e-12, 60e-12, 90e-12)
 W_FINE = np.linspace(0.0, 100e-12, 201)
+#: The oscillating points whose turns are measured: TVB-AdEx's drive (Hz), b (A).
+TURN_DRIVE, TURN_B = 0.35, (40e-12, 60e-12, 90e-12)
 
 
 def manifolds(models: dict[str, MeanFieldModel]) -> xr.Dataset:
@@ -93,8 +100,18 @@ def run(out: Path) -> tuple[xr.Dataset, dict]:
                                    for name in models},
         "built_tf_over_cells": {"median": float(np.median(ratio)), "max": float(ratio.max()),
                                 "points": int(counted.sum())},
+        "turns": turns_summary(turn_map(CELLS, models, TURN_DRIVE, TURN_B, out=out)),
     }  # fmt: skip
     return ds, summary
+
+
+def turns_summary(turns: xr.Dataset) -> dict:
+    """Per b (list index): the network's turn statistics (seed 1) and each model's."""
+    net = turns.network_turns.isel(seed=0)
+    return {"b_A": turns.b.values.tolist(),
+            "network": {k: net.sel(turn_stat=k).values.tolist() for k in TURN_STATS},
+            "mf": {str(m): {k: turns.mf_turns.sel(model=m, turn_stat=k).values.tolist()
+                            for k in TURN_STATS} for m in turns.model.values}}  # fmt: skip
 
 
 def main() -> None:
@@ -122,6 +139,13 @@ def main() -> None:
     r = summary["built_tf_over_cells"]
     print(f"built RS transfer function / isolated cells at {r['points']} low-rate points: "
           f"median {r['median']:.2f}, max {r['max']:.2f}")
+    t = summary["turns"]
+    print(f"turns at {TURN_DRIVE:g} Hz: W at UP onset / offset (pA), UP / DOWN duration (s)")
+    for name, s in [("network", t["network"]), *t["mf"].items()]:
+        for j, b in enumerate(t["b_A"]):
+            print(f"  {name} b {b * 1e12:.0f} pA: {s['w_onset'][j] * 1e12:.1f} / "
+                  f"{s['w_offset'][j] * 1e12:.1f}, {s['up_duration'][j]:.3f} / "
+                  f"{s['down_duration'][j]:.3f}")
 
 
 if __name__ == "__main__":
