@@ -15,7 +15,8 @@ Three files under ``docs/results/``:
 
 Published numbers sit in the Markdown between markers, ``<!--r KEY:FORMAT-->text<!--/r-->``
 (an HTML comment: invisible on GitHub and in mkdocs), where KEY is a dotted path into the
-files (``derived.stationary.corrected.error_nu_e_percent``) and FORMAT a Python format spec.
+files (``derived.stationary.corrected.error_nu_e_percent``) and FORMAT a Python format spec,
+optionally after a unit an SI value is published in (``pA:.1f``, :data:`UNIT_SCALES`).
 ``python docs/results.py`` rewrites every marked number; ``--check`` recomputes the
 deterministic numbers, compares them with the files (relative 1e-6: other CPUs round the
 compiled kernels' sums differently; published numbers carry 4 digits at most), checks that
@@ -868,10 +869,19 @@ def lookup(data: dict[str, Any], key: str) -> Any:
     return value
 
 
+#: Units a marker may publish an SI value in, named before its format spec
+#: (``<!--r KEY:pA:.1f-->``): the factor from the SI unit.
+UNIT_SCALES = {"pA": 1e12, "ms": 1e3}
+
+
 def formatted(value: Any, fmt: str | None) -> str:
-    """``value`` as published: a format spec, or ``yes``/``none`` for booleans."""
+    """``value`` as published: a format spec (after a unit of :data:`UNIT_SCALES`, if any),
+    or ``yes``/``none`` for booleans."""
     if isinstance(value, bool):
         return "yes" if value else "none"
+    if fmt and ":" in fmt:
+        unit, fmt = fmt.split(":", 1)
+        value = value * UNIT_SCALES[unit]
     return format(value, fmt or "")
 
 

@@ -68,3 +68,11 @@ def test_network_numbers_without_their_provenance_are_refused(results, tmp_path)
     path.write_text(json.dumps(content))
     problems = results.check(["presets"], results=folder, pages=())
     assert "network.json: no commit recorded for the network numbers" in problems
+
+
+def test_a_marker_publishes_an_si_value_in_its_unit(results):
+    # W = 12.5e-12 A published in pA; an unknown unit is a missing value, not a guess.
+    assert results.formatted(12.5e-12, "pA:.1f") == "12.5"
+    assert results.formatted(0.0153, "ms:.0f") == "15"
+    text, missing = results.render("<!--r a:pF:.1f-->1<!--/r-->", {"a": 1e-12})
+    assert missing == ["a"]

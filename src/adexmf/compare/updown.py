@@ -294,12 +294,25 @@ def boundary_index(regimes: Sequence[str]) -> int | None:
     return hits[0] if hits else None
 
 
+#: The first-order analyses a map may carry (:func:`w_slow_cycles`, :func:`continuation`),
+#: as :func:`regime_scores` reports them: JSON key -> entry -> (variable, selection).
+FIRST_ORDER_ANALYSES: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
+    "w_slow_cycle": {"oscillation_frequency_Hz": ("w_slow_cycle", {"cycle_stat": "frequency"}),
+                     "up_rate_Hz": ("w_slow_cycle", {"cycle_stat": "up_rate"}),
+                     "bistable_window_A": ("bistable_window", {})},
+    "continuation": {"hopf_b_A": ("hopf", {"hopf_stat": "b"}),
+                     "hopf_frequency_Hz": ("hopf", {"hopf_stat": "frequency"}),
+                     "relaxation_b_A": ("relaxation_b", {})},
+}  # fmt: skip
+
+
 def regime_scores(ds: xr.Dataset) -> dict[str, Any]:
     """JSON summary: the grids of :func:`adexmf.compare.regimes.regime_grids` for the network
     and each model, the boundary per drive (b in A, None where nothing oscillates), and per
     model the boundary error in grid steps (None where one side has no boundary: then
-    ``boundary_agrees`` says whether both have none), and the frequency and UP-rate errors
-    (%) where both oscillate."""
+    ``boundary_agrees`` says whether both have none), the frequency and UP-rate errors
+    (%) where both oscillate, and the first-order analyses the Dataset carries
+    (:data:`FIRST_ORDER_ANALYSES`)."""
     b = ds.b.values
     net = regime_grids(ds.network_regime_stats.values)
     net["nu_e"] = ds.network_rate.sel(population="exc").mean("seed").values.tolist()
@@ -311,18 +324,10 @@ def regime_scores(ds: xr.Dataset) -> dict[str, Any]:
         mf["nu_e"] = ds.mf_rate.sel(model=name, population="exc").mean("seed").values.tolist()
         mf["boundary_b_A"] = _boundaries(mf["regime"], b)
         mf.update(_compare(net, mf))
-        if "w_slow_cycle" in ds:
-            c = ds.w_slow_cycle.sel(model=name)
-            mf["w_slow_cycle"] = {
-                "oscillation_frequency_Hz": json_values(c.sel(cycle_stat="frequency").values),
-                "up_rate_Hz": json_values(c.sel(cycle_stat="up_rate").values),
-                "bistable_window_A": json_values(ds.bistable_window.sel(model=name).values)}
-        if "hopf" in ds:
-            h = ds.hopf.sel(model=name)
-            mf["continuation"] = {
-                "hopf_b_A": json_values(h.sel(hopf_stat="b").values),
-                "hopf_frequency_Hz": json_values(h.sel(hopf_stat="frequency").values),
-                "relaxation_b_A": json_values(ds.relaxation_b.sel(model=name).values)}
+        for key, entries in FIRST_ORDER_ANALYSES.items():
+            if next(iter(entries.values()))[0] in ds:
+                mf[key] = {k: json_values(ds[var].sel(model=name, **where).values)
+                           for k, (var, where) in entries.items()}  # fmt: skip
         out["mf"][str(name)] = mf
     return out
 
