@@ -11,7 +11,8 @@ function that does not (issue 26, item 4).
 3. The built RS transfer function against isolated RS cells at those low-rate points
    (0.005-1 Hz, each counted over 150 cells x 29.5 s).
 4. Where the cycle turns (:mod:`adexmf.compare.updown_transitions`): the population's mean
-   W at the UP onsets and offsets and the UP and DOWN durations, of the oscillating network
+   W at the UP onsets and offsets, the UP and DOWN durations and the UP phases' mean rate,
+   of the oscillating network
    (drive 0.35 Hz, b = 40, 60, 90 pA, seed 1, the map's runs with the whole rate kept) and
    of both mean fields run like it.
 
@@ -140,12 +141,13 @@ def main() -> None:
     print(f"built RS transfer function / isolated cells at {r['points']} low-rate points: "
           f"median {r['median']:.2f}, max {r['max']:.2f}")
     t = summary["turns"]
-    print(f"turns at {TURN_DRIVE:g} Hz: W at UP onset / offset (pA), UP / DOWN duration (s)")
+    print(f"turns at {TURN_DRIVE:g} Hz: W at UP onset / offset (pA), UP / DOWN duration (s), "
+          "UP-phase rate (Hz)")
     for name, s in [("network", t["network"]), *t["mf"].items()]:
         for j, b in enumerate(t["b_A"]):
             print(f"  {name} b {b * 1e12:.0f} pA: {s['w_onset'][j] * 1e12:.1f} / "
                   f"{s['w_offset'][j] * 1e12:.1f}, {s['up_duration'][j]:.3f} / "
-                  f"{s['down_duration'][j]:.3f}")
+                  f"{s['down_duration'][j]:.3f}, {s['up_rate'][j]:.2f}")
 
 
 if __name__ == "__main__":

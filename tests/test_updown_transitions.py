@@ -11,6 +11,7 @@ import pytest
 from adexmf.compare.updown import BIN, mean_field_course
 from adexmf.compare.updown_transitions import (
     TURN_STATS,
+    cycle_phases,
     population_adaptation,
     turn_statistics,
 )
@@ -40,7 +41,19 @@ def test_turns_of_a_synthetic_cycle():
     assert s["up_duration"] == pytest.approx(0.3, abs=1e-9)
     assert s["down_duration"] == pytest.approx(1.0, abs=1e-9)
     assert s["w_onset"] == pytest.approx(s["w_offset"] * np.exp(-1.0 / tau_w), rel=1e-6)
-    assert s["n_up"] >= 6
+    assert s["up_rate"] == pytest.approx(5.0) and s["n_up"] >= 6
+
+
+def test_cycle_phases_keep_sub_bursts_and_drop_blips():
+    # DOWN 0.5 s with a one-bin blip of 2 Hz, then UP 0.5 s at 2 Hz with a 50 ms dip to 0,
+    # then DOWN: one UP phase of 0.5 s (the dip is inside it, the blip is not one).
+    n = int(round(0.5 / BIN))
+    down = np.zeros(n)
+    down[n // 2] = 2.0
+    up = np.full(n, 2.0)
+    up[n // 2: n // 2 + int(round(0.05 / BIN))] = 0.0
+    mask = cycle_phases(np.r_[down, up, np.zeros(n)], BIN)
+    np.testing.assert_array_equal(mask, np.r_[np.zeros(n), np.ones(n), np.zeros(n)] > 0)
 
 
 def test_no_turns_without_alternation():

@@ -5,10 +5,13 @@ Without subthreshold adaptation (a = 0) every RS cell's w obeys ``dw/dt = -w / t
 (its spikes)``, so the population mean obeys ``dW/dt = -W / tau_w + b nu_e``, the mean
 field's equation, exactly: W is the excitatory population rate filtered by
 ``b exp(-t / tau_w)`` (:func:`population_adaptation`, each bin's rate held constant). The
-UP states are those of the regime criterion (:func:`adexmf.timeseries.up_states`, the same
-bins from the start of the statistics). The W at which a model leaves its DOWN state
-(onset) and its UP state (offset), against the folds of the mean field's fast subsystem
-(:func:`adexmf.meanfield.slow_fast.bistable_window`) and the frozen-W network
+cycle is cut into phases (:func:`cycle_phases`): DOWN where the rate stays below
+:data:`DOWN_RATE` for at least :data:`MIN_DOWN`, UP in between (at least :data:`MIN_UP`),
+sub-bursts included (the
+regime criterion's :func:`adexmf.timeseries.up_states` splits the network's UP phases at
+their sub-bursts: its levels are set by the opening peaks). The W at which a model leaves
+its DOWN state (onset) and its UP state (offset), against the folds of the mean field's
+fast subsystem (:func:`adexmf.meanfield.slow_fast.bistable_window`) and the frozen-W network
 (:mod:`.frozen_adaptation`), say which transition sets the cycle's timing: in a DOWN state
 (nu_e ~ 0) W decays freely, so a DOWN state lasts about tau_w ln(W_offset / W_onset).
 """
@@ -27,15 +30,21 @@ from ..errors import ParameterError
 from ..meanfield.analysis import MeanFieldModel
 from ..network.run_spec import NetworkRun
 from ..params import load_preset
-from ..timeseries import up_states
+from ..timeseries import SILENT_RATE
 from .protocol import run_network_tasks, simulate_run
 from .regimes import population_rate
 from .updown import B_RANGE, BIN, DRIVE_RANGE, DURATION, T_START, mean_field_course, network_specs
 from .validity_map import check_grid
 
 #: Statistics of the turns of a run: median W (A) at the UP onsets and offsets, median UP
-#: and DOWN durations (s), and the number of complete UP states.
-TURN_STATS = ("w_onset", "w_offset", "up_duration", "down_duration", "n_up")
+#: and DOWN durations (s), the mean rate of the UP phases (Hz) and their number.
+TURN_STATS = ("w_onset", "w_offset", "up_duration", "down_duration", "up_rate", "n_up")
+#: A DOWN phase: the rate below DOWN_RATE (Hz; the regime criterion's silent rate, 10-100
+#: times the DOWN states' 0.001-0.01 Hz) for MIN_DOWN (s) or longer; an UP phase lasts at
+#: least MIN_UP (s: the network's opening peaks last ~50 ms).
+DOWN_RATE = SILENT_RATE
+MIN_DOWN = 0.1
+MIN_UP = 0.03
 
 
 def population_adaptation(rate: np.ndarray, bin_width: float, b: float,
@@ -48,23 +57,42 @@ def population_adaptation(rate: np.ndarray, bin_width: float, b: float,
     return lfilter([b * tau_w * (1.0 - decay)], [1.0, -decay], np.asarray(rate, float))
 
 
+def cycle_phases(rate: np.ndarray, bin_width: float) -> np.ndarray:
+    """UP-phase mask (bool per bin) of a rate series (Hz): runs of bins at or above
+    :data:`DOWN_RATE`, with blips shorter than :data:`MIN_UP` dropped (a few spikes in a
+    DOWN state) and dips shorter than :data:`MIN_DOWN` filled (between sub-bursts)."""
+    up = np.asarray(rate, float) >= DOWN_RATE
+    up = _drop_short_runs(up, int(round(MIN_UP / bin_width)))
+    return ~_drop_short_runs(~up, int(round(MIN_DOWN / bin_width)))
+
+
+def _drop_short_runs(mask: np.ndarray, shortest: int) -> np.ndarray:
+    """``mask`` without its True runs shorter than ``shortest`` bins."""
+    out = mask.copy()
+    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    for a, z in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+        if z - a < shortest:
+            out[a:z] = False
+    return out
+
+
 def turn_statistics(rate: np.ndarray, W: np.ndarray, bin_width: float) -> np.ndarray:
     """:data:`TURN_STATS` of one run from :data:`T_START` (rate in Hz and W in A per bin
-    from t = 0); NaN without two complete UP states."""
+    from t = 0), over its complete UP phases; NaN without two of them."""
     start = int(round(T_START / bin_width))
-    mask = up_states(np.asarray(rate[start:], float)[:, None], 1.0 / bin_width)[0][:, 0]
-    edges = np.diff(mask.astype(np.int8))
+    r, w = np.asarray(rate[start:], float), W[start:]
+    edges = np.diff(cycle_phases(r, bin_width).astype(np.int8))
     on, off = np.flatnonzero(edges == 1) + 1, np.flatnonzero(edges == -1) + 1
     if on.size and off.size and off[0] < on[0]:
-        off = off[1:]  # the run starts UP: that state has no onset
+        off = off[1:]  # the run starts UP: that phase has no onset
     n = min(on.size, off.size)
     if n < 2:
-        return np.array([np.nan] * 4 + [float(n)])
+        return np.array([np.nan] * 5 + [float(n)])
     on, off = on[:n], off[:n]
-    w = W[start:]
-    downs = on[1:] - off[:-1]
+    up_rate = np.mean([r[a:z].mean() for a, z in zip(on, off, strict=True)])
     return np.array([np.median(w[on - 1]), np.median(w[off - 1]),
-                     np.median(off - on) * bin_width, np.median(downs) * bin_width, float(n)])
+                     np.median(off - on) * bin_width, np.median(on[1:] - off[:-1]) * bin_width,
+                     up_rate, float(n)])
 
 
 def series_task(spec: dict[str, Any]) -> xr.Dataset:
@@ -117,5 +145,6 @@ def turn_map(preset: Path | str, models: Mapping[str, MeanFieldModel], drive: fl
         coords={"seed": seed_list, "b": ("b", b, {"units": "A"}), "model": list(models),
                 "turn_stat": list(TURN_STATS)},
         attrs={"drive_Hz": float(d[0]), "tau_w_s": tau_w, "duration_s": DURATION,
-               "t_start_s": T_START, "bin_s": BIN, "units": "A, A, s, s, 1"},
+               "t_start_s": T_START, "bin_s": BIN, "units": "A, A, s, s, Hz, 1",
+               "down_rate_Hz": DOWN_RATE, "min_down_s": MIN_DOWN},
     )  # fmt: skip
