@@ -516,6 +516,26 @@ def updown_table(data: dict[str, Any]) -> str:
 
 
 #: Table name -> function rendering it (Markdown) from the results files.
+def turns_table(data: dict[str, Any]) -> str:
+    """Where the UP-DOWN cycle turns (``--record updown_mechanism``): per b, the network's
+    and each mean field's mean W at UP onset and offset (pA), UP and DOWN durations (s) and
+    the UP phases' mean rate (Hz)."""
+    turns = data["recorded"]["updown_mechanism"]["turns"]
+    lines = ["| b | | W at UP onset | W at UP offset | UP phase | DOWN phase | UP-phase rate |",
+             "|---|---|---|---|---|---|---|"]  # fmt: skip
+    rows = [("network", turns["network"]), *turns["mf"].items()]
+    for j, b in enumerate(turns["b_A"]):
+        for name, s in rows:
+            if s["n_up"][j] < 2:
+                cells = ["no UP-DOWN cycle"] + [""] * 4
+            else:
+                cells = [f"{s['w_onset'][j] * 1e12:.1f} pA", f"{s['w_offset'][j] * 1e12:.1f} pA",
+                         f"{s['up_duration'][j]:.2f} s", f"{s['down_duration'][j]:.2f} s",
+                         f"{s['up_rate'][j]:.2f} Hz"]  # fmt: skip
+            lines.append(f"| {b * 1e12:.0f} pA | {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 TABLES: dict[str, Callable[[dict[str, Any]], str]] = {
     "comparison": comparison_table,
     "backends": backends_table,
@@ -524,6 +544,7 @@ TABLES: dict[str, Callable[[dict[str, Any]], str]] = {
     "input_replay": replay_table,
     "calibration": calibration_table,
     "updown": updown_table,
+    "updown_turns": turns_table,
 }
 
 
