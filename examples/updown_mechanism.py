@@ -20,7 +20,7 @@ Writes ``--out``/mechanism.nc and mechanism.png/.svg (the network's frozen-W rat
 mean fields' critical manifolds); prints a table (``--json``: one JSON object, the record
 of ``docs/results.py --record updown_mechanism``).
 
-Run: ``python examples/updown_mechanism.py --out DIR [--json]`` (7-11 min on 2 cores
+Run: ``python examples/updown_mechanism.py --out DIR [--json]`` (5-6 min on 2 cores
 from an empty folder; the build, refit and network runs are shared with
 ``examples/updown_regimes.py`` when given the same folder).
 """

@@ -25,7 +25,7 @@ Writes ``--out``/updown.nc and updown.png/.svg; prints the scores (``--json``: o
 the record of ``docs/results.py --record updown_regimes``).
 
 Run: ``python examples/updown_regimes.py --out DIR [--mf-noise 0.1,0.3] [--json]`` (about
-25 min on 2 cores from an empty folder; a minute once the build and tasks are stored).
+17 min on 2 cores from an empty folder; two minutes once the build and tasks are stored).
 """
 
 from __future__ import annotations
