@@ -26,3 +26,18 @@ def tf_rs(reference):
 @pytest.fixture(scope="session")
 def tf_fs(reference):
     return TransferFunction.from_preset(reference, "FS")
+
+
+@pytest.fixture(scope="session")
+def lowrate_first_order():
+    """First-order mean field with W of tests/data/tvb_adex_lowrate.toml (TVB-AdEx's cells,
+    RS transfer function refitted on low-rate points; a = 0, tau_w = 0.5 s), b = 60 pA: its
+    fast subsystem is bistable at drive 0.35 Hz and monostable at 1 Hz."""
+    import warnings
+
+    from adexmf.meanfield.analysis import MeanFieldModel
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        preset = load_preset(str(Path(__file__).parent / "data" / "tvb_adex_lowrate.toml"))
+        return MeanFieldModel(preset, order=1, adaptation=True, b=60e-12)

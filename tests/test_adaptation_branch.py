@@ -7,26 +7,17 @@ TVB-AdEx's cells with a low-rate refitted RS transfer function, a = 0, tau_w = 0
 
 from __future__ import annotations
 
-import warnings
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from adexmf.meanfield.adaptation_branch import adaptation_bifurcations, adaptation_branch
-from adexmf.meanfield.analysis import MeanFieldModel
 from adexmf.meanfield.bifurcations import bifurcation_points
 from adexmf.meanfield.slow_fast import bistable_window
-from adexmf.params import load_preset
-
-PRESET = Path(__file__).parent / "data" / "tvb_adex_lowrate.toml"
 
 
 @pytest.fixture(scope="module")
-def model():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return MeanFieldModel(load_preset(str(PRESET)), order=1, adaptation=True, b=60e-12)
+def model(lowrate_first_order):
+    return lowrate_first_order
 
 
 @pytest.fixture(scope="module")

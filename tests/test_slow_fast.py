@@ -9,13 +9,11 @@ the spiking network's is with W frozen.
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from adexmf.errors import ParameterError
-from adexmf.meanfield.analysis import MeanFieldModel
 from adexmf.meanfield.integrate import integrate
 from adexmf.meanfield.slow_fast import (
     bistable_window,
@@ -23,16 +21,11 @@ from adexmf.meanfield.slow_fast import (
     fast_fixed_points,
     relaxation_cycle,
 )
-from adexmf.params import load_preset
-
-PRESET = Path(__file__).parent / "data" / "tvb_adex_lowrate.toml"
 
 
 @pytest.fixture(scope="module")
-def model():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return MeanFieldModel(load_preset(str(PRESET)), order=1, adaptation=True, b=60e-12)
+def model(lowrate_first_order):
+    return lowrate_first_order
 
 
 def test_fast_fixed_points_are_roots(model):
