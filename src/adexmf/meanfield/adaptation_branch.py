@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ParameterError
-from ..layouts import S_W
+from .bifurcations import hopf_test, rotation_frequency
 from .model import ColumnModel
-from .slow_fast import W_MAX, critical_manifold
+from .slow_fast import W_MAX, critical_manifold, slow_flow
 
 #: Points of the critical manifold sampled along W in [0, W_MAX] (A); the Hopf and fold
 #: values of b are interpolated linearly between neighbours (W spacing 0.67 pA).
@@ -74,23 +74,22 @@ def adaptation_branch(model: ColumnModel, drive: float, points: int = POINTS) ->
     if points < 10:
         raise ParameterError(f"points = {points}; allowed: >= 10")
     W = np.linspace(0.0, W_MAX, points)
-    m = critical_manifold(model, drive, W)
+    # At b = 0 the manifold's slow flow is dW/dt without the b nu_e term.
+    m = critical_manifold(model.replace(b=0.0), drive, W)
     # UP branch with W rising, middle branch back, DOWN branch rising again: one curve.
     order = [(2, slice(None)), (1, slice(None, None, -1)), (0, slice(None))]
-    e = np.concatenate([m.nu_e[s, k] for k, s in order])
-    i = np.concatenate([m.nu_i[s, k] for k, s in order])
+    e, i, flow = (np.concatenate([x[s, k] for k, s in order]) for x in (m.nu_e, m.nu_i, m.dW))
     w = np.concatenate([W[s] for _, s in order])
     seg = np.concatenate([np.full(W.size, k) for k, _ in order])
     keep = np.isfinite(e)
-    e, i, w, seg = e[keep], i[keep], w[keep], seg[keep]
-    base = model.replace(b=0.0)
-    b = np.array([-_flow(base, *s, drive) for s in zip(e, i, w, strict=True)]) / e
+    e, i, flow, w, seg = e[keep], i[keep], flow[keep], w[keep], seg[keep]
+    b = -flow / e
     b = np.where((b >= 0.0) & (b <= B_LIMIT), b, np.nan)
     stable, test = np.zeros(e.size, dtype=bool), np.full(e.size, -np.inf)
     for n in np.nonzero(np.isfinite(b))[0]:
         ev = _eigenvalues(model.replace(b=float(b[n])), e[n], i[n], w[n], drive)
         stable[n] = bool(np.all(ev.real < 0.0))
-        test[n] = _largest_complex_real_part(ev)
+        test[n] = hopf_test(ev)
     return AdaptationBranch(b, e, i, w, stable, test, seg)
 
 
@@ -129,9 +128,7 @@ def _at(model: ColumnModel, br: AdaptationBranch, n: int, s: float, kind: str,
     b, e, i, w = lerp(br.b), lerp(br.nu_e), lerp(br.nu_i), lerp(br.W)
     frequency = float("nan")
     if kind == "hopf":
-        ev = _eigenvalues(model.replace(b=b), e, i, w, drive)
-        pair = ev[np.abs(ev.imag) > 0]
-        frequency = float(np.abs(pair[np.argmin(np.abs(pair.real))].imag) / (2 * np.pi))
+        frequency = rotation_frequency(_eigenvalues(model.replace(b=b), e, i, w, drive))
     return AdaptationBifurcation(kind, b, e, i, w, frequency)
 
 
@@ -146,22 +143,13 @@ def _manifold_fold(model: ColumnModel, br: AdaptationBranch, n: int, kind: str,
     x_fold = -c[1] / (2 * c[0]) if c[0] < 0 else 0.5 * (x[0] + x[-1])
     x_fold = float(np.clip(x_fold, min(x), max(x)))
     e, w_fold = float(np.exp(x_fold)), float(np.polyval(c, x_fold))
-    i = float(np.interp(x_fold, x[::-1] if x[0] > x[-1] else x,
-                        (br.nu_i[k][::-1] if x[0] > x[-1] else br.nu_i[k])))  # fmt: skip
-    b = -_flow(model.replace(b=0.0), e, i, w_fold, drive) / e
+    rising = np.argsort(x)
+    i = float(np.interp(x_fold, x[rising], br.nu_i[k][rising]))
+    b = -slow_flow(model.replace(b=0.0), e, i, w_fold, drive) / e
     return AdaptationBifurcation(kind, b, e, i, w_fold, float("nan"))
-
-
-def _flow(model: ColumnModel, nu_e: float, nu_i: float, W: float, drive: float) -> float:
-    return float(model.rhs(model.state_vector(nu_e=nu_e, nu_i=nu_i, W=W), drive)[S_W])
 
 
 def _eigenvalues(model, nu_e, nu_i, W, drive) -> np.ndarray:
     """Eigenvalues (1/s) of the full model's Jacobian (rates and W) at a state."""
     J = model.jacobian(model.state_vector(nu_e=nu_e, nu_i=nu_i, W=W), drive)
     return np.linalg.eigvals(J)
-
-
-def _largest_complex_real_part(ev: np.ndarray) -> float:
-    complex_ = ev[np.abs(ev.imag) > 1e-9 * np.maximum(np.abs(ev), 1.0)]
-    return float(complex_.real.max()) if complex_.size else -np.inf

@@ -80,8 +80,24 @@ class _System:
 
     def hopf_test(self, x: np.ndarray) -> float:
         ev = np.linalg.eigvals(self.model.jacobian(self.full(x[:-1]), max(x[-1], 0.0)))
-        complex_ = ev[np.abs(ev.imag) > 1e-9 * np.maximum(np.abs(ev), 1.0)]
-        return float(complex_.real.max()) if complex_.size else -np.inf
+        return hopf_test(ev)
+
+
+def hopf_test(eigenvalues: np.ndarray) -> float:
+    """The largest real part (1/s) among the complex eigenvalues (-inf without any): it
+    changes sign at a Hopf point."""
+    ev = eigenvalues
+    complex_ = ev[np.abs(ev.imag) > 1e-9 * np.maximum(np.abs(ev), 1.0)]
+    return float(complex_.real.max()) if complex_.size else -np.inf
+
+
+def rotation_frequency(eigenvalues: np.ndarray) -> float:
+    """Frequency (Hz) of the complex pair closest to the imaginary axis (NaN without one):
+    at a Hopf point, that of the emerging oscillation."""
+    pair = eigenvalues[np.abs(eigenvalues.imag) > 0]
+    if not pair.size:
+        return float("nan")
+    return float(np.abs(pair[np.argmin(np.abs(pair.real))].imag) / (2 * np.pi))
 
 
 def _tangent(J: np.ndarray, previous: np.ndarray | None) -> np.ndarray:
@@ -204,9 +220,5 @@ def _hopf(model: ColumnModel, br: Branch, k: int) -> BifurcationPoint | None:
         d0, f0, d1, f1 = d1, f1, d, f
         if abs(d1 - d0) < 1e-7:
             break
-    ev = fp.eigenvalues
-    pair = ev[np.abs(ev.imag) > 0]
-    freq = float("nan")
-    if pair.size:
-        freq = float(np.abs(pair[np.argmin(np.abs(pair.real))].imag) / (2 * np.pi))
-    return BifurcationPoint("hopf", float(d1), fp.state["nu_e"], fp.state["nu_i"], freq)
+    return BifurcationPoint("hopf", float(d1), fp.state["nu_e"], fp.state["nu_i"],
+                            rotation_frequency(fp.eigenvalues))

@@ -198,7 +198,7 @@ def critical_manifold(model: ColumnModel, drive: float, W_values) -> CriticalMan
         for slot, (e, i) in zip(slots, row, strict=True):
             nu_e[n, slot], nu_i[n, slot] = e, i
             stable[n, slot] = _stable(model, e, i, float(W[n]), drive)
-            dW[n, slot] = _flow(model, e, i, float(W[n]), drive)
+            dW[n, slot] = slow_flow(model, e, i, float(W[n]), drive)
     return CriticalManifold(W, nu_e, nu_i, stable, dW, split)
 
 
@@ -254,7 +254,7 @@ def relaxation_cycle(model: ColumnModel, drive: float, points: int = 100,
     if keep.sum() < 2:
         return none
     W, ends = W[keep], [r for r, k in zip(ends, keep, strict=True) if k]
-    flows = np.array([[_flow(model, *r[0], w, drive), _flow(model, *r[-1], w, drive)]
+    flows = np.array([[slow_flow(model, *r[0], w, drive), slow_flow(model, *r[-1], w, drive)]
                       for r, w in zip(ends, W, strict=True)])  # fmt: skip
     if np.any(flows[:, 1] <= 0.0) or np.any(flows[:, 0] >= 0.0):
         return none  # a fixed point of the slow flow on a branch: no cycle
@@ -266,6 +266,7 @@ def relaxation_cycle(model: ColumnModel, drive: float, points: int = 100,
     return RelaxationCycle(True, t_up, t_down, mean_up, w_down, w_up)
 
 
-def _flow(model: ColumnModel, nu_e: float, nu_i: float, W: float, drive: float) -> float:
-    """dW/dt (A/s) at a fixed point of the fast subsystem."""
+def slow_flow(model: ColumnModel, nu_e: float, nu_i: float, W: float, drive: float) -> float:
+    """dW/dt (A/s) of the model at (nu_e, nu_i Hz, W A): on a fixed point of the fast
+    subsystem, the slow flow."""
     return float(model.rhs(model.state_vector(nu_e=nu_e, nu_i=nu_i, W=W), drive)[S_W])
