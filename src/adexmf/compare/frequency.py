@@ -185,12 +185,14 @@ def mean_field_responses(
         fits.append(table)
         cycles.append(cycle)
         outside.append(int(ds.attrs["outside_fit_domain"]))
-    try:
-        if order != 1 and getattr(model, "synaptic_filter", 0.0) > 0.0:
-            raise InputRangeError("the linear response with a synaptic filter is first order")
-        gain = linear_response(model, frequencies, drive, afferent=amplitude / 2.0)
-    except InputRangeError:  # an unstable state at the mean input: no linear response
-        gain = np.full((frequencies.size, 2), np.nan + 0j)
+    # NaN where no linear response exists: an unstable state at the mean input, or a
+    # synaptic filter at second order (its linear response is first order only).
+    gain = np.full((frequencies.size, 2), np.nan + 0j)
+    if order == 1 or not model.synaptic_filter:
+        try:
+            gain = linear_response(model, frequencies, drive, afferent=amplitude / 2.0)
+        except InputRangeError:
+            pass
     gain = signals(gain, g)  # the average of the gains: the response is linear in them
     return {"fit": np.stack(fits), "cycle": np.stack(cycles), "linear": gain,
             "outside_fit_domain": np.array(outside)}  # fmt: skip

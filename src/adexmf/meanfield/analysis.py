@@ -61,7 +61,10 @@ class MeanFieldModel(ColumnModel):
         return run(self, duration, **kwargs)
 
 
-def _from_fixed_point(model: ColumnModel):
+def from_fixed_point(model: ColumnModel):
+    """A start for :func:`~adexmf.meanfield.integrate.integrate`: the relevant fixed point
+    at the inputs at t = 0."""
+
     def start(drive0: float, afferent0: float) -> np.ndarray:
         return fixed_point(model, drive0, afferent0).vector
 
@@ -100,7 +103,7 @@ def run(
         As :func:`adexmf.meanfield.integrate.integrate`.
     """
     check_run_size(duration, dt, record_every, model)  # before the fixed point and the grid
-    start = _from_fixed_point(model) if initial is None or initial == "fixed_point" else initial
+    start = from_fixed_point(model) if initial is None or initial == "fixed_point" else initial
     ds = integrate(
         model, duration, start, dt=dt, drive=drive, afferent=afferent, method=method,
         record_every=record_every, observables=observables, attrs=attrs,

@@ -178,6 +178,13 @@ class ColumnModel:
         tf_i = TransferFunction.from_preset(preset, preset.network.inhibitory_cell)
         object.__setattr__(self, "_tf", (tf_e, tf_i))
 
+    @property
+    def synaptic_filter(self) -> float:
+        """Time constant (s) of a synaptic filter on the transfer functions' inputs: none
+        (0) for this model; a
+        :class:`~adexmf.meanfield.synaptic_filter.FilteredMeanFieldModel` has one."""
+        return 0.0
+
     # ------------------------------------------------------------------ packed vectors
     @property
     def transfer_functions(self) -> tuple[TransferFunction, TransferFunction]:
@@ -321,7 +328,7 @@ def check_unfiltered(model: ColumnModel, what: str) -> None:
     ParameterError
         Naming the filter's time constant and what refuses it.
     """
-    tau_s = getattr(model, "synaptic_filter", 0.0)
+    tau_s = model.synaptic_filter
     if tau_s:
         raise ParameterError(
             f"synaptic_filter = {tau_s:g} s; allowed: 0 for {what}, whose kernels have no "

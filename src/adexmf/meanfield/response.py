@@ -80,7 +80,7 @@ def linear_response(
         bad = float(f[~(np.isfinite(f) & (f > 0))][0])
         raise InputRangeError(f"frequency = {bad!r} Hz; allowed: > 0 and finite")
     if synaptic_filter is None:
-        synaptic_filter = getattr(model, "synaptic_filter", 0.0)  # a FilteredMeanFieldModel's
+        synaptic_filter = model.synaptic_filter
     tau_s = check_range("synaptic_filter", synaptic_filter, 0.0, 1.0, unit="s")
     if tau_s > 0.0 and model.order != 1:
         raise ParameterError(f"synaptic_filter = {tau_s:g} s needs a first-order model; this "

@@ -30,8 +30,7 @@ from numba import njit
 from ..errors import ParameterError, check_range
 from ..layouts import MF_B, N_STATE, S_NU_E, S_NU_I, S_W
 from ..stimuli import Waveform
-from .analysis import MeanFieldModel, check_run_size, flag_time_course
-from .fixedpoints import fixed_point
+from .analysis import MeanFieldModel, check_run_size, flag_time_course, from_fixed_point
 from .integrate import run_arrays
 from .model import ColumnModel
 from .node import isolated_column_rhs
@@ -160,11 +159,7 @@ class FilteredMeanFieldModel(MeanFieldModel):
             raise ParameterError("observables = True; allowed: False (a model with a "
                                  "synaptic filter)")  # fmt: skip
         check_run_size(duration, dt, record_every, self)
-        if initial is None:  # the relevant fixed point at the inputs at t = 0
-
-            def initial(drive0: float, afferent0: float) -> np.ndarray:
-                return fixed_point(self, drive0, afferent0).vector
-
-        ds = integrate_filtered(self, duration, initial, tau_s=self.synaptic_filter, dt=dt,
+        start = from_fixed_point(self) if initial is None else initial
+        ds = integrate_filtered(self, duration, start, tau_s=self.synaptic_filter, dt=dt,
                                 drive=drive, afferent=afferent, record_every=record_every)
         return flag_time_course(self, ds)
