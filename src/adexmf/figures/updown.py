@@ -73,19 +73,16 @@ def _draw_continuation(ax, ds: xr.Dataset, colors: list[str], b_grid: np.ndarray
     for model, color in zip(ds.model.values, colors, strict=True):
         m = ds.sel(model=model)
         bb, rate = m.branch_b.values * 1e12, m.branch_nu_e.values
-        stable = m.branch_stable.values.astype(bool)
         if not np.isfinite(bb).any():
             continue
-        ax.plot(bb, np.where(stable, rate, np.nan), color=color, lw=1.2)
-        ax.plot(bb, np.where(stable, np.nan, rate), color=color, lw=0.8, ls=":")
+        _stable_solid(ax, bb, rate, m.branch_stable.values.astype(bool), color)
         hb = float(m.hopf.sel(hopf_stat="b")) * 1e12
         if np.isfinite(hb):
             k = np.nanargmin(np.abs(bb - hb))
             ax.plot(hb, rate[k], "*", color=color, ms=8,
                     label=f"{model}: Hopf ({float(m.hopf.sel(hopf_stat='frequency')):.0f} Hz)")
         low, high = m.relaxation_b.values * 1e12
-        if np.isfinite(low):
-            ax.axvspan(low, high if np.isfinite(high) else b_grid[-1], color=color, alpha=0.08)
+        _shade(ax, low, high if np.isfinite(high) else b_grid[-1], color)
     ax.set_xlim(b_grid[0] - 5, b_grid[-1] + 5)
     ax.set_yscale("log")
     ax.set_ylabel("fixed points, nu_e (Hz)")
@@ -122,11 +119,19 @@ def plot_fast_subsystem(ds: xr.Dataset, path: str | Path) -> list[Path]:
 def _draw_manifold(ax, m: xr.Dataset, color: str, name: str) -> None:
     w = m.W.values * 1e12
     for k, branch in enumerate(m.branch.values):
-        rate = m.mf_nu_e.sel(branch=branch).values
-        stable = m.mf_stable.sel(branch=branch).values.astype(bool)
-        ax.plot(w, np.where(stable, rate, np.nan), color=color, lw=1.2,
-                label=name if k == 2 else None)  # fmt: skip
-        ax.plot(w, np.where(stable, np.nan, rate), color=color, lw=0.8, ls=":")
-    low, high = m.window.values * 1e12
+        _stable_solid(ax, w, m.mf_nu_e.sel(branch=branch).values,
+                      m.mf_stable.sel(branch=branch).values.astype(bool), color,
+                      name if k == 2 else None)  # fmt: skip
+    _shade(ax, *(m.window.values * 1e12), color)
+
+
+def _stable_solid(ax, x, rate, stable, color: str, label: str | None = None) -> None:
+    """A branch of fixed points: solid where stable, dotted where not."""
+    ax.plot(x, np.where(stable, rate, np.nan), color=color, lw=1.2, label=label)
+    ax.plot(x, np.where(stable, np.nan, rate), color=color, lw=0.8, ls=":")
+
+
+def _shade(ax, low: float, high: float, color: str) -> None:
+    """A range of the x axis (none where ``low`` is NaN)."""
     if np.isfinite(low):
         ax.axvspan(low, high, color=color, alpha=0.08)
