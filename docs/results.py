@@ -714,7 +714,8 @@ def _updown_regimes(out: Path):
 
 def _updown_mechanism(out: Path):
     """Why the mean field misses the UP-DOWN states (examples/updown_mechanism.py): the
-    network with W frozen against the mean fields' critical manifolds, from scratch."""
+    network with W frozen against the mean fields' critical manifolds, and where the
+    cycle turns, from scratch."""
     return ["python", "examples/updown_mechanism.py", "--out", str(out / "map"),
             "--json"], json.loads  # fmt: skip
 
